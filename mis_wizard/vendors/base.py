@@ -1,0 +1,292 @@
+"""The vendor contract: what every school-system package declares and implements.
+
+A vendor package (``vendors/<id>/``) exports ``SPEC: VendorSpec``. The GUI form, the CLI,
+the checks, the preview and the sync are all driven from this data, so a new system is one
+folder, not changes across the app. Nothing here imports wizard/ or Qt: a connector can be
+read, tested and reused alone.
+
+Credentials are plain JSON-shaped dicts: connection fields at the top level and each key
+set's fields nested under the key set id, e.g.::
+
+    {"base_url": "https://tass.example.edu.au", "company_code": "01",
+     "lms": {"app_code": "LMS01", "token_key": "…", "version": "3"}}
+
+Requirements are the integrator profile's table for this system (``[systems.<id>]``); each
+vendor documents the keys it reads and supplies defaults.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+
+if TYPE_CHECKING:
+    from mis_wizard.vendors.sandbox.kit import Emulator
+    from mis_wizard.vendors.sandbox.school import School
+
+Credentials = dict[str, Any]
+Requirements = Mapping[str, Any]
+Record = dict[str, Any]
+CONNECTION = "connection"
+"""The ``key`` of check results about the connection fields rather than one key set."""
+
+
+class FieldKind(enum.StrEnum):
+    TEXT = "text"
+    URL = "url"
+    CODE = "code"
+    SECRET = "secret"
+    MULTILINE_SECRET = "multiline_secret"
+    CHOICE = "choice"
+
+    @property
+    def is_secret(self) -> bool:
+        return self in (FieldKind.SECRET, FieldKind.MULTILINE_SECRET)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One value the admin copies from their system into the wizard."""
+
+    id: str
+    label: str
+    kind: FieldKind = FieldKind.TEXT
+    pattern: str | None = None
+    """Regular expression the stripped value must match in full."""
+    format_hint: str = ""
+    """What a right value looks like, said when the pattern does not match."""
+    example: str = ""
+    help: str = ""
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    default: str = ""
+
+    @property
+    def secret(self) -> bool:
+        return self.kind.is_secret
+
+    def validate(self, value: str | None) -> str | None:
+        """Return a message for the admin when ``value`` cannot be right, else None."""
+        text = (value or "").strip()
+        if not text:
+            return f"{self.label} is required." if self.required else None
+        if self.kind is FieldKind.CHOICE and self.choices and text not in self.choices:
+            return f"{self.label} must be one of: {', '.join(self.choices)}."
+        if self.kind is FieldKind.URL and not re.match(r"^https?://[^\s/]+", text, re.IGNORECASE):
+            hint = self.format_hint or f"a web address such as {self.example or 'https://server.example.org'}"
+            return f"{self.label} should be {hint}."
+        if self.pattern and not re.fullmatch(self.pattern, text):
+            hint = self.format_hint or "a different format"
+            example = f" (for example {self.example})" if self.example and not self.secret else ""
+            return f"{self.label} should be {hint}{example}."
+        return None
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """A group of fields that belong to one key/app/client the admin creates in their system."""
+
+    id: str
+    label: str
+    fields: tuple[Field, ...]
+    required: bool = True
+    purpose: str = ""
+    """One line on what the integrator uses this key for."""
+    help: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    """Vendor facts shown with the key set, e.g. the batch methods to tick on an iSAMS key."""
+
+
+class Status(enum.StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Layer(enum.StrEnum):
+    """Checks run outside-in; a failure in one layer skips the layers after it."""
+
+    FORM = "form"
+    REACH = "reach"
+    AUTHENTICATE = "authenticate"
+    AUTHORISE = "authorise"
+    SAMPLE = "sample"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    key: str
+    """Key set id, or CONNECTION."""
+    check: str
+    """Short human name of what was checked, e.g. "Token Key accepted"."""
+    layer: Layer
+    status: Status
+    code: str
+    """Stable machine code, ``<system>.<what>``, e.g. ``tass.token_key_rejected``."""
+    message: str
+    remedy: str = ""
+    """What the admin does, naming the place in their system's admin screens."""
+    detail: str = ""
+    """Technical detail for support; must never contain a secret."""
+    elapsed_ms: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["layer"] = self.layer.value
+        data["status"] = self.status.value
+        return data
+
+
+class Timer:
+    """Measures one check: ``with Timer() as t: …; t.ms``."""
+
+    def __enter__(self) -> Timer:
+        self._start = time.perf_counter()
+        self.ms = 0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.ms = int((time.perf_counter() - self._start) * 1000)
+
+
+@dataclass(frozen=True)
+class RawField:
+    """A field as the system sends it, and the canonical concept it carries (see concepts.py)."""
+
+    name: str
+    concept: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A kind of record the system has (entity ids are canonical: see concepts.ENTITIES)."""
+
+    id: str
+    label: str
+    fields: tuple[RawField, ...]
+    id_field: str
+    key_set: str | None = None
+    """The key set needed to read it, when the system has several."""
+
+    def concept_of(self, raw_name: str) -> str | None:
+        for f in self.fields:
+            if f.name == raw_name:
+                return f.concept
+        return None
+
+
+@dataclass
+class Context:
+    """What the wizard hands a connector: its one HTTP client and run settings.
+
+    Vendors never build their own client, so TLS trust, proxy, timeouts, User-Agent and
+    retries are decided in one place (wizard/http.py).
+    """
+
+    http: httpx.AsyncClient
+    concurrency: int = 4
+    page_size: int | None = None
+    on_page: Callable[[str, int], None] | None = None
+    """Called with (entity, records so far) after each page; for progress."""
+
+    def page_done(self, entity: str, count: int) -> None:
+        if self.on_page is not None:
+            self.on_page(entity, count)
+
+
+class Connector(Protocol):
+    """Live access to one system. Implementations live in ``vendors/<id>/client.py``."""
+
+    def check(
+        self, ctx: Context, credentials: Credentials, requirements: Requirements
+    ) -> AsyncIterator[CheckResult]:
+        """Yield results as they finish, one per key set and layer (form results come from the wizard)."""
+        ...
+
+    def stream(
+        self, ctx: Context, credentials: Credentials, requirements: Requirements, entity: str
+    ) -> AsyncIterator[Record]:
+        """Yield raw records of one entity, with the raw field names of that Entity.
+
+        Raises errors.VendorError (with its failure kind) when the system refuses.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class VendorSpec:
+    id: str
+    name: str
+    region: str
+    summary: str
+    """One line shown when the admin picks their system."""
+    fields: tuple[Field, ...]
+    """Connection fields (address, company code…), at the top level of the credentials."""
+    key_sets: Callable[[Requirements], tuple[KeySet, ...]]
+    """The key sets this profile's requirements ask for."""
+    entities: tuple[Entity, ...] = ()
+    connector: Callable[[], Connector] | None = None
+    """None while the live check is not available for this system."""
+    emulator: Callable[[School], Emulator] | None = None
+    step_values: Callable[[Requirements], Mapping[str, str]] = lambda _req: {}
+    """Values filled into ``{{name}}`` placeholders of resources/vendors/<id>/steps.md."""
+    default_requirements: Mapping[str, Any] = field(default_factory=dict)
+
+    def requirements(self, overrides: Requirements | None = None) -> dict[str, Any]:
+        merged = dict(self.default_requirements)
+        merged.update(overrides or {})
+        return merged
+
+    def entity(self, entity_id: str) -> Entity:
+        for e in self.entities:
+            if e.id == entity_id:
+                return e
+        known = ", ".join(e.id for e in self.entities) or "none yet"
+        raise KeyError(f"{self.name} has no entity {entity_id!r} (it has: {known})")
+
+    def all_fields(self, requirements: Requirements) -> list[tuple[str | None, Field]]:
+        """Every field with its key set id (None for connection fields)."""
+        out: list[tuple[str | None, Field]] = [(None, f) for f in self.fields]
+        for ks in self.key_sets(requirements):
+            out.extend((ks.id, f) for f in ks.fields)
+        return out
+
+
+def form_results(spec: VendorSpec, credentials: Credentials, requirements: Requirements) -> list[CheckResult]:
+    """The FORM layer: every field's format, before anything goes on the network."""
+    results: list[CheckResult] = []
+    for f in spec.fields:
+        problem = f.validate(str(credentials.get(f.id, "") or ""))
+        if problem:
+            results.append(_form_failure(spec, CONNECTION, f, problem))
+    for ks in spec.key_sets(requirements):
+        values = credentials.get(ks.id) or {}
+        if not isinstance(values, Mapping):
+            values = {}
+        if not ks.required and not any(str(v or "").strip() for v in values.values()):
+            continue
+        for f in ks.fields:
+            problem = f.validate(str(values.get(f.id, "") or ""))
+            if problem:
+                results.append(_form_failure(spec, ks.id, f, problem))
+    return results
+
+
+def _form_failure(spec: VendorSpec, key: str, f: Field, problem: str) -> CheckResult:
+    return CheckResult(
+        key=key,
+        check=f"{f.label} format",
+        layer=Layer.FORM,
+        status=Status.FAILED,
+        code=f"{spec.id}.field_invalid.{f.id}",
+        message=problem,
+        remedy=f.help or f"Copy {f.label} again from your system and paste it in.",
+    )

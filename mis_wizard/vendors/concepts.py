@@ -1,0 +1,53 @@
+"""The canonical vocabulary that vendors' raw fields map onto and profiles map from.
+
+Entity ids and ``<entity>.<attribute>`` concepts. A vendor's RawField.concept must be one of
+CONCEPTS (a test enforces it), so a profile's default mapping works for every system.
+"""
+
+from __future__ import annotations
+
+ENTITIES: dict[str, str] = {
+    "schools": "Schools and campuses",
+    "terms": "Terms and academic sessions",
+    "students": "Students",
+    "contacts": "Contacts (parents and carers)",
+    "contact_links": "Student–contact links",
+    "staff": "Staff",
+    "classes": "Classes and teaching sets",
+    "class_memberships": "Class lists",
+    "groups": "Groups (houses, years, forms)",
+    "group_memberships": "Group lists",
+    "timetable": "Timetable",
+    "bell_times": "Bell times",
+    "calendar": "Calendar (date to cycle day)",
+    "daily_changes": "Daily changes (covers, rooms, cancellations)",
+    "attendance": "Attendance",
+    "registration": "Registration status",
+}
+
+_ATTRS: dict[str, tuple[str, ...]] = {
+    "school": ("id", "name", "code", "campus"),
+    "term": ("id", "name", "start_date", "end_date", "school_year", "school_id", "kind"),
+    "student": ("id", "code", "first_name", "last_name", "preferred_name", "middle_name", "full_name",
+                "birth_date", "gender", "year_level", "year_name", "email", "campus", "school_id", "status",
+                "entry_date", "leave_date", "form", "house", "school_year", "ethnicity"),
+    "contact": ("id", "title", "first_name", "last_name", "full_name", "email", "phone", "mobile",
+                "relationship", "parental_responsibility", "mail_merge", "lives_with", "combined"),
+    "contact_link": ("student_id", "contact_id", "relationship", "parental_responsibility", "priority",
+                     "mail_merge", "lives_with"),
+    "staff": ("id", "code", "title", "first_name", "last_name", "full_name", "email", "teaching", "status",
+              "campus", "school_id", "role"),
+    "class": ("id", "code", "name", "subject", "subject_code", "year_level", "kind", "main_teacher_id",
+              "second_teacher_id", "teacher_ids", "room", "school_id", "term_id"),
+    "class_membership": ("class_id", "student_id", "role", "start_date", "end_date"),
+    "group": ("id", "name", "kind", "year_level", "staff_id"),
+    "group_membership": ("group_id", "student_id"),
+    "timetable": ("class_id", "day", "period", "room", "staff_id", "start_time", "end_time"),
+    "bell_time": ("day", "period", "name", "start_time", "end_time"),
+    "calendar": ("date", "cycle_day", "holiday", "term_id"),
+    "daily_change": ("date", "kind", "class_id", "period", "staff_id", "room"),
+    "attendance": ("date", "student_id", "session", "mark", "present"),
+    "registration": ("student_id", "date", "register_id", "status"),
+}
+
+CONCEPTS: frozenset[str] = frozenset(f"{entity}.{attr}" for entity, attrs in _ATTRS.items() for attr in attrs)

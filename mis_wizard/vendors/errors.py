@@ -1,0 +1,102 @@
+"""One table from what went wrong to what kind of failure it is.
+
+Config errors need the admin to change something; transient errors are retried; anything
+else is our bug. Every message here is written for a school admin (Airbyte's error mapping,
+with our own wording).
+"""
+
+from __future__ import annotations
+
+import enum
+import ssl
+from dataclasses import dataclass
+
+import httpx
+
+
+class FailureKind(enum.StrEnum):
+    CONFIG = "config"
+    TRANSIENT = "transient"
+    BUG = "bug"
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: FailureKind
+    message: str
+    remedy: str
+
+
+class VendorError(Exception):
+    """Raised by connectors when the system refuses; carries a stable code and a remedy."""
+
+    def __init__(self, code: str, message: str, remedy: str = "", kind: FailureKind = FailureKind.CONFIG,
+                 detail: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.remedy = remedy
+        self.kind = kind
+        self.detail = detail
+
+
+STATUS_TABLE: dict[int, Failure] = {
+    400: Failure(FailureKind.CONFIG, "The server refused the request as malformed.",
+                 "Check the address and the values you copied; if they are right, send the support report."),
+    401: Failure(FailureKind.CONFIG, "The server did not accept the credentials.",
+                 "Copy the key or secret again from your system's admin screen."),
+    403: Failure(FailureKind.CONFIG, "The credentials were accepted but are not allowed to do this.",
+                 "Grant the missing permission in your system's admin screen."),
+    404: Failure(FailureKind.CONFIG, "The server has no such address.",
+                 "Check the server address: it should be the address of your system, not of a login page."),
+    405: Failure(FailureKind.CONFIG, "The server does not accept this kind of request at that address.",
+                 "Check the server address."),
+    408: Failure(FailureKind.TRANSIENT, "The server took too long to read the request.", "Try again in a minute."),
+    429: Failure(FailureKind.TRANSIENT, "The server asked us to slow down.", "Wait a few minutes and try again."),
+    500: Failure(FailureKind.TRANSIENT, "The server had an internal error.",
+                 "Try again later; if it keeps happening, ask your system's support."),
+    502: Failure(FailureKind.TRANSIENT, "A gateway in front of the server failed.", "Try again in a few minutes."),
+    503: Failure(FailureKind.TRANSIENT, "The server is unavailable.", "Try again in a few minutes."),
+    504: Failure(FailureKind.TRANSIENT, "A gateway in front of the server timed out.", "Try again in a few minutes."),
+}
+
+RETRYABLE_STATUS = frozenset(s for s, f in STATUS_TABLE.items() if f.kind is FailureKind.TRANSIENT)
+
+
+def classify_status(status: int) -> Failure:
+    if status in STATUS_TABLE:
+        return STATUS_TABLE[status]
+    if 500 <= status < 600:
+        return STATUS_TABLE[500]
+    return Failure(FailureKind.BUG, f"The server answered with an unexpected status {status}.",
+                   "Send the support report to the integrator.")
+
+
+def classify_exception(exc: BaseException) -> Failure:
+    """Network and parse errors, in the order a connection fails."""
+    if isinstance(exc, VendorError):
+        return Failure(exc.kind, exc.message, exc.remedy)
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        if isinstance(exc.__cause__, ssl.SSLCertVerificationError) or "certificate" in text:
+            return Failure(FailureKind.CONFIG, "The server's security certificate is not trusted by this computer.",
+                           "If your network inspects secure traffic, install its root certificate in Windows; "
+                           "otherwise check the address.")
+        if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+            return Failure(FailureKind.CONFIG, "The server name could not be found.",
+                           "Check the spelling of the address; try opening it in a browser on this computer.")
+        return Failure(FailureKind.CONFIG, "The server could not be reached.",
+                       "Check the address and that this computer can reach it (firewall, proxy, VPN).")
+    if isinstance(exc, httpx.TimeoutException):
+        return Failure(FailureKind.TRANSIENT, "The server did not answer in time.",
+                       "Try again; if it keeps happening, check the network or the proxy.")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return Failure(FailureKind.TRANSIENT, "The connection was cut off part-way.", "Try again in a minute.")
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return Failure(FailureKind.CONFIG, "The address is not a web address.",
+                       "Start the address with https:// .")
+    if isinstance(exc, ValueError | KeyError | TypeError):
+        return Failure(FailureKind.BUG, "The server's answer could not be read.",
+                       "Send the support report to the integrator.")
+    return Failure(FailureKind.BUG, f"Unexpected error: {type(exc).__name__}.",
+                   "Send the support report to the integrator.")
