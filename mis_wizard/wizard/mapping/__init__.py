@@ -1,0 +1,1 @@
+"""Field mapping, filters and record preview: what the integrator will receive."""

@@ -1,0 +1,183 @@
+"""Integrator profiles: who receives the data and what they need, as TOML data.
+
+One program serves many integrators, so everything integrator-specific lives here: display
+name and support contact, the age recipients bundles are encrypted to, per-system
+requirements (merged over each vendor's defaults), the target record schema with default
+mappings, and the filters. A broken profile is refused with the field path and what is
+wrong, so an integrator can fix their file without reading code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mis_wizard.vendors import registry
+
+DEMO_PROFILE = "demo"
+_AGE_RECIPIENT = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message names the field and what is wrong."""
+
+    def __init__(self, source: str, path: str, problem: str) -> None:
+        super().__init__(f"{source}: {path}: {problem}")
+        self.source = source
+        self.path = path
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Integrator:
+    name: str
+    product: str
+    support_email: str
+    support_phone: str = ""
+    support_url: str = ""
+
+    @property
+    def contact_line(self) -> str:
+        parts = [self.support_email, self.support_phone, self.support_url]
+        return " · ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    source: str
+    """Where it came from (resource name or file path), for messages."""
+    integrator: Integrator
+    recipients: tuple[str, ...] = ()
+    allow_plain_http: bool = False
+    removal_threshold: float = 0.10
+    systems: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Requirements per system id, as the profile gives them (vendor defaults fill the rest)."""
+    targets: dict[str, Any] = field(default_factory=dict)
+    """Target record schema per target entity (see wizard/mapping)."""
+    filters: list[dict[str, Any]] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def requirements(self, system_id: str) -> dict[str, Any]:
+        return registry.get(system_id).requirements(self.systems.get(system_id))
+
+    def offers(self, system_id: str) -> bool:
+        """A profile without a [systems] table takes every system."""
+        return not self.systems or system_id in self.systems
+
+    def data_areas(self, system_id: str) -> list[str]:
+        """The data areas the integrator asks for, for the approval receipt."""
+        spec = registry.get(system_id)
+        targets = [t.get("entity", name) for name, t in self.targets.items() if isinstance(t, dict)]
+        return sorted(set(targets) or {e.id for e in spec.entities})
+
+
+def builtin_names() -> list[str]:
+    folder = resources.files("mis_wizard.resources").joinpath("profiles")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_builtin(name: str = DEMO_PROFILE) -> Profile:
+    res = resources.files("mis_wizard.resources").joinpath("profiles", f"{name}.toml")
+    if not res.is_file():
+        raise ProfileError(f"{name}.toml", "(file)", f"no built-in profile named {name!r}; "
+                           f"built-in profiles: {', '.join(builtin_names())}")
+    return parse(res.read_text(encoding="utf-8"), name, f"built-in profile {name}")
+
+
+def load_file(path: Path) -> Profile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(str(path), "(file)", f"cannot be read: {exc.strerror or exc}") from exc
+    return parse(text, path.stem, str(path))
+
+
+def load(name_or_path: str | None) -> Profile:
+    """A built-in profile name, or a path to a TOML file."""
+    if not name_or_path:
+        return load_builtin()
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        return load_file(path)
+    return load_builtin(name_or_path)
+
+
+def parse(text: str, profile_id: str, source: str) -> Profile:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(source, "(syntax)", f"not valid TOML: {exc}") from exc
+    integrator = _table(data, "integrator", source, required=True)
+    name = _string(integrator, "integrator.name", source, required=True)
+    email = _string(integrator, "integrator.support_email", source, required=True)
+    if not _EMAIL.match(email):
+        raise ProfileError(source, "integrator.support_email", f"{email!r} is not an e-mail address")
+    handoff = _table(data, "handoff", source)
+    recipients = handoff.get("recipients", [])
+    if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
+        raise ProfileError(source, "handoff.recipients", "must be a list of age public keys (age1…)")
+    for i, r in enumerate(recipients):
+        if not _AGE_RECIPIENT.match(r.strip()):
+            raise ProfileError(source, f"handoff.recipients[{i}]",
+                               "is not an age public key: it should start with age1 and be 62 characters")
+    threshold = handoff.get("removal_threshold", 0.10)
+    if not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
+        raise ProfileError(source, "handoff.removal_threshold", "must be a fraction between 0 and 1, e.g. 0.1")
+    allow_http = handoff.get("allow_plain_http", False)
+    if not isinstance(allow_http, bool):
+        raise ProfileError(source, "handoff.allow_plain_http", "must be true or false")
+    systems = _table(data, "systems", source)
+    for sid, reqs in systems.items():
+        if sid not in registry.SYSTEM_IDS:
+            raise ProfileError(source, f"systems.{sid}",
+                               f"unknown system; use one of: {', '.join(registry.SYSTEM_IDS)}")
+        if not isinstance(reqs, dict):
+            raise ProfileError(source, f"systems.{sid}", "must be a table of requirements")
+    targets = _table(data, "targets", source)
+    filters = data.get("filters", [])
+    if not isinstance(filters, list) or not all(isinstance(f, dict) for f in filters):
+        raise ProfileError(source, "filters", "must be an array of tables ([[filters]])")
+    _validate_mapping(targets, filters, source)
+    return Profile(
+        id=profile_id, source=source,
+        integrator=Integrator(name=name, product=_string(integrator, "integrator.product", source) or name,
+                              support_email=email,
+                              support_phone=_string(integrator, "integrator.support_phone", source),
+                              support_url=_string(integrator, "integrator.support_url", source)),
+        recipients=tuple(r.strip() for r in recipients), allow_plain_http=allow_http,
+        removal_threshold=float(threshold), systems={k: dict(v) for k, v in systems.items()},
+        targets=targets, filters=filters, raw=data)
+
+
+def _validate_mapping(targets: dict[str, Any], filters: list[dict[str, Any]], source: str) -> None:
+    """The mapping package knows the target and filter schema; it reports (path, problem)."""
+    from mis_wizard.wizard.mapping.schema import profile_problems
+
+    for path, problem in profile_problems(targets, filters):
+        raise ProfileError(source, path, problem)
+
+
+def _table(data: dict[str, Any], key: str, source: str, required: bool = False) -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise ProfileError(source, key, "is missing; add a [" + key + "] table")
+        return {}
+    if not isinstance(value, dict):
+        raise ProfileError(source, key, "must be a table")
+    return value
+
+
+def _string(table: dict[str, Any], path: str, source: str, required: bool = False) -> str:
+    value = table.get(path.rsplit(".", 1)[-1], "")
+    if not isinstance(value, str):
+        raise ProfileError(source, path, "must be text in quotes")
+    if required and not value.strip():
+        raise ProfileError(source, path, "is required")
+    return value.strip()

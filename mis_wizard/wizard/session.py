@@ -1,0 +1,181 @@
+"""Sessions: one school × one system × one profile, saved as JSON after every change.
+
+A session is resumable after a crash or restart. Secret values are never in the file, only
+references into the credential store. A corrupt file, or one written by a newer version, is
+reported and moved aside — never silently overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mis_wizard.vendors import registry
+from mis_wizard.wizard import paths
+from mis_wizard.wizard.secret_store import SecretStore, is_ref
+
+FORMAT = 1
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class Session:
+    id: str
+    created: str
+    updated: str
+    profile: str = "demo"
+    system: str = ""
+    school: dict[str, str] = field(default_factory=dict)
+    """name, code, campus, contact name and e-mail of whoever runs it."""
+    credentials: dict[str, Any] = field(default_factory=dict)
+    """Credential shape of the vendor contract; secret values replaced by {"$secret": ref}."""
+    steps_done: dict[str, bool] = field(default_factory=dict)
+    page: str = ""
+    checks: dict[str, Any] = field(default_factory=dict)
+    """{"checked_at": iso, "results": [CheckResult.to_json()…]} of the last check run."""
+    mapping: dict[str, Any] = field(default_factory=dict)
+    filters: dict[str, Any] = field(default_factory=dict)
+    sample_ids: list[str] = field(default_factory=list)
+    sync: dict[str, Any] = field(default_factory=dict)
+    format: int = FORMAT
+
+    @property
+    def title(self) -> str:
+        school = self.school.get("name") or "Unnamed school"
+        system = registry.get(self.system).name if self.system in registry.SYSTEM_IDS else "no system yet"
+        return f"{school} — {system}"
+
+    def set_value(self, key_set: str | None, field_id: str, value: str, *, secret: bool,
+                  secrets: SecretStore) -> None:
+        """Record a credential value; secrets go to the store and only a reference stays here."""
+        target = self.credentials if key_set is None else self.credentials.setdefault(key_set, {})
+        old = target.get(field_id)
+        if secret:
+            if is_ref(old):
+                secrets.delete(old)
+            target[field_id] = secrets.put(self.id, f"{key_set or 'connection'}.{field_id}", value) if value else ""
+        else:
+            target[field_id] = value
+
+    def get_value(self, key_set: str | None, field_id: str, secrets: SecretStore) -> str:
+        source = self.credentials if key_set is None else self.credentials.get(key_set, {})
+        value = source.get(field_id, "") if isinstance(source, dict) else ""
+        return secrets.get(value) if is_ref(value) else str(value or "")
+
+    def resolved_credentials(self, secrets: SecretStore) -> dict[str, Any]:
+        """The credentials with secrets filled in, for a check or a bundle; never saved."""
+        def resolve(value: Any) -> Any:
+            if is_ref(value):
+                return secrets.get(value)
+            if isinstance(value, dict):
+                return {k: resolve(v) for k, v in value.items()}
+            return value
+
+        return {k: resolve(v) for k, v in self.credentials.items()}
+
+    def import_credentials(self, credentials: dict[str, Any], secrets: SecretStore) -> None:
+        """Take a credentials dict (CLI file, template import, demo fill), storing secrets safely."""
+        spec = registry.get(self.system)
+        from mis_wizard.wizard.profile import load
+
+        reqs = load(self.profile).requirements(self.system)
+        for key_set, f in spec.all_fields(reqs):
+            source = credentials if key_set is None else credentials.get(key_set, {})
+            if isinstance(source, dict) and f.id in source:
+                self.set_value(key_set, f.id, str(source[f.id] or ""), secret=f.secret, secrets=secrets)
+
+
+class SessionProblem(Exception):
+    pass
+
+
+class SessionStore:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or paths.sessions_dir()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.problems: list[str] = []
+        """Files that could not be read and were moved aside, said to the admin once."""
+
+    def path(self, session_id: str) -> Path:
+        return self.root / f"{session_id}.json"
+
+    def new(self, profile: str = "demo", system: str = "") -> Session:
+        stamp = now_iso()
+        session = Session(id=uuid.uuid4().hex[:12], created=stamp, updated=stamp, profile=profile, system=system)
+        self.save(session)
+        return session
+
+    def save(self, session: Session) -> None:
+        """Atomic: a crash mid-save leaves the previous file."""
+        session.updated = now_iso()
+        data = json.dumps(asdict(session), indent=2, sort_keys=True, ensure_ascii=False)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{session.id}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path(session.id))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def load(self, session_id: str) -> Session:
+        path = self.path(session_id)
+        if not path.exists():
+            raise SessionProblem(f"No session {session_id!r}. Run `mis-wizard sessions list` to see them.")
+        return self._read(path)
+
+    def _read(self, path: Path) -> Session:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            version = int(data.get("format", 0))
+        except (ValueError, OSError, UnicodeDecodeError) as exc:
+            raise self._set_aside(path, f"could not be read ({exc.__class__.__name__})") from exc
+        if version > FORMAT:
+            raise self._set_aside(path, f"was written by a newer version of the wizard (format {version})")
+        try:
+            known = set(Session.__dataclass_fields__)
+            return Session(**{k: v for k, v in data.items() if k in known})
+        except TypeError as exc:
+            raise self._set_aside(path, "is missing required parts") from exc
+
+    def _set_aside(self, path: Path, why: str) -> SessionProblem:
+        aside = path.with_name(f"{path.stem}.{dt.datetime.now():%Y%m%d-%H%M%S}.set-aside")
+        path.replace(aside)
+        message = f"Session file {path.name} {why}; it was moved aside to {aside.name} and left untouched."
+        self.problems.append(message)
+        return SessionProblem(message)
+
+    def list(self) -> list[Session]:
+        sessions = []
+        for path in sorted(self.root.glob("*.json")):
+            try:
+                sessions.append(self._read(path))
+            except SessionProblem:
+                continue
+        return sorted(sessions, key=lambda s: s.updated, reverse=True)
+
+    def delete(self, session_id: str, secrets: SecretStore) -> None:
+        session = self.load(session_id)
+
+        def drop(value: Any) -> None:
+            if is_ref(value):
+                secrets.delete(value)
+            elif isinstance(value, dict):
+                for v in value.values():
+                    drop(v)
+
+        drop(session.credentials)
+        self.path(session_id).unlink()
