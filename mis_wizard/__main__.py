@@ -1,0 +1,5 @@
+import sys
+
+from mis_wizard.main import main
+
+sys.exit(main())
