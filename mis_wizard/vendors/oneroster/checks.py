@@ -1,0 +1,130 @@
+"""The live check of one OneRoster consumer, worded by the vendor that hosts it.
+
+Reach → token (authenticate) → each endpoint the profile reads (authorise) → one student
+(sample). A vendor passes its code prefix and remedies naming its own admin screens, so an
+Aeries admin is sent to Aeries' API Security page and a stand-alone server gets plain OneRoster
+wording.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+import httpx
+
+from mis_wizard.vendors.base import CheckResult, Layer, Status, Timer
+from mis_wizard.vendors.errors import FailureKind, classify_exception, classify_status
+from mis_wizard.vendors.oneroster.client import NoTokenEndpoint, OneRosterClient, TokenRefused, error_text
+
+DEFAULT_ENDPOINTS = ("orgs", "academicSessions", "courses", "classes", "students", "teachers", "enrollments",
+                     "demographics")
+
+
+@dataclass(frozen=True)
+class Wording:
+    code: str
+    """Code prefix, e.g. ``aeries.oneroster_`` or ``oneroster.``."""
+    key: str
+    """Key set id the results belong to."""
+    credentials_remedy: str
+    url_remedy: str
+    permission_remedy: Callable[[str], str]
+    """Remedy for an endpoint the consumer may not read, given the endpoint name."""
+
+
+async def check_consumer(client: OneRosterClient, wording: Wording,
+                         endpoints: Sequence[str] = DEFAULT_ENDPOINTS) -> AsyncIterator[CheckResult]:
+    w = wording
+
+    def result(check: str, layer: Layer, status: Status, what: str, message: str, remedy: str = "",
+               detail: str = "", ms: int = 0) -> CheckResult:
+        return CheckResult(w.key, check, layer, status, f"{w.code}{what}", message, remedy, detail, ms)
+
+    def skip(check: str, layer: Layer) -> CheckResult:
+        return result(check, layer, Status.SKIPPED, "skipped", "Not checked because an earlier check failed.")
+
+    with Timer() as t:
+        try:
+            await client.token()
+            failure = None
+        except (NoTokenEndpoint, TokenRefused, httpx.HTTPError, ValueError, KeyError) as exc:
+            failure = exc
+    if isinstance(failure, NoTokenEndpoint):
+        yield result("OneRoster address", Layer.REACH, Status.FAILED, "not_found",
+                     "There is no OneRoster sign-in at that address.", w.url_remedy, str(failure), t.ms)
+        return
+    if isinstance(failure, httpx.HTTPError):
+        f = classify_exception(failure)
+        what = "unreachable" if f.kind is FailureKind.CONFIG else "transient"
+        yield result("OneRoster address", Layer.REACH, Status.FAILED, what, f.message, f.remedy,
+                     type(failure).__name__, t.ms)
+        return
+    if isinstance(failure, ValueError | KeyError):
+        yield result("OneRoster address", Layer.REACH, Status.FAILED, "unreadable",
+                     "The OneRoster sign-in answered with something that is not a token.",
+                     "Check the OneRoster address; if it is right, send the support report.", type(failure).__name__,
+                     t.ms)
+        return
+    yield result("OneRoster address", Layer.REACH, Status.OK, "reachable", "The OneRoster server answered.", ms=t.ms)
+    if isinstance(failure, TokenRefused):
+        transient = classify_status(failure.status).kind is FailureKind.TRANSIENT
+        yield result("Consumer ID and secret", Layer.AUTHENTICATE, Status.FAILED,
+                     "transient" if transient else "credentials_rejected",
+                     "The OneRoster server is busy or failing; try again shortly." if transient else
+                     "The OneRoster server did not accept the Consumer ID and Secret.",
+                     "Try again in a few minutes." if transient else w.credentials_remedy,
+                     f"HTTP {failure.status}: {failure.reason}", t.ms)
+        yield skip("Endpoints readable", Layer.AUTHORISE)
+        yield skip("Sample student", Layer.SAMPLE)
+        return
+    yield result("Consumer ID and secret", Layer.AUTHENTICATE, Status.OK, "token_ok",
+                 "The Consumer ID and Secret were accepted.", detail=f"token from {client.token_path}", ms=t.ms)
+
+    async def probe(endpoint: str) -> tuple[str, httpx.Response | BaseException, int]:
+        with Timer() as pt:
+            try:
+                response: httpx.Response | BaseException = await client.get(endpoint, {"limit": 1})
+            except Exception as exc:  # reported as a result below, never raised out of check()
+                response = exc
+        return endpoint, response, pt.ms
+
+    probes = await asyncio.gather(*(probe(e) for e in endpoints))
+    sample: httpx.Response | None = None
+    for endpoint, response, ms in probes:
+        check = f"Read {endpoint}"
+        if isinstance(response, BaseException):
+            f = classify_exception(response)
+            yield result(check, Layer.AUTHORISE, Status.FAILED, "transient" if f.kind is FailureKind.TRANSIENT
+                         else "read_failed", f.message, f.remedy, type(response).__name__, ms)
+        elif response.status_code == 200:
+            yield result(check, Layer.AUTHORISE, Status.OK, f"{endpoint}_ok", f"{endpoint} can be read.", ms=ms)
+            if endpoint == "students":
+                sample = response
+        elif response.status_code == 403:
+            yield result(check, Layer.AUTHORISE, Status.FAILED, f"{endpoint}_not_permitted",
+                         f"This OneRoster product may not read {endpoint}.", w.permission_remedy(endpoint),
+                         f"HTTP 403: {error_text(response)}", ms)
+        else:
+            f = classify_status(response.status_code)
+            yield result(check, Layer.AUTHORISE, Status.FAILED, "transient" if f.kind is FailureKind.TRANSIENT
+                         else "read_failed", f.message, f.remedy,
+                         f"HTTP {response.status_code}: {error_text(response)}", ms)
+    if sample is None:
+        yield skip("Sample student", Layer.SAMPLE)
+        return
+    try:
+        students = sample.json().get("students") or []
+    except ValueError:
+        students = None
+    if students is None:
+        yield result("Sample student", Layer.SAMPLE, Status.FAILED, "unreadable",
+                     "The list of students could not be read.", "Send the support report to the integrator.")
+    elif not students:
+        yield result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
+                     "OneRoster answered but lists no students.",
+                     "Check that students are enrolled for this school year in your system.")
+    else:
+        yield result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
+                     detail=f"sourcedId {students[0].get('sourcedId')}")
