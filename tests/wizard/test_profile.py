@@ -1,0 +1,54 @@
+"""Profiles are data; a broken one is refused with the field and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mis_wizard.wizard import profile
+from mis_wizard.wizard.profile import ProfileError
+
+GOOD = """
+[integrator]
+name = "Acme Analytics"
+support_email = "help@acme.example"
+[handoff]
+recipients = ["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"]
+[systems.tass]
+security_role = "acme_api"
+"""
+
+
+def test_demo_profile_loads_and_offers_every_system() -> None:
+    demo = profile.load(None)
+    assert demo.integrator.name
+    assert all(demo.offers(s) for s in ("tass", "isams", "integris"))
+
+
+@pytest.mark.parametrize(("text", "path", "words"), [
+    ("[integrator]\nsupport_email='a@b.example'\n", "integrator.name", "required"),
+    ("[integrator]\nname='X'\nsupport_email='not-an-email'\n", "integrator.support_email", "not an e-mail"),
+    (GOOD.replace("age1ql3", "age9ql3"), "handoff.recipients[0]", "age public key"),
+    (GOOD + "[systems.moodle]\nx=1\n", "systems.moodle", "unknown system"),
+    ("[integrator]\nname='X'\nsupport_email='a@b.example'\n[handoff]\nremoval_threshold=5\n",
+     "handoff.removal_threshold", "fraction"),
+    ("[integrator\n", "(syntax)", "not valid TOML"),
+])
+def test_broken_profile_names_the_field(tmp_path: Path, text: str, path: str, words: str) -> None:
+    file = tmp_path / "p.toml"
+    file.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        profile.load(str(file))
+    assert info.value.path == path
+    assert words in info.value.problem
+    assert str(file) in str(info.value)
+
+
+def test_profile_from_file(tmp_path: Path) -> None:
+    file = tmp_path / "acme.toml"
+    file.write_text(GOOD, encoding="utf-8")
+    p = profile.load(str(file))
+    assert p.integrator.name == "Acme Analytics"
+    assert p.recipients and p.systems["tass"]["security_role"] == "acme_api"
+    assert not p.offers("isams")
