@@ -24,6 +24,8 @@ UNSUPPORTED_WORDS = ("invalid call", "unknown method", "not implemented", "not s
 SCHOOL_WORDS = ("school",)
 LOGIN_WORDS = ("password", "username", "user name", "login", "log in", "credential")
 
+GARBLED_ATTEMPTS = 2
+
 _ids = itertools.count(1)
 
 
@@ -52,28 +54,44 @@ class Unsupported(VendorError):
 
 async def call(http: httpx.AsyncClient, url: str, method: str, params: list[Any], *,
                auth: Auth | None = None, jsonrpc: bool = True) -> Any:
-    """One JSON-RPC call; ``auth`` goes first in params. Raises VendorError with a ``liss.*`` code."""
+    """One JSON-RPC call; ``auth`` goes first in params. Raises VendorError with a ``liss.*`` code.
+
+    The shared HTTP client retries what HTTP can see; an answer that arrives whole but garbled
+    (HTTP 200, broken JSON) is only visible here, so it is asked for once more.
+    """
     full = [auth.object(), *params] if auth is not None else params
     body = wire.request_body(method, full, next(_ids), jsonrpc=jsonrpc)
     redact = auth.redact if auth is not None else str
-    try:
-        response = await http.post(url, content=body, headers={"Content-Type": "application/json",
-                                                                "Accept": "application/json"})
-    except httpx.HTTPError as exc:
-        raise network_error(exc) from None
-    if response.status_code >= 400:
-        raise status_error(response.status_code, method)
-    try:
-        return wire.decode_response(response.content)
-    except wire.WireError as exc:
-        raise VendorError(
-            "liss.not_liss_endpoint", f"The server address answered, but not as a LISS server ({exc}).",
-            "Ask the integrator for their exact LISS server address (it often ends in /liss or liss.php, "
-            "not their website or login page) and type it as Server Address.",
-            detail=f"{method}: HTTP {response.status_code}, {response.headers.get('content-type', 'no type')}",
-        ) from None
-    except wire.LissFault as fault:
-        raise fault_error(redact(fault.text), method) from None
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            response = await http.post(url, content=body, headers={"Content-Type": "application/json",
+                                                                    "Accept": "application/json"})
+        except httpx.HTTPError as exc:
+            raise network_error(exc) from None
+        if response.status_code >= 400:
+            raise status_error(response.status_code, method)
+        try:
+            return wire.decode_response(response.content)
+        except wire.WireError as exc:
+            if exc.garbled and attempt < GARBLED_ATTEMPTS:
+                continue
+            raise answer_error(exc, method, response) from None
+        except wire.LissFault as fault:
+            raise fault_error(redact(fault.text), method) from None
+
+
+def answer_error(exc: wire.WireError, method: str, response: httpx.Response) -> VendorError:
+    detail = f"{method}: HTTP {response.status_code}, {response.headers.get('content-type', 'no type')}"
+    if exc.garbled:
+        return VendorError("liss.transient_failure", "The LISS server's answer arrived garbled, twice.",
+                           "Try again in a few minutes; if it keeps happening, ask the integrator to look at "
+                           "their LISS server's logs.", FailureKind.TRANSIENT, detail)
+    return VendorError(
+        "liss.not_liss_endpoint", f"The server address answered, but not as a LISS server ({exc}).",
+        "Ask the integrator for their exact LISS server address (it often ends in /liss or liss.php, "
+        "not their website or login page) and type it as Server Address.", detail=detail)
 
 
 def network_error(exc: BaseException) -> VendorError:

@@ -31,6 +31,11 @@ _AU_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})")
 class WireError(ValueError):
     """The bytes are not a LISS call or answer (HTML page, another API, garbled body)."""
 
+    def __init__(self, reason: str, *, garbled: bool = False) -> None:
+        super().__init__(reason)
+        self.garbled = garbled
+        """True when the body began as JSON but broke off: a damaged answer, not a wrong address."""
+
 
 class Flavour(enum.StrEnum):
     JSON = "json"
@@ -118,6 +123,8 @@ def decode_response(body: bytes) -> Any:
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         start = body.lstrip()[:15].lower()
+        if start.startswith(b"{"):
+            raise WireError("the answer arrived garbled", garbled=True) from exc
         kind = "a web page" if start.startswith((b"<!doctype", b"<html")) else "not JSON"
         raise WireError(f"the answer is {kind}") from exc
     if not isinstance(data, dict):
