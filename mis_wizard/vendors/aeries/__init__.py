@@ -1,0 +1,135 @@
+"""Aeries (US): the REST API v5 with an AERIES-CERT certificate, and Aeries' OneRoster 1.1 API.
+
+The admin creates two products on Security > API Security: a standard API product (the
+certificate) and a OneRoster product (Consumer ID and Secret). They are checked separately
+because each has its own permissions.
+
+Requirements read (``[systems.aeries]``):
+
+* ``write`` (bool): the integrator writes Student Data and Contacts, so the steps ask for
+  Read, Update and Insert on those areas.
+* ``areas`` (list): security areas the standard API product must read, of
+  ``Student Data``, ``Contacts``, ``Staff Data``.
+* ``database_year`` (str, e.g. ``"2026"``): the school year to read; empty for the district's
+  default.
+* ``oneroster_endpoints`` (list): OneRoster endpoints the integrator reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec
+from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS
+
+AREAS = ("Student Data", "Contacts", "Staff Data")
+
+SERVER_URL = Field("server_url", "Aeries address", FieldKind.URL, example="https://aeries.district.example.org/aeries",
+                   help="Open your Aeries login page and copy its address up to the last /, for example "
+                        "https://aeries.district.example.org/aeries.")
+CERTIFICATE = Field("certificate", "Certificate (AERIES-CERT)", FieldKind.SECRET, pattern=r"[0-9A-Fa-f]{32}",
+                    format_hint="32 letters and digits, exactly as Aeries shows them (capitals matter)",
+                    help="Security > API Security > your product > Display Certificate Details; copy the "
+                         "certificate exactly, capitals included.")
+ONEROSTER_URL = Field("oneroster_url", "OneRoster URL", FieldKind.URL,
+                      example="https://aeries.district.example.org/aeries",
+                      help="Security > API Security > your OneRoster product > Display Consumer ID & Secret Keys "
+                           "shows the OneRoster URL.")
+CONSUMER_ID = Field("consumer_id", "OneRoster Consumer ID", FieldKind.TEXT, pattern=r"\S{4,}",
+                    format_hint="the Consumer ID shown under Display Consumer ID & Secret Keys",
+                    help="Security > API Security > your OneRoster product > Display Consumer ID & Secret Keys.")
+CONSUMER_SECRET = Field("consumer_secret", "OneRoster Consumer Secret", FieldKind.SECRET, pattern=r"\S{8,}",
+                        format_hint="the Consumer Secret shown under Display Consumer ID & Secret Keys",
+                        help="Security > API Security > your OneRoster product > Display Consumer ID & Secret Keys.")
+
+
+def key_sets(requirements: Requirements) -> tuple[KeySet, ...]:
+    areas = ", ".join(requirements.get("areas") or AREAS)
+    return (
+        KeySet("standard_api", "Standard API product", (CERTIFICATE,),
+               purpose="Reads (and writes, if the integrator updates records) students and contacts.",
+               details={"areas": areas, "write": bool(requirements.get("write"))}),
+        KeySet("oneroster", "OneRoster product", (ONEROSTER_URL, CONSUMER_ID, CONSUMER_SECRET),
+               purpose="Reads classes and enrolments, and confirms that a student has a record in Aeries.",
+               details={"endpoints": ", ".join(requirements.get("oneroster_endpoints") or DEFAULT_ENDPOINTS)}),
+    )
+
+
+def step_values(requirements: Requirements) -> Mapping[str, str]:
+    write = bool(requirements.get("write"))
+    areas = [a for a in requirements.get("areas") or AREAS if a not in ("Student Data", "Contacts")]
+    return {"product_name": str(requirements.get("product_name", "MIS Wizard")),
+            "write": "yes" if write else "",
+            "read_only": "" if write else "yes",
+            "other_areas": ", ".join(areas)}
+
+
+def _fields(*pairs: tuple[str, str | None]) -> tuple[RawField, ...]:
+    return tuple(RawField(name, concept) for name, concept in pairs)
+
+
+ENTITIES = (
+    Entity("schools", "Schools", _fields(("SchoolCode", "school.id"), ("Name", "school.name"),
+                                         ("StateSchoolID", "school.code"), ("InactiveStatusCode", None),
+                                         ("LowGradeLevel", None), ("HighGradeLevel", None), ("DoNotReport", None)),
+           "SchoolCode", "standard_api"),
+    Entity("terms", "Terms (per school)", _fields(("TermCode", "term.id"), ("TermDescription", "term.name"),
+                                                   ("StartDate", "term.start_date"), ("EndDate", "term.end_date")),
+           "TermCode", "standard_api"),
+    Entity("students", "Students", _fields(
+        ("StudentID", "student.id"), ("StudentNumber", "student.code"), ("SchoolCode", "student.school_id"),
+        ("FirstName", "student.first_name"), ("LastName", "student.last_name"), ("MiddleName", "student.middle_name"),
+        ("FirstNameAlias", "student.preferred_name"), ("Gender", "student.gender"), ("Grade", "student.year_level"),
+        ("Birthdate", "student.birth_date"), ("StudentEmailAddress", "student.email"),
+        ("SchoolEnterDate", "student.entry_date"), ("SchoolLeaveDate", "student.leave_date"),
+        ("InactiveStatusCode", "student.status"), ("StateStudentID", None), ("FamilyKey", None)),
+        "StudentID", "standard_api"),
+    Entity("contacts", "Contacts (one row per student and contact)", _fields(
+        ("StudentID", "contact_link.student_id"), ("SequenceNumber", "contact_link.priority"),
+        ("FirstName", "contact.first_name"), ("LastName", "contact.last_name"), ("MailingName", "contact.full_name"),
+        ("RelationshipToStudentCode", "contact.relationship"), ("LivesWithStudentIndicator", "contact.lives_with"),
+        ("EducationalRightsHolder", "contact.parental_responsibility"), ("EmailAddress", "contact.email"),
+        ("CellPhone", "contact.mobile"), ("HomePhone", "contact.phone"), ("SchoolCode", None),
+        ("CorrespondanceLanguageCode", None)),
+        "SequenceNumber", "standard_api"),
+    Entity("staff", "Staff", _fields(
+        ("ID", "staff.id"), ("FirstName", "staff.first_name"), ("LastName", "staff.last_name"),
+        ("EmailAddress", "staff.email"), ("PrimaryAeriesSchool", "staff.school_id"),
+        ("InactiveStatusCode", "staff.status"), ("Title", "staff.role"), ("HumanResourcesSystemID", "staff.code")),
+        "ID", "standard_api"),
+    Entity("classes", "Classes (OneRoster)", _fields(
+        ("sourcedId", "class.id"), ("classCode", "class.code"), ("title", "class.name"), ("subjects", "class.subject"),
+        ("grades", "class.year_level"), ("location", "class.room"), ("school", "class.school_id"),
+        ("terms", "class.term_id"), ("classType", "class.kind"), ("course", None)),
+        "sourcedId", "oneroster"),
+    Entity("class_memberships", "Enrolments (OneRoster)", _fields(
+        ("sourcedId", None), ("class", "class_membership.class_id"), ("user", "class_membership.student_id"),
+        ("role", "class_membership.role"), ("beginDate", "class_membership.start_date"),
+        ("endDate", "class_membership.end_date"), ("school", None), ("primary", None)),
+        "sourcedId", "oneroster"),
+)
+
+DEFAULT_REQUIREMENTS: dict[str, Any] = {
+    "write": True, "areas": list(AREAS), "database_year": "", "oneroster_endpoints": list(DEFAULT_ENDPOINTS),
+}
+
+
+def _connector() -> Any:
+    from mis_wizard.vendors.aeries.client import AeriesConnector
+
+    return AeriesConnector()
+
+
+def _emulator(school: Any) -> Any:
+    from mis_wizard.vendors.aeries.sandbox import AeriesEmulator
+
+    return AeriesEmulator(school)
+
+
+SPEC = VendorSpec(
+    id="aeries", name="Aeries", region="US",
+    summary="Aeries SIS: a Standard API certificate and a OneRoster Consumer ID and Secret from API Security.",
+    fields=(SERVER_URL,), key_sets=key_sets, entities=ENTITIES, connector=_connector, emulator=_emulator,
+    step_values=step_values, default_requirements=DEFAULT_REQUIREMENTS,
+)

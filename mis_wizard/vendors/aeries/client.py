@@ -1,0 +1,358 @@
+"""Live access to Aeries: the REST API v5 (AERIES-CERT) and Aeries' OneRoster API.
+
+The two products are checked as two key sets running side by side, because an admin can get
+one right and the other wrong. ``systeminfo`` needs no certificate, so it proves the address;
+``schools`` needs a certificate but no area, so it proves the certificate; then each area the
+profile reads is tried with one record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from mis_wizard.vendors.base import (
+    CheckResult,
+    Context,
+    Credentials,
+    Layer,
+    Record,
+    Requirements,
+    Status,
+    Timer,
+)
+from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status
+from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS, Wording, check_consumer
+from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
+
+API_SECURITY = "Aeries: Filter Pages \"API Sec\" > API Security"
+CERT_REMEDY = (f"In {API_SECURITY}, select your product, click Display Certificate Details and copy the "
+               "certificate again exactly as shown: capitals matter.")
+AREA_PROBES = {"Student Data": "students", "Contacts": "contacts", "Staff Data": "staff"}
+AREA_CODES = {"Student Data": "student_data", "Contacts": "contacts", "Staff Data": "staff_data"}
+ONEROSTER_AREAS = {"academicSessions": "Terms", "terms": "Terms", "classes": "Master Schedule",
+                   "courses": "Course Data", "demographics": "Student Data", "students": "Student Data",
+                   "users": "Student Data", "teachers": "Staff Data", "enrollments": "Classes", "orgs": "Schools",
+                   "schools": "Schools"}
+PAGE_SIZE = 500
+
+
+def server_base(url: str) -> str:
+    """The Aeries address: the login page's address up to its last /, without any /api/v5 suffix."""
+    base = url.strip()
+    if base.lower().endswith(".aspx"):
+        base = base.rsplit("/", 1)[0]
+    base = base.rstrip("/")
+    if base.lower().endswith("/api/v5"):
+        base = base[: -len("/api/v5")]
+    return base
+
+
+def school_year_of(day: dt.date) -> int:
+    return day.year if day.month >= 7 else day.year - 1
+
+
+class AeriesApi:
+    """The v5 REST API with one certificate."""
+
+    def __init__(self, http: httpx.AsyncClient, server_url: str, certificate: str, database_year: str = "") -> None:
+        self.http = http
+        self.base = server_base(server_url)
+        self.certificate = certificate.strip()
+        self.database_year = database_year
+
+    async def get(self, path: str, params: dict[str, Any] | None = None, cert: bool = True) -> httpx.Response:
+        headers = {"Accept": "application/json"}
+        if cert:
+            headers["AERIES-CERT"] = self.certificate
+        query = dict(params or {})
+        if self.database_year:
+            query["DatabaseYear"] = self.database_year
+        return await self.http.get(f"{self.base}/api/v5/{path}", params=query, headers=headers)
+
+
+def _oneroster_wording() -> Wording:
+    return Wording(
+        code="aeries.oneroster_", key="oneroster",
+        credentials_remedy=(f"In {API_SECURITY}, select your OneRoster product, click Display Consumer ID & Secret "
+                            "Keys for OneRoster and copy the Consumer ID and Consumer Secret again."),
+        url_remedy=(f"Copy the OneRoster URL from {API_SECURITY} > your OneRoster product > Display Consumer ID & "
+                    "Secret Keys; it is the Aeries address, not a login page."),
+        permission_remedy=lambda endpoint: (
+            f"In {API_SECURITY}, select your OneRoster product and tick Read for "
+            f"{ONEROSTER_AREAS.get(endpoint, endpoint)}, then save."))
+
+
+class AeriesConnector:
+    async def check(self, ctx: Context, credentials: Credentials,
+                    requirements: Requirements) -> AsyncIterator[CheckResult]:
+        queue: asyncio.Queue[CheckResult | None] = asyncio.Queue()
+
+        async def run(key: str, source: AsyncIterator[CheckResult]) -> None:
+            try:
+                async for result in source:
+                    await queue.put(result)
+            except Exception as exc:  # never let a bug escape check(): report it
+                f = classify_exception(exc)
+                await queue.put(CheckResult(key, "Check", Layer.REACH, Status.FAILED, "aeries.check_crashed",
+                                            f.message, f.remedy, type(exc).__name__))
+            finally:
+                await queue.put(None)
+
+        tasks = [asyncio.create_task(run("standard_api", self._standard(ctx, credentials, requirements))),
+                 asyncio.create_task(run("oneroster", self._oneroster(ctx, credentials, requirements)))]
+        pending = len(tasks)
+        try:
+            while pending:
+                item = await queue.get()
+                if item is None:
+                    pending -= 1
+                else:
+                    yield item
+        finally:
+            for t in tasks:
+                t.cancel()
+
+    async def _oneroster(self, ctx: Context, credentials: Credentials,
+                         requirements: Requirements) -> AsyncIterator[CheckResult]:
+        ks = credentials.get("oneroster") or {}
+        client = OneRosterClient(ctx.http, str(ks.get("oneroster_url", "")), str(ks.get("consumer_id", "")).strip(),
+                                 str(ks.get("consumer_secret", "")).strip())
+        endpoints = requirements.get("oneroster_endpoints") or DEFAULT_ENDPOINTS
+        async for result in check_consumer(client, _oneroster_wording(), endpoints):
+            yield result
+
+    async def _standard(self, ctx: Context, credentials: Credentials,
+                        requirements: Requirements) -> AsyncIterator[CheckResult]:
+        key = "standard_api"
+        api = AeriesApi(ctx.http, str(credentials.get("server_url", "")),
+                        str((credentials.get(key) or {}).get("certificate", "")),
+                        str(requirements.get("database_year") or ""))
+
+        def result(check: str, layer: Layer, status: Status, what: str, message: str, remedy: str = "",
+                   detail: str = "", ms: int = 0, k: str = key) -> CheckResult:
+            return CheckResult(k, check, layer, status, f"aeries.{what}", message, remedy, detail, ms)
+
+        with Timer() as t:
+            try:
+                info_response: httpx.Response | None = await api.get("systeminfo", cert=False)
+                info = info_response.json() if info_response.status_code == 200 else None
+                problem: BaseException | None = None
+            except ValueError:
+                info_response, info, problem = None, None, None
+            except httpx.HTTPError as exc:
+                info_response, info, problem = None, None, exc
+        if problem is not None:
+            f = classify_exception(problem)
+            yield result("Aeries address", Layer.REACH, Status.FAILED,
+                         "unreachable" if f.kind is FailureKind.CONFIG else "transient", f.message, f.remedy,
+                         type(problem).__name__, t.ms, "connection")
+            return
+        if not isinstance(info, dict) or "DatabaseYear" not in info:
+            status = info_response.status_code if info_response is not None else 0
+            transient = status and classify_status(status).kind is FailureKind.TRANSIENT
+            yield result("Aeries address", Layer.REACH, Status.FAILED, "transient" if transient else "not_aeries",
+                         "Aeries did not answer in time; try again shortly." if transient else
+                         "There is no Aeries API at that address.",
+                         "Try again in a few minutes." if transient else
+                         "Use the address of your Aeries login page up to the last /, for example "
+                         "https://aeries.district.example.org/aeries.",
+                         f"GET /api/v5/systeminfo → HTTP {status}", t.ms, "connection")
+            return
+        yield result("Aeries address", Layer.REACH, Status.OK, "systeminfo_ok", "Aeries answered.",
+                     detail=f"Aeries {info.get('AeriesVersion', '?')}, database {info.get('DatabaseYear')}",
+                     ms=t.ms, k="connection")
+
+        with Timer() as t:
+            try:
+                schools_response = await api.get("schools")
+            except httpx.HTTPError as exc:
+                f = classify_exception(exc)
+                yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "transient", f.message,
+                             f.remedy, type(exc).__name__, t.ms)
+                return
+        if schools_response.status_code in (401, 403):
+            yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "certificate_rejected",
+                         "Aeries did not accept the certificate.", CERT_REMEDY,
+                         f"HTTP {schools_response.status_code}: {error_text(schools_response)}", t.ms)
+            yield result("Security areas", Layer.AUTHORISE, Status.SKIPPED, "skipped",
+                         "Not checked because the certificate was not accepted.")
+            return
+        if schools_response.status_code != 200:
+            f = classify_status(schools_response.status_code)
+            yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED,
+                         "transient" if f.kind is FailureKind.TRANSIENT else "schools_failed", f.message, f.remedy,
+                         f"HTTP {schools_response.status_code}: {error_text(schools_response)}", t.ms)
+            return
+        schools = [s for s in schools_response.json() if s.get("SchoolCode")]
+        yield result("Certificate accepted", Layer.AUTHENTICATE, Status.OK, "certificate_ok",
+                     "Aeries accepted the certificate.", detail=f"{len(schools)} schools", ms=t.ms)
+
+        yield self._database_year(info, str(requirements.get("database_year") or ""))
+        if not schools:
+            yield result("Schools", Layer.SAMPLE, Status.WARNING, "no_schools", "Aeries lists no schools.",
+                         "Check the district's school setup in Aeries.")
+            return
+        school = str(schools[0]["SchoolCode"])
+        sample: list[Record] | None = None
+        for area in requirements.get("areas") or list(AREA_PROBES):
+            path = {"students": f"schools/{school}/students", "contacts": f"schools/{school}/contacts",
+                    "staff": "staff"}[AREA_PROBES[area]]
+            params = {"StartingRecord": 1, "EndingRecord": 1} if area == "Student Data" else None
+            with Timer() as t:
+                try:
+                    response = await api.get(path, params)
+                except httpx.HTTPError as exc:
+                    f = classify_exception(exc)
+                    yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, "transient", f.message, f.remedy,
+                                 type(exc).__name__, t.ms)
+                    continue
+            code = AREA_CODES[area]
+            if response.status_code == 200:
+                yield result(f"Read {area}", Layer.AUTHORISE, Status.OK, f"{code}_ok", f"{area} can be read.", ms=t.ms)
+                if area == "Student Data":
+                    sample = response.json()
+            elif response.status_code in (401, 403):
+                yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, f"{code}_not_permitted",
+                             f"The certificate may not read {area}.",
+                             f"In {API_SECURITY}, select your product and tick Read for {area}"
+                             + (" (and Update and Insert, as the integrator writes it)"
+                                if requirements.get("write") and area in ("Student Data", "Contacts") else "")
+                             + ", then save.", f"HTTP {response.status_code}: {error_text(response)}", t.ms)
+            else:
+                f = classify_status(response.status_code)
+                yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED,
+                             "transient" if f.kind is FailureKind.TRANSIENT else f"{code}_failed", f.message,
+                             f.remedy, f"HTTP {response.status_code}: {error_text(response)}", t.ms)
+        if "Student Data" in (requirements.get("areas") or AREA_PROBES):
+            if sample is None:
+                yield result("Sample student", Layer.SAMPLE, Status.SKIPPED, "skipped",
+                             "Not checked because Student Data could not be read.")
+            elif sample:
+                yield result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
+                             detail=f"StudentID {sample[0].get('StudentID')} at school {school}")
+            else:
+                yield result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
+                             f"Aeries lists no students at school {school}.",
+                             "Check that students are enrolled in this school year's database.")
+
+    @staticmethod
+    def _database_year(info: dict[str, Any], wanted: str) -> CheckResult:
+        default = str(info.get("DatabaseYear", ""))
+        available = [str(y) for y in info.get("AvailableDatabaseYears") or []]
+        check = "Database year"
+        if wanted:
+            label = f"{wanted}-{int(wanted) + 1}" if wanted.isdigit() else wanted
+            if label not in available:
+                return CheckResult("standard_api", check, Layer.AUTHORISE, Status.FAILED,
+                                   "aeries.database_year_unavailable",
+                                   f"Aeries has no {label} database; Aeries would silently send {default} instead.",
+                                   "Ask the integrator which school year to read, or open that year's database in "
+                                   "Aeries (Aeries: Change School Year).", f"available: {', '.join(available)}")
+            return CheckResult("standard_api", check, Layer.AUTHORISE, Status.OK, "aeries.database_year_ok",
+                               f"Records are read from the {label} database.")
+        try:
+            today = dt.datetime.fromisoformat(str(info.get("CurrentDateTime"))).date()
+        except ValueError:
+            today = dt.date.today()
+        current = school_year_of(today)
+        expected = f"{current}-{current + 1}"
+        if default != expected:
+            return CheckResult("standard_api", check, Layer.AUTHORISE, Status.WARNING, "aeries.database_year_stale",
+                               f"Aeries' default database is {default}, but today is in the {expected} school year, "
+                               "so the integrator would receive last year's records.",
+                               "Ask your Aeries administrator to finish New Year Rollover and make the new year the "
+                               "default database, or ask the integrator to read a fixed database year.",
+                               f"default {default}; available {', '.join(available)}")
+        return CheckResult("standard_api", check, Layer.AUTHORISE, Status.OK, "aeries.database_year_ok",
+                           f"Aeries' default database is the current school year ({default}).")
+
+    async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
+                     entity: str) -> AsyncIterator[Record]:
+        if entity in ("classes", "class_memberships"):
+            ks = credentials.get("oneroster") or {}
+            client = OneRosterClient(ctx.http, str(ks.get("oneroster_url", "")),
+                                     str(ks.get("consumer_id", "")).strip(), str(ks.get("consumer_secret", "")).strip())
+            collection = "classes" if entity == "classes" else "enrollments"
+            count = 0
+            async for rows in client.pages(collection, ctx.page_size or 100, ctx.concurrency,
+                                           on_refusal=lambda r: _refusal(r, f"OneRoster {collection}")):
+                for row in rows:
+                    yield row
+                count += len(rows)
+                ctx.page_done(entity, count)
+            return
+        api = AeriesApi(ctx.http, str(credentials.get("server_url", "")),
+                        str((credentials.get("standard_api") or {}).get("certificate", "")),
+                        str(requirements.get("database_year") or ""))
+        if entity == "staff":
+            rows = await _json(await api.get("staff"), "staff")
+            for row in rows:
+                yield row
+            ctx.page_done(entity, len(rows))
+            return
+        schools = await _json(await api.get("schools"), "schools")
+        if entity == "schools":
+            for row in schools:
+                yield row
+            ctx.page_done(entity, len(schools))
+            return
+        codes = [s["SchoolCode"] for s in schools if s.get("SchoolCode")]
+        count = 0
+        for code in codes:
+            if entity == "terms":
+                rows = await _json(await api.get(f"schools/{code}/terms"), "terms")
+            elif entity == "contacts":
+                rows = await _json(await api.get(f"schools/{code}/contacts"), "contacts")
+            elif entity == "students":
+                async for page in _student_pages(api, code, ctx):
+                    for row in page:
+                        yield row
+                    count += len(page)
+                    ctx.page_done(entity, count)
+                continue
+            else:
+                raise KeyError(f"Aeries has no entity {entity!r}")
+            for row in rows:
+                yield row
+            count += len(rows)
+            ctx.page_done(entity, count)
+
+
+async def _student_pages(api: AeriesApi, code: Any, ctx: Context) -> AsyncIterator[list[Record]]:
+    """Students of one school in StartingRecord/EndingRecord slices, a few slices at a time."""
+    size = ctx.page_size or PAGE_SIZE
+    start = 1
+    while True:
+        starts = [start + i * size for i in range(max(1, ctx.concurrency))]
+        pages = await asyncio.gather(*(
+            api.get(f"schools/{code}/students", {"StartingRecord": s, "EndingRecord": s + size - 1}) for s in starts))
+        for response in pages:
+            rows = await _json(response, "students")
+            if rows:
+                yield rows
+            if len(rows) < size:
+                return
+        start = starts[-1] + size
+
+
+async def _json(response: httpx.Response, what: str) -> list[Record]:
+    if response.status_code != 200:
+        raise _refusal(response, what)
+    body = response.json()
+    if not isinstance(body, list):
+        raise VendorError("aeries.unreadable", f"Aeries' {what} answer is not a list.",
+                          "Send the support report to the integrator.", FailureKind.BUG)
+    return body
+
+
+def _refusal(response: httpx.Response, what: str) -> VendorError:
+    f = classify_status(response.status_code)
+    code = {401: "aeries.certificate_rejected", 403: "aeries.not_permitted"}.get(response.status_code,
+                                                                               "aeries.read_failed")
+    return VendorError(code, f"Aeries refused to send {what}: {f.message}", f.remedy, f.kind,
+                       f"HTTP {response.status_code}: {error_text(response)}")
