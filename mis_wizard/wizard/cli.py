@@ -39,7 +39,7 @@ class Parser(argparse.ArgumentParser):
 
 
 Handler = Callable[[argparse.Namespace], int]
-FEATURE_MODULES: tuple[str, ...] = ()
+FEATURE_MODULES: tuple[str, ...] = ("mis_wizard.wizard.handoff.cli",)
 """Modules that add their own subcommands with ``add_commands(subparsers)``, so this file stays small."""
 
 
