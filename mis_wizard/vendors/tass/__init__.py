@@ -1,0 +1,189 @@
+"""TASS.web (Australia): one API Gateway app per module, each with an App Code and a Token Key.
+
+Requirements this package reads (``[systems.tass]`` in a profile):
+
+* ``modules``: {module id: {"required": bool, "version": "1"|"2"|"3"}} with module ids
+  ``lms``, ``student_details``, ``employee_hr``, ``academic_analytics``, ``gl_analytics``;
+  a module left out is not asked for.
+* ``security_role``: the Security Role name the steps suggest (v3 needs one).
+* ``methods``: {module id: [method names]}; default every method the wizard knows (modules.py).
+* ``timetable_year``: the timetable year to read (default: this calendar year).
+* ``timetable_periods``: the highest period code to read the timetable for (default 12).
+* ``student_status``: ``current`` (default), ``future``, ``past`` or ``noncurrent``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, VendorSpec
+from mis_wizard.vendors.tass.client import TassConnector
+from mis_wizard.vendors.tass.modules import (
+    BY_ID,
+    MODULES,
+    module_requirements,
+    permissions_for,
+    required_methods,
+)
+from mis_wizard.vendors.tass.sandbox import TassEmulator
+
+GATEWAY = "System Admin > Utilities > API Gateway Maintenance"
+
+CONNECTION_FIELDS = (
+    Field("base_url", "TASS.web address", FieldKind.URL, example="https://tass.yourschool.edu.au",
+          format_hint="the https:// address you open TASS.web at, such as https://tass.yourschool.edu.au",
+          help="The address of your school's TASS.web server, as in your browser's address bar when you "
+               "use TASS (the part before /tassweb)."),
+    Field("company_code", "Company Code", FieldKind.CODE, pattern=r"0[1-9]|[1-9][0-9]",
+          format_hint="two digits such as 01 (keep the leading zero)", example="01",
+          help="The Company Code your school uses in TASS: two digits, often with a leading zero, "
+               f"shown against each app in {GATEWAY}."),
+)
+
+
+def _key_fields(label: str) -> tuple[Field, ...]:
+    return (
+        Field("app_code", "App Code", FieldKind.TEXT, pattern=r"[A-Za-z0-9_\-]{1,30}",
+              format_hint="the App Code letters and digits, without spaces", example="INTELLMS",
+              help=f"The App Code of the {label} app in {GATEWAY}."),
+        Field("token_key", "Token Key", FieldKind.SECRET, pattern=r"[A-Za-z0-9+/]{22}==",
+              format_hint="24 characters ending in == (the Token Key TASS generated)",
+              help=f"The Token Key of the {label} app in {GATEWAY}; copy all 24 characters, including ==."),
+        Field("version", "API version", FieldKind.CHOICE, choices=("1", "2", "3"), default="3",
+              help=f"The API version set on the {label} app in {GATEWAY}; 3 needs a Security Role."),
+    )
+
+
+def key_sets(requirements: Mapping[str, Any]) -> tuple[KeySet, ...]:
+    out = []
+    for module_id, wanted in module_requirements(requirements).items():
+        module = BY_ID[module_id]
+        methods = required_methods(requirements, module)
+        out.append(KeySet(
+            module_id, f"{module.label} app", _key_fields(module.label), required=bool(wanted["required"]),
+            purpose=f"Gives the integrator {module.purpose}.",
+            help=f"In {GATEWAY}, the API application for the {module.label} module.",
+            details={"module": module.label, "version": wanted["version"],
+                     "methods": [m.name for m in methods],
+                     "permissions": sorted({m.permission for m in methods})}))
+    return tuple(out)
+
+
+def step_values(requirements: Mapping[str, Any]) -> dict[str, str]:
+    wanted = module_requirements(requirements)
+    required = [BY_ID[m].label for m, w in wanted.items() if w["required"]]
+    optional = [BY_ID[m].label for m, w in wanted.items() if not w["required"]]
+    versions = sorted({w["version"] for w in wanted.values()})
+    return {
+        "role_name": str(requirements.get("security_role") or "integration_api"),
+        "required_modules": ", ".join(required),
+        "optional_modules": ", ".join(optional),
+        "module_count": str(len(wanted)),
+        "app_table": "; ".join(f"{BY_ID[m].label} (version {w['version']})" for m, w in wanted.items()),
+        "permissions": "; ".join(permissions_for(requirements)),
+        "needs_role": "yes" if "3" in versions else "",
+        "old_versions": ", ".join(v for v in versions if v != "3"),
+    }
+
+
+def _f(name: str, concept: str | None = None, description: str = "") -> RawField:
+    return RawField(name, concept, description)
+
+
+ENTITIES = (
+    Entity("students", "Students (LMS getStudents)", (
+        _f("general_details.student_code", "student.id", "TASS student code, 7 digits with leading zeros"),
+        _f("general_details.surname", "student.last_name"),
+        _f("general_details.first_name", "student.first_name"),
+        _f("general_details.preferred_name", "student.preferred_name"),
+        _f("general_details.other_name", "student.middle_name"),
+        _f("general_details.given_names", "student.full_name", "first and other names together"),
+        _f("general_details.gender", "student.gender"),
+        _f("general_details.date_of_birth", "student.birth_date", "DD/MM/YYYY"),
+        _f("general_details.date_of_entry", "student.entry_date", "DD/MM/YYYY"),
+        _f("general_details.date_of_leaving", "student.leave_date", "DD/MM/YYYY or empty"),
+        _f("general_details.entry_year_group"),
+        _f("general_details.usi", None, "Unique Student Identifier"),
+        _f("school_details.campus", "student.campus", "campus description"),
+        _f("school_details.email_address", "student.email"),
+        _f("school_details.year_group", "student.year_level"),
+        _f("school_details.pc_tutor_group", "student.form", "pastoral care (tutor) group"),
+        _f("school_details.house", "student.house"),
+        _f("school_details.form_class"),
+        _f("school_details.boarder"),
+    ), id_field="general_details.student_code", key_set="lms"),
+    Entity("staff", "Teachers (LMS getTeachers)", (
+        _f("teacher_code", "staff.id", "the code timetables use"),
+        _f("employee_code", "staff.code"),
+        _f("salutation", "staff.title"),
+        _f("first_name", "staff.first_name"),
+        _f("surname", "staff.last_name"),
+        _f("preferred_name"),
+        _f("teacher_name", "staff.full_name", "e.g. Mr N Nulla"),
+        _f("school_email_address", "staff.email"),
+        _f("email_address", None, "personal e-mail"),
+        _f("active_flag", "staff.status", "Y or N"),
+        _f("department", "staff.role"),
+        _f("pc_tutor_group"),
+    ), id_field="teacher_code", key_set="lms"),
+    Entity("classes", "Subjects and classes (LMS getTeacherSubjects)", (
+        _f("class_key", "class.id", "sub_code/year_grp/class, joined by the wizard"),
+        _f("sub_code", "class.subject_code"),
+        _f("sub_short", "class.code"),
+        _f("sub_long", "class.name"),
+        _f("class", None, "class letter within the subject and year group"),
+        _f("year_grp", "class.year_level"),
+        _f("teacher_code", "class.main_teacher_id", "the first teacher TASS lists"),
+        _f("teacher_codes", "class.teacher_ids", "every teacher, comma separated (as TASS's TCH_CODE)"),
+        _f("sub_type", "class.kind"),
+        _f("semester", "class.term_id"),
+        _f("year_num"),
+    ), id_field="class_key", key_set="lms"),
+    Entity("class_memberships", "Class lists (LMS getStudentSubjects)", (
+        _f("class_key", "class_membership.class_id", "sub_code/year_grp/class, joined by the wizard"),
+        _f("student_code", "class_membership.student_id"),
+        _f("from_date", "class_membership.start_date", "DD/MM/YYYY or empty"),
+        _f("to_date", "class_membership.end_date", "DD/MM/YYYY or empty"),
+        _f("sub_code"), _f("sub_short"), _f("sub_long"), _f("class"), _f("sub_type"),
+        _f("semester"), _f("year_grp"), _f("year_num"),
+    ), id_field="class_key", key_set="lms"),
+    Entity("timetable", "Timetable (LMS getTimetables, one call per period)", (
+        _f("id", None, "TASS's own row id"),
+        _f("class_key", "timetable.class_id", "sub_code/year_grp/class, joined by the wizard"),
+        _f("day_code", "timetable.day", "day of the timetable cycle"),
+        _f("prd_code", "timetable.period"),
+        _f("room_code", "timetable.room"),
+        _f("tch_code", "timetable.staff_id"),
+        _f("sub_code"), _f("class"), _f("year_grp"), _f("semester"), _f("year_num"), _f("tt_id"),
+    ), id_field="id", key_set="lms"),
+    Entity("calendar", "Timetable calendar (LMS getTimetableCalendar)", (
+        _f("VALUE", "calendar.date", "YYYY-MM-DD"),
+        _f("DAY_CODE", "calendar.cycle_day", "empty on days without lessons"),
+        _f("LABEL", None, "e.g. Fri 05/07/2019"),
+        _f("TTDATE"), _f("TT_ID"), _f("ID"), _f("CAT_NUM"),
+    ), id_field="ID", key_set="lms"),
+)
+
+DEFAULT_REQUIREMENTS: dict[str, Any] = {
+    "modules": {m.id: {"required": m.required, "version": "3"} for m in MODULES},
+    "security_role": "intellischool_api",
+    "methods": {m.id: [x.name for x in m.methods] for m in MODULES},
+    "timetable_year": "",
+    "timetable_periods": 12,
+    "student_status": "current",
+}
+
+SPEC = VendorSpec(
+    id="tass",
+    name="TASS.web",
+    region="AU",
+    summary="TASS.web API Gateway: one app per module (App Code and Token Key) and your Company Code.",
+    fields=CONNECTION_FIELDS,
+    key_sets=key_sets,
+    entities=ENTITIES,
+    connector=TassConnector,
+    emulator=TassEmulator,
+    step_values=step_values,
+    default_requirements=DEFAULT_REQUIREMENTS,
+)

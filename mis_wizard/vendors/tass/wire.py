@@ -1,0 +1,216 @@
+"""TASS's wire format: the encrypted token, the answer shapes, and its date styles.
+
+The "token" is not a session: it is the method's parameters encrypted with AES-128-ECB and
+PKCS7 padding under the base64-decoded Token Key, then base64 (TASS api-introduction). The
+same parameters always give the same token. Answers come in several shapes because IIS may
+put its own HTML page in front of TASS's JSON, and older methods use ``__msg`` where newer
+ones use ``__invalid``; ``parse_reply`` reads them all into one ``Reply``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import enum
+import json
+import re
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+ROLE_REFUSED = "Version 1 and 2 methods are not accessible when a Security Role has been defined."
+
+
+class TokenError(ValueError):
+    """The token or the Token Key cannot be used (wrong length, not base64, bad padding)."""
+
+
+def token_key_bytes(token_key: str) -> bytes:
+    try:
+        key = base64.b64decode(token_key.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise TokenError("The Token Key is not base64 text.") from exc
+    if len(key) != 16:
+        raise TokenError(f"The Token Key decodes to {len(key)} bytes; TASS Token Keys are 16 bytes.")
+    return key
+
+
+def encrypt(plaintext: str, token_key: str) -> str:
+    """The base64 token for ``plaintext`` (not yet URL-encoded)."""
+    padder = padding.PKCS7(128).padder()
+    data = padder.update(plaintext.encode("utf-8")) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(token_key_bytes(token_key)), modes.ECB()).encryptor()
+    return base64.b64encode(encryptor.update(data) + encryptor.finalize()).decode("ascii")
+
+
+def decrypt(token: str, token_key: str) -> str:
+    try:
+        cipher = base64.b64decode(token, validate=True)
+        decryptor = Cipher(algorithms.AES(token_key_bytes(token_key)), modes.ECB()).decryptor()
+        data = decryptor.update(cipher) + decryptor.finalize()
+        unpadder = padding.PKCS7(128).unpadder()
+        return (unpadder.update(data) + unpadder.finalize()).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise TokenError("Given final block not proper") from exc
+
+
+def params_text(params: Mapping[str, str], version: str) -> str:
+    """v1 sends parameters as a query string, v2 and v3 as JSON."""
+    if version == "1":
+        return urllib.parse.urlencode(params)
+    return json.dumps(dict(params), separators=(",", ":"))
+
+
+def parse_params(text: str, version: str) -> dict[str, Any]:
+    if version == "1":
+        return dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
+    value = json.loads(text) if text.strip() else {}
+    if not isinstance(value, dict):
+        raise ValueError("parameters must be a JSON object")
+    return value
+
+
+def request_fields(method: str, app_code: str, company: str, version: str, params: Mapping[str, str],
+                   token_key: str) -> dict[str, str]:
+    """The five fields of every call, for a GET query or a POST form alike."""
+    return {"method": method, "appcode": app_code, "company": company, "v": version,
+            "token": encrypt(params_text(params, version), token_key)}
+
+
+class ReplyKind(enum.StrEnum):
+    OK = "ok"
+    UNAUTHORIZED = "unauthorized"
+    ROLE_REFUSED = "role_refused"
+    ROLE_REQUIRED = "role_required"
+    UNKNOWN_METHOD = "unknown_method"
+    INVALID = "invalid"
+    """The parameters were refused (so the App Code and Token Key were accepted)."""
+    SERVER_ERROR = "server_error"
+    NOT_TASS = "not_tass"
+    LOGIN_PAGE = "login_page"
+
+
+@dataclass
+class Reply:
+    kind: ReplyKind
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+    """TASS's own words (``__msg`` or the ``__invalid`` messages); never holds a secret."""
+
+    @property
+    def licence_problem(self) -> bool:
+        return bool(re.search(r"licen[cs]e", self.message, re.IGNORECASE))
+
+
+_LOGIN = re.compile(r"type\s*=\s*[\"']?password|sign\s*in|log\s*in", re.IGNORECASE)
+
+
+def trailing_json(text: str) -> dict[str, Any] | None:
+    """The JSON object a body ends with: all of it, or the part after an IIS HTML page."""
+    stripped = text.strip()
+    decoder = json.JSONDecoder()
+    try:
+        whole = json.loads(stripped)
+        return whole if isinstance(whole, dict) else None
+    except ValueError:
+        pass
+    for match in reversed([m.start() for m in re.finditer(r"\{", stripped)]):
+        try:
+            value, end = decoder.raw_decode(stripped, match)
+        except ValueError:
+            continue
+        if isinstance(value, dict) and not stripped[end:].strip():
+            return value
+    return None
+
+
+def parse_reply(status: int, text: str) -> Reply:
+    """Read any TASS answer; the HTTP status is read first, as IIS may replace the JSON."""
+    body = trailing_json(text)
+    if body is None:
+        if status == 401:
+            return Reply(ReplyKind.UNAUTHORIZED, status, message="401 - Unauthorized")
+        kind = ReplyKind.LOGIN_PAGE if "<" in text and _LOGIN.search(text) else ReplyKind.NOT_TASS
+        return Reply(kind, status)
+    msg = str(body.get("__msg") or body.get("error") or "")
+    invalid = body.get("__invalid") if isinstance(body.get("__invalid"), dict) else {}
+    tass_shaped = any(k in body for k in ("__tassversion", "__status", "__msg", "__invalid", "token"))
+    if status == 401:
+        return Reply(ReplyKind.UNAUTHORIZED, status, body, msg or "Unauthorized")
+    if status >= 500:
+        return Reply(ReplyKind.SERVER_ERROR, status, body, msg)
+    if not tass_shaped and status != 200:
+        return Reply(ReplyKind.NOT_TASS, status, body)
+    if "version 1 and 2 methods" in msg.lower():
+        return Reply(ReplyKind.ROLE_REFUSED, status, body, msg)
+    if "security role" in msg.lower():
+        return Reply(ReplyKind.ROLE_REQUIRED, status, body, msg)
+    if re.search(r"method.*(not (available|found|valid|exist))|invalid method|unknown method", msg, re.I):
+        return Reply(ReplyKind.UNKNOWN_METHOD, status, body, msg)
+    if invalid or msg:
+        words = "; ".join(f"{k}: {v}" for k, v in invalid.items()) or msg
+        return Reply(ReplyKind.INVALID, status, body, words)
+    if not tass_shaped:
+        return Reply(ReplyKind.NOT_TASS, status, body)
+    return Reply(ReplyKind.OK, status, body)
+
+
+def records(body: Mapping[str, Any], data_key: str | None) -> list[dict[str, Any]] | None:
+    """The records of an answer; None when the data key is missing (v3 omits data it may not show).
+
+    Methods without a data key (getStudentSubjects, getTeacherSubjects) key their answer by
+    student or teacher code; those lists are joined.
+    """
+    if data_key is not None:
+        value = body.get(data_key)
+        return list(value) if isinstance(value, list) else None
+    rows: list[dict[str, Any]] = []
+    for key, value in body.items():
+        if not key.startswith("__") and key != "token" and isinstance(value, list):
+            rows.extend(value)
+    return rows
+
+
+def flatten(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``general_details``/``school_details`` sections as ``section.field`` names; photos dropped."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, Mapping) and key not in ("teacher_photo", "student_photo"):
+            for inner, v in value.items():
+                out[f"{key}.{inner}"] = v
+        elif not isinstance(value, Mapping):
+            out[key] = value
+    return out
+
+
+def class_key(row: Mapping[str, Any]) -> str:
+    """TASS names a class by subject code, year group and class letter; one key for all methods."""
+    return f"{row.get('sub_code', '')}/{row.get('year_grp', '')}/{row.get('class', '')}"
+
+
+_TS = re.compile(r"\{ts '([^']+)'\}")
+
+
+def tass_date(value: Any) -> dt.date | None:
+    """A date in any of TASS's styles: ``DD/MM/YYYY`` (people), ``YYYY-MM-DD 00:00:00.0``
+    (timetables), ``{ts 'YYYY-MM-DD hh:mm:ss'}`` (token echo), ``DD/MM/YYYY hh:mm:ss PM``."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    ts = _TS.fullmatch(text)
+    if ts:
+        text = ts.group(1)
+    for pattern, fmt in ((r"\d{1,2}/\d{1,2}/\d{4}", "%d/%m/%Y"), (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d")):
+        found = re.match(pattern, text)
+        if found:
+            try:
+                return dt.datetime.strptime(found.group(0), fmt).date()
+            except ValueError:
+                return None
+    return None
