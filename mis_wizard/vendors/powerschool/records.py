@@ -1,0 +1,155 @@
+"""How each entity is read from PowerSchool, page by page, as flat raw records.
+
+Staff, terms and sections are per school, so those readers walk the district's schools.
+Section enrollments live only in the CC table, keyed by the table ids of students and
+sections, so that reader also reads the id-to-DCID pairs of both and adds the DCIDs the
+/ws/v1 records carry; guardians come from PowerSchool's Student Guardian Detail PowerQuery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Protocol
+
+from mis_wizard.vendors.base import Context, Record
+from mis_wizard.vendors.powerschool import wire
+from mis_wizard.vendors.powerschool.api import PowerSchoolApi
+
+TABLE_SIZE_KEY = "schema_table_query_max_page_size"
+CC_COLUMNS = "id,studentid,sectionid,dateenrolled,dateleft,termid,schoolid"
+CONTACT_FIELDS = ("guardianid", "title", "firstname", "lastname", "email", "mobile")
+LINK_FIELDS = ("studentsdcid", "guardianid", "relationship", "priority", "is_custodial", "lives_with")
+
+
+@dataclass(frozen=True)
+class V1:
+    """A /ws/v1 collection; ``path`` may hold ``{school}`` for per-school collections."""
+
+    resource: str
+    path: str
+    plural: str
+    singular: str
+    size_key: str
+    expansions: str = ""
+
+    async def pages_at(self, api: PowerSchoolApi, ctx: Context | None, path: str) -> AsyncIterator[list[Record]]:
+        params = {"expansions": self.expansions} if self.expansions else {}
+        async for page in api.pages(path, partial(wire.collection, plural=self.plural, singular=self.singular),
+                                    count_path=f"{path}/count", concurrency=ctx.concurrency if ctx else 4,
+                                    page_size=ctx.page_size if ctx else None, size_key=self.size_key,
+                                    params=params, resource=wire.resource(self.resource)):
+            yield [wire.flatten(r) for r in page]
+
+    async def all(self, api: PowerSchoolApi, ctx: Context | None = None) -> list[Record]:
+        return [r async for page in self.pages_at(api, ctx, self.path) for r in page]
+
+    async def for_school(self, api: PowerSchoolApi, school: Record, ctx: Context | None = None) -> list[Record]:
+        return [r async for page in self.pages_at(api, ctx, self.path.format(school=school["id"])) for r in page]
+
+    async def pages(self, api: PowerSchoolApi, ctx: Context) -> AsyncIterator[list[Record]]:
+        if "{school}" not in self.path:
+            async for page in self.pages_at(api, ctx, self.path):
+                yield page
+            return
+        seen: set[Any] = set()
+        for school in await SCHOOLS.all(api, ctx):
+            async for page in self.pages_at(api, ctx, self.path.format(school=school["id"])):
+                fresh = [r for r in page if r.get("id") not in seen]
+                seen.update(r.get("id") for r in fresh)
+                yield fresh
+
+
+SCHOOLS = V1("schools", "/ws/v1/district/school", "schools", "school", "school_max_page_size")
+STUDENTS = V1("students", "/ws/v1/district/student", "students", "student", "student_max_page_size",
+              wire.STUDENT_EXPANSIONS)
+STAFF = V1("staff", "/ws/v1/school/{school}/staff", "staffs", "staff", "staff_max_page_size",
+           "emails,school_affiliations")
+TERMS = V1("terms", "/ws/v1/school/{school}/term", "terms", "term", "term_max_page_size")
+SECTIONS = V1("sections", "/ws/v1/school/{school}/section", "sections", "section", "section_max_page_size")
+COURSES = V1("sections", "/ws/v1/school/{school}/course", "courses", "course", "course_max_page_size")
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Sections with their course's number and name, as ``course.course_number``/``course.course_name``."""
+
+    async def pages(self, api: PowerSchoolApi, ctx: Context) -> AsyncIterator[list[Record]]:
+        for school in await SCHOOLS.all(api, ctx):
+            courses = {c["id"]: c for c in await COURSES.for_school(api, school, ctx)}
+            async for page in SECTIONS.pages_at(api, ctx, SECTIONS.path.format(school=school["id"])):
+                for section in page:
+                    course = courses.get(section.get("course_id"), {})
+                    section["course.course_number"] = course.get("course_number")
+                    section["course.course_name"] = course.get("course_name")
+                yield page
+
+
+async def schema_pages(api: PowerSchoolApi, ctx: Context, path: str, resource: str, *, method: str = "GET",
+                       params: dict[str, Any] | None = None) -> AsyncIterator[list[Record]]:
+    async for page in api.pages(path, wire.schema_records, count_path=f"{path}/count", concurrency=ctx.concurrency,
+                                page_size=ctx.page_size, size_key=TABLE_SIZE_KEY, method=method, params=params,
+                                payload={} if method == "POST" else None, resource=wire.resource(resource)):
+        yield page
+
+
+async def _dcids(api: PowerSchoolApi, ctx: Context, table: str, resource: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    async for page in schema_pages(api, ctx, f"/ws/schema/table/{table}", resource, params={"projection": "id,dcid"}):
+        pairs.update((str(r.get("id")), str(r.get("dcid"))) for r in page)
+    return pairs
+
+
+@dataclass(frozen=True)
+class Enrollments:
+    """CC rows with ``student_dcid`` and ``section_dcid`` added, so they join /ws/v1 students and sections."""
+
+    async def pages(self, api: PowerSchoolApi, ctx: Context) -> AsyncIterator[list[Record]]:
+        students = await _dcids(api, ctx, "students", "students")
+        sections = await _dcids(api, ctx, "sections", "sections")
+        async for page in schema_pages(api, ctx, "/ws/schema/table/cc", "section_enrollments",
+                                       params={"projection": CC_COLUMNS}):
+            for row in page:
+                row["student_dcid"] = students.get(str(row.get("studentid")))
+                row["section_dcid"] = sections.get(str(row.get("sectionid")))
+            yield page
+
+
+@dataclass(frozen=True)
+class Guardians:
+    """Rows of the Student Guardian Detail PowerQuery: one per student and guardian.
+
+    As ``contacts`` each guardian comes once; as ``contact_links`` every row comes.
+    """
+
+    fields: tuple[str, ...]
+    unique: bool
+
+    async def pages(self, api: PowerSchoolApi, ctx: Context) -> AsyncIterator[list[Record]]:
+        seen: set[Any] = set()
+        async for page in schema_pages(api, ctx, f"/ws/schema/query/{wire.GUARDIAN_QUERY}", "contacts",
+                                       method="POST"):
+            rows = [{k: r.get(k) for k in self.fields} for r in page]
+            if self.unique:
+                rows = [r for r in rows if r["guardianid"] not in seen]
+                seen.update(r["guardianid"] for r in rows)
+            yield rows
+
+
+class Reader(Protocol):
+    def pages(self, api: PowerSchoolApi, ctx: Context) -> AsyncIterator[list[Record]]:
+        """Lists of flat raw records, page by page."""
+        ...
+
+
+ENTITY_READERS: dict[str, Reader] = {
+    "schools": SCHOOLS,
+    "students": STUDENTS,
+    "staff": STAFF,
+    "terms": TERMS,
+    "classes": Classes(),
+    "class_memberships": Enrollments(),
+    "contacts": Guardians(CONTACT_FIELDS, unique=True),
+    "contact_links": Guardians(LINK_FIELDS, unique=False),
+}
