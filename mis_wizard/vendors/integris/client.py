@@ -180,11 +180,13 @@ class IntegrisConnector:
                               "integris.partner_credentials_rejected", message, remedy, _detail(response), ms)
             return
         try:
-            response.raise_for_status()
-            session.token = wire.parse_token(response.content)
-        except Exception as exc:
-            code, failure = _exception_failure(exc) if not isinstance(exc, httpx.HTTPStatusError) \
-                else _status_failure(response)
+            if response.is_error:
+                code, failure = _status_failure(response)
+            else:
+                session.token = wire.parse_token(response.content)
+        except ValueError as exc:
+            code, failure = _exception_failure(exc)
+        if not session.token:
             yield CheckResult(KEY, token, Layer.AUTHENTICATE, Status.FAILED, code, failure.message,
                               failure.remedy, _detail(response), ms)
             return
@@ -199,8 +201,12 @@ class IntegrisConnector:
                                   "Not checked until the school's access works.")
             return
         tasks = [asyncio.create_task(self._sample(session, requirements, area)) for area in areas]
-        for finished in asyncio.as_completed(tasks):
-            yield await finished
+        try:
+            for finished in asyncio.as_completed(tasks):
+                yield await finished
+        finally:
+            for task in tasks:
+                task.cancel()
 
     async def _access(self, session: _Session, requirements: Requirements) -> CheckResult:
         check = "School has granted access"
