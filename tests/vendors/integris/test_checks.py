@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 
 import pytest
 
-from mis_wizard.vendors.base import CONNECTION, Layer, Status
+from mis_wizard.vendors.base import CONNECTION, Context, Layer, Status
+from mis_wizard.vendors.integris import SPEC
 from mis_wizard.vendors.integris.sandbox import FIELDS_OFF_SCHOOL, IntegrisEmulator
 from mis_wizard.vendors.sandbox import school
-from mis_wizard.vendors.sandbox.kit import Fault, FaultKind
+from mis_wizard.vendors.sandbox.kit import Fault, FaultKind, Sandbox
+from mis_wizard.wizard.http import build_client
 
 SCENARIOS = sorted(IntegrisEmulator(school.generate(seed=7, size=10)).scenarios("http://127.0.0.1:1"))
 AREA_COUNT = 6
@@ -141,3 +144,16 @@ def test_an_address_nobody_answers_on_is_unreachable(run_check, good):
 def test_missing_credentials_give_a_result_not_an_exception(run_check):
     (failed,) = failures(run_check({}))
     assert failed.status is Status.FAILED and failed.remedy
+
+
+def test_tls_the_computer_does_not_trust_is_named_and_trusted_tls_passes(tmp_path, small_school):
+    async def check(credentials, extra_ca):
+        async with build_client(backoff=0.01, extra_ca=extra_ca) as http:
+            return [r async for r in SPEC.connector().check(Context(http), credentials, SPEC.requirements())]
+
+    with Sandbox(tls_dir=tmp_path) as box:
+        hosted = box.add(IntegrisEmulator(small_school))
+        credentials = hosted.emulator.credentials(hosted.base_url)
+        (failed,) = failures(asyncio.run(check(credentials, None)))
+        assert failed.code == "integris.unreachable" and "certificate" in failed.message
+        assert failures(asyncio.run(check(credentials, box.cert_path))) == []
