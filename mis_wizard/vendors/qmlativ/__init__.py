@@ -1,0 +1,115 @@
+"""Skyward Qmlativ (US): one Integration Access (key and secret) on the district's API address.
+
+Qmlativ's own documentation sits behind Skyward's portal; what the connector relies on comes
+from working clients (see the fact sheet), and the error wording is matched loosely.
+
+Requirements read (``[systems.qmlativ]``):
+
+* ``entity_id`` (int): the EntityID to read, normally 1 for the district.
+* ``school_year`` (int, e.g. 2027): the NumericYear to read; 0 for the entity's current year.
+* ``objects`` (mapping ``"Module/Object"`` → list of fields): what the integrator reads; the
+  check asks for exactly these fields so fields not read-allowed show up before a sync does.
+* ``integration_name`` (str): the integrator's Integration record, named in the steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec
+
+BASE_URL = Field("base_url", "API address", FieldKind.URL, example="https://district.skyward.com/DistrictAPI",
+                 help="The address of your district's Qmlativ API, as Skyward gave it (it usually ends in API).")
+KEY = Field("key", "Key", FieldKind.TEXT, pattern=r"\S(.*\S)?", format_hint="the Key typed on the Integration Access",
+            help="Administrative Access > API > Integration > the integrator's Integration > Integration Access: Key.")
+SECRET = Field("secret", "Secret", FieldKind.SECRET, pattern=r"\S{8,}",
+               format_hint="the secret shown once by Generate Secret",
+               help="Administrative Access > API > Integration > Integration Access > Generate Secret; copy it "
+                    "when it is shown.")
+
+
+def _fields(*pairs: tuple[str, str | None]) -> tuple[RawField, ...]:
+    return tuple(RawField(name, concept) for name, concept in pairs)
+
+
+ENTITIES = (
+    Entity("schools", "Entities (district and schools)", _fields(
+        ("EntityID", "school.id"), ("Name", "school.name"), ("Code", "school.code"), ("IsDistrictWide", None),
+        ("SchoolYearIDCurrent", None)), "EntityID", "integration_access"),
+    Entity("terms", "School years", _fields(
+        ("SchoolYearID", "term.id"), ("Description", "term.name"), ("NumericYear", "term.school_year"),
+        ("IsCurrentYearForProvidedEntity", None)), "SchoolYearID", "integration_access"),
+    Entity("students", "Students", _fields(
+        ("StudentID", "student.id"), ("NameID", None), ("StudentNumber", "student.code"),
+        ("FirstName", "student.first_name"), ("LastName", "student.last_name"), ("MiddleName", "student.middle_name"),
+        ("Grade", "student.year_level"), ("GradYear", None), ("IsCurrentActive", "student.status"),
+        ("LocationEntityID", "student.school_id")), "StudentID", "integration_access"),
+    Entity("contacts", "Names (students', guardians' and staff's)", _fields(
+        ("NameID", "contact.id"), ("FirstName", "contact.first_name"), ("LastName", "contact.last_name"),
+        ("MiddleName", None), ("BirthDate", "student.birth_date"), ("Gender", "student.gender"),
+        ("IsCurrentStudent", None)), "NameID", "integration_access"),
+    Entity("contact_links", "Student guardians", _fields(
+        ("StudentGuardianID", None), ("StudentID", "contact_link.student_id"),
+        ("NameIDGuardian", "contact_link.contact_id"), ("RelationshipID", "contact_link.relationship"),
+        ("IsCustodialGuardian", "contact_link.parental_responsibility"), ("IsEmergencyContact", None),
+        ("AllowStudentPickup", "contact_link.lives_with"), ("Rank", "contact_link.priority")),
+        "StudentGuardianID", "integration_access"),
+    Entity("staff", "Staff", _fields(
+        ("StaffID", "staff.id"), ("NameID", None), ("StaffNumber", "staff.code"), ("IsActive", "staff.status"),
+        ("IsTeacher", "staff.teaching"), ("PositionDescription", "staff.role"), ("EntityID", "staff.school_id")),
+        "StaffID", "integration_access"),
+    Entity("classes", "Classes (OneRoster)", _fields(
+        ("sourcedId", "class.id"), ("classCode", "class.code"), ("title", "class.name"), ("subjects", "class.subject"),
+        ("grades", "class.year_level"), ("location", "class.room"), ("school", "class.school_id"),
+        ("terms", "class.term_id"), ("classType", "class.kind"), ("course", None)),
+        "sourcedId", "integration_access"),
+    Entity("class_memberships", "Enrolments (OneRoster)", _fields(
+        ("sourcedId", None), ("class", "class_membership.class_id"), ("user", "class_membership.student_id"),
+        ("role", "class_membership.role"), ("beginDate", "class_membership.start_date"),
+        ("endDate", "class_membership.end_date"), ("school", None), ("primary", None)),
+        "sourcedId", "integration_access"),
+)
+
+OBJECT_OF = {"schools": "District/Entity", "terms": "District/SchoolYear", "students": "Student/Student",
+             "contacts": "Demographics/Name", "contact_links": "Family/StudentGuardian", "staff": "Staff/Staff"}
+"""Entity → the Qmlativ object it is read from (classes and enrolments come through OneRoster)."""
+
+DEFAULT_OBJECTS = {OBJECT_OF[e.id]: [f.name for f in e.fields] for e in ENTITIES if e.id in OBJECT_OF}
+DEFAULT_REQUIREMENTS: dict[str, Any] = {"entity_id": 1, "school_year": 0, "objects": DEFAULT_OBJECTS,
+                                        "integration_name": "MIS Wizard"}
+
+
+def key_sets(requirements: Requirements) -> tuple[KeySet, ...]:
+    objects = requirements.get("objects") or DEFAULT_OBJECTS
+    return (KeySet("integration_access", "Integration Access", (KEY, SECRET),
+                   purpose="Reads students, guardians, staff, school years and classes.",
+                   details={"objects": ", ".join(objects)}),)
+
+
+def step_values(requirements: Requirements) -> Mapping[str, str]:
+    objects = requirements.get("objects") or DEFAULT_OBJECTS
+    return {"integration_name": str(requirements.get("integration_name") or "MIS Wizard"),
+            "entity_id": str(requirements.get("entity_id") or 1),
+            "objects": ", ".join(objects),
+            "fields": "; ".join(f"{o}: {', '.join(fs)}" for o, fs in objects.items())}
+
+
+def _connector() -> Any:
+    from mis_wizard.vendors.qmlativ.client import QmlativConnector
+
+    return QmlativConnector()
+
+
+def _emulator(school: Any) -> Any:
+    from mis_wizard.vendors.qmlativ.sandbox import QmlativEmulator
+
+    return QmlativEmulator(school)
+
+
+SPEC = VendorSpec(
+    id="qmlativ", name="Skyward Qmlativ", region="US",
+    summary="Skyward Qmlativ: an Integration Access key and secret on the district's API address.",
+    fields=(BASE_URL,), key_sets=key_sets, entities=ENTITIES, connector=_connector, emulator=_emulator,
+    step_values=step_values, default_requirements=DEFAULT_REQUIREMENTS,
+)

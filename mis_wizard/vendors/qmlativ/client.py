@@ -1,0 +1,295 @@
+"""Live access to Skyward Qmlativ: OAuth client credentials, then the Generic object API.
+
+The key and secret are URL-encoded before Basic encoding (a working connector had to fix
+exactly this), and the form-field variant is tried when Basic is refused. Skyward does not
+publish its error wording, so refusals are recognised by a few words in the body and fall back
+to a plain "not accepted".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+import urllib.parse
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from mis_wizard.vendors.base import (
+    CheckResult,
+    Context,
+    Credentials,
+    Layer,
+    Record,
+    Requirements,
+    Status,
+    Timer,
+)
+from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status
+from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
+from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, OBJECT_OF
+
+INTEGRATION = "Qmlativ: Administrative Access > API > Integration > the integrator's Integration"
+ACCESS = f"{INTEGRATION} > Integration Access"
+PAGE_SIZE = 500
+
+
+class TokenRefused(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class QmlativApi:
+    def __init__(self, http: httpx.AsyncClient, base_url: str, key: str, secret: str) -> None:
+        self.http = http
+        self.base = base_url.strip().rstrip("/")
+        self.key = key.strip()
+        self.secret = secret.strip()
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = asyncio.Lock()
+
+    async def token(self, renew: bool = False) -> str:
+        async with self._lock:
+            if self._token and not renew and time.monotonic() < self._expires - 60:
+                return self._token
+            pair = f"{urllib.parse.quote(self.key, safe='')}:{urllib.parse.quote(self.secret, safe='')}"
+            basic = {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+            url = f"{self.base}/oauth/token"
+            response = await self.http.post(url, data={"grant_type": "client_credentials"}, headers=basic)
+            if response.status_code in (400, 401):
+                form = await self.http.post(url, data={"grant_type": "client_credentials", "client_id": self.key,
+                                                       "client_secret": self.secret})
+                if form.status_code == 200:
+                    response = form
+            if response.status_code != 200:
+                raise TokenRefused(response.status_code, error_text(response))
+            body = response.json()
+            self._token = str(body["access_token"])
+            self._expires = time.monotonic() + float(body.get("expires_in") or 3600)
+            return self._token
+
+    async def get(self, path: str, params: Any = None) -> httpx.Response:
+        """GET below the base, renewing the token once on Qmlativ's 403 "Token has expired"."""
+        response = await self._get(path, params, await self.token())
+        if response.status_code in (401, 403) and "token" in response.text.lower():
+            response = await self._get(path, params, await self.token(renew=True))
+        return response
+
+    async def _get(self, path: str, params: Any, token: str) -> httpx.Response:
+        return await self.http.get(f"{self.base}/{path.lstrip('/')}", params=params,
+                                   headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+
+    async def pages(self, entity_id: int, obj: str, fields: list[str] | None, size: int
+                    ) -> AsyncIterator[list[Record]]:
+        """Follow ``Paging.Next`` until it is empty, repeats, or a page comes back empty."""
+        params: list[tuple[str, Any]] = [("searchFields", f) for f in fields or []]
+        path: str | None = f"Generic/{entity_id}/{obj}/1/{size}"
+        seen: set[str] = set()
+        while path and path not in seen:
+            seen.add(path)
+            response = await self.get(path, params)
+            if response.status_code != 200:
+                raise _refusal(response, obj)
+            body = response.json()
+            rows = body.get("Objects") or []
+            if not rows:
+                return
+            yield rows
+            path = ((body.get("Paging") or {}).get("Next") or "").lstrip("/") or None
+
+
+def _refusal(response: httpx.Response, what: str) -> VendorError:
+    text = error_text(response)
+    if response.status_code == 403 and "not read-allowed" in text.lower():
+        return VendorError("qmlativ.fields_not_allowed", f"Qmlativ will not send some fields of {what}: {text}",
+                           f"In {ACCESS}, allow Read for those fields (or ask Skyward to add them to the "
+                           "Integration).", FailureKind.CONFIG, text)
+    f = classify_status(response.status_code)
+    return VendorError("qmlativ.read_failed", f"Qmlativ refused to send {what}: {f.message}", f.remedy, f.kind,
+                       f"HTTP {response.status_code}: {text}")
+
+
+def _token_failure(exc: TokenRefused) -> tuple[str, str, str]:
+    reason = exc.reason.lower()
+    if "not active" in reason or "inactive" in reason:
+        return ("access_inactive", "The Integration Access is not active.",
+                f"In {ACCESS}, tick Is Active and save.")
+    if "effective" in reason or "expir" in reason:
+        return ("access_outside_dates", "The Integration Access is not in effect today.",
+                f"In {ACCESS}, set the Effective Date to today or earlier and clear or extend the Expiration Date.")
+    if classify_status(exc.status).kind is FailureKind.TRANSIENT:
+        return ("transient", "Qmlativ is busy or failing; try again shortly.", "Try again in a few minutes.")
+    return ("credentials_rejected", "Qmlativ did not accept the key and secret.",
+            f"In {ACCESS}, check the Key is exactly as typed there, then use Generate Secret and copy the new "
+            "secret (a secret is shown only once).")
+
+
+class QmlativConnector:
+    """One key set, so checks run in order; they still stream as each finishes."""
+
+    async def check(self, ctx: Context, credentials: Credentials,
+                    requirements: Requirements) -> AsyncIterator[CheckResult]:
+        try:
+            async for result in self._check(ctx, credentials, requirements):
+                yield result
+        except Exception as exc:  # never let a bug escape check(): report it
+            f = classify_exception(exc)
+            yield CheckResult("integration_access", "Check", Layer.REACH, Status.FAILED, "qmlativ.check_crashed",
+                              f.message, f.remedy, type(exc).__name__)
+
+    async def _check(self, ctx: Context, credentials: Credentials,
+                     requirements: Requirements) -> AsyncIterator[CheckResult]:
+        key = "integration_access"
+        ks = credentials.get(key) or {}
+        api = QmlativApi(ctx.http, str(credentials.get("base_url", "")), str(ks.get("key", "")),
+                         str(ks.get("secret", "")))
+
+        def result(check: str, layer: Layer, status: Status, what: str, message: str, remedy: str = "",
+                   detail: str = "", ms: int = 0, k: str = key) -> CheckResult:
+            return CheckResult(k, check, layer, status, f"qmlativ.{what}", message, remedy, detail, ms)
+
+        def skipped(check: str, layer: Layer) -> CheckResult:
+            return result(check, layer, Status.SKIPPED, "skipped", "Not checked because an earlier check failed.")
+
+        with Timer() as t:
+            try:
+                await api.token()
+                failure: BaseException | None = None
+            except (TokenRefused, httpx.HTTPError, ValueError, KeyError) as exc:
+                failure = exc
+        if isinstance(failure, httpx.HTTPError):
+            f = classify_exception(failure)
+            yield result("API address", Layer.REACH, Status.FAILED,
+                         "unreachable" if f.kind is FailureKind.CONFIG else "transient", f.message, f.remedy,
+                         type(failure).__name__, t.ms, "connection")
+            return
+        if isinstance(failure, TokenRefused) and failure.status in (404, 405) or isinstance(failure, ValueError
+                                                                                                 | KeyError):
+            yield result("API address", Layer.REACH, Status.FAILED, "not_qmlativ",
+                         "There is no Qmlativ API sign-in at that address.",
+                         "Use the API address Skyward gave the district, including its last part "
+                         "(for example https://district.skyward.com/DistrictAPI).", str(failure)[:200], t.ms,
+                         "connection")
+            return
+        yield result("API address", Layer.REACH, Status.OK, "reachable", "Qmlativ answered.", ms=t.ms, k="connection")
+        if isinstance(failure, TokenRefused):
+            what, message, remedy = _token_failure(failure)
+            yield result("Key and secret", Layer.AUTHENTICATE, Status.FAILED, what, message, remedy,
+                         f"HTTP {failure.status}: {failure.reason}", t.ms)
+            yield skipped("Entity and school year", Layer.AUTHORISE)
+            yield skipped("Sample student", Layer.SAMPLE)
+            return
+        yield result("Key and secret", Layer.AUTHENTICATE, Status.OK, "token_ok", "Qmlativ accepted the key and secret.",
+                     ms=t.ms)
+
+        entity = int(requirements.get("entity_id") or 1)
+        wanted_year = int(requirements.get("school_year") or 0)
+        with Timer() as t:
+            response = await api.get(f"Generic/{entity}/District/SchoolYear/1/100")
+        if response.status_code in (403, 404):
+            allowed = response.status_code == 404
+            yield result("Entity and school year", Layer.AUTHORISE, Status.FAILED,
+                         "entity_not_found" if allowed else "entity_not_allowed",
+                         f"Qmlativ has no entity {entity}." if allowed else
+                         f"The Integration Access may not read entity {entity}.",
+                         "Ask the integrator which EntityID to read." if allowed else
+                         f"In {ACCESS}, add entity {entity} under Custom API Entities (or allow all entities).",
+                         f"HTTP {response.status_code}: {error_text(response)}", t.ms)
+            yield skipped("Sample student", Layer.SAMPLE)
+            return
+        if response.status_code != 200:
+            f = classify_status(response.status_code)
+            yield result("Entity and school year", Layer.AUTHORISE, Status.FAILED,
+                         "transient" if f.kind is FailureKind.TRANSIENT else "read_failed", f.message, f.remedy,
+                         f"HTTP {response.status_code}: {error_text(response)}", t.ms)
+            return
+        years = response.json().get("Objects") or []
+        current = next((y for y in years if y.get("IsCurrentYearForProvidedEntity")), None)
+        if wanted_year and not any(y.get("NumericYear") == wanted_year for y in years):
+            yield result("Entity and school year", Layer.AUTHORISE, Status.FAILED, "school_year_not_found",
+                         f"Entity {entity} has no {wanted_year - 1}-{wanted_year} school year.",
+                         "Ask the integrator which school year to read, or set that year up in Qmlativ.",
+                         f"years: {', '.join(str(y.get('Description')) for y in years)}", t.ms)
+        elif not wanted_year and current is None:
+            yield result("Entity and school year", Layer.AUTHORISE, Status.WARNING, "no_current_school_year",
+                         f"No school year is marked current for entity {entity}, so records for \"this year\" "
+                         "would be empty.",
+                         "Finish year-end rollover in Qmlativ so the new school year is current for the district, "
+                         "or ask the integrator to read a fixed school year.", ms=t.ms)
+        else:
+            label = current.get("Description") if current and not wanted_year else f"{wanted_year - 1}-{wanted_year}"
+            yield result("Entity and school year", Layer.AUTHORISE, Status.OK, "entity_year_ok",
+                         f"Entity {entity} can be read for {label}.", ms=t.ms)
+
+        objects: dict[str, list[str]] = dict(requirements.get("objects") or DEFAULT_OBJECTS)
+
+        async def probe(obj: str, fields: list[str]) -> tuple[str, httpx.Response | BaseException, int]:
+            with Timer() as pt:
+                try:
+                    got: httpx.Response | BaseException = await api.get(
+                        f"Generic/{entity}/{obj}/1/1", [("searchFields", f) for f in fields])
+                except Exception as exc:  # reported as a result, never raised out of check()
+                    got = exc
+            return obj, got, pt.ms
+
+        sample: list[Record] | None = None
+        for obj, got, ms in await asyncio.gather(*(probe(o, fs) for o, fs in objects.items())):
+            check = f"Fields of {obj}"
+            if isinstance(got, BaseException):
+                f = classify_exception(got)
+                yield result(check, Layer.AUTHORISE, Status.FAILED, "transient", f.message, f.remedy,
+                             type(got).__name__, ms)
+            elif got.status_code == 200:
+                yield result(check, Layer.AUTHORISE, Status.OK, "fields_ok", f"Every field of {obj} can be read.",
+                             ms=ms)
+                if obj == "Student/Student":
+                    sample = got.json().get("Objects") or []
+            else:
+                err = _refusal(got, obj)
+                yield result(check, Layer.AUTHORISE, Status.FAILED, err.code.split(".", 1)[1], err.message,
+                             err.remedy, err.detail, ms)
+        if sample is None:
+            yield skipped("Sample student", Layer.SAMPLE)
+        elif sample:
+            yield result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
+                         detail=f"StudentID {sample[0].get('StudentID')}")
+        else:
+            yield result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
+                         f"Qmlativ lists no students for entity {entity}.",
+                         "Check the entity and school year the integrator should read.")
+
+    async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
+                     entity: str) -> AsyncIterator[Record]:
+        ks = credentials.get("integration_access") or {}
+        base, key, secret = str(credentials.get("base_url", "")), str(ks.get("key", "")), str(ks.get("secret", ""))
+        count = 0
+        if entity in ("classes", "class_memberships"):
+            client = OneRosterClient(ctx.http, base, key.strip(), secret.strip(), token_paths=("/oauth/token",))
+            collection = "classes" if entity == "classes" else "enrollments"
+            async for rows in client.pages(collection, ctx.page_size or 100, ctx.concurrency,
+                                           on_refusal=lambda r: _refusal(r, f"OneRoster {collection}")):
+                for row in rows:
+                    yield row
+                count += len(rows)
+                ctx.page_done(entity, count)
+            return
+        if entity not in OBJECT_OF:
+            raise KeyError(f"Skyward Qmlativ has no entity {entity!r}")
+        api = QmlativApi(ctx.http, base, key, secret)
+        try:
+            await api.token()
+        except TokenRefused as exc:
+            what, message, remedy = _token_failure(exc)
+            raise VendorError(f"qmlativ.{what}", message, remedy, detail=f"HTTP {exc.status}: {exc.reason}") from None
+        obj = OBJECT_OF[entity]
+        fields = list((requirements.get("objects") or DEFAULT_OBJECTS).get(obj) or [])
+        async for rows in api.pages(int(requirements.get("entity_id") or 1), obj, fields, ctx.page_size or PAGE_SIZE):
+            for row in rows:
+                yield row
+            count += len(rows)
+            ctx.page_done(entity, count)

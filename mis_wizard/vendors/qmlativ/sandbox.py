@@ -1,0 +1,307 @@
+"""A Skyward Qmlativ API server: OAuth token, the Generic/Custom object API, and OneRoster.
+
+Districts sit under their API path as real ones do (``https://<customer>.skyward.com/<customer>API``):
+``/RiverbendAPI`` is a district in term time, ``/RolloverAPI`` one half-way through year-end
+rollover with no current school year. Integration Accesses carry what the admin set on
+Administrative Access > API > Integration: Is Active, Effective and Expiration dates, which
+entities the integrator may read, and which fields are read-allowed. Skyward's wording of
+errors is not published, so the bodies here are our own and the statuses follow the fact sheet.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import secrets
+import threading
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+from mis_wizard.vendors.oneroster.render import Naming
+from mis_wizard.vendors.oneroster.sandbox import OneRosterService, TokenStore
+from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario, json_response
+from mis_wizard.vendors.sandbox.school import School
+
+TOKEN_SECONDS = 3600
+GOOD_KEY = "RBG-Enroll+01"
+GOOD_SECRET = "qM7%2fx+Lp9/zK=Vt4wR8s"
+"""Holds ``%``, ``+``, ``/`` and ``=`` so a client that skips URL-encoding before Basic fails."""
+ENTITY_IDS = {"C1": 2, "C2": 3}
+"""Campus → Qmlativ EntityID; entity 1 is the district."""
+GRADES = {lvl: f"{lvl:02d}" for lvl in range(7, 13)}
+
+
+@dataclass
+class Access:
+    """One Integration Access record."""
+
+    secret: str
+    active: bool = True
+    effective: dt.date | None = None
+    expiration: dt.date | None = None
+    entities: frozenset[int] | None = None
+    """Entities the integration may read; None for all."""
+    denied: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Object ("Module/Object") → fields that are not read-allowed."""
+
+
+def name_id(person_id: str) -> int:
+    """A stable NameID for any person in the school (students, contacts, staff share Demographics/Name)."""
+    prefix = {"S": 1, "T": 2, "F": 3}[person_id[0]]
+    digits = "".join(ch for ch in person_id if ch.isdigit())
+    return prefix * 10_000_000 + int(digits)
+
+
+class _Tenant:
+    def __init__(self, school: School, has_current_year: bool) -> None:
+        self.school = school
+        self.has_current_year = has_current_year
+        self._lock = threading.Lock()
+        self._objects: dict[str, list[dict[str, Any]]] | None = None
+
+    def objects(self) -> dict[str, list[dict[str, Any]]]:
+        with self._lock:
+            if self._objects is None:
+                self._objects = _render(self.school, self.has_current_year)
+            return self._objects
+
+
+def current_numeric_year(school: School) -> int:
+    """Skyward names a school year by the year it ends in."""
+    a = school.anchor
+    return a.year + 1 if a.month >= 7 else a.year
+
+
+def _render(school: School, has_current_year: bool) -> dict[str, list[dict[str, Any]]]:
+    year = current_numeric_year(school)
+    years = [{"SchoolYearID": n - 2000, "Description": f"{n - 1}-{n}", "NumericYear": n,
+              "IsCurrentYearForProvidedEntity": has_current_year and n == year,
+              "IsUpcomingYearForProvidedEntity": n == year + 1, "NextNumericYear": n + 1,
+              "PreviousNumericYear": n - 1} for n in range(year - 2, year + 2)]
+    year_id = year - 2000
+    entities = [{"EntityID": 1, "CampusID": None, "Code": "RBG", "CodeName": "RBG - District",
+                 "DistrictCodeEntityCode": "RBG", "DistrictID": 1, "IsCurrentlySelected": True,
+                 "IsDistrictWide": True, "IsSystemWide": False, "Name": f"{school.name} District",
+                 "SchoolYearIDCurrent": year_id if has_current_year else None}]
+    for c in school.campuses:
+        entities.append({"EntityID": ENTITY_IDS[c.id], "CampusID": ENTITY_IDS[c.id], "Code": c.code,
+                         "CodeName": f"{c.code} - {c.name}", "DistrictCodeEntityCode": f"RBG{c.code}",
+                         "DistrictID": 1, "IsCurrentlySelected": False, "IsDistrictWide": False,
+                         "IsSystemWide": False, "Name": c.name, "SchoolYearIDCurrent": year_id if has_current_year
+                         else None})
+    names, emails, students, enrolments, guardians, staff = [], [], [], [], [], []
+    for s in school.students:
+        nid = name_id(s.id)
+        names.append({"NameID": nid, "FirstName": s.first_name, "MiddleName": "", "LastName": s.last_name,
+                      "BirthDate": f"{s.birth_date.isoformat()}T00:00:00", "Gender": s.gender,
+                      "IsCurrentStudent": s.status == "current"})
+        emails.append({"NameEmailID": nid, "NameID": nid, "EmailAddress": s.email, "EmailTypeID": 1, "Rank": 1})
+        students.append({"StudentID": int(s.id[1:]), "NameID": nid, "StudentNumber": s.code,
+                         "Grade": GRADES[s.year_level], "GradYear": year + 12 - s.year_level,
+                         "IsCurrentActive": s.status == "current", "FirstName": s.first_name,
+                         "LastName": s.last_name, "MiddleName": "", "LocationEntityID": ENTITY_IDS[s.campus_id]})
+        enrolments.append({"EntryWithdrawalID": int(s.id[1:]), "StudentID": int(s.id[1:]),
+                           "EntityID": ENTITY_IDS[s.campus_id], "SchoolID": ENTITY_IDS[s.campus_id],
+                           "SchoolYearID": year_id, "StartDate": f"{s.entry_date.isoformat()}T00:00:00",
+                           "EndDate": None, "WithdrawalDate": None if s.leave_date is None
+                           else f"{s.leave_date.isoformat()}T00:00:00"})
+    for c in school.contacts:
+        nid = name_id(c.id)
+        names.append({"NameID": nid, "FirstName": c.first_name, "MiddleName": "", "LastName": c.last_name,
+                      "BirthDate": None, "Gender": "", "IsCurrentStudent": False})
+        if c.email:
+            emails.append({"NameEmailID": nid, "NameID": nid, "EmailAddress": c.email, "EmailTypeID": 2, "Rank": 1})
+    for n, link in enumerate(school.contact_links, start=1):
+        guardians.append({"StudentGuardianID": n, "StudentID": int(link.student_id[1:]),
+                          "NameIDGuardian": name_id(link.contact_id), "RelationshipID": link.relationship,
+                          "IsCustodialGuardian": link.parental_responsibility, "IsEmergencyContact": link.priority <= 2,
+                          "AllowStudentPickup": link.lives_with, "Rank": link.priority})
+    for t in school.staff:
+        nid = name_id(t.id)
+        names.append({"NameID": nid, "FirstName": t.first_name, "MiddleName": "", "LastName": t.last_name,
+                      "BirthDate": None, "Gender": "", "IsCurrentStudent": False})
+        emails.append({"NameEmailID": nid, "NameID": nid, "EmailAddress": t.email, "EmailTypeID": 3, "Rank": 1})
+        staff.append({"StaffID": int(t.id[1:]), "NameID": nid, "StaffNumber": t.code,
+                      "IsActive": t.status == "current", "IsTeacher": t.teaching, "PositionDescription": t.role,
+                      "EntityID": ENTITY_IDS[t.campus_id]})
+    return {"District/Entity": entities, "District/SchoolYear": years, "Student/Student": students,
+            "Demographics/Name": names, "Demographics/NameEmail": emails, "Enrollment/EntryWithdrawal": enrolments,
+            "Family/StudentGuardian": guardians, "Staff/Staff": staff}
+
+
+ID_FIELDS = {"District/Entity": "EntityID", "District/SchoolYear": "SchoolYearID", "Student/Student": "StudentID",
+             "Demographics/Name": "NameID", "Demographics/NameEmail": "NameEmailID",
+             "Enrollment/EntryWithdrawal": "EntryWithdrawalID", "Family/StudentGuardian": "StudentGuardianID",
+             "Staff/Staff": "StaffID"}
+
+
+class QmlativEmulator(Emulator):
+    system = "qmlativ"
+
+    def __init__(self, school: School) -> None:
+        self.school = school
+        today = school.anchor
+        self.tenants = {"/RiverbendAPI": _Tenant(school, True), "/RolloverAPI": _Tenant(school, False)}
+        self.accesses = {
+            GOOD_KEY: Access(GOOD_SECRET, effective=today - dt.timedelta(days=90)),
+            "RBG-Inactive": Access(GOOD_SECRET, active=False),
+            "RBG-Expired": Access(GOOD_SECRET, effective=today - dt.timedelta(days=400),
+                                  expiration=today - dt.timedelta(days=10)),
+            "RBG-Future": Access(GOOD_SECRET, effective=today + dt.timedelta(days=30)),
+            "RBG-SchoolsOnly": Access(GOOD_SECRET, entities=frozenset(ENTITY_IDS.values())),
+            "RBG-NoBirthDate": Access(GOOD_SECRET, denied={"Demographics/Name": frozenset({"BirthDate"})}),
+        }
+        self.store = TokenStore(TOKEN_SECONDS)
+        self._oneroster = {prefix: OneRosterService(school, Naming("1", {c: str(e) for c, e in ENTITY_IDS.items()},
+                                                                   lambda s: s.id), token_paths=(),
+                                                    require_cookie=False, authorize=self._bearer)
+                           for prefix in self.tenants}
+
+    def credentials(self, base_url: str) -> dict[str, Any]:
+        return {"base_url": f"{base_url}/RiverbendAPI", "integration_access": {"key": GOOD_KEY, "secret": GOOD_SECRET}}
+
+    def scenarios(self, base_url: str) -> dict[str, Scenario]:
+        good = self.credentials(base_url)
+
+        def key(k: str, secret: str = GOOD_SECRET) -> dict[str, Any]:
+            return {**good, "integration_access": {"key": k, "secret": secret}}
+
+        return {
+            "secret_wrong": Scenario(key(GOOD_KEY, "not-the-secret"), "qmlativ.credentials_rejected",
+                                     "The secret was copied wrongly or generated again since."),
+            "access_inactive": Scenario(key("RBG-Inactive"), "qmlativ.access_inactive",
+                                        "Is Active is not ticked on the Integration Access."),
+            "access_expired": Scenario(key("RBG-Expired"), "qmlativ.access_outside_dates",
+                                       "The Integration Access's Expiration Date has passed."),
+            "access_not_yet_effective": Scenario(key("RBG-Future"), "qmlativ.access_outside_dates",
+                                                 "The Integration Access's Effective Date is in the future."),
+            "entity_not_allowed": Scenario(key("RBG-SchoolsOnly"), "qmlativ.entity_not_allowed",
+                                           "The integration may read the schools' entities but not the district."),
+            "no_current_school_year": Scenario({**good, "base_url": f"{base_url}/RolloverAPI"},
+                                               "qmlativ.no_current_school_year",
+                                               "Mid-rollover: no school year is current for the entity."),
+            "field_not_allowed": Scenario(key("RBG-NoBirthDate"), "qmlativ.fields_not_allowed",
+                                          "BirthDate is not read-allowed for the integration."),
+            "base_url_missing_api_path": Scenario({**good, "base_url": base_url}, "qmlativ.not_qmlativ",
+                                                  "The address lacks the district's API path."),
+        }
+
+    # -- auth -------------------------------------------------------------------------------------
+
+    def _token(self, request: Request) -> Response:
+        header = request.headers.get("authorization", "")
+        key = secret = ""
+        if header.lower().startswith("basic "):
+            try:
+                raw = base64.b64decode(header[6:].strip()).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                raw = ""
+            k, _, s = raw.partition(":")
+            key, secret = urllib.parse.unquote(k), urllib.parse.unquote(s)
+        if not key:
+            key, secret = request.arg("client_id"), request.arg("client_secret")
+        if request.arg("grant_type") != "client_credentials":
+            return json_response({"error": "unsupported_grant_type"}, 400)
+        access = self.accesses.get(key)
+        if access is None or not secrets.compare_digest(access.secret.encode(), secret.encode()):
+            return json_response({"error": "invalid_client", "error_description": "Invalid client credentials."}, 401)
+        if not access.active:
+            return json_response({"error": "invalid_client",
+                                  "error_description": "Integration Access is not active."}, 401)
+        today = self.school.anchor
+        if (access.effective and today < access.effective) or (access.expiration and today > access.expiration):
+            return json_response({"error": "invalid_client", "error_description":
+                                  "Integration Access is not effective on this date."}, 401)
+        return json_response({"access_token": self.store.issue(key), "token_type": "bearer",
+                              "expires_in": TOKEN_SECONDS})
+
+    def _bearer(self, request: Request) -> str | None:
+        header = request.headers.get("authorization", "")
+        return self.store.client(header[7:].strip()) if header.lower().startswith("bearer ") else None
+
+    # -- routing ----------------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        for prefix, tenant in self.tenants.items():
+            if not (request.path == prefix or request.path.startswith(prefix + "/")):
+                continue
+            rest = request.path[len(prefix):]
+            if rest.lower() == "/oauth/token":
+                return self._token(request)
+            if self._oneroster[prefix].handles(rest):
+                return self._oneroster[prefix].handle(request, rest)
+            parts = [p for p in rest.split("/") if p]
+            if parts and parts[0] in ("Generic", "Custom"):
+                key = self._bearer(request)
+                if key is None:
+                    return json_response({"error": "Token has expired or is not valid."}, 403)
+                return self._generic(request, tenant, self.accesses[key], parts)
+        return json_response({"error": "Not Found"}, 404)
+
+    def _generic(self, request: Request, tenant: _Tenant, access: Access, parts: list[str]) -> Response:
+        if len(parts) < 4 or not parts[1].isdigit():
+            return json_response({"error": "Not Found"}, 404)
+        entity = int(parts[1])
+        if entity not in (1, *ENTITY_IDS.values()):
+            return json_response({"error": f"Entity {entity} does not exist."}, 404)
+        if access.entities is not None and entity not in access.entities:
+            return json_response({"error": f"This Integration Access may not read entity {entity}."}, 403)
+        name = f"{parts[2]}/{parts[3]}"
+        rows = tenant.objects().get(name)
+        if rows is None:
+            return json_response({"error": f"Unknown object {name}."}, 404)
+        denied = access.denied.get(name, frozenset())
+        allowed = [f for f in rows[0] if f not in denied] if rows else []
+        rest = parts[4:]
+        if not rest:
+            return json_response({**{f: "String" for f in allowed}, "ValidationRules": [], "Relationships": []})
+        if len(rest) == 1:
+            one = next((r for r in rows if str(r[ID_FIELDS[name]]) == rest[0]), None)
+            if one is None:
+                return json_response({"error": f"No {name} {rest[0]}."}, 404)
+            return json_response({"DataObject": {f: one[f] for f in allowed}})
+        if len(rest) != 2 or not all(p.isdigit() for p in rest) or int(rest[0]) < 1 or int(rest[1]) < 1:
+            return json_response({"error": "Page and page size must be whole numbers from 1."}, 400)
+        wanted = request.query.get("searchFields") or [v[0] for k, v in sorted(request.query.items())
+                                                       if k.startswith("searchFields[")]
+        refused = sorted(set(wanted) & denied)
+        if refused:
+            return json_response({"error": f"Field(s) {', '.join(refused)} on {name} are not read-allowed "
+                                           "for this Integration."}, 403)
+        fields = [f for f in (wanted or allowed) if f in allowed]
+        year = request.arg("SchoolYearID")
+        if year and "SchoolYearID" in allowed:
+            rows = [r for r in rows if str(r["SchoolYearID"]) == year]
+        if request.method == "POST":
+            rows = [r for r in rows if _search(request.json() if request.body else {}, r)]
+        page, size = int(rest[0]), int(rest[1])
+        chunk = rows[(page - 1) * size: page * size]
+        more = page * size < len(rows)
+        return json_response({"Objects": [{f: r.get(f) for f in fields} for r in chunk],
+                              "Paging": {"Next": f"/{parts[0]}/{entity}/{name}/{page + 1}/{size}" if more else None}})
+
+
+def _search(body: dict[str, Any], row: dict[str, Any]) -> bool:
+    """The subset of Qmlativ search bodies connectors send: Long/String conditions, And/Or groups."""
+    cond = body.get("SearchCondition") or {}
+    return _condition(cond, row)
+
+
+def _condition(cond: dict[str, Any], row: dict[str, Any]) -> bool:
+    if "SearchConditionGroup" in cond:
+        group = cond["SearchConditionGroup"]
+        results = [_condition(c, row) for c in group.get("Conditions", [])]
+        return any(results) if group.get("ConditionGroupType") == "Or" else all(results)
+    for kind in ("LongSearchCondition", "StringSearchCondition", "BooleanSearchCondition"):
+        if kind in cond:
+            c = cond[kind]
+            value, wanted, op = row.get(c.get("FieldName")), c.get("Value"), c.get("ConditionType", "Equal")
+            if op == "Equal":
+                return value == wanted or str(value) == str(wanted)
+            if op == "NotEqual":
+                return str(value) != str(wanted)
+            if op == "Like":
+                return str(value).lower().startswith(str(wanted).rstrip("%").lower())
+            return False
+    return True
