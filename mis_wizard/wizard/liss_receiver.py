@@ -198,6 +198,7 @@ class Receiver:
 
     def __init__(self, directory: Path, auth: ServerAuth, host: str = "127.0.0.1", port: int = 0,
                  tls: ssl.SSLContext | None = None) -> None:
+        self.host = host
         self.store = ReceiverStore(directory)
         self.liss = LissServer(auth, ReceiverBackend(self.store), sis_name="MIS Wizard LISS receiver")
         self.httpd = ThreadingHTTPServer((host, port), _handler_for(self.liss))
@@ -206,12 +207,12 @@ class Receiver:
         if tls is not None:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
             self.scheme = "https"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="liss-receiver", daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="liss-receiver", daemon=True)
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"{self.scheme}://{host}:{port}/liss"
+        return f"{self.scheme}://{self.host}:{self.httpd.server_port}/liss"
 
     def start(self) -> Receiver:
         self._thread.start()
