@@ -16,7 +16,7 @@ from typing import Any
 
 from mis_wizard.vendors.concepts import CONCEPTS
 
-from .canonical import PREFIX, Record, record_id, text
+from .canonical import PREFIX, Record, entity_of, record_id, text
 from .transforms import split_people
 
 Dataset = dict[str, list[Record]]
@@ -81,6 +81,13 @@ def items(value: Any) -> list[str]:
     if isinstance(value, list | tuple | set | frozenset):
         return [text(v).strip() for v in value if text(v).strip()]
     return [p.strip() for p in text(value).split(",") if p.strip()]
+
+
+def kind_key(value: Any) -> str:
+    """Class and group types as systems spell them alike: "TeachingSet", "teaching_set", "Teaching set";
+    "HouseGroup" and "house"."""
+    key = re.sub(r"[\s_\-]", "", text(value).casefold())
+    return key[:-5] if key.endswith("group") and len(key) > 5 else key
 
 
 def _need(dataset: Dataset, entity: str) -> list[Record]:
@@ -205,7 +212,7 @@ def _teachers_with_class(dataset: Dataset, entity: str, params: Mapping[str, Any
 
 
 def _class_types(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
-    types = {t.casefold() for t in params["types"]}
+    types = {kind_key(t) for t in params["types"]}
     students = _ids(dataset, "students")
     staff = _ids(dataset, "staff")
     with_students = {text(m.get("class_membership.class_id")) for m in _need(dataset, "class_memberships")
@@ -213,7 +220,7 @@ def _class_types(dataset: Dataset, entity: str, params: Mapping[str, Any], repor
 
     def verdict(cls: Record) -> Verdict:
         kind = text(cls.get("class.kind")).strip()
-        if types and kind.casefold() not in types:
+        if types and kind_key(kind) not in types:
             return f"class type {kind!r} not taken" if kind else "no class type"
         if params["require_students"] and text(cls.get("class.id")) not in with_students:
             return "no students"
@@ -225,14 +232,14 @@ def _class_types(dataset: Dataset, entity: str, params: Mapping[str, Any], repor
 
 
 def _group_types(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
-    types = {t.casefold() for t in params["types"]}
+    types = {kind_key(t) for t in params["types"]}
     students = _ids(dataset, "students")
     with_students = {text(m.get("group_membership.group_id")) for m in _need(dataset, "group_memberships")
                      if students is None or text(m.get("group_membership.student_id")) in students}
 
     def verdict(g: Record) -> Verdict:
         kind = text(g.get("group.kind")).strip()
-        if types and kind.casefold() not in types:
+        if types and kind_key(kind) not in types:
             return f"group type {kind!r} not taken" if kind else "no group type"
         if params["require_students"] and text(g.get("group.id")) not in with_students:
             return "no students"
@@ -362,6 +369,12 @@ class FilterSpec:
         return KINDS[self.name]
 
 
+def _entity(f: Mapping[str, Any], kind: FilterKind) -> str:
+    """The entity a filter runs on: as given, else the one its concept belongs to, else its first."""
+    concept = f.get("params", {}).get("concept") if isinstance(f.get("params"), Mapping) else None
+    return f.get("entity") or (isinstance(concept, str) and entity_of(concept)) or kind.entities[0]
+
+
 def filter_problems(filters: list[dict[str, Any]]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -375,7 +388,7 @@ def filter_problems(filters: list[dict[str, Any]]) -> list[tuple[str, str]]:
         if kind is None:
             problems.append((f"{path}.name", f"{name!r} is not a filter; use one of: {', '.join(KINDS)}"))
             continue
-        entity = f.get("entity", kind.entities[0])
+        entity = _entity(f, kind)
         if entity not in kind.entities:
             problems.append((f"{path}.entity", f"{name} works on {' or '.join(kind.entities)}, not {entity!r}"))
         elif f"{entity}.{name}" in seen:
@@ -400,6 +413,8 @@ def filter_problems(filters: list[dict[str, Any]]) -> list[tuple[str, str]]:
                 problems.append((where, "must be true or false"))
             elif typ == "concept" and value not in CONCEPTS:
                 problems.append((where, f"{value!r} is not a known concept"))
+            elif typ == "concept" and entity_of(value) != entity:
+                problems.append((where, f"{value!r} is not a field of {entity}"))
         if name == "field_values" and "concept" not in params:
             problems.append((f"{path}.params.concept", "is required by field_values"))
     return problems
@@ -412,7 +427,7 @@ def specs(filters: list[dict[str, Any]]) -> list[FilterSpec]:
         kind = KINDS[f["name"]]
         params = {k: default for k, (_t, default) in kind.params.items()}
         params.update(f.get("params", {}))
-        out.append(FilterSpec(kind.name, f.get("entity", kind.entities[0]), params, f.get("label", kind.label)))
+        out.append(FilterSpec(kind.name, _entity(f, kind), params, f.get("label", kind.label)))
     return out
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from mis_wizard.vendors.concepts import CONCEPTS, ENTITIES
 
-from .canonical import RAW, entity_of
+from .canonical import PREFIX, RAW, entity_of
 from .rules import Rule, RuleKind, rule_problems
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -108,8 +108,21 @@ def parse_targets(targets: Mapping[str, Any]) -> dict[str, Target]:
     return out
 
 
+SYNONYMS = {"dob": "birth_date", "date_of_birth": "birth_date", "birthdate": "birth_date", "fname": "first_name",
+            "forename": "first_name", "given_name": "first_name", "lname": "last_name", "surname": "last_name",
+            "family_name": "last_name", "sex": "gender", "grade": "year_level", "year": "year_level",
+            "pupils": "students", "pupil": "students", "teachers": "staff", "parents": "contacts",
+            "guardians": "contacts", "enrollments": "class_memberships", "enrolments": "class_memberships"}
+"""Words integrators use for a concept or entity, so a near miss gets the right suggestion."""
+
+
 def suggest(concept: str, entity: str | None = None) -> str:
     pool = sorted(c for c in CONCEPTS if entity is None or entity_of(c) == entity)
+    head, _, attr = concept.rpartition(".")
+    if attr.lower() in SYNONYMS and f"{head}.{SYNONYMS[attr.lower()]}" in pool:
+        return f"; did you mean {head}.{SYNONYMS[attr.lower()]}?"
+    if entity and f"{PREFIX[entity]}.{attr}" in pool:
+        return f"; did you mean {PREFIX[entity]}.{attr}?"
     close = difflib.get_close_matches(concept, pool, n=1, cutoff=0.5)
     if not close and "." in concept:
         attr = concept.split(".", 1)[1]
@@ -163,7 +176,7 @@ def target_problems(targets: Mapping[str, Any]) -> list[tuple[str, str]]:
             continue
         entity = target.get("entity")
         if entity not in ENTITIES:
-            close = difflib.get_close_matches(str(entity), list(ENTITIES), n=1)
+            close = [SYNONYMS[entity]] if entity in SYNONYMS else difflib.get_close_matches(str(entity), list(ENTITIES), n=1)
             hint = f"; did you mean {close[0]}?" if close else f"; use one of: {', '.join(ENTITIES)}"
             problems.append((f"{path}.entity", f"{entity!r} is not a canonical entity{hint}"))
             entity = None
