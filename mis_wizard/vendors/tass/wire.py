@@ -136,6 +136,8 @@ def parse_reply(status: int, text: str) -> Reply:
     if body is None:
         if status == 401:
             return Reply(ReplyKind.UNAUTHORIZED, status, message="401 - Unauthorized")
+        if status >= 500:
+            return Reply(ReplyKind.SERVER_ERROR, status)
         kind = ReplyKind.LOGIN_PAGE if "<" in text and _LOGIN.search(text) else ReplyKind.NOT_TASS
         return Reply(kind, status)
     msg = str(body.get("__msg") or body.get("error") or "")
