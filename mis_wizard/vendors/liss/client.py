@@ -9,7 +9,7 @@ the credentials cannot be proved and the check says so as a warning, not a failu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from mis_wizard.vendors.base import (
@@ -129,7 +129,8 @@ class LissConnector:
         ctx.page_done(entity, len(rows))
 
 
-async def _per_structure(get: Any, entity: str, structures: list[Record]) -> list[Record]:
+async def _per_structure(get: Callable[..., Awaitable[list[Record]]], entity: str,
+                         structures: list[Record]) -> list[Record]:
     """Reads keyed by timetable structure or by its academic year (LISS has no paging)."""
     rows: list[Record] = []
     years: set[Any] = set()

@@ -122,7 +122,11 @@ class LissServer:
             publish = publish_from(call)
             if publish is None:
                 return wire.encode_error(call, "Invalid parameters provided!", self.style)
-            self.backend.publish(publish)
+            try:
+                self.backend.publish(publish)
+            except Exception as exc:  # a storage failure must reach the timetabler as a LISS error, not a hang
+                return wire.encode_error(call, f"The server could not keep {call.method}: {type(exc).__name__}",
+                                         self.style)
             return wire.encode_result(call, "")
         try:
             return wire.encode_result(call, self.backend.read(call))
