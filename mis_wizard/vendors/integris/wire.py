@@ -33,18 +33,6 @@ RESOURCES: dict[str, str] = {
 }
 """Our entity id -> the Datashare object's resource name (the six objects consumers receive)."""
 
-CLASS_TYPES: dict[str, str] = {
-    "RegistrationGroup": "Registration group",
-    "MixedGroup": "Mixed group",
-    "TeachingSet": "Teaching set",
-    "CustomGroup": "Custom group",
-}
-GROUP_TYPES: dict[str, str] = {
-    "StudentGroup": "Student group",
-    "HouseGroup": "House",
-    "YearGroup": "Year group",
-}
-
 
 class ErrorCode(enum.StrEnum):
     """The ``error`` values of the constructed contract, one per state a partner must tell apart."""
