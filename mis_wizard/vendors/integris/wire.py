@@ -4,7 +4,8 @@ RM publishes no technical documentation for the Integris Datashare API; it is pr
 partners. Everything here is our own constructed contract, following the fact sheet's
 emulator contract: partner credentials exchanged for a bearer token, one JSON resource per
 Datashare object under the school's identifier, paged by page number, errors as a JSON body
-with an ``error`` code. When a partner holds RM's real documentation, this module and the
+with an ``error`` code. An optional field the school switched off is absent from every record, while
+a blank value is sent as null. When a partner holds RM's real documentation, this module and the
 emulator change; the checks, the records, the steps and the tests of the school's story do not.
 """
 
