@@ -143,11 +143,12 @@ class AeriesConnector:
                 info = info_response.json() if info_response.status_code == 200 else None
                 problem: BaseException | None = None
             except ValueError:
-                info_response, info, problem = None, None, None
+                info, problem = None, VendorError("aeries.transient", "Aeries' answer arrived garbled.",
+                                                  "Try again in a minute.", FailureKind.TRANSIENT)
             except httpx.HTTPError as exc:
                 info_response, info, problem = None, None, exc
         if problem is not None:
-            f = classify_exception(problem)
+            f = classify_exception(problem)  # VendorError keeps its own message and kind
             yield result("Aeries address", Layer.REACH, Status.FAILED,
                          "unreachable" if f.kind is FailureKind.CONFIG else "transient", f.message, f.remedy,
                          type(problem).__name__, t.ms, "connection")

@@ -95,7 +95,11 @@ class QmlativApi:
             response = await self.get(path, params)
             if response.status_code != 200:
                 raise _refusal(response, obj)
-            body = response.json()
+            try:
+                body = response.json()
+            except ValueError:
+                raise VendorError("qmlativ.transient", f"Qmlativ's answer for {obj} arrived garbled.",
+                                  "Try again in a minute.", FailureKind.TRANSIENT) from None
             rows = body.get("Objects") or []
             if not rows:
                 return
@@ -168,8 +172,13 @@ class QmlativConnector:
                          "unreachable" if f.kind is FailureKind.CONFIG else "transient", f.message, f.remedy,
                          type(failure).__name__, t.ms, "connection")
             return
-        if isinstance(failure, TokenRefused) and failure.status in (404, 405) or isinstance(failure, ValueError
-                                                                                                 | KeyError):
+        if isinstance(failure, ValueError | KeyError):
+            yield result("API address", Layer.REACH, Status.FAILED, "transient",
+                         "Qmlativ's answer arrived garbled or was not a sign-in token.",
+                         "Try again in a minute; if it keeps happening, check the API address.",
+                         type(failure).__name__, t.ms, "connection")
+            return
+        if isinstance(failure, TokenRefused) and failure.status in (404, 405):
             yield result("API address", Layer.REACH, Status.FAILED, "not_qmlativ",
                          "There is no Qmlativ API sign-in at that address.",
                          "Use the API address Skyward gave the district, including its last part "

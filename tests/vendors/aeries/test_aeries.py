@@ -1,0 +1,200 @@
+"""Aeries over loopback: the admin's mistakes each get their own code and remedy, records stream,
+faults are retried or reported, and neither the certificate nor the consumer secret leaks."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from mis_wizard.vendors.aeries import SPEC
+from mis_wizard.vendors.aeries.sandbox import GOOD_CERT, OR_SECRET, AeriesEmulator
+from mis_wizard.vendors.base import Context, Status, form_results
+from mis_wizard.vendors.errors import VendorError
+from mis_wizard.vendors.sandbox import school as school_mod
+from mis_wizard.vendors.sandbox.kit import Fault, FaultKind, Sandbox
+from mis_wizard.wizard import steps
+from mis_wizard.wizard.http import build_client
+
+FIXTURES = Path("/work/shared/fixtures/aeries")
+SCHOOL = school_mod.generate(7, "small", dt.date(2026, 11, 22))
+SCENARIOS = sorted(AeriesEmulator(SCHOOL).scenarios("http://127.0.0.1:1"))
+FIXTURE_ENTITY = {"schools.list.json": "schools", "schools_994_students.list.json": "students",
+                  "schools_994_students_grade_12.list.json": "students", "staff.list.json": "staff",
+                  "staff.by-id.json": "staff"}
+
+
+def run_check(base_creds: dict, requirements: dict | None = None, ca: Path | None = None) -> list:
+    async def go() -> list:
+        async with build_client(backoff=0.01, extra_ca=ca) as http:
+            connector = SPEC.connector()
+            return [r async for r in connector.check(Context(http), base_creds, SPEC.requirements(requirements))]
+    return asyncio.run(go())
+
+
+def stream_all(creds: dict, entity: str, requirements: dict | None = None, page_size: int | None = None) -> list:
+    async def go() -> list:
+        async with build_client(backoff=0.01) as http:
+            ctx = Context(http, page_size=page_size)
+            return [r async for r in SPEC.connector().stream(ctx, creds, SPEC.requirements(requirements), entity)]
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def aeries(sandbox, small_school):
+    hosted = sandbox.add(AeriesEmulator(small_school))
+    return hosted
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.rglob("*.json")), ids=lambda p: p.name)
+def test_every_fixture_parses_and_carries_the_declared_fields(path: Path) -> None:
+    body = json.loads(path.read_text(encoding="utf-8"))
+    records = body if isinstance(body, list) else [body]
+    assert records and all(isinstance(r, dict) for r in records)
+    entity = FIXTURE_ENTITY.get(path.name)
+    if entity:
+        declared = {f.name for f in SPEC.entity(entity).fields}
+        for record in records:
+            assert declared <= set(record), declared - set(record)
+    if path.name == "schools.list.json":
+        term_fields = {f.name for f in SPEC.entity("terms").fields}
+        assert all(term_fields <= set(t) for r in records for t in r["Terms"])
+
+
+def test_emulator_uses_only_field_names_the_real_server_sends(aeries, small_school) -> None:
+    """Field for field: every key the emulator sends appears in the recorded payload."""
+    creds = aeries.emulator.credentials(aeries.base_url)
+    real_student = json.loads((FIXTURES / "v5/schools_994_students.list.json").read_text())[0]
+    real_school = json.loads((FIXTURES / "v5/schools.list.json").read_text())[0]
+    real_staff = json.loads((FIXTURES / "v5/staff.list.json").read_text())[0]
+    assert set(stream_all(creds, "students")[0]) <= set(real_student)
+    assert set(stream_all(creds, "schools")[0]) <= set(real_school)
+    assert set(stream_all(creds, "staff")[0]) <= set(real_staff)
+    contact = stream_all(creds, "contacts")[0]
+    assert "CorrespondanceLanguageCode" in contact  # Aeries' own spelling in contacts
+
+
+def test_steps_render_with_the_demo_requirements() -> None:
+    rendered = steps.load("aeries", SPEC.step_values(SPEC.requirements()))
+    assert [s.title for s in rendered][:3] == ["Open API Security", "Create the Standard API product",
+                                               "Create the OneRoster product"]
+    assert any("Update" in item and "Insert" in item for item in rendered[1].items)
+    read_only = steps.load("aeries", SPEC.step_values(SPEC.requirements({"write": False})))
+    assert not any("Update" in item for item in read_only[1].items)
+
+
+def test_good_credentials_pass_every_check(aeries) -> None:
+    results = run_check(aeries.emulator.credentials(aeries.base_url))
+    assert not [r for r in results if r.status in (Status.FAILED, Status.WARNING)]
+    codes = {r.code for r in results}
+    assert {"aeries.systeminfo_ok", "aeries.certificate_ok", "aeries.database_year_ok", "aeries.sample_ok",
+            "aeries.oneroster_token_ok", "aeries.oneroster_sample_ok"} <= codes
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_each_setup_mistake_gets_its_own_code_and_remedy(aeries, name: str) -> None:
+    scenario = aeries.emulator.scenarios(aeries.base_url)[name]
+    results = run_check(scenario.credentials)
+    hits = [r for r in results if r.code == scenario.expect and r.status in (Status.FAILED, Status.WARNING)]
+    assert hits, [(r.code, r.status) for r in results]
+    assert all(h.remedy for h in hits)
+
+
+def test_a_district_on_the_older_token_path_still_signs_in(aeries) -> None:
+    base = aeries.base_url
+    creds = aeries.emulator.credentials(base)
+    creds["oneroster"]["oneroster_url"] = f"{base}/lastyear/aeries/ims/oneroster/v1p1"
+    results = run_check(creds)
+    token = next(r for r in results if r.code == "aeries.oneroster_token_ok")
+    assert "/token" in token.detail and "/v2/" not in token.detail
+
+
+def test_a_database_year_the_district_lacks_is_reported(aeries) -> None:
+    results = run_check(aeries.emulator.credentials(aeries.base_url), {"database_year": "2011"})
+    assert any(r.code == "aeries.database_year_unavailable" and r.status is Status.FAILED for r in results)
+
+
+def test_a_malformed_certificate_is_caught_before_the_network() -> None:
+    creds = {"server_url": "https://aeries.example.org/aeries", "standard_api": {"certificate": "not-a-cert"},
+             "oneroster": {"oneroster_url": "aeries.example.org", "consumer_id": "x", "consumer_secret": "short"}}
+    problems = {r.code: r for r in form_results(SPEC, creds, SPEC.requirements())}
+    assert set(problems) == {"aeries.field_invalid.certificate", "aeries.field_invalid.oneroster_url",
+                             "aeries.field_invalid.consumer_id", "aeries.field_invalid.consumer_secret"}
+    assert "not-a-cert" not in problems["aeries.field_invalid.certificate"].message
+    assert "Display Certificate Details" in problems["aeries.field_invalid.certificate"].remedy
+
+
+def test_a_wrong_consumer_id_is_reported_as_rejected(aeries) -> None:
+    creds = aeries.emulator.credentials(aeries.base_url)
+    creds["oneroster"]["consumer_id"] = "someone-else"
+    results = run_check(creds)
+    assert any(r.code == "aeries.oneroster_credentials_rejected" and r.remedy for r in results)
+
+
+def test_unreachable_server_is_a_clear_failure() -> None:
+    creds = AeriesEmulator(SCHOOL).credentials("http://127.0.0.1:9")
+    results = run_check(creds)
+    assert {r.code for r in results if r.status is Status.FAILED} == {"aeries.unreachable",
+                                                                      "aeries.oneroster_unreachable"}
+
+
+def test_secrets_never_appear_in_results_or_the_sandbox_log(aeries, sandbox) -> None:
+    emulator = aeries.emulator
+    every = run_check(emulator.credentials(aeries.base_url))
+    for scenario in emulator.scenarios(aeries.base_url).values():
+        every += run_check(scenario.credentials)
+    text = json.dumps([r.to_json() for r in every]) + json.dumps([vars(e) for e in sandbox.log])
+    for secret in (GOOD_CERT, GOOD_CERT.lower(), OR_SECRET):
+        assert secret not in text
+
+
+def test_every_entity_streams_the_whole_school(aeries, small_school) -> None:
+    creds = aeries.emulator.credentials(aeries.base_url)
+    current = small_school.students
+    assert len(stream_all(creds, "schools")) == len(small_school.campuses) + 1  # + district office (code 0)
+    assert len(stream_all(creds, "terms")) == len(small_school.campuses) * len(small_school.terms)
+    students = stream_all(creds, "students", page_size=7)
+    assert len(students) == len(current)
+    assert len({s["StudentID"] for s in students}) == len(current)
+    assert len(stream_all(creds, "contacts")) == len(small_school.contact_links)
+    assert len(stream_all(creds, "staff")) == len(small_school.staff)
+    assert len(stream_all(creds, "classes", page_size=20)) == len(small_school.classes)
+    assert len(stream_all(creds, "class_memberships", page_size=50)) == (
+        len(small_school.memberships) + len(small_school.classes))
+
+
+def test_a_refused_stream_raises_a_vendor_error(aeries) -> None:
+    creds = aeries.emulator.scenarios(aeries.base_url)["no_contacts_permission"].credentials
+    with pytest.raises(VendorError) as err:
+        stream_all(creds, "contacts")
+    assert err.value.code == "aeries.not_permitted"
+
+
+@pytest.mark.parametrize("kind", [FaultKind.RATE_LIMIT, FaultKind.SERVER_ERROR, FaultKind.DROP])
+def test_a_passing_fault_is_retried(aeries, sandbox, kind: FaultKind) -> None:
+    sandbox.inject("aeries", Fault(kind, route="/aeries/api/v5/schools", times=1, retry_after=0))
+    results = run_check(aeries.emulator.credentials(aeries.base_url))
+    assert not [r for r in results if r.status is Status.FAILED]
+
+
+def test_a_server_that_keeps_failing_gives_a_transient_code(aeries, sandbox) -> None:
+    sandbox.inject("aeries", Fault(FaultKind.SERVER_ERROR, route="/aeries/api/v5/systeminfo"))
+    results = run_check(aeries.emulator.credentials(aeries.base_url))
+    assert any(r.code == "aeries.transient" and r.status is Status.FAILED for r in results)
+
+
+def test_a_garbled_answer_gives_a_transient_code(aeries, sandbox) -> None:
+    sandbox.inject("aeries", Fault(FaultKind.MALFORMED, route="/aeries/api/v5/systeminfo"))
+    results = run_check(aeries.emulator.credentials(aeries.base_url))
+    assert any(r.code == "aeries.transient" and r.remedy for r in results)
+
+
+def test_checks_pass_over_tls(tmp_path, small_school) -> None:
+    with Sandbox(tls_dir=tmp_path / "tls") as box:
+        hosted = box.add(AeriesEmulator(small_school))
+        assert hosted.base_url.startswith("https://")
+        results = run_check(hosted.emulator.credentials(hosted.base_url), ca=box.cert_path)
+    assert not [r for r in results if r.status is Status.FAILED]
