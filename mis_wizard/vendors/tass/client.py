@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 import ipaddress
 import urllib.parse
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -238,13 +238,12 @@ class TassConnector:
             return _result(CONNECTION, check, Layer.REACH, Status.FAILED, "plain_http",
                            "The address starts with http://; TASS.web answers the API over HTTPS only (since "
                            "TASS v49).", "Type the address with https:// , as your browser shows it for TASS.web.")
+        failure: Exception | None = None
         with Timer() as t:
             try:
                 response = await ctx.http.get(url)
             except Exception as exc:
                 failure = exc
-            else:
-                failure = None
         if failure is not None:
             return _network_failure(CONNECTION, check, Layer.REACH, failure, t.ms)
         reply = wire.parse_reply(response.status_code, response.text)
@@ -452,7 +451,7 @@ class TassConnector:
                 merged[key] = {"class_key": key, **row, "teacher_codes": str(row.get("teacher_code", ""))}
         return list(merged.values())
 
-    async def _timetable(self, ctx: Context, app: App, requirements: Requirements) -> AsyncIterator[Record]:
+    async def _timetable(self, ctx: Context, app: App, requirements: Requirements) -> AsyncGenerator[Record, None]:
         year = str(requirements.get("timetable_year") or dt.date.today().year)
         periods = list(range(1, int(requirements.get("timetable_periods") or 12) + 1))
         gate = asyncio.Semaphore(max(1, ctx.concurrency))

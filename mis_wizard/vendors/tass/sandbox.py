@@ -70,8 +70,8 @@ class TassEmulator(Emulator):
         for module in MODULES:
             perms = frozenset(m.permission for m in module.methods)
             self._add(App(f"INT{module.id.upper()[:6]}", module.id, key(), perms))
-        lms = frozenset(m.permission for m in BY_ID["lms"].methods)
-        self._add(App("INTLMSNOCAL", "lms", key(), lms - {BY_ID["lms"].method("getTimetableCalendar").permission}))
+        lms = [m.permission for m in BY_ID["lms"].methods if m.name != "getTimetableCalendar"]
+        self._add(App("INTLMSNOCAL", "lms", key(), frozenset(lms)))
         self._add(App("INTEMPOLD", "employee_hr", key(), frozenset(
             m.permission for m in BY_ID["employee_hr"].methods), licence_expired=True))
         self._add(App("INTSDNOROLE", "student_details", key(), None))

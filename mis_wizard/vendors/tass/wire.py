@@ -141,7 +141,8 @@ def parse_reply(status: int, text: str) -> Reply:
         kind = ReplyKind.LOGIN_PAGE if "<" in text and _LOGIN.search(text) else ReplyKind.NOT_TASS
         return Reply(kind, status)
     msg = str(body.get("__msg") or body.get("error") or "")
-    invalid = body.get("__invalid") if isinstance(body.get("__invalid"), dict) else {}
+    raw_invalid = body.get("__invalid")
+    invalid: dict[str, Any] = raw_invalid if isinstance(raw_invalid, dict) else {}
     tass_shaped = any(k in body for k in ("__tassversion", "__status", "__msg", "__invalid", "token"))
     if status == 401:
         return Reply(ReplyKind.UNAUTHORIZED, status, body, msg or "Unauthorized")
