@@ -1,0 +1,287 @@
+"""The wizard window: the integrator and the screen-share switch along the top, the steps down
+the side (done / needs attention / current), the page in the middle, Back / Next / Help along
+the bottom. Pages come from ui.pages.PAGES, so the window knows no page by name.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mis_wizard import APP_NAME
+from mis_wizard.ui import theme
+from mis_wizard.ui.context import WizardContext
+from mis_wizard.ui.pages import PAGES, Page, PageStatus
+from mis_wizard.ui.widgets.banner import Banner
+from mis_wizard.ui.widgets.elided_label import ElidedLabel
+from mis_wizard.ui.widgets.switch import Switch
+
+log = logging.getLogger(__name__)
+SIDEBAR_WIDTH = 232
+STATUS_WORDS = {PageStatus.DONE: "done", PageStatus.ATTENTION: "needs attention", PageStatus.TODO: "to do"}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        integrator = ctx.profile.integrator
+        self.setWindowTitle(f"{APP_NAME} — {integrator.product}")
+        self.setWindowIcon(theme.icon("app"))
+        self.setStyleSheet(theme.stylesheet())
+        self.setMinimumSize(1000, 640)
+        self.resize(1366, 768)
+
+        root = QWidget()
+        root.setObjectName("Canvas")
+        column = QVBoxLayout(root)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self._header())
+        self.banner_area = QVBoxLayout()
+        self.banner_area.setContentsMargins(16, 0, 16, 0)
+        column.addLayout(self.banner_area)
+        middle = QHBoxLayout()
+        middle.setSpacing(0)
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("Sidebar")
+        self.sidebar.setAccessibleName("Steps of the setup")
+        self.sidebar.setFixedWidth(SIDEBAR_WIDTH)
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sidebar.setTextElideMode(Qt.TextElideMode.ElideRight)
+        middle.addWidget(self.sidebar)
+        self.stack = QStackedWidget()
+        middle.addWidget(self.stack, 1)
+        column.addLayout(middle, 1)
+        column.addWidget(self._nav_bar())
+        self.setCentralWidget(root)
+
+        self.pages: list[Page] = []
+        for page_class in PAGES:
+            page = page_class(ctx)
+            page.state_changed.connect(self.refresh)
+            page.advance.connect(self._page_asks_advance)
+            self.pages.append(page)
+            self.stack.addWidget(page)
+            item = QListWidgetItem(page.title)
+            item.setSizeHint(QSize(SIDEBAR_WIDTH - 20, 40))
+            self.sidebar.addItem(item)
+        self.sidebar.currentRowChanged.connect(self._sidebar_moved)
+        ctx.session_changed.connect(self.refresh)
+        ctx.screen_safe_changed.connect(self._apply_screen_safe)
+        if ctx.secrets.warning:
+            self.show_banner(ctx.secrets.warning)
+        self.current = -1
+        self.go(0)
+
+    # chrome ---------------------------------------------------------------------------------
+
+    def _header(self) -> QWidget:
+        header = QFrame()
+        header.setObjectName("Header")
+        row = QHBoxLayout(header)
+        row.setContentsMargins(16, 10, 16, 10)
+        row.setSpacing(12)
+        logo = QLabel()
+        logo.setPixmap(theme.icon("app").pixmap(30, 30))
+        row.addWidget(logo)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        title = QLabel(APP_NAME)
+        title.setObjectName("AppTitle")
+        titles.addWidget(title)
+        self.session_label = ElidedLabel("No setup open")
+        self.session_label.setObjectName("HeaderSub")
+        titles.addWidget(self.session_label)
+        row.addLayout(titles, 3)
+        integrator = self.ctx.profile.integrator
+        who = QVBoxLayout()
+        who.setSpacing(0)
+        self.integrator_label = ElidedLabel(f"Setting up for {integrator.product} ({integrator.name})")
+        self.integrator_label.setObjectName("AppTitle")
+        self.integrator_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.support_label = ElidedLabel(f"Support: {integrator.contact_line}")
+        self.support_label.setObjectName("HeaderSupport")
+        self.support_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.support_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        who.addWidget(self.integrator_label)
+        who.addWidget(self.support_label)
+        row.addLayout(who, 4)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.VLine)
+        line.setStyleSheet("color: #dde2ea;")
+        row.addWidget(line)
+        shield = QLabel()
+        shield.setPixmap(theme.icon("shield").pixmap(20, 20))
+        row.addWidget(shield)
+        self.safe_switch = Switch("Screen-&share safe")
+        self.safe_switch.setObjectName("SafeSwitch")
+        self.safe_switch.setAccessibleName("Screen-share safe")
+        self.safe_switch.setToolTip("While on, secrets and personal details are hidden everywhere, "
+                                    "so the screen can be shared safely.")
+        self.safe_switch.setChecked(self.ctx.screen_safe)
+        self.safe_switch.toggled.connect(self.ctx.set_screen_safe)
+        row.addWidget(self.safe_switch)
+        return header
+
+    def _nav_bar(self) -> QWidget:
+        bar = QFrame()
+        bar.setObjectName("NavBar")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(16, 10, 16, 10)
+        self.help_button = QPushButton(theme.icon("help"), "&Help")
+        self.help_button.setAccessibleName("Help for this page")
+        self.help_button.clicked.connect(self.show_help)
+        row.addWidget(self.help_button)
+        self.blocked_label = QLabel()
+        self.blocked_label.setObjectName("Muted")
+        row.addWidget(self.blocked_label, 1, Qt.AlignmentFlag.AlignRight)
+        self.back_button = QPushButton("&Back")
+        self.back_button.setAccessibleName("Back")
+        self.back_button.clicked.connect(self.go_back)
+        self.next_button = QPushButton("&Next")
+        self.next_button.setObjectName("Primary")
+        self.next_button.setAccessibleName("Next")
+        self.next_button.setMinimumWidth(110)
+        self.next_button.clicked.connect(self.go_next)
+        row.addWidget(self.back_button)
+        row.addWidget(self.next_button)
+        return bar
+
+    def show_banner(self, text: str) -> Banner:
+        banner = Banner(text)
+        self.banner_area.addWidget(banner)
+        self.banner_area.setContentsMargins(16, 10, 16, 0)
+        return banner
+
+    # navigation -----------------------------------------------------------------------------
+
+    @property
+    def page(self) -> Page:
+        return self.pages[self.current]
+
+    def available(self, index: int) -> bool:
+        page = self.pages[index]
+        if page.needs_session and self.ctx.session is None:
+            return False
+        return not (page.needs_system and self.ctx.spec is None)
+
+    def go(self, index: int) -> None:
+        if not 0 <= index < len(self.pages) or not self.available(index):
+            self._select_sidebar(self.current)
+            return
+        if index != self.current and self.current >= 0:
+            self.page.leave()
+        self.current = index
+        page = self.pages[index]
+        if self.ctx.session is not None and page.needs_session and self.ctx.session.page != page.page_id:
+            self.ctx.session.page = page.page_id
+            self.ctx.save()
+        self.stack.setCurrentWidget(page)
+        page.set_screen_safe(self.ctx.screen_safe)
+        page.enter()
+        log.info("page %s", page.page_id)
+        self.refresh()
+
+    def go_next(self) -> None:
+        if self.next_button.isEnabled():
+            self.go(self.current + 1)
+
+    def go_back(self) -> None:
+        self.go(self.current - 1)
+
+    def _page_asks_advance(self) -> None:
+        """The welcome page resumes at the page the session was left on; others just go on."""
+        session = self.ctx.session
+        if self.current == 0 and session is not None and session.page:
+            for i, page in enumerate(self.pages):
+                if page.page_id == session.page and self.available(i):
+                    self.go(i)
+                    return
+        self.go(self.current + 1)
+
+    def _sidebar_moved(self, row: int) -> None:
+        if row != self.current:
+            self.go(row)
+
+    def _select_sidebar(self, row: int) -> None:
+        self.sidebar.blockSignals(True)
+        self.sidebar.setCurrentRow(row)
+        self.sidebar.blockSignals(False)
+
+    def refresh(self) -> None:
+        """Side list icons, header and Back/Next, from the session as it is now."""
+        session = self.ctx.session
+        self.session_label.setText(session.title if session is not None else "No setup open")
+        for i, page in enumerate(self.pages):
+            item = self.sidebar.item(i)
+            enabled = self.available(i)
+            status = page.status() if enabled else PageStatus.TODO
+            icon = "step-current" if i == self.current else f"step-{status.value}"
+            item.setIcon(theme.icon(icon))
+            flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled if enabled else Qt.ItemFlag.NoItemFlags
+            item.setFlags(flags)
+            words = "current page" if i == self.current else STATUS_WORDS[status]
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{page.title}, {words}")
+            item.setToolTip(f"{page.title}: {words}")
+        self._select_sidebar(self.current)
+        page = self.page
+        self.back_button.setEnabled(self.current > 0)
+        last = self.current == len(self.pages) - 1
+        can = page.can_advance() and not last
+        self.next_button.setEnabled(can)
+        self.blocked_label.setText("" if can or last else page.blocked_reason())
+
+    # help, keys, screen-share ---------------------------------------------------------------
+
+    def show_help(self) -> QMessageBox:
+        integrator = self.ctx.profile.integrator
+        box = QMessageBox(self)
+        box.setWindowTitle(f"Help: {self.page.title}")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setText(self.page.help_text or self.page.intro)
+        box.setInformativeText(f"Stuck? Contact {integrator.name} support: {integrator.contact_line}")
+        box.open()
+        return box
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Enter goes on, unless the focused control uses Enter itself (lists, multi-line text)."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focus = self.focusWidget()
+            if not isinstance(focus, QAbstractItemView | QPlainTextEdit):
+                self.go_next()
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+    def _apply_screen_safe(self, on: bool) -> None:
+        self.safe_switch.setChecked(on)
+        for page in self.pages:
+            page.set_screen_safe(on)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.current >= 0:
+            self.page.leave()
+        if self.ctx.session is not None:
+            self.ctx.store.save(self.ctx.session)
+        log.info("window closed")
+        super().closeEvent(event)

@@ -1,0 +1,28 @@
+"""The wizard's pages in the order the admin meets them.
+
+Adding a page is one line in PAGES: a Page subclass (see base.py) with an id, a title, a
+status for the side list, and enter/leave hooks.
+"""
+
+from __future__ import annotations
+
+from mis_wizard.ui.pages.base import Page, PageStatus
+from mis_wizard.ui.pages.check_page import CheckPage
+from mis_wizard.ui.pages.credentials_page import CredentialsPage
+from mis_wizard.ui.pages.school_page import SchoolPage
+from mis_wizard.ui.pages.steps_page import StepsPage
+from mis_wizard.ui.pages.system_page import SystemPage
+from mis_wizard.ui.pages.welcome_page import WelcomePage
+
+PAGES: tuple[type[Page], ...] = (
+    WelcomePage,
+    SystemPage,
+    SchoolPage,
+    StepsPage,
+    CredentialsPage,
+    CheckPage,
+    # Next, in this order: the mapping, preview and report pages (mapping_page.py, preview_page.py,
+    # report_page.py), then the finish (bundle and workbook) page and the sync page.
+)
+
+__all__ = ["PAGES", "Page", "PageStatus"]

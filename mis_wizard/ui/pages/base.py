@@ -1,0 +1,113 @@
+"""What a wizard page is to the main window: a title, a status for the side list, help text,
+and hooks for being shown and left. Pages read and change ``ctx.session`` and call
+``ctx.save()``; they never touch files or the network on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QLabel, QLayout, QScrollArea, QVBoxLayout, QWidget
+
+from mis_wizard.ui.context import WizardContext
+
+
+class PageStatus(enum.StrEnum):
+    TODO = "todo"
+    DONE = "done"
+    ATTENTION = "attention"
+
+
+class Page(QWidget):
+    page_id = ""
+    title = ""
+    """Shown in the side list and as the page heading."""
+    intro = ""
+    help_text = ""
+    needs_session = True
+    """Pages after the welcome page only make sense once a session is open."""
+    needs_system = True
+
+    state_changed = Signal()
+    """Something that changes this page's status or whether Next is allowed."""
+    advance = Signal()
+    """The page asks to go on (e.g. the admin picked a session to resume)."""
+
+    def __init__(self, ctx: WizardContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(scroll)
+        self.scroll = scroll
+        inner = QWidget()
+        inner.setObjectName("Canvas")
+        scroll.setWidget(inner)
+        self.body = QVBoxLayout(inner)
+        self.body.setContentsMargins(32, 24, 32, 24)
+        self.body.setSpacing(14)
+        heading = QLabel(self.title)
+        heading.setObjectName("PageTitle")
+        heading.setWordWrap(True)
+        self.body.addWidget(heading)
+        if self.intro:
+            intro = QLabel(self.intro)
+            intro.setObjectName("PageIntro")
+            intro.setWordWrap(True)
+            self.body.addWidget(intro)
+
+    def enter(self) -> None:
+        """Called each time the page is shown: refresh from the session."""
+
+    def leave(self) -> None:
+        """Called before another page is shown: flush anything not yet saved."""
+
+    def status(self) -> PageStatus:
+        return PageStatus.TODO
+
+    def can_advance(self) -> bool:
+        return True
+
+    def blocked_reason(self) -> str:
+        """Said beside Next when it is disabled."""
+        return ""
+
+    def set_screen_safe(self, on: bool) -> None:
+        """Mask or unmask secrets and personal data shown on this page."""
+
+
+def card(title: str = "", parent: QWidget | None = None) -> tuple[QFrame, QVBoxLayout]:
+    """A white rounded panel with an optional heading: the unit every page is built from."""
+    frame = QFrame(parent)
+    frame.setObjectName("Card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(18, 14, 18, 16)
+    layout.setSpacing(8)
+    if title:
+        heading = QLabel(title)
+        heading.setObjectName("CardTitle")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+    return frame, layout
+
+
+def muted(text: str, name: str = "Muted") -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    return label
+
+
+def clear_layout(layout: QLayout) -> None:
+    """Remove and delete every widget in ``layout``; hidden at once so none lingers on screen."""
+    while layout.count():
+        widget = layout.takeAt(0).widget()
+        if widget is not None:
+            widget.hide()
+            widget.setParent(None)
+            widget.deleteLater()

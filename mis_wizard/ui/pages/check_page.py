@@ -1,0 +1,290 @@
+"""The live check: every key checked against the real system, each result shown the moment it
+is known, grouped per key set, with what to do about it.
+
+The check runs on the background loop (ui/async_runner.py) with the app's one HTTP client,
+created inside that loop; this page only receives finished results through Qt signals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from mis_wizard.ui import theme
+from mis_wizard.ui.async_runner import QueryOp
+from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
+from mis_wizard.vendors.base import CONNECTION, CheckResult, Context, Layer, Status
+from mis_wizard.wizard import checks
+from mis_wizard.wizard.http import build_client
+from mis_wizard.wizard.redact import redact
+
+log = logging.getLogger(__name__)
+DETAIL_HIDDEN = "Technical detail hidden while screen-share safe mode is on."
+
+
+def result_from_json(data: dict[str, Any]) -> CheckResult:
+    return CheckResult(**{**data, "layer": Layer(data["layer"]), "status": Status(data["status"])})
+
+
+class ResultRow(QWidget):
+    """One check result: status icon, what was checked, the message, the remedy, the code and detail.
+
+    One rich-text label per row, so wrapping text always gets the height it needs."""
+
+    def __init__(self, result: CheckResult, screen_safe: bool) -> None:
+        super().__init__()
+        self.result = result
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 4, 0, 4)
+        row.setSpacing(10)
+        icon = QLabel()
+        icon.setPixmap(theme.status_icon(result.status).pixmap(20, 20))
+        icon.setAccessibleName(result.status.value)
+        icon.setFixedWidth(22)
+        row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(self.text, 1)
+        self.setAccessibleName(f"{result.status.value}: {result.check}. {result.message}")
+        self.set_screen_safe(screen_safe)
+
+    def set_screen_safe(self, on: bool) -> None:
+        r = self.result
+        parts = [f"<b>{_esc(r.check)}</b> — {_esc(r.message)}"]
+        if r.remedy and r.status in (Status.FAILED, Status.WARNING, Status.SKIPPED):
+            parts.append(f"<b>What to do:</b> {_esc(r.remedy)}")
+        detail = redact(r.detail) if r.detail else ""
+        shown = DETAIL_HIDDEN if on and detail else _esc(detail)
+        parts.append(f"<span style='color:#5b6578; font-size:8.5pt;'>{_esc(r.code)}"
+                     f"{'  ·  ' + shown if shown else ''}</span>")
+        self.text.setText("<br>".join(parts))
+
+    def plain_text(self) -> str:
+        return self.text.text()
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+class KeyGroup(QFrame):
+    """The results for one key set (or the connection), in the order they finished."""
+
+    def __init__(self, title: str, note: str) -> None:
+        super().__init__()
+        self.setObjectName("Card")
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(18, 14, 18, 14)
+        self.layout_.setSpacing(4)
+        heading = QLabel(title)
+        heading.setObjectName("CardTitle")
+        heading.setWordWrap(True)
+        self.layout_.addWidget(heading)
+        self.note = muted(note)
+        self.layout_.addWidget(self.note)
+        self.rows: list[ResultRow] = []
+
+    def add(self, result: CheckResult, screen_safe: bool) -> None:
+        self.note.hide()
+        row = ResultRow(result, screen_safe)
+        self.rows.append(row)
+        self.layout_.addWidget(row)
+
+    def set_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text) and not self.rows)
+
+
+class CheckPage(Page):
+    page_id = "check"
+    title = "Check the keys"
+    intro = ("The wizard now tries every key against your system, the way the integrator will use it, "
+             "and tells you exactly what to fix and where.")
+    help_text = ("Run the check after entering the keys. Each key is checked in layers: can the server be "
+                 "reached, is the key accepted, does it have the right permissions, and can one record be read. "
+                 "A red result says what to change in your system; fix it there and run the check again.")
+
+    def __init__(self, ctx, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, parent)
+        top, top_layout = card()
+        row = QHBoxLayout()
+        self.run_button = QPushButton("&Run the check")
+        self.run_button.setObjectName("Primary")
+        self.run_button.setAccessibleName("Run the check")
+        self.run_button.setAutoDefault(True)
+        self.run_button.clicked.connect(self.run_check)
+        row.addWidget(self.run_button)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName("Check running")
+        self.progress.hide()
+        row.addWidget(self.progress)
+        self.summary = muted("Not checked yet.")
+        self.summary.setWordWrap(False)
+        row.addSpacing(8)
+        row.addWidget(self.summary)
+        row.addStretch(1)
+        top_layout.addLayout(row)
+        self.body.addWidget(top)
+        self.groups_holder = QWidget()
+        self.groups_layout = QVBoxLayout(self.groups_holder)
+        self.groups_layout.setContentsMargins(0, 0, 0, 0)
+        self.groups_layout.setSpacing(12)
+        self.body.addWidget(self.groups_holder)
+        self.body.addStretch(1)
+        self.groups: dict[str, KeyGroup] = {}
+        self.results: list[CheckResult] = []
+        self.op: QueryOp[Any] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.op is not None and not self.op.done
+
+    # layout ---------------------------------------------------------------------------------
+
+    def enter(self) -> None:
+        if self.running:
+            return
+        session = self.ctx.session
+        saved = session.checks.get("results", []) if session else []
+        self._reset_groups()
+        self.results = []
+        for data in saved:
+            self._add(result_from_json(data))
+        checked_at = session.checks.get("checked_at", "") if session else ""
+        self._summarise(checked_at)
+        self.run_button.setFocus()
+
+    def _reset_groups(self) -> None:
+        clear_layout(self.groups_layout)
+        self.groups.clear()
+        spec = self.ctx.spec
+        session = self.ctx.session
+        if spec is None or session is None:
+            return
+        self._group(CONNECTION, "Connection", "Not checked yet.")
+        for ks in spec.key_sets(self.ctx.requirements()):
+            entered = any(session.get_value(ks.id, f.id, self.ctx.secrets) for f in ks.fields if not f.default)
+            if entered:
+                note = "Not checked yet."
+            elif ks.required:
+                note = ("This key is not available yet: nothing has been entered for it, so it cannot be checked. "
+                        "Enter it on the Keys page once you have created it in your system.")
+            else:
+                note = "Optional, and not entered, so it will not be checked."
+            self._group(ks.id, ks.label if ks.required else f"{ks.label}  (optional)", note)
+
+    def _group(self, key: str, title: str, note: str) -> KeyGroup:
+        group = KeyGroup(title, note)
+        self.groups[key] = group
+        self.groups_layout.addWidget(group)
+        return group
+
+    def _add(self, result: CheckResult) -> None:
+        self.results.append(result)
+        group = self.groups.get(result.key) or self._group(result.key, result.key, "")
+        group.add(result, self.ctx.screen_safe)
+
+    # running --------------------------------------------------------------------------------
+
+    def run_check(self) -> None:
+        spec = self.ctx.spec
+        session = self.ctx.session
+        if spec is None or session is None or self.running:
+            return
+        credentials = session.resolved_credentials(self.ctx.secrets)
+        requirements = self.ctx.requirements()
+        allow_http = self.ctx.profile.allow_plain_http
+        extra_ca = getattr(self.ctx.sandbox, "cert_path", None)
+        self._reset_groups()
+        self.results = []
+        for group in self.groups.values():
+            if group.note.text() == "Not checked yet.":
+                group.set_note("Checking…")
+        self.run_button.setEnabled(False)
+        self.progress.show()
+        self.summary.setText("Checking… results appear below as each key finishes.")
+        log.info("check started for %s", spec.id)
+
+        async def stream() -> Any:
+            async with build_client(allow_plain_http=allow_http, extra_ca=extra_ca) as http:
+                async for result in checks.run(spec, Context(http=http), credentials, requirements):
+                    yield result
+
+        self.op = QueryOp(parent=self, op=stream, success=self._finished) \
+            .failure(self._failed).with_progress(self._arrived).run_in_background()
+
+    def _arrived(self, result: CheckResult) -> None:
+        self._add(result)
+
+    def _finished(self, _results: list[CheckResult]) -> None:
+        session = self.ctx.session
+        stamp = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        if session is not None:
+            session.checks = {"checked_at": stamp, "results": [r.to_json() for r in self.results]}
+            self.ctx.save()
+        counts = checks.summary(self.results)
+        log.info("check finished: %s", counts)
+        self._done(stamp)
+
+    def _failed(self, exc: BaseException) -> None:
+        log.warning("check could not run: %s", type(exc).__name__)
+        self._add(CheckResult(CONNECTION, "Live check", Layer.REACH, Status.FAILED, "wizard.check_crashed",
+                              "The check stopped unexpectedly before it could finish.",
+                              "Run the check again. If it happens again, send the log to the integrator's support.",
+                              detail=type(exc).__name__))
+        self._done("")
+
+    def _done(self, checked_at: str) -> None:
+        self.op = None
+        self.progress.hide()
+        self.run_button.setEnabled(True)
+        for group in self.groups.values():
+            if group.note.text() == "Checking…":
+                group.set_note("No result for this key: the check stopped before it.")
+        self._summarise(checked_at)
+        self.state_changed.emit()
+
+    def _summarise(self, checked_at: str) -> None:
+        if not self.results:
+            self.summary.setText("Not checked yet. Press Run the check when the keys are entered.")
+            return
+        counts = checks.summary(self.results)
+        parts = [f"{counts['ok']} passed"]
+        if counts["failed"]:
+            parts.append(f"{counts['failed']} to fix")
+        if counts["warning"]:
+            parts.append(f"{counts['warning']} to look at")
+        if counts["skipped"]:
+            parts.append(f"{counts['skipped']} skipped")
+        when = ""
+        if checked_at:
+            try:
+                when = f"Last checked {dt.datetime.fromisoformat(checked_at).astimezone():%d %b %Y, %H:%M}: "
+            except ValueError:
+                when = ""
+        self.summary.setText(when + ", ".join(parts) + ".")
+
+    # state ----------------------------------------------------------------------------------
+
+    def status(self) -> PageStatus:
+        session = self.ctx.session
+        saved = session.checks.get("results", []) if session else []
+        if not saved:
+            return PageStatus.TODO
+        failed = any(r.get("status") == Status.FAILED.value for r in saved)
+        return PageStatus.ATTENTION if failed else PageStatus.DONE
+
+    def set_screen_safe(self, on: bool) -> None:
+        for group in self.groups.values():
+            for row in group.rows:
+                row.set_screen_safe(on)

@@ -1,0 +1,135 @@
+"""Start a new setup or resume a saved one; files that could not be read are reported once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton
+
+from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
+from mis_wizard.ui.widgets.banner import Banner
+from mis_wizard.ui.widgets.choice_list import VALUE_ROLE, ChoiceList
+from mis_wizard.vendors import registry
+from mis_wizard.wizard.session import Session, SessionProblem
+
+
+def _system_name(session: Session) -> str:
+    try:
+        return registry.get(session.system).name if session.system else "system not chosen yet"
+    except (KeyError, ImportError):
+        return session.system
+
+
+def _when(iso: str) -> str:
+    try:
+        stamp = dt.datetime.fromisoformat(iso).astimezone()
+    except ValueError:
+        return iso
+    return stamp.strftime("%d %b %Y, %H:%M")
+
+
+class WelcomePage(Page):
+    page_id = "welcome"
+    title = "Welcome"
+    needs_session = False
+    needs_system = False
+    help_text = ("Start a new setup for your school, or pick a saved one to carry on where you left off. "
+                 "Everything you enter is saved as you go, so you can close the wizard at any time.")
+
+    def __init__(self, ctx, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, parent)
+        self.intro_label = muted(
+            f"This wizard connects your school's management system to {ctx.profile.integrator.product}. "
+            "It shows you each setting to change in your system, checks every key live, and packages "
+            "the result securely for the team that receives it.", "PageIntro")
+        self.body.addWidget(self.intro_label)
+        self.problem_banner: Banner | None = None
+
+        new_card, new_layout = card("Start a new setup")
+        new_layout.addWidget(muted("Choose this the first time, or to set up another school or system."))
+        self.new_button = QPushButton("&Start a new setup")
+        self.new_button.setObjectName("Primary")
+        self.new_button.setAccessibleName("Start a new setup")
+        self.new_button.setAutoDefault(True)
+        self.new_button.clicked.connect(self._start_new)
+        row = QHBoxLayout()
+        row.addWidget(self.new_button)
+        row.addStretch(1)
+        new_layout.addLayout(row)
+        self.body.addWidget(new_card)
+
+        resume_card, resume_layout = card("Continue a saved setup")
+        self.empty_label = muted("No saved setups yet on this computer.")
+        resume_layout.addWidget(self.empty_label)
+        self.sessions = ChoiceList("Saved setups")
+        self.sessions.setMinimumHeight(150)
+        self.sessions.itemActivated.connect(lambda _item: self._resume())
+        self.sessions.currentItemChanged.connect(lambda *_: self._update_buttons())
+        resume_layout.addWidget(self.sessions)
+        self.resume_button = QPushButton("&Resume selected setup")
+        self.resume_button.setAccessibleName("Resume selected setup")
+        self.resume_button.setAutoDefault(True)
+        self.resume_button.clicked.connect(self._resume)
+        row = QHBoxLayout()
+        row.addWidget(self.resume_button)
+        row.addStretch(1)
+        resume_layout.addLayout(row)
+        self.body.addWidget(resume_card)
+        self.body.addStretch(1)
+
+    def enter(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.sessions.clear()
+        for session in self.ctx.store.list():
+            item = self.sessions.add_choice(session.title,
+                                            f"{_system_name(session)}  ·  last changed {_when(session.updated)}",
+                                            session.id)
+            if self.ctx.session is not None and session.id == self.ctx.session.id:
+                self.sessions.setCurrentItem(item)
+        has = self.sessions.count() > 0
+        self.sessions.setVisible(has)
+        self.resume_button.setVisible(has)
+        self.empty_label.setVisible(not has)
+        self._show_problems()
+        self._update_buttons()
+
+    def _show_problems(self) -> None:
+        """Each unreadable file is said once, then forgotten by the store."""
+        if not self.ctx.store.problems:
+            return
+        text = " ".join(self.ctx.store.problems)
+        self.ctx.store.problems.clear()
+        if self.problem_banner is not None:
+            self.problem_banner.deleteLater()
+        self.problem_banner = Banner(text)
+        self.body.insertWidget(2, self.problem_banner)
+
+    def _update_buttons(self) -> None:
+        self.resume_button.setEnabled(self.sessions.currentItem() is not None)
+
+    def _start_new(self) -> None:
+        self.ctx.new_session()
+        self.advance.emit()
+
+    def _resume(self) -> None:
+        item = self.sessions.currentItem()
+        if item is None:
+            return
+        try:
+            session = self.ctx.store.load(item.data(VALUE_ROLE))
+        except SessionProblem:
+            self.refresh()
+            return
+        self.ctx.open(session)
+        self.advance.emit()
+
+    def status(self) -> PageStatus:
+        return PageStatus.DONE if self.ctx.session is not None else PageStatus.TODO
+
+    def can_advance(self) -> bool:
+        return self.ctx.session is not None
+
+    def blocked_reason(self) -> str:
+        return "Start a new setup or resume a saved one."

@@ -1,0 +1,98 @@
+"""A list of choices drawn as cards: a bold title and a muted line under it (systems, saved
+setups). Painted by a delegate so long text wraps inside the card instead of being cut off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListWidget,
+    QListWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 1
+VALUE_ROLE = Qt.ItemDataRole.UserRole
+PAD_X, PAD_Y, GAP, MARGIN = 14, 10, 3, 4
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class _CardDelegate(QStyledItemDelegate):
+    def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont]:
+        title = QFont(option.font)
+        title.setBold(True)
+        return title, QFont(option.font)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802 - Qt override
+        title_font, sub_font = self._fonts(option)
+        width = max(200, option.rect.width() or 600) - 2 * PAD_X - 2 * MARGIN
+        flags = int(Qt.TextFlag.TextWordWrap)
+        title_h = QFontMetrics(title_font).boundingRect(QRect(0, 0, width, 10_000), flags,
+                                                        str(index.data(Qt.ItemDataRole.DisplayRole))).height()
+        subtitle = str(index.data(SUBTITLE_ROLE) or "")
+        sub_h = QFontMetrics(sub_font).boundingRect(QRect(0, 0, width, 10_000), flags, subtitle).height() \
+            if subtitle else 0
+        return QSize(width, title_h + (GAP + sub_h if subtitle else 0) + 2 * PAD_Y + 2 * MARGIN)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = option.rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        enabled = bool(option.state & QStyle.StateFlag.State_Enabled)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
+        painter.setBrush(QColor("#eaf2fb") if selected else QColor("#ffffff") if enabled else QColor("#f4f6f9"))
+        painter.setPen(QPen(QColor("#2b6cb0") if selected or focused else QColor("#dde2ea"),
+                            2 if selected or focused else 1))
+        painter.drawRoundedRect(rect, 8, 8)
+        title_font, sub_font = self._fonts(option)
+        inner = rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
+        flags = int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        painter.setFont(title_font)
+        painter.setPen(QColor("#1f2937") if enabled else QColor("#8a94a6"))
+        title = str(index.data(Qt.ItemDataRole.DisplayRole))
+        used = painter.boundingRect(inner, flags, title)
+        painter.drawText(inner, flags, title)
+        subtitle = str(index.data(SUBTITLE_ROLE) or "")
+        if subtitle:
+            painter.setFont(sub_font)
+            painter.setPen(QColor("#5b6578") if enabled else QColor("#9aa4b4"))
+            painter.drawText(inner.adjusted(0, used.height() + GAP, 0, 0), flags, subtitle)
+        painter.restore()
+
+
+class ChoiceList(QListWidget):
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Choices")
+        self.setAccessibleName(accessible_name)
+        self.setItemDelegate(_CardDelegate(self))
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setUniformItemSizes(False)
+        self.setSpacing(0)
+
+    def add_choice(self, title: str, subtitle: str, value: Any, *, enabled: bool = True) -> QListWidgetItem:
+        item = QListWidgetItem(title)
+        item.setData(SUBTITLE_ROLE, subtitle)
+        item.setData(VALUE_ROLE, value)
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{title}. {subtitle}")
+        item.setToolTip(subtitle)
+        if not enabled:
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+        self.addItem(item)
+        return item
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Wrapped text changes height with width, so item sizes are recomputed."""
+        super().resizeEvent(event)
+        self.scheduleDelayedItemsLayout()
+
+    def content_height(self) -> int:
+        return sum(self.sizeHintForRow(r) for r in range(self.count())) + 2 * self.frameWidth()

@@ -1,0 +1,178 @@
+"""Inputs for secret values: masked by default, revealable on demand, copyable without revealing.
+
+While screen-share safe mode is on, a secret cannot be revealed at all, so a support engineer
+watching the screen never sees it, yet the admin can still paste and copy it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QStackedWidget,
+    QToolButton,
+    QToolTip,
+    QWidget,
+)
+
+from mis_wizard.ui import theme
+
+MASK_CHAR = "•"
+
+
+class _SecretBase(QWidget):
+    changed = Signal(str)
+    committed = Signal()
+    """Editing of the value ended (focus left, Enter, paste): a good moment to save."""
+
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._label = label
+        self._safe = True
+        self.layout_ = QHBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.layout_.setSpacing(4)
+        self.reveal_button = self._tool("eye", f"Show {label}", checkable=True)
+        self.reveal_button.toggled.connect(self._apply_reveal)
+        self.copy_button = self._tool("copy", f"Copy {label} without showing it")
+        self.copy_button.clicked.connect(self.copy_to_clipboard)
+
+    def _tool(self, icon: str, name: str, *, checkable: bool = False) -> QToolButton:
+        button = QToolButton(self)
+        button.setIcon(theme.icon(icon))
+        button.setToolTip(name)
+        button.setAccessibleName(name)
+        button.setCheckable(checkable)
+        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        return button
+
+    def value(self) -> str:
+        raise NotImplementedError
+
+    def set_value(self, text: str) -> None:
+        raise NotImplementedError
+
+    @property
+    def revealed(self) -> bool:
+        return self.reveal_button.isChecked()
+
+    def set_screen_safe(self, on: bool) -> None:
+        self._safe = on
+        if on:
+            self.reveal_button.setChecked(False)
+        self.reveal_button.setEnabled(not on)
+        self.reveal_button.setToolTip(
+            "Hidden while screen-share safe mode is on" if on else f"Show {self._label}")
+
+    def copy_to_clipboard(self) -> None:
+        QGuiApplication.clipboard().setText(self.value())
+        QToolTip.showText(self.copy_button.mapToGlobal(self.copy_button.rect().bottomLeft()),
+                          f"{self._label} copied", self.copy_button)
+        self.copy_button.setAccessibleDescription(f"{self._label} copied")
+
+    def _apply_reveal(self, shown: bool) -> None:
+        self.reveal_button.setIcon(theme.icon("eye-off" if shown else "eye"))
+        self.reveal_button.setAccessibleName(f"{'Hide' if shown else 'Show'} {self._label}")
+
+
+class SecretLineEdit(_SecretBase):
+    """A one-line secret (token key, client secret, password)."""
+
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(label, parent)
+        self.edit = QLineEdit(self)
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.edit.setAccessibleName(label)
+        self.edit.textChanged.connect(self.changed)
+        self.edit.editingFinished.connect(self.committed)
+        self.layout_.addWidget(self.edit, 1)
+        self.layout_.addWidget(self.reveal_button)
+        self.layout_.addWidget(self.copy_button)
+        self.setFocusProxy(self.edit)
+
+    def value(self) -> str:
+        return self.edit.text()
+
+    def set_value(self, text: str) -> None:
+        self.edit.blockSignals(True)
+        self.edit.setText(text)
+        self.edit.blockSignals(False)
+
+    def displayed_text(self) -> str:
+        """What a viewer of the screen can read."""
+        return self.edit.text() if self.revealed else self.edit.displayText()
+
+    def _apply_reveal(self, shown: bool) -> None:
+        super()._apply_reveal(shown)
+        self.edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+
+
+class SecretTextEdit(_SecretBase):
+    """A multi-line secret (a certificate or private key): pasted whole, shown only on request."""
+
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(label, parent)
+        self.stack = QStackedWidget(self)
+        self.masked = QLineEdit(self)
+        self.masked.setReadOnly(True)
+        self.masked.setAccessibleName(f"{label} (hidden)")
+        self.edit = QPlainTextEdit(self)
+        self.edit.setAccessibleName(label)
+        self.edit.setTabChangesFocus(True)
+        self.edit.setFixedHeight(96)
+        self.edit.textChanged.connect(self._text_changed)
+        self.stack.addWidget(self.masked)
+        self.stack.addWidget(self.edit)
+        self.stack.setFixedHeight(96)
+        self.masked.setFixedHeight(34)
+        self.paste_button = self._tool("copy", f"Paste {label} from the clipboard")
+        self.paste_button.setText("Paste")
+        self.paste_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.paste_button.clicked.connect(self.paste_from_clipboard)
+        self.layout_.addWidget(self.stack, 1)
+        self.layout_.addWidget(self.paste_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.layout_.addWidget(self.reveal_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.layout_.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.setFocusProxy(self.masked)
+        self._refresh_mask()
+
+    def value(self) -> str:
+        return self.edit.toPlainText()
+
+    def set_value(self, text: str) -> None:
+        self.edit.blockSignals(True)
+        self.edit.setPlainText(text)
+        self.edit.blockSignals(False)
+        self._refresh_mask()
+
+    def paste_from_clipboard(self) -> None:
+        text = QGuiApplication.clipboard().text()
+        if text:
+            self.edit.setPlainText(text.strip())
+            self.committed.emit()
+
+    def displayed_text(self) -> str:
+        return self.edit.toPlainText() if self.revealed else self.masked.text()
+
+    def _text_changed(self) -> None:
+        self._refresh_mask()
+        self.changed.emit(self.value())
+
+    def _refresh_mask(self) -> None:
+        text = self.value()
+        if text:
+            lines = len(text.splitlines())
+            self.masked.setText(f"{MASK_CHAR * 12}   hidden ({lines} line{'s' if lines != 1 else ''})")
+        else:
+            self.masked.setText("")
+            self.masked.setPlaceholderText("Empty: use Paste, or Show to type it")
+
+    def _apply_reveal(self, shown: bool) -> None:
+        super()._apply_reveal(shown)
+        self.stack.setCurrentWidget(self.edit if shown else self.masked)
+        self.setFocusProxy(self.edit if shown else self.masked)
+        if not shown:
+            self.committed.emit()
