@@ -77,11 +77,13 @@ def step_values(requirements: Requirements) -> Mapping[str, str]:
     keys = batch_keys(requirements)
     product = str(requirements.get("product") or "")
     lines: list[str] = []
+    names: list[str] = []
     for spec in keys.values():
         optional = " (optional)" if not spec["required"] else ""
         ticks = "; ".join(method_label(m) for m in spec["methods"])
         lines.append(f"- [ ] **{spec['label']}**{optional} — name it \"{product} {spec['label']}\"; "
                      f"on the Batch Methods tab tick only: {ticks}")
+        names.append(f"> copy: {spec['label']} name = {product} {spec['label']}")
     required = sum(1 for s in keys.values() if s["required"])
     count = str(len(keys)) if required == len(keys) else f"{required} or {len(keys)}"
     rest = requirements.get("rest") or {}
@@ -91,7 +93,7 @@ def step_values(requirements: Requirements) -> Mapping[str, str]:
         "integrator": str(requirements.get("integrator") or ""),
         "product": product,
         "key_count": count,
-        "key_list": "\n".join(lines),
+        "key_list": "\n".join(lines + names),
         "rest": "yes" if rest_wanted(requirements) else "",
         "registers": " and ".join(registers),
         "contact_types": ", ".join(requirements.get("contact_types") or []),

@@ -163,13 +163,16 @@ async def _probe(ctx: Context, base: str, redact: Redactor) -> CheckResult:
     own error document, which no other web server sends."""
     check = "iSAMS address"
     with Timer() as t:
-        try:
-            response = await ctx.http.get(base + BATCH_PATH.format(fmt="xml"))
-        except Exception as exc:  # every network failure becomes a result, never an escape
-            code, failure = network_failure(exc)
-            return CheckResult(CONNECTION, check, Layer.REACH, Status.FAILED, code, failure.message,
-                               failure.remedy, redact(f"{type(exc).__name__}: {exc}"), t.ms)
-    reply = BatchReply.of(response)
+        for _attempt in range(2):  # a reply garbled on the way is asked for once more
+            try:
+                response = await ctx.http.get(base + BATCH_PATH.format(fmt="xml"))
+            except Exception as exc:  # every network failure becomes a result, never an escape
+                code, failure = network_failure(exc)
+                return CheckResult(CONNECTION, check, Layer.REACH, Status.FAILED, code, failure.message,
+                                   failure.remedy, redact(f"{type(exc).__name__}: {exc}"), t.ms)
+            reply = BatchReply.of(response)
+            if reply.message is not None:
+                break
     if reply.message is not None:
         return CheckResult(CONNECTION, check, Layer.REACH, Status.OK, "isams.address_ok",
                            "This address answers as iSAMS.", elapsed_ms=t.ms)
@@ -212,7 +215,8 @@ async def _check_batch_key(ctx: Context, base: str, key_id: str, spec: Mapping[s
         yield CheckResult(key_id, f"{label} reached", Layer.REACH, Status.FAILED, code, failure.message,
                           failure.remedy, redact(f"{type(run).__name__}: {run}"), t.ms)
         return
-    accepted = run.status == 200 or (run.status == 403 and run.message_id == "MethodsNotAllocatedToKeyException")
+    accepted = run.readable and (run.status == 200 or (
+        run.status == 403 and run.message_id == "MethodsNotAllocatedToKeyException"))
     if not accepted:
         failure = batch_failure(run, label, methods, redact)
         yield CheckResult(key_id, failure.check, failure.layer, Status.FAILED, failure.code, failure.message,
