@@ -1,0 +1,232 @@
+"""What the integrator will receive, before anything leaves the school.
+
+``preview`` maps a few records (the admin's sample ids, up to five, or the first N) of one
+target, field by field, source value beside mapped value, with each field's error.
+``validation_report`` reads everything the targets and filters need, runs the filters and
+maps every kept record, counting what is dropped and what would arrive broken, with examples.
+Records come from the vendor's connector, so this is what a sync would send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mis_wizard.vendors.base import Context, Credentials, Requirements, VendorSpec
+from mis_wizard.vendors.errors import VendorError
+
+from . import filters as filtering
+from .canonical import RAW, Record, canonical, record_id, text
+from .mapper import MappedRecord, Mapper
+from .schema import Target, TargetField, parse_targets
+from .transforms import MapContext
+
+MAX_SAMPLES = 5
+EXAMPLES = 5
+
+
+class PreviewError(ValueError):
+    """The preview cannot run as asked (unknown target, entity the system lacks)."""
+
+
+@dataclass
+class PreviewResult:
+    target: str
+    entity: str
+    fields: list[str]
+    records: list[MappedRecord]
+    unmatched: dict[str, dict[str, int]] = field(default_factory=dict)
+    missing_samples: list[str] = field(default_factory=list)
+    """Sample ids the admin asked for that the system did not return."""
+    raw: bool = False
+    """True when the profile has no target for the entity: raw fields shown with their concepts."""
+
+    @property
+    def error_count(self) -> int:
+        return sum(len(r.errors) for r in self.records)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"target": self.target, "entity": self.entity, "raw": self.raw, "fields": self.fields,
+                "records": [r.to_json() for r in self.records], "unmatched": self.unmatched,
+                "missing_samples": self.missing_samples, "errors": self.error_count}
+
+    def to_text(self) -> str:
+        kind = "raw records" if self.raw else "mapped records"
+        lines = [f"{self.target} ({self.entity}): {len(self.records)} {kind}, {self.error_count} field errors"]
+        width = max((len(f) for f in self.fields), default=0)
+        for r in self.records:
+            lines.append(f"\n— {r.id}" + (f"  ({len(r.errors)} errors)" if r.errors else ""))
+            for c in r.cells:
+                value = "(not sent)" if c.value is None else repr(c.value)
+                source = f"   ← {c.source} = {c.source_value!r}" if c.source and c.source_value != c.value else ""
+                error = f"   ✗ {c.error}" if c.error else ""
+                lines.append(f"  {c.field.ljust(width)}  {value}{source}{error}")
+        for name, values in self.unmatched.items():
+            lines.append(f"\nNo match code in {name} for: {', '.join(sorted(values))}")
+        if self.missing_samples:
+            lines.append(f"\nNot found: {', '.join(self.missing_samples)}")
+        return "\n".join(lines)
+
+
+def resolve_target(spec: VendorSpec, targets: Mapping[str, Target], name: str) -> tuple[Target, bool]:
+    """A profile target by name, else the first target of that canonical entity, else the system's
+    entity shown raw (every raw field with the concept it carries)."""
+    if name in targets:
+        return targets[name], False
+    for t in targets.values():
+        if t.entity == name:
+            return t, False
+    try:
+        entity = spec.entity(name)
+    except KeyError as exc:
+        known = ", ".join(list(targets) + [e.id for e in spec.entities])
+        raise PreviewError(f"No target or entity named {name!r}; choose one of: {known}.") from exc
+    fields = tuple(TargetField(name=f"{f.name} ({f.concept})" if f.concept else f.name, concept=f"{RAW}{f.name}")
+                   for f in entity.fields)
+    return Target(name=entity.id, entity=entity.id, fields=fields, label=entity.label), True
+
+
+async def read(spec: VendorSpec, ctx: Context, credentials: Credentials, requirements: Requirements,
+               entity_id: str, limit: int | None = None, sample_ids: list[str] | tuple[str, ...] = ()
+               ) -> tuple[list[Record], list[str]]:
+    """Canonical records of one entity: all, the first ``limit``, or those with ``sample_ids``."""
+    if spec.connector is None:
+        raise PreviewError(f"Reading records from {spec.name} is not available in this version of the wizard.")
+    entity = spec.entity(entity_id)
+    wanted = {s.strip() for s in sample_ids if s.strip()}
+    found: dict[str, Record] = {}
+    records: list[Record] = []
+    stream = spec.connector().stream(ctx, credentials, requirements, entity_id)
+    async with contextlib.aclosing(stream):  # type: ignore[type-var]
+        async for raw in stream:
+            record = canonical(entity, raw)
+            if wanted:
+                keys = {record_id(entity_id, record), text(raw.get(entity.id_field))}
+                keys |= {text(v) for k, v in record.items() if k.endswith((".id", ".code"))}
+                hit = next((w for w in wanted if w in keys and w not in found), None)
+                if hit:
+                    found[hit] = record
+                    if len(found) == len(wanted):
+                        break
+            else:
+                records.append(record)
+                if limit is not None and len(records) >= limit:
+                    break
+    if wanted:
+        order = [s.strip() for s in sample_ids if s.strip()]
+        return [found[s] for s in order if s in found], [s for s in order if s not in found]
+    return records, []
+
+
+async def preview(spec: VendorSpec, ctx: Context, credentials: Credentials, requirements: Requirements,
+                  profile: Any, session_mapping: Mapping[str, Any] | None, target: str, limit: int = 5,
+                  sample_ids: list[str] | tuple[str, ...] = (), map_ctx: MapContext | None = None) -> PreviewResult:
+    """Map the admin's sample records (up to five ids) or the first ``limit`` of one target."""
+    if len(sample_ids) > MAX_SAMPLES:
+        raise PreviewError(f"Give at most {MAX_SAMPLES} sample ids.")
+    chosen, raw = resolve_target(spec, parse_targets(profile.targets), target)
+    records, missing = await read(spec, ctx, credentials, requirements, chosen.entity, limit, sample_ids)
+    mapper = Mapper.for_session(chosen, None if raw else session_mapping, map_ctx)
+    mapped = [mapper.map(r) for r in records]
+    return PreviewResult(chosen.name, chosen.entity, [f.name for f in chosen.fields], mapped,
+                         {k: dict(v) for k, v in mapper.unmatched.items()}, missing, raw)
+
+
+@dataclass
+class TargetReport:
+    name: str
+    entity: str
+    kept: int = 0
+    with_errors: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    """"field: problem" → how many records."""
+    examples: list[tuple[str, str]] = field(default_factory=list)
+    unmatched: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "entity": self.entity, "kept": self.kept, "with_errors": self.with_errors,
+                "errors": dict(self.errors), "examples": [list(e) for e in self.examples],
+                "unmatched": self.unmatched}
+
+
+@dataclass
+class ValidationReport:
+    read: dict[str, int]
+    filters: list[filtering.FilterReport]
+    targets: list[TargetReport]
+    not_read: dict[str, str] = field(default_factory=dict)
+    """Entity → why it could not be read (the system lacks it, or refused)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"read": self.read, "filters": [f.to_json() for f in self.filters],
+                "targets": [t.to_json() for t in self.targets], "not_read": self.not_read}
+
+    def to_text(self) -> str:
+        lines = ["Records read: " + ", ".join(f"{k} {v}" for k, v in self.read.items())]
+        lines += [f"Not read: {k} ({why})" for k, why in self.not_read.items()]
+        for f in self.filters:
+            head = f"\n{f.label} [{f.entity}]: "
+            if f.unavailable:
+                lines.append(head + f"not run — {f.unavailable}")
+                continue
+            lines.append(head + f"{f.dropped} of {f.before} dropped" + (f", {f.flagged} flagged" if f.flagged else ""))
+            lines += [f"    {n} × {reason}" for reason, n in f.reasons.most_common()]
+            lines += [f"    e.g. {rid}: {reason}" for rid, reason in f.examples]
+            if f.suggestion:
+                lines.append(f"    → {f.suggestion}")
+        for t in self.targets:
+            lines.append(f"\n{t.name}: {t.kept} records, {t.with_errors} with field errors")
+            lines += [f"    {n} × {problem}" for problem, n in t.errors.most_common()]
+            lines += [f"    e.g. {rid}: {problem}" for rid, problem in t.examples]
+        return "\n".join(lines)
+
+
+def build_report(targets: Mapping[str, Target], filter_specs: list[filtering.FilterSpec], dataset: filtering.Dataset,
+                 session_mapping: Mapping[str, Any] | None = None, session_filters: Mapping[str, Any] | None = None,
+                 map_ctx: MapContext | None = None, not_read: Mapping[str, str] | None = None) -> ValidationReport:
+    """Filters then mapping over a whole dataset, counted."""
+    kept, reports = filtering.apply(dataset, filter_specs, session_filters)
+    out = []
+    for t in targets.values():
+        report = TargetReport(t.name, t.entity)
+        mapper = Mapper.for_session(t, session_mapping, map_ctx)
+        for record in kept.get(t.entity, []):
+            mapped = mapper.map(record)
+            report.kept += 1
+            if mapped.errors:
+                report.with_errors += 1
+            for name, problem in mapped.errors.items():
+                report.errors[f"{name} {problem}"] += 1
+                if len(report.examples) < EXAMPLES:
+                    report.examples.append((mapped.id, f"{name} {problem}"))
+        report.unmatched = {k: dict(v) for k, v in mapper.unmatched.items()}
+        out.append(report)
+    return ValidationReport({k: len(v) for k, v in dataset.items()}, reports, out, dict(not_read or {}))
+
+
+async def validation_report(spec: VendorSpec, ctx: Context, credentials: Credentials, requirements: Requirements,
+                            profile: Any, session_mapping: Mapping[str, Any] | None = None,
+                            session_filters: Mapping[str, Any] | None = None,
+                            map_ctx: MapContext | None = None) -> ValidationReport:
+    """Read every entity the profile's targets and filters need, then build the report."""
+    targets = parse_targets(profile.targets)
+    specs = filtering.specs(profile.filters)
+    wanted = {t.entity for t in targets.values()} | filtering.needed_entities(specs)
+    have = {e.id for e in spec.entities}
+    not_read = {e: f"{spec.name} does not provide it" for e in sorted(wanted - have)}
+
+    async def one(entity_id: str) -> tuple[str, list[Record] | None]:
+        try:
+            records, _ = await read(spec, ctx, credentials, requirements, entity_id)
+        except VendorError as exc:
+            not_read[entity_id] = exc.message
+            return entity_id, None
+        return entity_id, records
+
+    results = await asyncio.gather(*(one(e) for e in sorted(wanted & have)))
+    dataset = {e: records for e, records in results if records is not None}
+    return build_report(targets, specs, dataset, session_mapping, session_filters, map_ctx, not_read)
