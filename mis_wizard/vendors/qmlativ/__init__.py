@@ -47,8 +47,8 @@ ENTITIES = (
         ("LocationEntityID", "student.school_id")), "StudentID", "integration_access"),
     Entity("contacts", "Names (students', guardians' and staff's)", _fields(
         ("NameID", "contact.id"), ("FirstName", "contact.first_name"), ("LastName", "contact.last_name"),
-        ("MiddleName", None), ("BirthDate", "student.birth_date"), ("Gender", "student.gender"),
-        ("IsCurrentStudent", None)), "NameID", "integration_access"),
+        ("MiddleName", None), ("BirthDate", "student.birth_date"), ("Gender", "student.gender")),
+        "NameID", "integration_access"),
     Entity("contact_links", "Student guardians", _fields(
         ("StudentGuardianID", None), ("StudentID", "contact_link.student_id"),
         ("NameIDGuardian", "contact_link.contact_id"), ("RelationshipID", "contact_link.relationship"),

@@ -1,0 +1,193 @@
+"""Skyward Qmlativ over loopback: Integration Access mistakes get their own code and remedy, the
+key and secret are URL-encoded before Basic, records page through Paging.Next, and the secret
+never leaks."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from pathlib import Path
+
+import defusedxml.ElementTree as ET
+import pytest
+
+from mis_wizard.vendors.base import Context, Status, form_results
+from mis_wizard.vendors.errors import VendorError
+from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, SPEC
+from mis_wizard.vendors.qmlativ.sandbox import GOOD_SECRET, QmlativEmulator
+from mis_wizard.vendors.sandbox import school as school_mod
+from mis_wizard.vendors.sandbox.kit import Fault, FaultKind, Sandbox
+from mis_wizard.wizard import steps
+from mis_wizard.wizard.http import build_client
+
+FIXTURES = Path("/work/shared/fixtures/qmlativ")
+SCHOOL = school_mod.generate(7, "small", dt.date(2026, 11, 22))
+SCENARIOS = sorted(QmlativEmulator(SCHOOL).scenarios("http://127.0.0.1:1"))
+
+
+def run_check(creds: dict, requirements: dict | None = None, ca: Path | None = None) -> list:
+    async def go() -> list:
+        async with build_client(backoff=0.01, extra_ca=ca) as http:
+            return [r async for r in SPEC.connector().check(Context(http), creds, SPEC.requirements(requirements))]
+    return asyncio.run(go())
+
+
+def stream_all(creds: dict, entity: str, page_size: int | None = None) -> list:
+    async def go() -> list:
+        async with build_client(backoff=0.01) as http:
+            ctx = Context(http, page_size=page_size)
+            return [r async for r in SPEC.connector().stream(ctx, creds, SPEC.requirements(), entity)]
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def qmlativ(sandbox, small_school):
+    return sandbox.add(QmlativEmulator(small_school))
+
+
+def _allowed_fields(path: Path) -> dict[str, set[str]]:
+    root = ET.fromstring(path.read_bytes())
+    return {f"{o.get('Module')}/{o.get('Name')}": {f.get("Name") for f in o.iter("Field")
+                                                    if f.get("IsReadAllowed") == "true"}
+            for o in root.iter("Object")}
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.rglob("*.xml")), ids=lambda p: p.name)
+def test_integration_access_exports_parse_and_allow_what_we_read(path: Path) -> None:
+    """The Skyward-generated field permission export (BOM and all) allows every field the default profile
+    asks for on the objects it lists."""
+    allowed = _allowed_fields(path)
+    assert {"Demographics/Name", "Student/Student", "District/SchoolYear", "District/Entity"} <= set(allowed)
+    for obj, fields in DEFAULT_OBJECTS.items():
+        if obj in allowed:
+            assert set(fields) <= allowed[obj], (obj, set(fields) - allowed[obj])
+
+
+def test_emulator_objects_use_the_field_names_of_the_export(qmlativ) -> None:
+    allowed = _allowed_fields(FIXTURES / "integration-access/IntegrationAccess.excerpt.xml")
+    creds = qmlativ.emulator.credentials(qmlativ.base_url)
+    for entity, obj in (("students", "Student/Student"), ("contacts", "Demographics/Name"),
+                        ("terms", "District/SchoolYear"), ("schools", "District/Entity")):
+        assert set(stream_all(creds, entity)[0]) <= allowed[obj]
+
+
+def test_steps_render_with_the_demo_requirements() -> None:
+    rendered = steps.load("qmlativ", SPEC.step_values(SPEC.requirements()))
+    assert rendered[0].copies == [("Integration", "MIS Wizard")]
+    assert any("Is Active" in item for item in rendered[1].items)
+
+
+def test_good_credentials_pass_every_check(qmlativ) -> None:
+    results = run_check(qmlativ.emulator.credentials(qmlativ.base_url))
+    assert not [r for r in results if r.status in (Status.FAILED, Status.WARNING)]
+    assert {"qmlativ.token_ok", "qmlativ.entity_year_ok", "qmlativ.fields_ok", "qmlativ.sample_ok"} <= {
+        r.code for r in results}
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_each_setup_mistake_gets_its_own_code_and_remedy(qmlativ, name: str) -> None:
+    scenario = qmlativ.emulator.scenarios(qmlativ.base_url)[name]
+    results = run_check(scenario.credentials)
+    hits = [r for r in results if r.code == scenario.expect and r.status in (Status.FAILED, Status.WARNING)]
+    assert hits, [(r.code, r.status) for r in results]
+    assert all(h.remedy for h in hits)
+
+
+def test_a_field_not_allowed_is_named(qmlativ) -> None:
+    results = run_check(qmlativ.emulator.scenarios(qmlativ.base_url)["field_not_allowed"].credentials)
+    failed = next(r for r in results if r.code == "qmlativ.fields_not_allowed")
+    assert "BirthDate" in failed.message and "Integration Access" in failed.remedy
+
+
+def test_a_school_year_the_entity_lacks_is_reported(qmlativ) -> None:
+    results = run_check(qmlativ.emulator.credentials(qmlativ.base_url), {"school_year": 1999})
+    assert any(r.code == "qmlativ.school_year_not_found" for r in results)
+
+
+def test_the_form_variant_signs_in_when_basic_is_not_encoded(qmlativ, sandbox) -> None:
+    """A Basic header without URL-encoding is refused (the secret holds % and +); the client then sends
+    the form fields and gets a token."""
+    creds = qmlativ.emulator.credentials(qmlativ.base_url)
+    assert "%" in GOOD_SECRET
+    assert stream_all(creds, "classes")  # OneRoster client: raw Basic first, then form fields
+    token_calls = [e for e in sandbox.log if e.path.endswith("/oauth/token")]
+    assert [e.status for e in token_calls[:2]] == [401, 200]
+
+
+def test_wrong_values_give_clear_messages() -> None:
+    creds = {"base_url": "district.skyward.com", "integration_access": {"key": " ", "secret": "short"}}
+    codes = {r.code for r in form_results(SPEC, creds, SPEC.requirements())}
+    assert codes == {"qmlativ.field_invalid.base_url", "qmlativ.field_invalid.key", "qmlativ.field_invalid.secret"}
+
+
+def test_secret_never_appears_in_results_or_log(qmlativ, sandbox) -> None:
+    every = run_check(qmlativ.emulator.credentials(qmlativ.base_url))
+    for scenario in qmlativ.emulator.scenarios(qmlativ.base_url).values():
+        every += run_check(scenario.credentials)
+    text = json.dumps([r.to_json() for r in every]) + json.dumps([vars(e) for e in sandbox.log])
+    assert GOOD_SECRET not in text
+
+
+def test_every_entity_streams_the_whole_school(qmlativ, small_school) -> None:
+    s = small_school
+    creds = qmlativ.emulator.credentials(qmlativ.base_url)
+    assert len(stream_all(creds, "schools")) == len(s.campuses) + 1
+    assert len(stream_all(creds, "terms")) == 4
+    students = stream_all(creds, "students", page_size=9)
+    assert len(students) == len(s.students) and len({r["StudentID"] for r in students}) == len(s.students)
+    assert len(stream_all(creds, "contacts", page_size=40)) == len(s.students) + len(s.contacts) + len(s.staff)
+    assert len(stream_all(creds, "contact_links")) == len(s.contact_links)
+    assert len(stream_all(creds, "staff")) == len(s.staff)
+    assert len(stream_all(creds, "classes", page_size=30)) == len(s.classes)
+    assert len(stream_all(creds, "class_memberships")) == len(s.memberships) + len(s.classes)
+
+
+def test_a_refused_stream_raises_a_vendor_error(qmlativ) -> None:
+    creds = qmlativ.emulator.scenarios(qmlativ.base_url)["access_inactive"].credentials
+    with pytest.raises(VendorError) as err:
+        stream_all(creds, "students")
+    assert err.value.code == "qmlativ.access_inactive"
+
+
+def test_an_expired_token_is_renewed(qmlativ) -> None:
+    async def go() -> int:
+        async with build_client(backoff=0.01) as http:
+            connector = SPEC.connector()
+            ctx = Context(http, page_size=10)
+            creds = qmlativ.emulator.credentials(qmlativ.base_url)
+            n = 0
+            async for _ in connector.stream(ctx, creds, SPEC.requirements(), "students"):
+                n += 1
+                if n == 5:
+                    qmlativ.emulator.store.expire_all()
+            return n
+    assert asyncio.run(go()) == len(qmlativ.emulator.school.students)
+
+
+@pytest.mark.parametrize("kind", [FaultKind.RATE_LIMIT, FaultKind.SERVER_ERROR, FaultKind.DROP])
+def test_a_passing_fault_is_retried(qmlativ, sandbox, kind: FaultKind) -> None:
+    sandbox.inject("qmlativ", Fault(kind, route="/RiverbendAPI/oauth/token", times=1, retry_after=0))
+    results = run_check(qmlativ.emulator.credentials(qmlativ.base_url))
+    assert not [r for r in results if r.status is Status.FAILED]
+
+
+def test_a_garbled_token_answer_gives_a_transient_code(qmlativ, sandbox) -> None:
+    sandbox.inject("qmlativ", Fault(FaultKind.MALFORMED, route="/RiverbendAPI/oauth/token"))
+    results = run_check(qmlativ.emulator.credentials(qmlativ.base_url))
+    assert any(r.code == "qmlativ.transient" and r.status is Status.FAILED and r.remedy for r in results)
+
+
+def test_a_garbled_page_raises_a_transient_vendor_error(qmlativ, sandbox) -> None:
+    sandbox.inject("qmlativ", Fault(FaultKind.MALFORMED, route="/RiverbendAPI/Generic"))
+    with pytest.raises(VendorError) as err:
+        stream_all(qmlativ.emulator.credentials(qmlativ.base_url), "students")
+    assert err.value.code == "qmlativ.transient"
+
+
+def test_checks_pass_over_tls(tmp_path, small_school) -> None:
+    with Sandbox(tls_dir=tmp_path / "tls") as box:
+        hosted = box.add(QmlativEmulator(small_school))
+        results = run_check(hosted.emulator.credentials(hosted.base_url), ca=box.cert_path)
+    assert hosted.base_url.startswith("https://")
+    assert not [r for r in results if r.status is Status.FAILED]
