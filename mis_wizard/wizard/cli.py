@@ -39,7 +39,7 @@ class Parser(argparse.ArgumentParser):
 
 
 Handler = Callable[[argparse.Namespace], int]
-FEATURE_MODULES: tuple[str, ...] = ("mis_wizard.wizard.handoff.cli",)
+FEATURE_MODULES: tuple[str, ...] = ("mis_wizard.wizard.handoff.cli", "mis_wizard.wizard.sync.cli")
 """Modules that add their own subcommands with ``add_commands(subparsers)``, so this file stays small."""
 
 
@@ -75,6 +75,12 @@ def build_parser() -> Parser:
     p.add_argument("--tls", action="store_true", help="serve HTTPS with a generated self-signed certificate")
     p.add_argument("--json", action="store_true", help="print one JSON line describing the systems first")
     p.set_defaults(handler=cmd_sandbox)
+
+    from mis_wizard.wizard import liss_receiver
+
+    p = sub.add_parser("liss-serve", help="receive what a timetabler publishes over LISS (for on-premises use)")
+    liss_receiver.add_arguments(p)
+    p.set_defaults(handler=liss_receiver.run)
 
     for module in FEATURE_MODULES:
         importlib.import_module(module).add_commands(sub)

@@ -178,6 +178,14 @@ class _Server(ThreadingHTTPServer):
     hosted: Hosted
     sandbox: Sandbox
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients closing idle keep-alive connections is normal; anything else is an emulator bug."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError | ssl.SSLError):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -316,6 +324,13 @@ class Sandbox:
         thread.start()
         self._threads.append(thread)
         return hosted
+
+    def replace(self, emulator: Emulator) -> None:
+        """Serve a new emulator (e.g. over a changed school) on the same port, as a school's data
+        changes between two syncs."""
+        hosted = self.hosted[emulator.system]
+        with hosted.lock:
+            hosted.emulator = emulator
 
     def base_url(self, system: str) -> str:
         return self.hosted[system].base_url

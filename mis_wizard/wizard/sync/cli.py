@@ -1,0 +1,86 @@
+"""`sync` and `schedule` subcommands; progress on stderr, the report on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from mis_wizard.vendors.errors import VendorError
+from mis_wizard.wizard.cli import EXIT_FAILED, EXIT_OK, UsageError, new_context
+from mis_wizard.wizard.handoff.cli import subject_from
+from mis_wizard.wizard.session import SessionProblem, SessionStore
+from mis_wizard.wizard.sync import engine
+from mis_wizard.wizard.sync.report import RunReport
+from mis_wizard.wizard.sync.schedule import Schedule, ScheduleError, install
+from mis_wizard.wizard.sync.sinks import SinkError, parse_uri
+
+EXIT_HELD = 3
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("sync", help="pull, map and write the school's records on this computer")
+    p.add_argument("system", nargs="?", help="system id, with --credentials (or use --session)")
+    p.add_argument("--session", help="a saved session id")
+    p.add_argument("--credentials", type=Path)
+    p.add_argument("--profile", dest="sub_profile")
+    p.add_argument("--to", default="", help="sqlite:PATH (default store), csv:DIR, xlsx:FILE, oneroster:ZIP, liss:URL")
+    p.add_argument("--entities", nargs="+", default=[], help="only these entities")
+    p.add_argument("--confirm-removals", action="store_true", help="go ahead even when many records disappear")
+    p.add_argument("--concurrency", type=int, default=4, help="requests at once to the school's system (1–16)")
+    p.add_argument("--ca-cert", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_sync)
+
+    s = sub.add_parser("schedule", help="run the sync daily (Task Scheduler on Windows; prints a cron line elsewhere)")
+    s.add_argument("--session", required=True)
+    s.add_argument("--daily", required=True, metavar="HH:MM")
+    s.add_argument("--to", default="")
+    s.set_defaults(handler=cmd_schedule)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    if not 1 <= args.concurrency <= 16:
+        raise UsageError("--concurrency must be between 1 and 16")
+    subject = subject_from(args)
+    try:
+        sink = parse_uri(args.to or (subject.session.sync.get("to", "") if subject.session else ""))
+    except SinkError as exc:
+        raise UsageError(str(exc)) from exc
+    plan = engine.Plan(subject, sink, args.entities, args.confirm_removals)
+
+    def progress(entity: str, records: int, pages: int) -> None:
+        print(f"\r{entity}: {records} records, {pages} pages   ", end="", file=sys.stderr, flush=True)
+
+    async def go() -> RunReport:
+        ctx = new_context(subject.profile, args.ca_cert, concurrency=args.concurrency)
+        async with ctx.http:
+            return await engine.run(plan, ctx, progress)
+
+    try:
+        report = asyncio.run(go())
+        code = EXIT_OK
+    except engine.RemovalsHeld as exc:
+        report, code = exc.report, EXIT_HELD
+        print(f"\n{exc} Run again with --confirm-removals.", file=sys.stderr)
+    except (VendorError, SinkError) as exc:
+        print(f"\nSync failed: {getattr(exc, 'message', str(exc))}", file=sys.stderr)
+        return EXIT_FAILED
+    print(file=sys.stderr)
+    if subject.session is not None and code == EXIT_OK:
+        subject.session.sync = {**subject.session.sync, "to": args.to or subject.session.sync.get("to", ""),
+                                "last_run": report.to_json()}
+        SessionStore().save(subject.session)
+    print(json.dumps(report.to_json(), indent=2) if args.json else report.as_text())
+    return code
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    try:
+        SessionStore().load(args.session)
+        print(install(Schedule(args.session, args.daily, args.to)))
+    except (SessionProblem, ScheduleError) as exc:
+        raise UsageError(str(exc)) from exc
+    return EXIT_OK

@@ -1,0 +1,205 @@
+"""A sync run: streams → canonical → filters → mapping → diff → sink → report.
+
+Everything is read and mapped before anything is written, so a failed or cancelled run (or a
+killed process) leaves the last good output and state; the next run simply runs again. A run
+that would remove more than the profile's threshold of a table is held until confirmed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mis_wizard.vendors.base import Context
+from mis_wizard.vendors.errors import VendorError
+from mis_wizard.wizard.mapping import filters as filter_engine
+from mis_wizard.wizard.mapping.canonical import RAW, Record, canonical, record_id
+from mis_wizard.wizard.mapping.mapper import Mapper
+from mis_wizard.wizard.mapping.schema import parse_targets
+from mis_wizard.wizard.subject import Subject
+from mis_wizard.wizard.sync.report import RunReport
+from mis_wizard.wizard.sync.sinks import Output, Sink, SinkError
+from mis_wizard.wizard.sync.sinks.base import ID, row_hash
+
+Progress = Callable[[str, int, int], None]
+"""(entity, records so far, pages so far)."""
+
+
+class RemovalsHeld(Exception):
+    """The run would remove more than the threshold; nothing was written."""
+
+    def __init__(self, report: RunReport, tables: dict[str, tuple[int, int]]) -> None:
+        detail = ", ".join(f"{name}: {removed} of {previous}" for name, (removed, previous) in tables.items())
+        super().__init__(f"This run would remove {detail}. Confirm to go ahead.")
+        self.report = report
+        self.tables = tables
+
+
+@dataclass
+class Plan:
+    subject: Subject
+    sink: Sink
+    entities: list[str] = field(default_factory=list)
+    """Empty: what the profile's targets and filters need (or every entity the system has)."""
+    confirm_removals: bool = False
+    school_name: str = ""
+
+
+def entities_for(subject: Subject, asked: list[str]) -> list[str]:
+    available = [e.id for e in subject.spec.entities]
+    if asked:
+        unknown = [e for e in asked if e not in available]
+        if unknown:
+            raise SinkError(f"{subject.spec.name} has no {', '.join(unknown)}; it has: {', '.join(available)}")
+        return asked
+    targets = parse_targets(subject.profile.targets)
+    wanted = {t.entity for t in targets.values()}
+    wanted |= filter_engine.needed_entities(filter_engine.specs(subject.profile.filters))
+    chosen = [e for e in available if e in wanted]
+    return chosen or [e for e in available if e != "attendance"]
+
+
+async def pull(subject: Subject, ctx: Context, entities: list[str], report: RunReport,
+               progress: Progress | None = None) -> dict[str, list[Record]]:
+    """Read every entity; concurrency within an entity is the connector's (ctx.concurrency)."""
+    if subject.spec.connector is None:
+        raise SinkError(f"{subject.spec.name} cannot be read by this version of the wizard yet.")
+    connector = subject.spec.connector()
+    dataset: dict[str, list[Record]] = {}
+    outer_on_page = ctx.on_page
+
+    for entity_id in entities:
+        entity = subject.spec.entity(entity_id)
+        rows: list[Record] = []
+        pages = 0
+
+        def on_page(name: str, count: int, _entity: str = entity_id) -> None:
+            nonlocal pages
+            pages += 1
+            report.pages[_entity] = pages
+            if progress:
+                progress(_entity, count, pages)
+            if outer_on_page:
+                outer_on_page(name, count)
+
+        ctx.on_page = on_page
+        async for raw in connector.stream(ctx, subject.credentials, subject.requirements, entity_id):
+            rows.append(canonical(entity, raw))
+        if progress:
+            progress(entity_id, len(rows), pages)
+        dataset[entity_id] = rows
+        report.table(entity_id).pulled = len(rows)
+    ctx.on_page = outer_on_page
+    return dataset
+
+
+def shape(subject: Subject, dataset: dict[str, list[Record]], report: RunReport) -> Output:
+    """Filters, then each target's mapping; entities with no target keep their canonical fields."""
+    specs = filter_engine.specs(subject.profile.filters)
+    filtered, filter_reports = filter_engine.apply(dataset, specs, subject.filters)
+    report.filters = [r.to_json() for r in filter_reports]
+    for r in filter_reports:
+        for reason, n in r.reasons.items():
+            if r.dropped and r.entity in dataset:
+                excluded = report.table(r.entity).excluded
+                excluded[reason] = excluded.get(reason, 0) + n
+    tables: dict[str, list[dict[str, Any]]] = {}
+    columns: dict[str, list[str]] = {}
+    targeted: set[str] = set()
+    for target in parse_targets(subject.profile.targets).values():
+        if target.entity not in filtered:
+            continue
+        targeted.add(target.entity)
+        mapper = Mapper.for_session(target, subject.mapping)
+        table = report.table(target.name)
+        rows = []
+        for record in filtered[target.entity]:
+            mapped = mapper.map(record)
+            for name, error in mapped.errors.items():
+                table.error(mapped.id, name, error)
+            rows.append({ID: mapped.id, **mapped.values()})
+        tables[target.name] = _unique(rows, table)
+        columns[target.name] = [f.name for f in target.fields]
+    for entity_id, records in filtered.items():
+        if entity_id in targeted:
+            continue
+        names = sorted({k for r in records for k in r if not k.startswith(RAW)})
+        table = report.table(entity_id)
+        rows = [{ID: record_id(entity_id, r) or str(i), **{k: r.get(k) for k in names}}
+                for i, r in enumerate(records)]
+        tables[entity_id] = _unique(rows, table)
+        columns[entity_id] = names
+    return Output(tables, columns, filtered)
+
+
+def _unique(rows: list[dict[str, Any]], table: Any) -> list[dict[str, Any]]:
+    """A record id seen twice keeps its first row; the second is counted as excluded."""
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        if row[ID] in seen:
+            table.excluded["same id as another record"] = table.excluded.get("same id as another record", 0) + 1
+            continue
+        seen.add(row[ID])
+        out.append(row)
+    return out
+
+
+def diff(output: Output, previous: dict[str, dict[str, str]], report: RunReport) -> dict[str, tuple[int, int]]:
+    """Fill added/changed/removed; return tables whose removals need confirming (removed, previous)."""
+    big: dict[str, tuple[int, int]] = {}
+    for name, rows in output.tables.items():
+        before = previous.get(name, {})
+        now = {str(r[ID]): row_hash(r) for r in rows}
+        t = report.table(name)
+        t.written = len(rows)
+        t.previous = len(before)
+        t.added = sum(1 for k in now if k not in before)
+        t.changed = sum(1 for k, h in now.items() if k in before and before[k] != h)
+        t.removed = sum(1 for k in before if k not in now)
+        if t.removed:
+            big[name] = (t.removed, len(before))
+    return big
+
+
+async def run(plan: Plan, ctx: Context, progress: Progress | None = None) -> RunReport:
+    subject = plan.subject
+    report = RunReport(system=subject.spec.id, sink=plan.sink.key)
+    started = time.perf_counter()
+    state = plan.sink.state()
+    try:
+        previous = state.hashes(plan.sink.key)
+        dataset = await pull(subject, ctx, entities_for(subject, plan.entities), report, progress)
+        output = shape(subject, dataset, report)
+        output.school_name = plan.school_name or subject.school.get("name", "")
+        removals = diff(output, previous, report)
+        threshold = subject.profile.removal_threshold
+        held = {n: rp for n, rp in removals.items() if rp[1] and rp[0] / rp[1] > threshold}
+        if held and not plan.confirm_removals:
+            report.status = "held"
+            raise RemovalsHeld(report, held)
+        await plan.sink.write(output, state, report, ctx.http)
+        report.status = "ok"
+    except RemovalsHeld as exc:
+        report.message = str(exc)
+        raise
+    except asyncio.CancelledError:
+        report.status, report.message = "cancelled", "Cancelled; the last good output was kept."
+        raise
+    except VendorError as exc:
+        report.status, report.message = "failed", f"{exc.message} {exc.remedy} The last good output was kept."
+        raise
+    except SinkError as exc:
+        report.status, report.message = "failed", str(exc)
+        raise
+    finally:
+        report.elapsed_ms = int((time.perf_counter() - started) * 1000)
+        report.finished = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        report.run_id = state.record_run(report)
+        state.close()
+    return report
+

@@ -1,0 +1,46 @@
+"""Where a sync writes: ``sqlite:PATH``, ``csv:DIR``, ``xlsx:FILE``, ``oneroster:ZIP`` or ``liss:URL``.
+
+Every sink writes atomically: the SQLite store commits the run and its state in one
+transaction; file sinks write temporary files and rename them only when all are complete;
+the LISS sink publishes only after everything was read and mapped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mis_wizard.wizard.sync.sinks.base import Output, Sink, SinkError
+from mis_wizard.wizard.sync.state import default_path
+
+SCHEMES = ("sqlite", "csv", "xlsx", "oneroster", "liss")
+
+
+def parse_uri(uri: str | None) -> Sink:
+    from mis_wizard.wizard.sync.sinks.files import CsvSink, XlsxSink
+    from mis_wizard.wizard.sync.sinks.liss_sink import LissSink
+    from mis_wizard.wizard.sync.sinks.oneroster_sink import OneRosterSink
+    from mis_wizard.wizard.sync.sinks.sqlite_sink import SqliteSink
+
+    if not uri:
+        return SqliteSink(default_path())
+    scheme, sep, rest = uri.partition(":")
+    if not sep or scheme not in SCHEMES or not rest:
+        raise SinkError(f"{uri!r} is not a sync target; use one of: sqlite:PATH, csv:DIR, xlsx:FILE, "
+                        "oneroster:ZIP, liss:URL")
+    if scheme == "liss":
+        return LissSink(rest)
+    path = Path(rest).expanduser()
+    if scheme == "sqlite":
+        return SqliteSink(path)
+    if scheme == "csv":
+        return CsvSink(path)
+    if scheme == "xlsx":
+        if path.suffix.lower() != ".xlsx":
+            raise SinkError(f"xlsx:{rest} should name a .xlsx file")
+        return XlsxSink(path)
+    if path.suffix.lower() != ".zip":
+        raise SinkError(f"oneroster:{rest} should name a .zip file")
+    return OneRosterSink(path)
+
+
+__all__ = ["SCHEMES", "Output", "Sink", "SinkError", "parse_uri"]

@@ -1,0 +1,55 @@
+"""The sink contract and what the engine hands a sink."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from mis_wizard.wizard.sync.report import RunReport
+from mis_wizard.wizard.sync.state import State
+
+Row = dict[str, Any]
+ID = "_id"
+
+
+class SinkError(Exception):
+    """A sink that cannot be used or written; said to the admin as is."""
+
+
+def row_hash(row: Row) -> str:
+    return hashlib.blake2b(json.dumps(row, sort_keys=True, default=str).encode(), digest_size=12).hexdigest()
+
+
+@dataclass
+class Output:
+    tables: dict[str, list[Row]]
+    """Mapped (or canonical) rows per output table, each with ``_id``."""
+    columns: dict[str, list[str]]
+    dataset: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """The filtered canonical dataset, for sinks with a fixed format of their own (OneRoster, LISS)."""
+    school_name: str = ""
+
+    def hashes(self) -> dict[str, list[tuple[str, str]]]:
+        return {name: [(str(r[ID]), row_hash(r)) for r in rows] for name, rows in self.tables.items()}
+
+
+class Sink(ABC):
+    scheme: str = ""
+
+    @property
+    @abstractmethod
+    def key(self) -> str:
+        """Identifies the output in the state store (the normalised URI)."""
+
+    def state(self) -> State:
+        """Where this sink's last good state lives (the SQLite sink keeps it in its own file)."""
+        return State()
+
+    @abstractmethod
+    async def write(self, output: Output, state: State, report: RunReport, http: httpx.AsyncClient) -> None:
+        """Write everything, then the state, so that a failure leaves the last good output and state."""
