@@ -139,8 +139,9 @@ class AeriesConnector:
 
         with Timer() as t:
             try:
-                info_response: httpx.Response | None = await api.get("systeminfo", cert=False)
-                info = info_response.json() if info_response.status_code == 200 else None
+                info_response: httpx.Response | None = None
+                info_response = got = await api.get("systeminfo", cert=False)
+                info = got.json() if got.status_code == 200 else None
                 problem: BaseException | None = None
             except ValueError:
                 info, problem = None, VendorError("aeries.transient", "Aeries' answer arrived garbled.",

@@ -193,7 +193,7 @@ class AeriesEmulator(Emulator):
     # -- rendering --------------------------------------------------------------------------------
 
     def _schools(self, district: _District) -> list[dict[str, Any]]:
-        terms = [{"FirstHalfEndDate": None, "SecondHalfStartDate": None, "TrackTerms": [], "TermCode": str(i + 1),
+        terms: list[dict[str, Any]] = [{"FirstHalfEndDate": None, "SecondHalfStartDate": None, "TrackTerms": [], "TermCode": str(i + 1),
                   "TermDescription": t.name, "StartDate": aeries_date(t.start), "EndDate": aeries_date(t.end)}
                  for i, t in enumerate(self.school.terms)]
         rows = [_school_record(0, f"{self.school.name} District Office", [], True)]

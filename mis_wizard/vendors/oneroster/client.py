@@ -72,6 +72,7 @@ class OneRosterClient:
         self._cookie = ""
         self.token_path = ""
         self._lock = asyncio.Lock()
+        self._last_total: str | None = None
 
     async def token(self, renew: bool = False) -> str:
         async with self._lock:
@@ -133,7 +134,7 @@ class OneRosterClient:
                 raise ValueError(f"{collection}: answer has no {collection!r} list")
             return rows
 
-        self._last_total: str | None = None
+        self._last_total = None
         first = await fetch(0)
         yield first
         total = self._last_total

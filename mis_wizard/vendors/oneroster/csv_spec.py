@@ -132,12 +132,12 @@ def validate_bulk_package(path: str | Path) -> list[str]:
             records.append(record)
         tables[name] = records
 
-    defined = {name: {r["sourcedId"] for r in rows} for name, rows in tables.items()}
-    for name, rows in tables.items():
+    defined = {name: {r["sourcedId"] for r in records} for name, records in tables.items()}
+    for name, records in tables.items():
         for column, target in REFERENCES.get(name, []):
             if target not in defined:
                 continue
-            missing = sorted({ref.strip() for r in rows for ref in r[column].split(",") if ref.strip()}
+            missing = sorted({ref.strip() for r in records for ref in r[column].split(",") if ref.strip()}
                              - defined[target])
             if missing:
                 shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")

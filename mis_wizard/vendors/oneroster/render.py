@@ -111,19 +111,19 @@ def render(school: School, naming: Naming) -> Rendered:
                       "email": s.email, "sms": "", "phone": "",
                       "agents": [_ref("user", "users", c) for c in agents.get(s.id, [])],
                       "orgs": [_ref("org", "orgs", naming.org(s.campus_id))], "grades": [grade(s.year_level)]})
-    for t in school.staff:
-        users.append({**base(t.id, "active" if t.status == "current" else "tobedeleted"),
-                      "username": t.email.split("@")[0], "userIds": [{"type": "staffCode", "identifier": t.code}],
-                      "enabledUser": "true" if t.status == "current" else "false", "givenName": t.first_name,
-                      "familyName": t.last_name, "middleName": "",
-                      "role": "teacher" if t.teaching else "administrator", "identifier": t.code,
-                      "email": t.email, "sms": "", "phone": "", "agents": [],
-                      "orgs": [_ref("org", "orgs", naming.org(t.campus_id))], "grades": []})
-    for c in school.contacts:
-        kids = students_of.get(c.id, [])
-        users.append({**base(c.id), "username": "", "userIds": [], "enabledUser": "true", "givenName": c.first_name,
-                      "familyName": c.last_name, "middleName": "", "role": "parent", "identifier": "",
-                      "email": c.email, "sms": c.mobile, "phone": "",
+    for member in school.staff:
+        users.append({**base(member.id, "active" if member.status == "current" else "tobedeleted"),
+                      "username": member.email.split("@")[0], "userIds": [{"type": "staffCode", "identifier": member.code}],
+                      "enabledUser": "true" if member.status == "current" else "false", "givenName": member.first_name,
+                      "familyName": member.last_name, "middleName": "",
+                      "role": "teacher" if member.teaching else "administrator", "identifier": member.code,
+                      "email": member.email, "sms": "", "phone": "", "agents": [],
+                      "orgs": [_ref("org", "orgs", naming.org(member.campus_id))], "grades": []})
+    for contact in school.contacts:
+        kids = students_of.get(contact.id, [])
+        users.append({**base(contact.id), "username": "", "userIds": [], "enabledUser": "true", "givenName": contact.first_name,
+                      "familyName": contact.last_name, "middleName": "", "role": "parent", "identifier": "",
+                      "email": contact.email, "sms": contact.mobile, "phone": "",
                       "agents": [_ref("user", "users", naming.student_id(k)) for k in kids],
                       "orgs": [_ref("org", "orgs", naming.org(k.campus_id)) for k in kids[:1]], "grades": []})
 

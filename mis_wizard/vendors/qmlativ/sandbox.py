@@ -106,12 +106,12 @@ def _render(school: School, has_current_year: bool) -> dict[str, list[dict[str, 
                            "SchoolYearID": year_id, "StartDate": f"{s.entry_date.isoformat()}T00:00:00",
                            "EndDate": None, "WithdrawalDate": None if s.leave_date is None
                            else f"{s.leave_date.isoformat()}T00:00:00"})
-    for c in school.contacts:
-        nid = name_id(c.id)
-        names.append({"NameID": nid, "FirstName": c.first_name, "MiddleName": "", "LastName": c.last_name,
+    for contact in school.contacts:
+        nid = name_id(contact.id)
+        names.append({"NameID": nid, "FirstName": contact.first_name, "MiddleName": "", "LastName": contact.last_name,
                       "BirthDate": None, "Gender": "", "IsCurrentStudent": False})
-        if c.email:
-            emails.append({"NameEmailID": nid, "NameID": nid, "EmailAddress": c.email, "EmailTypeID": 2, "Rank": 1})
+        if contact.email:
+            emails.append({"NameEmailID": nid, "NameID": nid, "EmailAddress": contact.email, "EmailTypeID": 2, "Rank": 1})
     for n, link in enumerate(school.contact_links, start=1):
         guardians.append({"StudentGuardianID": n, "StudentID": int(link.student_id[1:]),
                           "NameIDGuardian": name_id(link.contact_id), "RelationshipID": link.relationship,
