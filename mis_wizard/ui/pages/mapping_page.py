@@ -1,0 +1,302 @@
+"""The mapping page: each target field with its rule, picked from lists, and the mapped value
+of the sample records beside it, so the admin sees the effect of every change at once.
+
+Rules are chosen with combo boxes only (kind, source, transformation, match-code table), never
+typed as expressions. The page holds no session: it takes targets, the saved mapping and sample
+records through ``set_data`` and emits ``mapping_changed`` with the whole mapping to save.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mis_wizard.ui.preview_model import ERROR_BACKGROUND, mask
+from mis_wizard.wizard.mapping.canonical import Record, concepts_of, text
+from mis_wizard.wizard.mapping.mapper import Mapper, effective_rules
+from mis_wizard.wizard.mapping.rules import Rule, RuleKind
+from mis_wizard.wizard.mapping.schema import Target
+
+PRESETS: tuple[tuple[str, list[dict[str, Any]]], ...] = (
+    ("Date to YYYY-MM-DD (from DD/MM/YYYY)", [{"name": "date", "params": {"order": "DMY"}}]),
+    ("Date to YYYY-MM-DD (from US MM/DD/YYYY)", [{"name": "date", "params": {"order": "MDY"}}]),
+    ("Trim spaces", [{"name": "trim"}]),
+    ("UPPER CASE", [{"name": "case", "params": {"to": "upper"}}]),
+    ("lower case", [{"name": "case", "params": {"to": "lower"}}]),
+    ("Title Case", [{"name": "case", "params": {"to": "title"}}]),
+    ("First person of a combined name", [{"name": "split_name", "params": {"person": "first"}}]),
+    ("Second person of a combined name", [{"name": "split_name", "params": {"person": "second"}}]),
+    ("Given name from a full name", [{"name": "split_name", "params": {"part": "given"}}]),
+    ("Family name from a full name", [{"name": "split_name", "params": {"part": "family"}}]),
+    ("Today", [{"name": "today"}]),
+    ("School year (2026)", [{"name": "school_year"}]),
+    ("School year span, August start (2026-2027)", [{"name": "school_year", "params": {"format": "span",
+                                                                                        "start_month": 8}}]),
+)
+"""Transformations offered in the picker; a profile's own chain shows as "From the profile"."""
+
+KINDS = (RuleKind.DIRECT, RuleKind.TRANSFORM, RuleKind.MATCH, RuleKind.SKIP)
+COL_FIELD, COL_KIND, COL_SOURCE, COL_HOW, COL_OVERWRITE, COL_SAMPLES = range(6)
+
+
+class MatchCodesDialog(QDialog):
+    """A value table: each source value seen, with the target code picked for it."""
+
+    def __init__(self, field: str, rule: Rule, seen: Sequence[str], codes: Sequence[str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Match codes for {field}")
+        layout = QVBoxLayout(self)
+        values = sorted(set(rule.table) | {s for s in seen if s})
+        choices = sorted(set(codes) | set(rule.table.values()) | ({rule.default} if rule.default else set()))
+        self.table = QTableWidget(len(values), 2, self)
+        self.table.setHorizontalHeaderLabels(["Value in your system", "Value sent"])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self._combos: list[tuple[str, QComboBox]] = []
+        for row, value in enumerate(values):
+            self.table.setItem(row, 0, QTableWidgetItem(value))
+            combo = self._combo(choices, rule.table.get(value, ""))
+            self.table.setCellWidget(row, 1, combo)
+            self._combos.append((value, combo))
+        layout.addWidget(self.table)
+        line = QHBoxLayout()
+        line.addWidget(QLabel("Any other value:"))
+        self.default = self._combo(choices, rule.default or "", none_label="(report it as an error)")
+        line.addWidget(self.default, 1)
+        layout.addLayout(line)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(520, 420)
+
+    @staticmethod
+    def _combo(choices: Sequence[str], current: str, none_label: str = "(not matched)") -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(none_label, None)
+        for c in choices:
+            combo.addItem(c, c)
+        combo.setCurrentIndex(max(0, combo.findData(current)) if current else 0)
+        return combo
+
+    def rule(self, source: str | None, overwrite: bool) -> Rule:
+        table = {v: c.currentData() for v, c in self._combos if c.currentData() is not None}
+        return Rule(RuleKind.MATCH, source, table=table, default=self.default.currentData(), overwrite=overwrite)
+
+
+class MappingPage(QWidget):
+    mapping_changed = Signal(dict)
+    """The whole mapping ``{target: {field: rule JSON}}``, after every edit, for Session.mapping."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._targets: dict[str, Target] = {}
+        self._mapping: dict[str, dict[str, Any]] = {}
+        self._samples: dict[str, list[Record]] = {}
+        self._sources: dict[str, list[str]] = {}
+        self._safe = False
+        self._filling = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        title = QLabel("Field mapping")
+        title.setObjectName("PageTitle")
+        layout.addWidget(title)
+        intro = QLabel("Each field the integrator receives, how its value is made from your system's data, "
+                       "and the result for your sample records. Red cells would be refused.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Records:"))
+        self.target_combo = QComboBox()
+        self.target_combo.currentIndexChanged.connect(lambda _i: self._fill())
+        top.addWidget(self.target_combo)
+        top.addStretch(1)
+        self.reset_button = QPushButton("Reset to the integrator's defaults")
+        self.reset_button.clicked.connect(self._reset_target)
+        top.addWidget(self.reset_button)
+        layout.addLayout(top)
+        self.table = QTableWidget(0, COL_SAMPLES, self)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+
+    # data in ---------------------------------------------------------------------------------
+    def set_data(self, targets: Mapping[str, Target], mapping: Mapping[str, Any] | None,
+                 samples: Mapping[str, Sequence[Record]] | None = None,
+                 sources: Mapping[str, Sequence[str]] | None = None) -> None:
+        """``samples``: canonical sample records per entity; ``sources``: extra raw fields per entity."""
+        self._targets = dict(targets)
+        self._mapping = copy.deepcopy(dict(mapping or {}))
+        self._samples = {k: list(v)[:5] for k, v in (samples or {}).items()}
+        self._sources = {k: list(v) for k, v in (sources or {}).items()}
+        self.target_combo.blockSignals(True)
+        self.target_combo.clear()
+        for name, t in self._targets.items():
+            self.target_combo.addItem(t.label or name, name)
+        self.target_combo.blockSignals(False)
+        self._fill()
+
+    def set_screen_share_safe(self, safe: bool) -> None:
+        self._safe = safe
+        self._fill()
+
+    def mapping(self) -> dict[str, Any]:
+        return copy.deepcopy(self._mapping)
+
+    @property
+    def target(self) -> Target | None:
+        return self._targets.get(self.target_combo.currentData())
+
+    # building the grid -----------------------------------------------------------------------
+    def _fill(self) -> None:
+        target = self.target
+        self._filling = True
+        self.table.clearContents()
+        if target is None:
+            self.table.setRowCount(0)
+            self._filling = False
+            return
+        samples = self._samples.get(target.entity, [])
+        headers = ["Field", "Mapping", "From", "How", "Overwrite"] + [
+            f"Sample {i + 1}" for i in range(len(samples))]
+        self.table.setColumnCount(len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setRowCount(len(target.fields))
+        rules = effective_rules(target, self._mapping)
+        mapper = Mapper(target, rules)
+        mapped = [mapper.map(r) for r in samples]
+        options = concepts_of(target.entity) + self._sources.get(target.entity, [])
+        for row, f in enumerate(target.fields):
+            rule = rules[f.name]
+            label = f.name + (" *" if f.required else "")
+            item = QTableWidgetItem(label)
+            item.setToolTip(f"{f.label or f.name}: {f.format}" + (", required" if f.required else ""))
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.table.setItem(row, COL_FIELD, item)
+            self.table.setCellWidget(row, COL_KIND, self._kind_combo(f.name, rule))
+            self.table.setCellWidget(row, COL_SOURCE, self._source_combo(f.name, rule, options))
+            self.table.setCellWidget(row, COL_HOW, self._how_widget(f.name, rule, samples, mapper, f.values))
+            box = QCheckBox()
+            box.setChecked(rule.overwrite)
+            box.setToolTip("Checked: a blank value clears the integrator's copy. Unchecked: it keeps what it has.")
+            box.toggled.connect(lambda on, name=f.name: self._edit(name, overwrite=on))
+            self.table.setCellWidget(row, COL_OVERWRITE, box)
+            for i, record in enumerate(mapped):
+                cell = record.cells[row]
+                shown = "—" if cell.value is None else (mask(cell.value) if self._safe else cell.value)
+                value = QTableWidgetItem(shown)
+                value.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                if cell.error:
+                    value.setBackground(ERROR_BACKGROUND)
+                    value.setToolTip(f"{f.name} {cell.error}")
+                elif cell.source and not self._safe:
+                    value.setToolTip(f"From {cell.source}: {cell.source_value!r}")
+                self.table.setItem(row, COL_SAMPLES + i, value)
+        header = self.table.horizontalHeader()
+        for col in range(COL_SAMPLES):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self._filling = False
+
+    def _kind_combo(self, name: str, rule: Rule) -> QComboBox:
+        combo = QComboBox()
+        for kind in KINDS:
+            combo.addItem(kind.label, kind.value)
+        combo.setCurrentIndex(combo.findData(rule.kind.value))
+        combo.currentIndexChanged.connect(lambda _i, c=combo, n=name: self._edit(n, kind=c.currentData()))
+        return combo
+
+    def _source_combo(self, name: str, rule: Rule, options: list[str]) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem("(none)", None)
+        for o in options:
+            combo.addItem(o, o)
+        if rule.source and combo.findData(rule.source) < 0:
+            combo.addItem(rule.source, rule.source)
+        combo.setCurrentIndex(max(0, combo.findData(rule.source)) if rule.source else 0)
+        combo.setEnabled(rule.kind is not RuleKind.SKIP)
+        combo.currentIndexChanged.connect(lambda _i, c=combo, n=name: self._edit(n, source=c.currentData()))
+        return combo
+
+    def _how_widget(self, name: str, rule: Rule, samples: list[Record], mapper: Mapper,
+                    codes: Sequence[str]) -> QWidget:
+        if rule.kind is RuleKind.MATCH:
+            unmatched = len(mapper.unmatched.get(name, {}))
+            button = QPushButton(f"{len(rule.table)} codes" + (f", {unmatched} unmatched" if unmatched else "") + "…")
+            seen = [text(r.get(rule.source)) for r in samples] + list(mapper.unmatched.get(name, {}))
+            button.clicked.connect(lambda _c=False, n=name, s=seen, v=codes: self._edit_codes(n, s, v))
+            return button
+        combo = QComboBox()
+        if rule.kind is not RuleKind.TRANSFORM:
+            combo.addItem("as it is", None)
+            combo.setEnabled(False)
+            return combo
+        steps = [dict(s) for s in rule.steps]
+        labels = [label for label, preset in PRESETS if preset == steps]
+        if not labels:
+            combo.addItem("From the profile: " + " → ".join(s["name"] for s in steps), steps)
+        for label, preset in PRESETS:
+            combo.addItem(label, preset)
+        combo.setCurrentIndex(combo.findText(labels[0]) if labels else 0)
+        combo.currentIndexChanged.connect(lambda _i, c=combo, n=name: self._edit(n, steps=c.currentData()))
+        return combo
+
+    # edits -----------------------------------------------------------------------------------
+    def _edit(self, name: str, **change: Any) -> None:
+        if self._filling or self.target is None:
+            return
+        target = self.target
+        rule = effective_rules(target, self._mapping)[name]
+        data = rule.to_json()
+        data.update({k: v for k, v in change.items() if k != "steps"})
+        if data.get("source") is None:
+            data.pop("source", None)
+        if "steps" in change:
+            data["steps"] = change["steps"]
+        if change.get("kind") == RuleKind.TRANSFORM and "steps" not in data:
+            data["steps"] = PRESETS[2][1]
+        if change.get("kind") == RuleKind.MATCH:
+            data.setdefault("table", {})
+        if data.get("kind") in (RuleKind.DIRECT, RuleKind.MATCH) and not data.get("source"):
+            data["source"] = target.field(name).concept or concepts_of(target.entity)[0]
+        keep = {"kind", "source", "overwrite"} | {RuleKind.TRANSFORM: {"steps"},
+                                                  RuleKind.MATCH: {"table", "default"}}.get(data["kind"], set())
+        data = Rule.from_json({k: v for k, v in data.items() if k in keep}).to_json()
+        self._mapping.setdefault(target.name, {})[name] = data
+        self.mapping_changed.emit(self.mapping())
+        self._fill()
+
+    def _edit_codes(self, name: str, seen: Sequence[str], codes: Sequence[str]) -> None:
+        target = self.target
+        if target is None:
+            return
+        rule = effective_rules(target, self._mapping)[name]
+        dialog = MatchCodesDialog(name, rule, seen, codes, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._mapping.setdefault(target.name, {})[name] = dialog.rule(rule.source, rule.overwrite).to_json()
+            self.mapping_changed.emit(self.mapping())
+            self._fill()
+
+    def _reset_target(self) -> None:
+        target = self.target
+        if target is not None and self._mapping.pop(target.name, None) is not None:
+            self.mapping_changed.emit(self.mapping())
+            self._fill()

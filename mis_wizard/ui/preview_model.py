@@ -1,0 +1,130 @@
+"""The preview table's model: mapped records as rows, target fields as columns.
+
+Built for 50,000 rows: rows are kept as the mapper's records and cells are looked up only when
+the view paints them, rows arrive in batches (``append_rows``) so loading never blocks the
+event loop, and screen-share-safe mode masks every cell without touching the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from mis_wizard.wizard.mapping.mapper import MappedRecord
+
+ERROR_BACKGROUND = QBrush(QColor("#fde2e1"))
+NOT_SENT = QBrush(QColor("#8a8a8a"))
+Index = QModelIndex | QPersistentModelIndex
+
+
+def mask(value: str) -> str:
+    """Personal data hidden but its presence and rough length kept, for a screen share."""
+    return "" if not value else "•" * min(len(value), 8)
+
+
+class PreviewTableModel(QAbstractTableModel):
+    def __init__(self, fields: Sequence[str] = (), parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fields = list(fields)
+        self._rows: list[MappedRecord] = []
+        self._safe = False
+
+    @property
+    def screen_share_safe(self) -> bool:
+        return self._safe
+
+    def set_screen_share_safe(self, safe: bool) -> None:
+        if safe != self._safe:
+            self._safe = safe
+            if self._rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self._fields) - 1))
+            self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, max(0, len(self._rows) - 1))
+
+    def reset(self, fields: Sequence[str]) -> None:
+        self.beginResetModel()
+        self._fields = list(fields)
+        self._rows = []
+        self.endResetModel()
+
+    def append_rows(self, rows: Sequence[MappedRecord]) -> None:
+        if not rows:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+
+    def record(self, row: int) -> MappedRecord:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._fields)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        cell = self._rows[index.row()].cells[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if cell.value is None:
+                return "—"
+            return mask(cell.value) if self._safe else cell.value
+        if role == Qt.ItemDataRole.ToolTipRole:
+            source = "" if not cell.source else f"From {cell.source}" + (
+                "" if self._safe else f": {cell.source_value!r}")
+            lines = [f"{cell.field} {cell.error}" if cell.error else "", f"Rule: {cell.rule}", source]
+            return "\n".join(line for line in lines if line)
+        if role == Qt.ItemDataRole.BackgroundRole and cell.error:
+            return ERROR_BACKGROUND
+        if role == Qt.ItemDataRole.ForegroundRole and cell.value is None:
+            return NOT_SENT
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self._fields[section] if section < len(self._fields) else None
+        if section >= len(self._rows):
+            return None
+        rid = self._rows[section].id
+        return mask(rid) if self._safe else rid
+
+
+class BatchFeeder(QObject):
+    """Feeds rows to the model a batch per event-loop turn, so the window stays responsive."""
+
+    finished = Signal()
+
+    def __init__(self, model: PreviewTableModel, rows: Sequence[MappedRecord], batch: int = 2000,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent or model)
+        self._model = model
+        self._rows = rows
+        self._batch = batch
+        self._at = 0
+
+    def start(self) -> None:
+        QTimer.singleShot(0, self._next)
+
+    def _next(self) -> None:
+        chunk = self._rows[self._at:self._at + self._batch]
+        self._at += len(chunk)
+        self._model.append_rows(chunk)
+        if self._at < len(self._rows):
+            QTimer.singleShot(0, self._next)
+        else:
+            self.finished.emit()
