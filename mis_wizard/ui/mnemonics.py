@@ -1,5 +1,5 @@
 """Alt-key mnemonics for generated forms: each label gets a letter no other control on the
-window uses, so keyboard-only admins can jump to any field."""
+window uses where one is free, so keyboard-only admins can jump to any field."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ class Mnemonics:
         self._used = set(reserved)
 
     def label(self, text: str) -> str:
-        """``text`` with ``&`` before the first free letter (literal ``&`` doubled)."""
-        out: list[str] = []
-        placed = False
-        for ch in text:
-            if not placed and ch.isalnum() and ch.lower() not in self._used:
-                self._used.add(ch.lower())
-                out.append("&")
-                placed = True
-            out.append("&&" if ch == "&" else ch)
-        return "".join(out)
+        """``text`` with ``&`` before the first free letter (literal ``&`` doubled).
+
+        When every letter is taken (a system with many keys), the first letter is shared: Qt
+        then moves between the fields with that letter on each press, so each is still reachable."""
+        free = next((i for i, ch in enumerate(text) if ch.isalnum() and ch.lower() not in self._used), None)
+        if free is None:
+            free = next((i for i, ch in enumerate(text) if ch.isalnum()), None)
+        if free is None:
+            return text.replace("&", "&&")
+        self._used.add(text[free].lower())
+        return text[:free].replace("&", "&&") + "&" + text[free:].replace("&", "&&")

@@ -147,7 +147,8 @@ class CheckPage(Page):
 
     @property
     def running(self) -> bool:
-        return self.op is not None and not self.op.done
+        """True until the last result has been shown (the op is cleared on the GUI thread)."""
+        return self.op is not None
 
     # layout ---------------------------------------------------------------------------------
 

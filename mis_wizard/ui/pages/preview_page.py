@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mis_wizard.ui.preview_model import PreviewTableModel
+from mis_wizard.ui.preview_model import PreviewTableModel, mask
 from mis_wizard.wizard.mapping.mapper import MappedRecord
 from mis_wizard.wizard.mapping.preview import MAX_SAMPLES, PreviewResult
 
@@ -87,6 +87,7 @@ class PreviewPage(QWidget):
         self.view.horizontalHeader().setDefaultSectionSize(150)
         layout.addWidget(self.view, 1)
         self._errors = 0
+        self._missing: list[str] = []
 
     def set_targets(self, targets: Sequence[tuple[str, str]]) -> None:
         """(name, label) of each target the profile has."""
@@ -105,6 +106,10 @@ class PreviewPage(QWidget):
         if self.safe.isChecked() != safe:
             self.safe.setChecked(safe)
         self.model.set_screen_share_safe(safe)
+        mode = QLineEdit.EchoMode.Password if safe else QLineEdit.EchoMode.Normal
+        for edit in self.sample_edits:
+            edit.setEchoMode(mode)
+        self._say()
         self.screen_share_safe_changed.emit(safe)
 
     def _request(self) -> None:
@@ -112,6 +117,7 @@ class PreviewPage(QWidget):
 
     def begin(self, fields: Sequence[str]) -> None:
         self._errors = 0
+        self._missing = []
         self.model.reset(fields)
         self.status.setText("Reading records…")
 
@@ -123,9 +129,13 @@ class PreviewPage(QWidget):
     def show_result(self, result: PreviewResult) -> None:
         self.begin(result.fields)
         self.append(result.records)
-        if result.missing_samples:
-            self.status.setText(self.status.text() + " · not found: " + ", ".join(result.missing_samples))
+        self._missing = list(result.missing_samples)
+        self._say()
 
     def _say(self) -> None:
         n = self.model.rowCount()
-        self.status.setText(f"{n:,} records · {self._errors:,} field errors")
+        text = f"{n:,} records · {self._errors:,} field errors"
+        if self._missing:
+            shown = [mask(m) if self.model.screen_share_safe else m for m in self._missing]
+            text += " · not found: " + ", ".join(shown)
+        self.status.setText(text)

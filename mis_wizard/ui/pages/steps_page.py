@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QToolTip,
     QWidget,
 )
 
 from mis_wizard.ui import theme
 from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
+from mis_wizard.ui.widgets.copied import flash_copied
 from mis_wizard.wizard import steps as wizard_steps
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -80,7 +80,8 @@ class StepsPage(Page):
         self.body.addWidget(self.holder)
         self.body.addStretch(1)
         self.boxes: dict[str, QCheckBox] = {}
-        self.copy_values: dict[str, str] = {}
+        self.copy_buttons: list[tuple[str, str, QPushButton]] = []
+        """(label, value, its Copy button), in page order."""
         self._built_for: tuple[str, tuple[tuple[str, str], ...]] | None = None
 
     def _ensure_built(self) -> None:
@@ -104,7 +105,7 @@ class StepsPage(Page):
     def _clear(self) -> None:
         clear_layout(self.holder_layout)
         self.boxes.clear()
-        self.copy_values.clear()
+        self.copy_buttons.clear()
 
     def _build(self, system_id: str, values: dict[str, str], system_name: str) -> None:
         self._clear()
@@ -162,12 +163,12 @@ class StepsPage(Page):
         line.addWidget(name)
         line.addWidget(shown, 1)
         line.addWidget(button)
-        self.copy_values[plain(label)] = value
+        self.copy_buttons.append((plain(label), value, button))
         return row
 
     def _copy(self, button: QPushButton, label: str, value: str) -> None:
         QGuiApplication.clipboard().setText(value)
-        QToolTip.showText(button.mapToGlobal(button.rect().bottomLeft()), f"{label} copied", button)
+        flash_copied(button, label)
 
     def _ticked(self, key: str, on: bool) -> None:
         if self.ctx.session is None:

@@ -89,6 +89,14 @@ class ChoiceList(QListWidget):
         self.addItem(item)
         return item
 
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Enter activates the current choice and stops there, so the window does not also go on."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem() is not None:
+            self.itemActivated.emit(self.currentItem())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Wrapped text changes height with width, so item sizes are recomputed."""
         super().resizeEvent(event)

@@ -14,11 +14,11 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QStackedWidget,
     QToolButton,
-    QToolTip,
     QWidget,
 )
 
 from mis_wizard.ui import theme
+from mis_wizard.ui.widgets.copied import flash_copied
 
 MASK_CHAR = "•"
 
@@ -69,9 +69,7 @@ class _SecretBase(QWidget):
 
     def copy_to_clipboard(self) -> None:
         QGuiApplication.clipboard().setText(self.value())
-        QToolTip.showText(self.copy_button.mapToGlobal(self.copy_button.rect().bottomLeft()),
-                          f"{self._label} copied", self.copy_button)
-        self.copy_button.setAccessibleDescription(f"{self._label} copied")
+        flash_copied(self.copy_button, self._label)
 
     def _apply_reveal(self, shown: bool) -> None:
         self.reveal_button.setIcon(theme.icon("eye-off" if shown else "eye"))

@@ -1,0 +1,114 @@
+"""A secret typed into the wizard reaches the credential store only: no file under the app home,
+no log line, nothing readable on screen; screen-share safe mode masks secrets and personal data."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLineEdit
+
+from mis_wizard.ui.pages.check_page import DETAIL_HIDDEN, ResultRow
+from mis_wizard.ui.widgets.secret_edit import SecretTextEdit
+from mis_wizard.vendors.base import CheckResult, Layer, Status
+from mis_wizard.wizard import logs
+
+SECRET = "Zq8vK2mR5tW9xY3nB7cD1fG4=="
+
+
+def _to_credentials(window, gui, system="tass"):
+    window.pages[0].new_button.click()
+    gui.choose_system(window, system)
+    window.go_next()
+    gui.fill_school(window)
+    window.go_next()
+    window.go_next()
+    gui.settle()
+    return window.page
+
+
+def test_typed_secret_is_in_no_file_and_no_log_and_masked(make_window, gui, qtbot, app_home, memory_keyring):
+    logs.setup(logging.DEBUG)
+    window = make_window()
+    page = _to_credentials(window, gui)
+    token = page.inputs[("lms", "token_key")].widget
+    token.edit.setFocus()
+    qtbot.keyClicks(token.edit, SECRET)
+    qtbot.keyClick(token.edit, Qt.Key.Key_Tab)
+    page.flush()
+    assert token.value() == SECRET
+    assert SECRET not in token.displayed_text()
+    assert token.edit.echoMode() is QLineEdit.EchoMode.Password
+    assert not token.reveal_button.isEnabled(), "no revealing while screen-share safe mode is on"
+
+    token.copy_button.click()
+    assert QGuiApplication.clipboard().text() == SECRET
+    assert SECRET not in token.displayed_text(), "copying does not reveal"
+
+    window.next_button.click()
+    window.page.run_check()
+    qtbot.waitUntil(lambda: not window.page.running, timeout=15_000)
+    logging.getLogger("mis_wizard.test").info("credentials now %s", window.ctx.session.credentials)
+    window.close()
+
+    assert SECRET in memory_keyring.store.values()
+    for path in app_home.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), f"secret leaked into {path}"
+    log_text = "\n".join(logs.tail(10_000))
+    assert "credential field lms.token_key changed" in log_text
+    assert SECRET not in log_text
+    for result in window.ctx.session.checks.get("results", []):
+        assert SECRET not in str(result)
+
+
+def test_reveal_only_when_screen_share_safe_is_off(make_window, gui):
+    window = make_window()
+    page = _to_credentials(window, gui)
+    token = page.inputs[("lms", "token_key")].widget
+    gui.type_value(token, SECRET)
+    window.safe_switch.click()
+    assert not window.ctx.screen_safe
+    assert token.reveal_button.isEnabled()
+    token.reveal_button.click()
+    assert token.displayed_text() == SECRET
+    window.safe_switch.click()
+    assert window.ctx.screen_safe
+    assert not token.revealed and SECRET not in token.displayed_text()
+
+
+def test_multiline_secret_is_masked_and_copyable(qtbot):
+    widget = SecretTextEdit("Private key")
+    qtbot.addWidget(widget)
+    widget.set_screen_safe(True)
+    block = "-----BEGIN KEY-----\nAAAABBBBCCCCDDDD\n-----END KEY-----"
+    QGuiApplication.clipboard().setText(block)
+    widget.paste_button.click()
+    assert widget.value() == block
+    assert "AAAABBBB" not in widget.displayed_text() and "3 lines" in widget.displayed_text()
+    QGuiApplication.clipboard().clear()
+    widget.copy_button.click()
+    assert QGuiApplication.clipboard().text() == block
+
+
+def test_screen_share_safe_masks_personal_details_and_check_detail(make_window, gui):
+    window = make_window()
+    window.pages[0].new_button.click()
+    gui.choose_system(window, "tass")
+    window.go_next()
+    gui.fill_school(window)
+    school = window.page
+    assert window.safe_switch.isChecked(), "on by default"
+    name, email = school.edits["contact_name"], school.edits["contact_email"]
+    assert name.echoMode() is QLineEdit.EchoMode.PasswordEchoOnEdit
+    assert "Jordan" not in name.displayText() and "jordan" not in email.displayText()
+    assert school.edits["name"].displayText() == "Riverside Secondary College"
+
+    row = ResultRow(CheckResult("lms", "Sample student", Layer.SAMPLE, Status.OK, "tass.sample_ok",
+                                "One student read.", detail="first record: Jordan Smith"), True)
+    assert "Jordan" not in row.plain_text() and DETAIL_HIDDEN in row.plain_text()
+    window.safe_switch.click()
+    assert name.echoMode() is QLineEdit.EchoMode.Normal and name.displayText() == "Jordan Smith"
+    row.set_screen_safe(False)
+    assert "Jordan Smith" in row.plain_text()
