@@ -49,10 +49,20 @@ def cmd_sync(args: argparse.Namespace) -> int:
         sink = parse_uri(args.to or (subject.session.sync.get("to", "") if subject.session else ""))
     except SinkError as exc:
         raise UsageError(str(exc)) from exc
-    plan = engine.Plan(subject, sink, args.entities, args.confirm_removals)
+    try:
+        entities = engine.entities_for(subject, args.entities)
+    except SinkError as exc:
+        raise UsageError(str(exc)) from exc
+    plan = engine.Plan(subject, sink, entities, args.confirm_removals)
 
-    def progress(entity: str, records: int, pages: int) -> None:
-        print(f"\r{entity}: {records} records, {pages} pages   ", end="", file=sys.stderr, flush=True)
+    live = sys.stderr.isatty()
+
+    def progress(entity: str, records: int, pages: int, done: bool) -> None:
+        if live:
+            print(f"\r{entity}: {records} records, {pages} pages   ", end="\n" if done else "", file=sys.stderr,
+                  flush=True)
+        elif done:
+            print(f"{entity}: {records} records, {pages} pages", file=sys.stderr, flush=True)
 
     async def go() -> RunReport:
         ctx = new_context(subject.profile, args.ca_cert, concurrency=args.concurrency)
@@ -64,11 +74,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
         code = EXIT_OK
     except engine.RemovalsHeld as exc:
         report, code = exc.report, EXIT_HELD
-        print(f"\n{exc} Run again with --confirm-removals.", file=sys.stderr)
+        print(f"{exc} Run again with --confirm-removals.", file=sys.stderr)
     except (VendorError, SinkError) as exc:
-        print(f"\nSync failed: {getattr(exc, 'message', str(exc))}", file=sys.stderr)
+        print(f"Sync failed: {getattr(exc, 'message', str(exc))}", file=sys.stderr)
         return EXIT_FAILED
-    print(file=sys.stderr)
     if subject.session is not None and code == EXIT_OK:
         subject.session.sync = {**subject.session.sync, "to": args.to or subject.session.sync.get("to", ""),
                                 "last_run": report.to_json()}

@@ -25,8 +25,8 @@ from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.sinks import Output, Sink, SinkError
 from mis_wizard.wizard.sync.sinks.base import ID, row_hash
 
-Progress = Callable[[str, int, int], None]
-"""(entity, records so far, pages so far)."""
+Progress = Callable[[str, int, int, bool], None]
+"""(entity, records so far, pages so far, entity finished)."""
 
 
 class RemovalsHeld(Exception):
@@ -82,7 +82,7 @@ async def pull(subject: Subject, ctx: Context, entities: list[str], report: RunR
             pages += 1
             report.pages[_entity] = pages
             if progress:
-                progress(_entity, count, pages)
+                progress(_entity, count, pages, False)
             if outer_on_page:
                 outer_on_page(name, count)
 
@@ -90,7 +90,7 @@ async def pull(subject: Subject, ctx: Context, entities: list[str], report: RunR
         async for raw in connector.stream(ctx, subject.credentials, subject.requirements, entity_id):
             rows.append(canonical(entity, raw))
         if progress:
-            progress(entity_id, len(rows), pages)
+            progress(entity_id, len(rows), pages, True)
         dataset[entity_id] = rows
         report.table(entity_id).pulled = len(rows)
     ctx.on_page = outer_on_page
