@@ -5,10 +5,11 @@ the bottom. Pages come from ui.pages.PAGES, so the window knows no page by name.
 
 from __future__ import annotations
 
+import html
 import logging
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QStackedWidget,
@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         middle.addWidget(self.stack, 1)
         column.addLayout(middle, 1)
+        column.addWidget(self._help_panel())
         column.addWidget(self._nav_bar())
         self.setCentralWidget(root)
 
@@ -143,6 +144,33 @@ class MainWindow(QMainWindow):
         row.addWidget(self.safe_switch)
         return header
 
+    def _help_panel(self) -> QWidget:
+        """Help opens in the window, not a dialog, so it stays beside the page and in a screen share."""
+        holder = QFrame()
+        holder.setObjectName("NavBar")
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(16, 10, 16, 0)
+        panel = QFrame()
+        panel.setObjectName("InfoBanner")
+        inner = QHBoxLayout(panel)
+        inner.setContentsMargins(14, 10, 10, 10)
+        icon = QLabel()
+        icon.setPixmap(theme.icon("help").pixmap(20, 20))
+        inner.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        self.help_text = QLabel()
+        self.help_text.setWordWrap(True)
+        self.help_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        inner.addWidget(self.help_text, 1)
+        close = QPushButton("Close help")
+        close.setAccessibleName("Close help")
+        close.setAutoDefault(True)
+        close.clicked.connect(lambda: self.help_holder.hide())
+        inner.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(panel)
+        holder.hide()
+        self.help_holder = holder
+        return holder
+
     def _nav_bar(self) -> QWidget:
         bar = QFrame()
         bar.setObjectName("NavBar")
@@ -150,7 +178,8 @@ class MainWindow(QMainWindow):
         row.setContentsMargins(16, 10, 16, 10)
         self.help_button = QPushButton(theme.icon("help"), "&Help")
         self.help_button.setAccessibleName("Help for this page")
-        self.help_button.clicked.connect(self.show_help)
+        self.help_button.clicked.connect(self.toggle_help)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents), self, self.show_help)
         row.addWidget(self.help_button)
         self.blocked_label = QLabel()
         self.blocked_label.setObjectName("Muted")
@@ -199,6 +228,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(page)
         page.set_screen_safe(self.ctx.screen_safe)
         page.enter()
+        self._fill_help()
         log.info("page %s", page.page_id)
         self.refresh()
 
@@ -253,15 +283,21 @@ class MainWindow(QMainWindow):
 
     # help, keys, screen-share ---------------------------------------------------------------
 
-    def show_help(self) -> QMessageBox:
+    def toggle_help(self) -> None:
+        if self.help_holder.isVisible():
+            self.help_holder.hide()
+        else:
+            self.show_help()
+
+    def show_help(self) -> None:
+        self._fill_help()
+        self.help_holder.show()
+
+    def _fill_help(self) -> None:
         integrator = self.ctx.profile.integrator
-        box = QMessageBox(self)
-        box.setWindowTitle(f"Help: {self.page.title}")
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setText(self.page.help_text or self.page.intro)
-        box.setInformativeText(f"Stuck? Contact {integrator.name} support: {integrator.contact_line}")
-        box.open()
-        return box
+        text = html.escape(self.page.help_text or self.page.intro)
+        contact = html.escape(f"{integrator.name} support: {integrator.contact_line}")
+        self.help_text.setText(f"<b>{html.escape(self.page.title)}</b><br>{text}<br><br>Stuck? Contact {contact}")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         """Enter goes on, unless the focused control uses Enter itself (lists, multi-line text)."""

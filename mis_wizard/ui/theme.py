@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
@@ -12,7 +13,10 @@ from mis_wizard.vendors.base import Status
 
 @cache
 def stylesheet() -> str:
-    return resources.files("mis_wizard.resources").joinpath("style", "app.qss").read_text(encoding="utf-8")
+    """app.qss with ``@icons@`` pointing at the icon folder (style sheets need real paths)."""
+    root = resources.files("mis_wizard.resources")
+    icons = Path(str(root.joinpath("icons"))).as_posix()
+    return root.joinpath("style", "app.qss").read_text(encoding="utf-8").replace("@icons@", icons)
 
 
 @cache

@@ -12,6 +12,9 @@ from mis_wizard.ui.widgets.choice_list import VALUE_ROLE, ChoiceList
 from mis_wizard.vendors import registry
 from mis_wizard.wizard.session import Session, SessionProblem
 
+MAX_LIST_HEIGHT = 320
+"""Beyond this the saved setups scroll, so Start a new setup stays in view."""
+
 
 def _system_name(session: Session) -> str:
     try:
@@ -62,7 +65,6 @@ class WelcomePage(Page):
         self.empty_label = muted("No saved setups yet on this computer.")
         resume_layout.addWidget(self.empty_label)
         self.sessions = ChoiceList("Saved setups")
-        self.sessions.setMinimumHeight(150)
         self.sessions.itemActivated.connect(lambda _item: self._resume())
         self.sessions.currentItemChanged.connect(lambda *_: self._update_buttons())
         resume_layout.addWidget(self.sessions)
@@ -83,11 +85,12 @@ class WelcomePage(Page):
     def refresh(self) -> None:
         self.sessions.clear()
         for session in self.ctx.store.list():
-            item = self.sessions.add_choice(session.title,
+            item = self.sessions.add_choice(session.school.get("name") or "Unnamed school",
                                             f"{_system_name(session)}  ·  last changed {_when(session.updated)}",
                                             session.id)
             if self.ctx.session is not None and session.id == self.ctx.session.id:
                 self.sessions.setCurrentItem(item)
+        self.sessions.setFixedHeight(min(MAX_LIST_HEIGHT, max(80, self.sessions.content_height() + 4)))
         has = self.sessions.count() > 0
         self.sessions.setVisible(has)
         self.resume_button.setVisible(has)
