@@ -2,8 +2,9 @@
 
 Each Batch key is checked with two requests sent together: one naming the profile's methods in
 ``MethodsToRun`` (iSAMS answers 401 for an unknown key and 403 naming the methods not ticked on
-it) and one with no filter, which returns every dataset ticked on the key, so methods the profile
-does not want show up too. All keys and the REST client run at once and report as they finish.
+it), and one naming every other known method, whose 403 lists the ones *not* ticked, so the rest
+are ticked but unwanted. That second request costs a few bytes where asking for everything would
+return every dataset on the key. All keys and the REST client run at once and report as they finish.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from mis_wizard.vendors.base import (
 )
 from mis_wizard.vendors.errors import FailureKind, VendorError, classify_status
 from mis_wizard.vendors.isams import rest
-from mis_wizard.vendors.isams.records import READERS, count_records
+from mis_wizard.vendors.isams.records import READERS
 from mis_wizard.vendors.isams.replies import BatchReply, Redactor, admin_ui, batch_failure, network_failure
 from mis_wizard.vendors.isams.requirements import batch_keys, rest_wanted
-from mis_wizard.vendors.isams.wire import BATCH_PATH, filters_document, method_label, methods_present
+from mis_wizard.vendors.isams.wire import BATCH_PATH, METHODS, filters_document, method_label
 
 _DONE = object()
 
@@ -100,10 +101,10 @@ class IsamsConnector:
         label = batch_keys(requirements)[key_id]["label"]
         reply = await _batch(ctx, base, api_key, requirements,
                              filters_document(methods, _contact_filter(requirements, methods)))
-        if reply.status != 200 or reply.tree is None:
+        if reply.status != 200 or not reply.readable:
             failure = batch_failure(reply, label, methods, redact)
             raise VendorError(failure.code, failure.message, failure.remedy, failure.kind, failure.detail)
-        rows = list(reader.read(reply.tree))
+        rows = list(reader.read(reply.tree()))
         ctx.page_done(entity, len(rows))
         for row in rows:
             yield row
@@ -206,10 +207,12 @@ async def _batch(ctx: Context, base: str, api_key: str, requirements: Requiremen
 async def _check_batch_key(ctx: Context, base: str, key_id: str, spec: Mapping[str, Any], api_key: str,
                            requirements: Requirements, redact: Redactor) -> AsyncIterator[CheckResult]:
     label, methods = spec["label"], list(spec["methods"])
+    wanted = {m.lower() for m in methods}
+    others = [m for m in METHODS if m.lower() not in wanted]
     with Timer() as t:
-        run, everything = await asyncio.gather(
+        run, probe_others = await asyncio.gather(
             _batch(ctx, base, api_key, requirements, filters_document(methods, _contact_filter(requirements, methods))),
-            _batch(ctx, base, api_key, requirements, b""), return_exceptions=True)
+            _batch(ctx, base, api_key, requirements, filters_document(others)), return_exceptions=True)
     if isinstance(run, BaseException):
         code, failure = network_failure(run)
         yield CheckResult(key_id, f"{label} reached", Layer.REACH, Status.FAILED, code, failure.message,
@@ -231,20 +234,19 @@ async def _check_batch_key(ctx: Context, base: str, key_id: str, spec: Mapping[s
     else:
         yield CheckResult(key_id, f"{label} batch methods", Layer.AUTHORISE, Status.OK, "isams.methods_ok",
                           f"Every batch method the integrator needs is ticked on the {label}.", elapsed_ms=t.ms)
-    if isinstance(everything, BatchReply) and everything.status == 200 and everything.tree is not None:
-        extra = sorted(methods_present(everything.tree) - set(methods))
-        if extra:
-            failing = requirements.get("extra_methods") == "failure"
-            names = "; ".join(method_label(m) for m in extra)
-            yield CheckResult(
-                key_id, f"{label} extra methods", Layer.AUTHORISE, Status.FAILED if failing else Status.WARNING,
-                "isams.methods_extra",
-                f"The {label} has batch methods ticked that the integrator did not ask for: {names}.",
-                f"In {admin_ui()}, click Edit on the {label}, open the Batch Methods tab, untick {names}, "
-                "then Save & Close. Leave custom fields unticked too.",
-                "extra: " + ", ".join(extra), t.ms)
-    if run.status == 200 and run.tree is not None:
-        count = count_records(run.tree, methods)
+    extra = _extra_methods(probe_others, others)
+    if extra:
+        failing = requirements.get("extra_methods") == "failure"
+        names = "; ".join(method_label(m) for m in extra)
+        yield CheckResult(
+            key_id, f"{label} extra methods", Layer.AUTHORISE, Status.FAILED if failing else Status.WARNING,
+            "isams.methods_extra",
+            f"The {label} has batch methods ticked that the integrator did not ask for: {names}.",
+            f"In {admin_ui()}, click Edit on the {label}, open the Batch Methods tab, untick {names}, "
+            "then Save & Close. Leave custom fields unticked too.",
+            "extra: " + ", ".join(extra), t.ms)
+    if run.status == 200 and run.counts is not None:
+        count = sum(run.counts.get(m, 0) for m in methods)
         if count:
             yield CheckResult(key_id, f"{label} sample", Layer.SAMPLE, Status.OK, "isams.sample_ok",
                               f"The {label} returned {count} records.", elapsed_ms=t.ms)
@@ -255,3 +257,16 @@ async def _check_batch_key(ctx: Context, base: str, key_id: str, spec: Mapping[s
                 "Check in iSAMS that these records exist. A key serves cached data: if you have just added them, "
                 "lower the API Key Cache Expiry on the Key Properties tab and check again later.",
                 elapsed_ms=t.ms)
+
+
+def _extra_methods(reply: BatchReply | BaseException, others: list[str]) -> list[str]:
+    """Which of ``others`` are ticked on the key: those the 403 does not list as not allocated
+    (or all of them, when iSAMS ran them all). Nothing when the reply says neither."""
+    if not isinstance(reply, BatchReply):
+        return []
+    if reply.status == 403 and reply.message_id == "MethodsNotAllocatedToKeyException" and reply.message:
+        refused = {m.lower() for m in reply.message.methods_named()}
+        return sorted(m for m in others if m.lower() not in refused)
+    if reply.status == 200 and reply.counts is not None:
+        return sorted(m for m in others if m in reply.counts)
+    return []

@@ -150,11 +150,6 @@ READERS: dict[str, BatchReader] = {
 }
 
 
-def count_records(tree: Tree, methods: tuple[str, ...] | list[str]) -> int:
-    """How many items the document holds across the named methods (for the sample check)."""
-    return sum(len(items(tree, METHODS[m])) for m in methods if m in METHODS)
-
-
 def registration_rows(page: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = as_list(page.get("registrations"))
     return [{f.name: row.get(f.name) for f in REGISTRATION.fields} for row in rows if isinstance(row, Mapping)]

@@ -17,7 +17,14 @@ import httpx
 
 from mis_wizard.vendors.base import Layer
 from mis_wizard.vendors.errors import Failure, FailureKind, classify_exception, classify_status
-from mis_wizard.vendors.isams.wire import Message, Tree, method_label, parse_document, parse_message
+from mis_wizard.vendors.isams.wire import (
+    Message,
+    Tree,
+    dataset_counts,
+    method_label,
+    parse_document,
+    parse_message,
+)
 
 _MANAGER = "Control Panel > API Services Manager > Manage Batch API Keys"
 _SUPPORT = "raise a ticket with iSAMS support from your iSAMS portal (or helpdesk@isams.com)"
@@ -51,33 +58,42 @@ def network_failure(exc: BaseException) -> tuple[str, Failure]:
 
 @dataclass(frozen=True)
 class BatchReply:
+    """A Batch reply, read only as far as a check needs (which datasets, how many items); the
+    records themselves are built on demand with ``tree()``."""
+
     status: int
-    tree: Tree | None
+    body: bytes
+    counts: dict[str, int] | None
+    """{method: items} of a readable 200 reply, else None."""
     message: Message | None
-    readable: bool
     content_type: str = ""
+
+    @property
+    def readable(self) -> bool:
+        return self.status != 200 or self.counts is not None or self.message is not None
 
     @property
     def message_id(self) -> str:
         return self.message.message_id if self.message else ""
 
+    def tree(self) -> Tree:
+        return parse_document(self.body)
+
     @classmethod
     def of(cls, response: httpx.Response) -> BatchReply:
         content_type = response.headers.get("content-type", "")
-        message = parse_message(response.content)
-        if response.status_code != 200 or message is not None:
-            return cls(response.status_code, None, message, True, content_type)
+        body = response.content
+        if response.status_code != 200:
+            return cls(response.status_code, body, None, parse_message(body), content_type)
         try:
-            tree = parse_document(response.content)
+            return cls(200, body, dataset_counts(body), None, content_type)
         except ValueError:
-            return cls(200, None, None, False, content_type)
-        if "iSAMS" not in tree:
-            return cls(200, None, None, False, content_type)
-        return cls(200, tree, None, True, content_type)
+            # iSAMS may answer a refusal with 200 and an error document; anything else is garbled.
+            return cls(200, body, None, parse_message(body), content_type)
 
     @classmethod
     def unreadable(cls) -> BatchReply:
-        return cls(0, None, None, False)
+        return cls(200, b"", None, None)
 
 
 @dataclass(frozen=True)
@@ -104,7 +120,7 @@ def batch_failure(reply: BatchReply, label: str, methods: list[str], redact: Red
     detail = redact(f"HTTP {reply.status} {reply.message_id}: {message.description}" if message
                     else f"HTTP {reply.status} {reply.content_type}")
     lowered = reply.message_id.lower()
-    if reply.status == 0 or (reply.status == 200 and not reply.readable):
+    if not reply.readable:
         return BatchFailure(f"{label} reply", Layer.SAMPLE, "isams.response_unreadable",
                             f"iSAMS answered for the {label}, but the answer could not be read, twice.",
                             "Try again in a few minutes. If it keeps happening, a proxy or filter on the school "

@@ -12,9 +12,9 @@ from mis_wizard.vendors.isams.sandbox import _read_filters, message_document
 from mis_wizard.vendors.isams.wire import (
     METHODS,
     as_list,
+    dataset_counts,
     document_tree,
     items,
-    methods_present,
     parse_document,
     parse_message,
     parse_xml,
@@ -40,11 +40,11 @@ def test_batch_fixture_parses_as_xml_and_json(path: Path, single_item_objects: b
     body = path.read_bytes()
     from_xml = parse_document(body)
     from_json = parse_document(as_json(body, single_item_objects))
-    present = methods_present(from_xml)
-    assert present and present == methods_present(from_json)
-    assert all(m in METHODS for m in present), present
-    for name in present:
-        assert len(items(from_xml, METHODS[name])) == len(items(from_json, METHODS[name])) > 0
+    counts = dataset_counts(body)
+    assert counts and counts == dataset_counts(as_json(body, single_item_objects))
+    assert all(m in METHODS for m in counts), counts
+    for name, count in counts.items():
+        assert len(items(from_xml, METHODS[name])) == len(items(from_json, METHODS[name])) == count > 0
     assert all_records(from_xml) == all_records(from_json)
 
 
