@@ -214,9 +214,9 @@ async def _check_batch_key(ctx: Context, base: str, key_id: str, spec: Mapping[s
             _batch(ctx, base, api_key, requirements, filters_document(methods, _contact_filter(requirements, methods))),
             _batch(ctx, base, api_key, requirements, filters_document(others)), return_exceptions=True)
     if isinstance(run, BaseException):
-        code, failure = network_failure(run)
-        yield CheckResult(key_id, f"{label} reached", Layer.REACH, Status.FAILED, code, failure.message,
-                          failure.remedy, redact(f"{type(run).__name__}: {run}"), t.ms)
+        code, network = network_failure(run)
+        yield CheckResult(key_id, f"{label} reached", Layer.REACH, Status.FAILED, code, network.message,
+                          network.remedy, redact(f"{type(run).__name__}: {run}"), t.ms)
         return
     accepted = run.readable and (run.status == 200 or (
         run.status == 403 and run.message_id == "MethodsNotAllocatedToKeyException"))
