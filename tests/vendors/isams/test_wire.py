@@ -20,7 +20,7 @@ from mis_wizard.vendors.isams.wire import (
     parse_xml,
 )
 
-FIXTURES = Path("/work/shared/fixtures/isams")
+FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "isams"
 BATCH = sorted((FIXTURES / "batch").glob("*.xml"))
 ERRORS = sorted((FIXTURES / "errors").glob("*.xml"))
 
