@@ -23,7 +23,7 @@ from mis_wizard.wizard.http import build_client
 from mis_wizard.wizard.liss_receiver import Receiver
 
 AUTH = ServerAuth("03014", "timetable", "receiver-secret-pw")
-FIXTURE = Path("/work/shared/fixtures/liss/xmlrpc/edval.publishBellTimes.methodCall.xml")
+FIXTURE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "liss" / "xmlrpc" / "edval.publishBellTimes.methodCall.xml"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from mis_wizard.vendors.sandbox.kit import Fault, FaultKind, Sandbox
 from mis_wizard.wizard import steps
 from mis_wizard.wizard.http import build_client
 
-FIXTURES = Path("/work/shared/fixtures/aeries")
+FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "aeries"
 SCHOOL = school_mod.generate(7, "small", dt.date(2026, 11, 22))
 SCENARIOS = sorted(AeriesEmulator(SCHOOL).scenarios("http://127.0.0.1:1"))
 FIXTURE_ENTITY = {"schools.list.json": "schools", "schools_994_students.list.json": "students",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from mis_wizard.vendors import base, concepts, registry
 from mis_wizard.vendors.integris import SPEC, wire
 from mis_wizard.wizard import steps
 
-FIXTURES = Path(os.environ.get("MIS_WIZARD_FIXTURES", "/work/shared/fixtures")) / "integris"
+FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "integris"
 FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*.json")) if FIXTURES.is_dir() else []
 
 FACT_SHEET_EXAMPLES = {

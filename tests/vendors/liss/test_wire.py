@@ -10,7 +10,7 @@ import pytest
 from mis_wizard.vendors.liss import wire
 from mis_wizard.vendors.liss.receiver_protocol import publish_from
 
-FIXTURES = Path("/work/shared/fixtures/liss")
+FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "liss"
 FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.name != "SOURCES.md")
 
 

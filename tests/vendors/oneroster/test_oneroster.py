@@ -21,7 +21,7 @@ from mis_wizard.vendors.sandbox import school as school_mod
 from mis_wizard.vendors.sandbox.kit import Fault, FaultKind, Sandbox
 from mis_wizard.wizard.http import build_client
 
-BULK = Path("/work/shared/fixtures/oneroster/csv/bulk-minimal")
+BULK = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "oneroster" / "csv" / "bulk-minimal"
 SCHOOL = school_mod.generate(7, "small", dt.date(2026, 11, 22))
 SCENARIOS = sorted(OneRosterEmulator(SCHOOL).scenarios("http://127.0.0.1:1"))
 WORDING = Wording("oneroster.", "oneroster", "Copy the Consumer ID and Secret again.",

@@ -21,7 +21,7 @@ from mis_wizard.vendors.sandbox.kit import Fault, FaultKind, Sandbox
 from mis_wizard.wizard import steps
 from mis_wizard.wizard.http import build_client
 
-FIXTURES = Path("/work/shared/fixtures/qmlativ")
+FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "qmlativ"
 SCHOOL = school_mod.generate(7, "small", dt.date(2026, 11, 22))
 SCENARIOS = sorted(QmlativEmulator(SCHOOL).scenarios("http://127.0.0.1:1"))
 

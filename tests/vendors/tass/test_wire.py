@@ -11,7 +11,7 @@ import pytest
 from mis_wizard.vendors.tass import wire
 from mis_wizard.vendors.tass.wire import ReplyKind
 
-FIXTURES = Path("/work/shared/fixtures/tass")
+FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "tass"
 FILES = sorted(FIXTURES.rglob("*.json"))
 ZERO_KEY = "AAECAwQFBgcICQoLDA0ODw=="
 
