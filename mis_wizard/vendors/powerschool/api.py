@@ -13,9 +13,8 @@ import asyncio
 import base64
 import hashlib
 import json
-import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +23,7 @@ import httpx
 from mis_wizard.vendors import errors
 from mis_wizard.vendors.errors import FailureKind, VendorError
 from mis_wizard.vendors.powerschool import wire
+from mis_wizard.vendors.powerschool.paging import ordered_pages
 
 TOKEN_PATHS = ("/oauth/access_token", "/oauth/access_token/")
 """Both spellings are used by clients in the wild; the first that exists is remembered."""
@@ -216,14 +216,13 @@ class PowerSchoolApi:
     async def pages(self, path: str, parse: Callable[[Any], list[dict[str, Any]]], *, count_path: str,
                     concurrency: int, page_size: int | None, size_key: str, method: str = "GET",
                     params: Mapping[str, Any] | None = None, payload: Any = None,
-                    resource: wire.Resource | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+                    resource: wire.Resource | None = None, speculate: int = 1) -> AsyncIterator[list[dict[str, Any]]]:
         """Every page of a collection in order, up to ``concurrency`` page requests at once.
 
         Without an asked-for page size the server's default (the plugin's maximum) is used, so
-        the count and the first pages go out together; with one, it is capped at the maximum
-        that /ws/v1/metadata states.
+        the count and the first ``speculate`` pages go out together; with one, it is capped at
+        the maximum that /ws/v1/metadata states.
         """
-        concurrency = max(1, concurrency)
         query = dict(params or {})
         if page_size:
             query["pagesize"] = min(page_size, wire.max_page_size(await self.metadata(), size_key))
@@ -242,25 +241,6 @@ class PowerSchoolApi:
             except (ValueError, TypeError) as exc:
                 raise garbled(count_path, str(exc)) from None
 
-        counting = asyncio.ensure_future(total())
-        window: dict[int, asyncio.Future[list[dict[str, Any]]]] = {1: asyncio.ensure_future(fetch(1))}
-        try:
-            n = await counting
-            first = await window.pop(1)
-            size = int(query.get("pagesize") or len(first) or 1)
-            last = max(1, math.ceil(n / size))
-            yield first
-            started = 1
-            for page in range(2, last + 1):
-                while started < last and started < page + concurrency - 1:
-                    started += 1
-                    window[started] = asyncio.ensure_future(fetch(started))
-                yield await window.pop(page)
-        finally:
-            for pending in (counting, *window.values()):
-                pending.cancel()
-            await _settle(counting, *window.values())
-
-
-async def _settle(*futures: Awaitable[Any]) -> None:
-    await asyncio.gather(*futures, return_exceptions=True)
+        async for chunk in ordered_pages(fetch, total, concurrency=concurrency, speculate=speculate,
+                                         page_size=query.get("pagesize")):
+            yield chunk

@@ -33,13 +33,17 @@ class V1:
     singular: str
     size_key: str
     expansions: str = ""
+    eager: bool = False
+    """Ask for the first pages before the count arrives: worth it where a district has many pages."""
 
     async def pages_at(self, api: PowerSchoolApi, ctx: Context | None, path: str) -> AsyncIterator[list[Record]]:
         params = {"expansions": self.expansions} if self.expansions else {}
+        concurrency = ctx.concurrency if ctx else Context.concurrency
         async for page in api.pages(path, partial(wire.collection, plural=self.plural, singular=self.singular),
-                                    count_path=f"{path}/count", concurrency=ctx.concurrency if ctx else 4,
+                                    count_path=f"{path}/count", concurrency=concurrency,
                                     page_size=ctx.page_size if ctx else None, size_key=self.size_key,
-                                    params=params, resource=wire.resource(self.resource)):
+                                    params=params, resource=wire.resource(self.resource),
+                                    speculate=concurrency if self.eager else 1):
             yield [wire.flatten(r) for r in page]
 
     async def all(self, api: PowerSchoolApi, ctx: Context | None = None) -> list[Record]:
@@ -56,14 +60,12 @@ class V1:
         seen: set[Any] = set()
         for school in await SCHOOLS.all(api, ctx):
             async for page in self.pages_at(api, ctx, self.path.format(school=school["id"])):
-                fresh = [r for r in page if r.get("id") not in seen]
-                seen.update(r.get("id") for r in fresh)
-                yield fresh
+                yield _first_seen(page, "id", seen)
 
 
 SCHOOLS = V1("schools", "/ws/v1/district/school", "schools", "school", "school_max_page_size")
 STUDENTS = V1("students", "/ws/v1/district/student", "students", "student", "student_max_page_size",
-              wire.STUDENT_EXPANSIONS)
+              wire.STUDENT_EXPANSIONS, eager=True)
 STAFF = V1("staff", "/ws/v1/school/{school}/staff", "staffs", "staff", "staff_max_page_size",
            "emails,school_affiliations")
 TERMS = V1("terms", "/ws/v1/school/{school}/term", "terms", "term", "term_max_page_size")
@@ -90,7 +92,8 @@ async def schema_pages(api: PowerSchoolApi, ctx: Context, path: str, resource: s
                        params: dict[str, Any] | None = None) -> AsyncIterator[list[Record]]:
     async for page in api.pages(path, wire.schema_records, count_path=f"{path}/count", concurrency=ctx.concurrency,
                                 page_size=ctx.page_size, size_key=TABLE_SIZE_KEY, method=method, params=params,
-                                payload={} if method == "POST" else None, resource=wire.resource(resource)):
+                                payload={} if method == "POST" else None, resource=wire.resource(resource),
+                                speculate=ctx.concurrency):
         yield page
 
 
@@ -132,9 +135,18 @@ class Guardians:
                                        method="POST"):
             rows = [{k: r.get(k) for k in self.fields} for r in page]
             if self.unique:
-                rows = [r for r in rows if r["guardianid"] not in seen]
-                seen.update(r["guardianid"] for r in rows)
+                rows = _first_seen(rows, "guardianid", seen)
             yield rows
+
+
+def _first_seen(rows: list[Record], key: str, seen: set[Any]) -> list[Record]:
+    """Rows whose ``key`` has not come before (a teacher at two schools, a guardian of siblings)."""
+    fresh = []
+    for row in rows:
+        if row.get(key) not in seen:
+            seen.add(row.get(key))
+            fresh.append(row)
+    return fresh
 
 
 class Reader(Protocol):

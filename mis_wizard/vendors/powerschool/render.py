@@ -66,14 +66,15 @@ def render(school: School) -> District:
     year_term = {number_of[c.id]: d.terms[number_of[c.id]][0] for c in school.campuses}
 
     staff_ids = {s.id: 3000 + i + 1 for i, s in enumerate(school.staff)}
-    for i, s in enumerate(school.staff):
-        d.staff.setdefault(dcid_of[s.campus_id], []).append({
-            "id": staff_ids[s.id], "local_id": 500 + i + 1, "admin_username": s.code.lower(),
-            "teacher_username": s.code.lower(), "name": {"first_name": s.first_name, "last_name": s.last_name},
-            "emails": {"work_email": s.email},
+    for i, member in enumerate(school.staff):
+        d.staff.setdefault(dcid_of[member.campus_id], []).append({
+            "id": staff_ids[member.id], "local_id": 500 + i + 1, "admin_username": member.code.lower(),
+            "teacher_username": member.code.lower(),
+            "name": {"first_name": member.first_name, "last_name": member.last_name},
+            "emails": {"work_email": member.email},
             "school_affiliations": {"school_affiliation": {
-                "school_id": number_of[s.campus_id], "type": 1 if s.teaching else 2,
-                "status": 1 if s.status == "current" else 2}},
+                "school_id": number_of[member.campus_id], "type": 1 if member.teaching else 2,
+                "status": 1 if member.status == "current" else 2}},
         })
 
     student_n = {s.id: n for n, s in enumerate(school.students, start=1)}
@@ -96,8 +97,8 @@ def render(school: School) -> District:
                 "school_number": number, "school_id": dcid_of[s.campus_id]},
             "contact_info": {"email": s.email},
         })
-    d.tables["students"] = [{"id": str(student_table_id(n)), "dcid": str(student_dcid(n)),
-                             "student_number": s.code} for s, n in ((s, student_n[s.id]) for s in school.students)]
+    d.tables["students"] = [{"id": str(student_table_id(n)), "dcid": str(student_dcid(n)), "student_number": s.code}
+                            for n, s in enumerate(school.students, start=1)]
 
     lessons: dict[str, list[tuple[int, str]]] = {}
     for lesson in school.lessons:

@@ -107,13 +107,12 @@ def flatten(record: Mapping[str, Any], prefix: str = "") -> Record:
     """Nested objects become dotted raw field names (``name.first_name``), as the Entities declare them."""
     out: Record = {}
     for key, value in record.items():
-        if key.startswith("@") or key == "_extension_data":
+        if key[0] == "@" or key == "_extension_data":
             continue
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(flatten(value, f"{name}."))
+        if type(value) is dict:  # JSON objects are plain dicts; the ABC check costs a sync of 5,000 students
+            out.update(flatten(value, f"{prefix}{key}."))
         else:
-            out[name] = value
+            out[prefix + key] = value
     return out
 
 
