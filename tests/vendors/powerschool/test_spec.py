@@ -1,0 +1,53 @@
+"""The PowerSchool spec: fields, requirements, steps and entities a newcomer can trust."""
+
+from __future__ import annotations
+
+from mis_wizard.vendors import registry
+from mis_wizard.vendors.concepts import CONCEPTS, ENTITIES
+from mis_wizard.vendors.powerschool import SPEC, wire
+from mis_wizard.wizard import steps
+
+
+def test_registered_with_the_app():
+    assert registry.get("powerschool") is SPEC
+    assert SPEC.connector is not None and SPEC.emulator is not None
+
+
+def test_fields_and_the_plugin_key_set():
+    assert [f.id for f in SPEC.fields] == ["base_url"]
+    (plugin,) = SPEC.key_sets(SPEC.requirements())
+    assert [(f.id, f.secret) for f in plugin.fields] == [("client_id", False), ("client_secret", True)]
+    assert plugin.details["resources"] == list(wire.RESOURCE_IDS) and plugin.details["writes"] is True
+
+
+def test_default_requirements_ask_for_everything():
+    assert SPEC.default_requirements["resources"] == list(wire.RESOURCE_IDS)
+    assert SPEC.default_requirements["writes"] is True
+
+
+def test_every_raw_field_carries_a_known_concept():
+    for entity in SPEC.entities:
+        assert entity.id in ENTITIES
+        assert entity.id_field in {f.name for f in entity.fields}
+        for field in entity.fields:
+            assert field.concept is None or field.concept in CONCEPTS, (entity.id, field.name)
+
+
+def test_steps_render_with_the_default_requirements():
+    rendered = steps.load("powerschool", SPEC.step_values(SPEC.requirements()))
+    titles = [s.title for s in rendered]
+    assert titles[0] == "Install the integrator's plugin" and "Set up Years and Terms in every school" in titles
+    text = " ".join(" ".join(s.items + s.prose) for s in rendered)
+    for place in ("System > System Settings > Plugin Management Configuration", "Data Provider Configuration",
+                  "Start Page > School Setup > Years and Terms > Term Setup", "1/2", "1/3", "1/4",
+                  "MIS Wizard Data Sync", "Full Access", "CC table"):
+        assert place in text, place
+
+
+def test_steps_for_a_read_only_profile_without_terms():
+    values = SPEC.step_values(SPEC.requirements({"resources": ["students"], "writes": False,
+                                                 "plugin_name": "Acme Reader"}))
+    rendered = steps.load("powerschool", values)
+    text = " ".join(" ".join(s.items + s.prose) for s in rendered)
+    assert "Acme Reader" in text and "Full Access" not in text
+    assert "Set up Years and Terms in every school" not in [s.title for s in rendered]
