@@ -21,6 +21,7 @@ from mis_wizard.vendors import registry
 from mis_wizard.vendors.base import CheckResult, Context, Status, VendorSpec
 from mis_wizard.wizard import checks, logs
 from mis_wizard.wizard.http import build_client
+from mis_wizard.wizard.mapping.cli import add_preview_arguments, run_preview
 from mis_wizard.wizard.profile import Profile, ProfileError
 from mis_wizard.wizard.profile import load as load_profile
 
@@ -66,6 +67,11 @@ def build_parser() -> Parser:
     add_system_arguments(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("preview", help="show records as the integrator will receive them")
+    add_system_arguments(p)
+    add_preview_arguments(p)
+    p.set_defaults(handler=cmd_preview)
 
     p = sub.add_parser("sandbox", help="serve emulated school systems on this computer")
     p.add_argument("--host", default="127.0.0.1", help="loopback only (127.0.0.1)")
@@ -220,6 +226,19 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"\n{spec.name}: {counts['ok']} ok, {counts['warning']} warnings, {counts['failed']} failed, "
               f"{counts['skipped']} skipped.")
     return EXIT_OK if ok else EXIT_FAILED
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    spec, credentials, profile, reqs = system_inputs(args)
+    if spec.connector is None:
+        raise UsageError(f"{spec.name} records cannot be read by this version of the wizard yet")
+
+    async def go() -> int:
+        ctx = new_context(profile, args.ca_cert)
+        async with ctx.http:
+            return await run_preview(args, spec, ctx, credentials, reqs, profile)
+
+    return asyncio.run(go())
 
 
 def print_result(r: CheckResult) -> None:

@@ -82,13 +82,11 @@ class Session:
 
         return {k: resolve(v) for k, v in self.credentials.items()}
 
-    def import_credentials(self, credentials: dict[str, Any], secrets: SecretStore) -> None:
+    def import_credentials(self, credentials: dict[str, Any], requirements: dict[str, Any],
+                           secrets: SecretStore) -> None:
         """Take a credentials dict (CLI file, template import, demo fill), storing secrets safely."""
         spec = registry.get(self.system)
-        from mis_wizard.wizard.profile import load
-
-        reqs = load(self.profile).requirements(self.system)
-        for key_set, f in spec.all_fields(reqs):
+        for key_set, f in spec.all_fields(requirements):
             source = credentials if key_set is None else credentials.get(key_set, {})
             if isinstance(source, dict) and f.id in source:
                 self.set_value(key_set, f.id, str(source[f.id] or ""), secret=f.secret, secrets=secrets)

@@ -65,7 +65,7 @@ def test_every_page_at_1366x768(long_names, make_window, gui, sandbox, small_sch
     window.go_next()
     window.page.fill_demo()
     scenario = hosted.emulator.scenarios(hosted.base_url)["permission_missing"]
-    window.ctx.session.import_credentials(scenario.credentials, window.ctx.secrets)
+    window.ctx.session.import_credentials(scenario.credentials, window.ctx.requirements(), window.ctx.secrets)
     window.ctx.save()
     window.page.enter()
     shoot("credentials")

@@ -151,11 +151,11 @@ def cmd_template_import(args: argparse.Namespace) -> int:
         system, profile_id, school, credentials = workbook.read(args.file)
     except workbook.WorkbookError as exc:
         raise UsageError(str(exc)) from exc
-    get_profile(profile_id)
+    profile = get_profile(profile_id)
     store = SessionStore()
     session = store.new(profile=profile_id, system=system)
     session.school = school
-    session.import_credentials(credentials, SecretStore())
+    session.import_credentials(credentials, profile.requirements(system), SecretStore())
     store.save(session)
     print(f"Created session {session.id}: {session.title}")
     return EXIT_OK
