@@ -112,7 +112,8 @@ ENTITIES = (
         RawField("school_id", "term.school_id", "School number"),
     ), "id", KEY),
     Entity("classes", "Sections", (
-        RawField("id", "class.id", "SECTIONS.DCID"), RawField("section_number", "class.code"),
+        RawField("id", "class.id", "SECTIONS.DCID"), RawField("course_section", "class.code", "Course.section"),
+        RawField("section_number"),
         RawField("course_id"), RawField("course.course_number", "class.subject_code"),
         RawField("course.course_name", "class.name"), RawField("staff_id", "class.main_teacher_id"),
         RawField("term_id", "class.term_id"), RawField("school_id", "class.school_id", "School number"),

@@ -168,7 +168,10 @@ class PowerSchoolApi:
 
     async def send(self, method: str, path: str, params: Mapping[str, Any] | None = None,
                    payload: Any = None, *, authorised: bool = True) -> httpx.Response:
-        """One request; a 401 that says the token expired is renewed once and sent again."""
+        """One request; on a 401 the token is renewed once and the request sent again.
+
+        PowerSchool says "expired" in WWW-Authenticate when the token ran out; any other 401 may be
+        credentials regenerated mid-run, which the renewal then reports as such."""
         headers = {"Accept": "application/json"}
         content = None
         if payload is not None:
@@ -183,8 +186,7 @@ class PowerSchoolApi:
                                                    content=content, headers=headers)
             except httpx.HTTPError as exc:
                 raise network_error(exc, path) from None
-            expired = "expired" in response.headers.get("www-authenticate", "").lower()
-            if response.status_code == 401 and expired and token and attempt == 0:
+            if response.status_code == 401 and token and attempt == 0:
                 await self.token(stale=token)
                 continue
             return response

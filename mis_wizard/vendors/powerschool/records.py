@@ -75,7 +75,8 @@ COURSES = V1("sections", "/ws/v1/school/{school}/course", "courses", "course", "
 
 @dataclass(frozen=True)
 class Classes:
-    """Sections with their course's number and name, as ``course.course_number``/``course.course_name``."""
+    """Sections with their course's number and name (``course.course_number``, ``course.course_name``) and
+    ``course_section``, the "ENG07.2" that PowerSchool screens show for a section."""
 
     async def pages(self, api: PowerSchoolApi, ctx: Context) -> AsyncIterator[list[Record]]:
         for school in await SCHOOLS.all(api, ctx):
@@ -85,6 +86,7 @@ class Classes:
                     course = courses.get(section.get("course_id"), {})
                     section["course.course_number"] = course.get("course_number")
                     section["course.course_name"] = course.get("course_name")
+                    section["course_section"] = f"{course.get('course_number')}.{section.get('section_number')}"
                 yield page
 
 

@@ -156,10 +156,13 @@ def render(school: School) -> District:
 
 
 def _terms(school: School, j: int, number: int, year: int) -> list[dict[str, Any]]:
-    """A year term (portion 1) and the school's terms as quarters (portion 4), sorted as the API sorts."""
+    """A year term (portion 1) and the school's terms as quarters (portion 4), sorted as the API sorts.
+
+    The year term spans the calendar year, so the sandbox (anchored on today) has a term covering
+    today even in the holidays between its quarters."""
     base = 1980 + j * 10
     terms = [{"id": base, "school_id": number, "start_year": year, "portion": 1,
-              "start_date": school.terms[0].start.isoformat(), "end_date": school.terms[-1].end.isoformat(),
+              "start_date": dt.date(year, 1, 1).isoformat(), "end_date": dt.date(year, 12, 31).isoformat(),
               "abbreviation": f"{year % 100:02d}", "name": f"{year} School Year"}]
     for q, t in enumerate(school.terms, start=1):
         terms.append({"id": base + q, "school_id": number, "start_year": year, "portion": 4,

@@ -14,6 +14,7 @@ whose South campus has no Years & Terms; a plugin's Client ID says which distric
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import random
 import re
@@ -49,6 +50,8 @@ class Plugin:
     enabled: bool = True
     grants: frozenset[str] = frozenset(wire.RESOURCE_IDS)
     district: str = "main"
+    retired_secrets: tuple[str, ...] = ()
+    """Secrets from before someone clicked Regenerate Client ID and Secret: no longer accepted."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class PowerSchoolEmulator(Emulator):
         self.max_page_size = max_page_size
         self.table_max_page_size = table_max_page_size
         self.oversize = oversize
+        self._lock = threading.Lock()
         rng = random.Random(f"{school.seed}:powerschool-plugins")
 
         def plugin(name: str, n: int, **kw: Any) -> Plugin:
@@ -87,9 +91,10 @@ class PowerSchoolEmulator(Emulator):
             plugin("Sync without Students", 3, grants=everything - {"students"}),
             plugin("Sync without CC", 4, grants=everything - {"section_enrollments"}),
             plugin("Sync at a district without terms", 5, district="no_terms"),
+            plugin("Regenerated Sync", 6),
         ]
         self._tokens: dict[str, tuple[Plugin, float]] = {}
-        self._lock = threading.Lock()
+        self.regenerate(5)
         self._pages: dict[tuple[Any, ...], Response] = {}
         self._render_lock = threading.Lock()
         self._districts: dict[str, District] | None = None
@@ -104,6 +109,18 @@ class PowerSchoolEmulator(Emulator):
                 main = render(self.school)
                 self._districts = {"main": main, "no_terms": main.without_terms(main.schools[-1]["school_number"])}
             return self._districts
+
+    def regenerate(self, index: int) -> Plugin:
+        """Click Regenerate Client ID and Secret on a plugin: the old secret is retired and the plugin's
+        tokens stop working, as in PowerSchool 21.11.2 and later."""
+        rng = random.Random(f"{self.school.seed}:powerschool-regenerate:{index}:{len(self.plugins[index].retired_secrets)}")
+        with self._lock:
+            old = self.plugins[index]
+            new = dataclasses.replace(old, client_secret=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                                      retired_secrets=(*old.retired_secrets, old.client_secret))
+            self.plugins[index] = new
+            self._tokens = {t: held for t, held in self._tokens.items() if held[0].client_id != old.client_id}
+            return new
 
     def expire_tokens(self) -> None:
         """Every issued token expires now, as after PowerSchool's 30 days."""
@@ -135,6 +152,10 @@ class PowerSchoolEmulator(Emulator):
                                              "The plugin may not read the CC table (section enrollments)."),
             "no_term_covering_today": Scenario(creds(self.plugins[4]), "powerschool.no_current_term",
                                                "A school has no Years & Terms covering today."),
+            "credentials_regenerated": Scenario(
+                {"base_url": base_url, "plugin": {"client_id": self.plugins[5].client_id,
+                                                  "client_secret": self.plugins[5].retired_secrets[-1]}},
+                "powerschool.client_rejected", "Someone clicked Regenerate Client ID and Secret after the pair was copied."),
             "address_is_sign_in_page": Scenario(creds(good, url=base_url + "/public"), "powerschool.not_powerschool",
                                                 "The address copied was the parent sign-in page."),
         }
@@ -171,7 +192,8 @@ class PowerSchoolEmulator(Emulator):
             client_id, _, secret = base64.b64decode(value).decode().partition(":")
         except ValueError:
             client_id = secret = ""
-        plugin = next((p for p in self.plugins if p.client_id == client_id), None)
+        with self._lock:
+            plugin = next((p for p in self.plugins if p.client_id == client_id), None)
         if scheme.lower() != "basic" or plugin is None or secret != plugin.client_secret:
             return json_response({"error": "invalid_client"}, 401)
         now = time.time()

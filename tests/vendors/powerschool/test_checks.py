@@ -29,7 +29,7 @@ def test_good_credentials_pass_every_layer(powerschool, run_check):
 
 
 SCENARIOS = ("wrong_client_secret", "wrong_client_id", "plugin_disabled", "students_not_granted",
-             "cc_table_not_granted", "no_term_covering_today", "address_is_sign_in_page")
+             "cc_table_not_granted", "no_term_covering_today", "credentials_regenerated", "address_is_sign_in_page")
 
 
 def test_every_scenario_is_listed(powerschool):

@@ -89,6 +89,20 @@ def test_an_expired_token_is_renewed_once(ps_sandbox, powerschool, stream_all, c
     assert expired and sum(1 for e in ps_sandbox.log if e.path.startswith("/oauth/")) == 2
 
 
+def test_credentials_regenerated_during_a_sync_are_reported_as_rejected(sandbox, small_school, stream_all,
+                                                                        connector):
+    from mis_wizard.vendors.errors import VendorError
+
+    hosted = sandbox.add(PowerSchoolEmulator(small_school))
+    conn = connector()
+    creds = hosted.emulator.credentials(hosted.base_url)
+    assert len(stream_all(creds, "schools", conn=conn)) == 2
+    hosted.emulator.regenerate(0)
+    with pytest.raises(VendorError) as caught:
+        stream_all(creds, "students", conn=conn)
+    assert caught.value.code == "powerschool.client_rejected" and "Regenerate" in caught.value.remedy
+
+
 def test_a_refused_resource_raises_with_the_resource_named(powerschool, stream_all):
     from mis_wizard.vendors.errors import FailureKind, VendorError
 
