@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 
 import pytest
 
-from mis_wizard.vendors.base import CONNECTION, Layer, Status, form_results
+from mis_wizard.vendors.base import CONNECTION, Context, Layer, Status, form_results
 from mis_wizard.vendors.powerschool import SPEC
 from mis_wizard.vendors.powerschool.sandbox import PowerSchoolEmulator
 from mis_wizard.vendors.sandbox.kit import Sandbox
+from mis_wizard.wizard.http import build_client
 
 
 def problems(results):
@@ -98,26 +100,33 @@ def test_each_field_wrong_gives_a_clear_message(powerschool, run_check):
     assert not form_results(SPEC, good, SPEC.requirements())
 
 
-def test_the_secret_never_appears_in_results_or_the_log(ps_sandbox, powerschool, run_check):
+def test_the_secret_never_appears_in_results_or_the_log(ps_sandbox, powerschool, connector):
     good = powerschool.emulator.credentials(powerschool.base_url)
-    secret = good["plugin"]["client_secret"]
-    scenarios = powerschool.emulator.scenarios(powerschool.base_url).values()
-    for creds in (good, *(s.credentials for s in scenarios)):
-        text = json.dumps([r.to_json() for r in run_check(creds)])
-        assert creds["plugin"]["client_secret"] not in text and secret not in text
-    tokens = [t for t in powerschool.emulator._tokens]
+    every = [good, *(s.credentials for s in powerschool.emulator.scenarios(powerschool.base_url).values())]
+
+    async def all_checks():
+        async with build_client(backoff=0.01) as http:
+            async def one(creds):
+                return [r async for r in connector().check(Context(http), creds, SPEC.requirements())]
+            return await asyncio.gather(*(one(c) for c in every))
+
+    for creds, results in zip(every, asyncio.run(all_checks()), strict=True):
+        text = json.dumps([r.to_json() for r in results])
+        assert creds["plugin"]["client_secret"] not in text and good["plugin"]["client_secret"] not in text
+    tokens = list(powerschool.emulator._tokens)
     assert tokens
     log = json.dumps([e.__dict__ for e in ps_sandbox.log])
-    assert secret not in log and not any(t in log for t in tokens)
+    assert good["plugin"]["client_secret"] not in log and not any(t in log for t in tokens)
 
 
-def test_tls_check_and_untrusted_certificate(tmp_path, small_school, run_check):
+def test_tls_check_stream_and_untrusted_certificate(tmp_path, small_school, run_check, stream_all):
     with Sandbox(tls_dir=tmp_path / "tls") as box:
         hosted = box.add(PowerSchoolEmulator(small_school))
         assert hosted.base_url.startswith("https://")
         creds = hosted.emulator.credentials(hosted.base_url)
         trusted = run_check(creds, extra_ca=box.cert_path)
         assert not problems(trusted)
+        assert len(stream_all(creds, "students", extra_ca=box.cert_path)) == len(small_school.students)
         untrusted = run_check(creds)
         assert untrusted[0].code == "powerschool.tls_untrusted" and untrusted[0].remedy
 
