@@ -9,8 +9,10 @@ from __future__ import annotations
 from mis_wizard.ui.pages.base import Page, PageStatus
 from mis_wizard.ui.pages.check_page import CheckPage
 from mis_wizard.ui.pages.credentials_page import CredentialsPage
+from mis_wizard.ui.pages.finish_page import FinishPage
 from mis_wizard.ui.pages.school_page import SchoolPage
 from mis_wizard.ui.pages.steps_page import StepsPage
+from mis_wizard.ui.pages.sync_page import SyncPage
 from mis_wizard.ui.pages.system_page import SystemPage
 from mis_wizard.ui.pages.welcome_page import WelcomePage
 
@@ -21,6 +23,8 @@ PAGES: tuple[type[Page], ...] = (
     StepsPage,
     CredentialsPage,
     CheckPage,
+    FinishPage,
+    SyncPage,
     # Next, in this order: the mapping, preview and report pages (mapping_page.py, preview_page.py,
     # report_page.py), then the finish (bundle and workbook) page and the sync page.
 )

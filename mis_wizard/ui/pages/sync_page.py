@@ -1,0 +1,467 @@
+"""The sync page: pull the school's records, map them and write them on this computer — into the
+default store, a CSV folder, a workbook, a OneRoster package or a LISS server.
+
+The run goes through the same engine as `mis-wizard sync` on the background loop; progress
+comes back per entity through a Qt signal. Cancel cancels the run's task, and the engine keeps
+the last good output. A run that would remove many records is held and asks first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from mis_wizard.ui.async_runner import QueryOp
+from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
+from mis_wizard.ui.pages.finish_page import restyle, subject_of
+from mis_wizard.ui.widgets.run_report import STATUS_WORDS, RunReportView, fit_table, when
+from mis_wizard.vendors.base import Context
+from mis_wizard.vendors.errors import VendorError
+from mis_wizard.wizard.http import build_client
+from mis_wizard.wizard.subject import Subject
+from mis_wizard.wizard.sync import engine
+from mis_wizard.wizard.sync.report import RunReport
+from mis_wizard.wizard.sync.sinks import SinkError, parse_uri
+from mis_wizard.wizard.sync.sinks.liss_sink import PASSWORD_ENV
+from mis_wizard.wizard.sync.state import default_path
+
+log = logging.getLogger(__name__)
+TARGETS = (
+    ("sqlite", "This computer's store (SQLite, the default)"),
+    ("csv", "A folder of CSV files"),
+    ("xlsx", "An Excel workbook (.xlsx)"),
+    ("oneroster", "A OneRoster 1.1 package (.zip)"),
+    ("liss", "A LISS server (timetable publishing)"),
+)
+CANCELLED = "cancelled"
+
+
+class _Progress(QObject):
+    """Lives on the GUI thread; the engine's progress calls arrive here queued from the loop thread."""
+
+    moved = Signal(str, int, int, bool)
+
+
+def target_uri(kind: str, path: str, liss: dict[str, str]) -> str:
+    """The sync URI the CLI and the scheduled task read, from what the admin chose."""
+    if kind == "liss":
+        query = urllib.parse.urlencode({"school": liss["school"], "user": liss["user"]})
+        return f"liss:{liss['url'].strip()}?{query}"
+    return f"{kind}:{path.strip()}"
+
+
+def split_uri(uri: str) -> tuple[str, str, dict[str, str]]:
+    """The inverse of target_uri, to show a saved target again."""
+    kind, _, rest = uri.partition(":")
+    if kind == "liss":
+        parts = urllib.parse.urlsplit(rest)
+        query = urllib.parse.parse_qs(parts.query)
+        url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        return kind, "", {"url": url, "school": (query.get("school") or [""])[0],
+                          "user": (query.get("user") or [""])[0]}
+    return kind, rest, {}
+
+
+class SyncPage(Page):
+    page_id = "sync"
+    title = "Sync on this computer"
+    intro = ("Pull the school's records now, map them the way the integrator asked, and write them where you "
+             "choose. Each run reports what was added, changed and removed.")
+    help_text = ("Choose where to write and which records, then Run. You can cancel at any time: what was written "
+                 "by the last good run stays as it was. If a run would remove many records, the wizard asks "
+                 "before writing anything. Runs are kept, so you can compare them later.")
+
+    def __init__(self, ctx, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, parent)
+        box, layout = card("Where to write")
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Where to write")
+        for kind, label in TARGETS:
+            self.kind.addItem(label, kind)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        layout.addWidget(self.kind)
+        self.path_row = QWidget()
+        row = QHBoxLayout(self.path_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.path = QLineEdit()
+        self.path.setAccessibleName("File or folder to write")
+        self.browse = QPushButton("&Browse…")
+        self.browse.setAccessibleName("Choose the file or folder")
+        self.browse.clicked.connect(self._browse)
+        row.addWidget(self.path, 1)
+        row.addWidget(self.browse)
+        layout.addWidget(self.path_row)
+        self.liss_row = QWidget()
+        form = QFormLayout(self.liss_row)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.liss: dict[str, QLineEdit] = {}
+        for key, label, example in (("url", "Server address", "https://liss.school.example/liss"),
+                                    ("school", "School code", "RIVERBEND"), ("user", "Username", "td-sync"),
+                                    ("password", "Password", "")):
+            edit = QLineEdit()
+            edit.setPlaceholderText(example)
+            edit.setAccessibleName(f"LISS {label.lower()}")
+            if key == "password":
+                edit.setEchoMode(QLineEdit.EchoMode.Password)
+            self.liss[key] = edit
+            form.addRow(label, edit)
+        form.addRow("", muted(f"The password is used for this run only and never saved. A scheduled sync reads it "
+                              f"from the environment variable {PASSWORD_ENV}.", "Hint"))
+        layout.addWidget(self.liss_row)
+        self.target_error = muted("", "FieldError")
+        self.target_error.hide()
+        layout.addWidget(self.target_error)
+        self.body.addWidget(box)
+
+        box, layout = card("Which records")
+        self.entity_grid = QGridLayout()
+        self.entity_grid.setHorizontalSpacing(24)
+        layout.addLayout(self.entity_grid)
+        self.entity_boxes: dict[str, QCheckBox] = {}
+        self.body.addWidget(box)
+
+        box, layout = card("Run")
+        row = QHBoxLayout()
+        self.run_button = QPushButton("&Run the sync")
+        self.run_button.setObjectName("Primary")
+        self.run_button.setAccessibleName("Run the sync")
+        self.run_button.clicked.connect(lambda: self.run_sync())
+        self.cancel_button = QPushButton("&Cancel")
+        self.cancel_button.setAccessibleName("Cancel the sync")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(140)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.state_label = muted("Not run yet.")
+        row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.busy)
+        row.addWidget(self.state_label, 1)
+        layout.addLayout(row)
+        self.progress = QTableWidget(0, 4)
+        self.progress.setHorizontalHeaderLabels(["Records", "Read so far", "Pages", ""])
+        self.progress.setAccessibleName("Progress per kind of record")
+        self.progress.verticalHeader().hide()
+        self.progress.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.progress.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.progress.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.progress.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            self.progress.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        self.body.addWidget(box)
+
+        box, layout = card("Report")
+        self.report_view = RunReportView()
+        layout.addWidget(self.report_view)
+        self.body.addWidget(box)
+
+        box, layout = card("Previous runs")
+        self.runs_table = QTableWidget(0, 6)
+        self.runs_table.setHorizontalHeaderLabels(["Finished", "Target", "Result", "Added", "Changed", "Removed"])
+        self.runs_table.setAccessibleName("Previous runs; choose one to see its report")
+        self.runs_table.verticalHeader().hide()
+        self.runs_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.runs_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.runs_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.runs_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.runs_table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col in (0, 2, 3, 4, 5):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.runs_table.itemSelectionChanged.connect(self._run_chosen)
+        self.runs_note = muted("No runs yet.")
+        layout.addWidget(self.runs_note)
+        layout.addWidget(self.runs_table)
+        self.body.addWidget(box)
+        self.body.addStretch(1)
+
+        self._bridge = _Progress(self)
+        self._bridge.moved.connect(self._moved)
+        self.op: QueryOp[Any] | None = None
+        self._task: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = None
+        self.runs: list[RunReport] = []
+        self.held_tables: dict[str, tuple[int, int]] = {}
+        self.progress_rows: dict[str, int] = {}
+        self._kind_changed()
+
+    # the form -------------------------------------------------------------------------------
+
+    def enter(self) -> None:
+        spec, session = self.ctx.spec, self.ctx.session
+        if spec is None or session is None or self.running:
+            return
+        kind, path, liss = split_uri(str(session.sync.get("to", "")) or f"sqlite:{default_path()}")
+        index = self.kind.findData(kind)
+        self.kind.setCurrentIndex(max(index, 0))
+        self.path.setText(path)
+        for key, value in liss.items():
+            self.liss[key].setText(value)
+        while self.entity_grid.count():
+            widget = self.entity_grid.takeAt(0).widget()
+            if widget is not None:
+                widget.setParent(None)
+                widget.deleteLater()
+        self.entity_boxes.clear()
+        chosen = set(session.sync.get("entities") or
+                     engine.entities_for(Subject(spec, self.ctx.profile, {}), []))
+        for i, entity in enumerate(spec.entities):
+            box = QCheckBox(entity.label)
+            box.setChecked(entity.id in chosen)
+            self.entity_boxes[entity.id] = box
+            self.entity_grid.addWidget(box, i // 3, i % 3)
+        self.refresh_runs()
+
+    def _kind_changed(self) -> None:
+        kind = self.kind.currentData()
+        self.path_row.setVisible(kind != "liss")
+        self.liss_row.setVisible(kind == "liss")
+        placeholder = {"sqlite": str(default_path()), "csv": "a folder, e.g. Documents/school-data",
+                       "xlsx": "a file ending .xlsx", "oneroster": "a file ending .zip"}.get(kind, "")
+        self.path.setPlaceholderText(placeholder)
+        if kind == "sqlite" and not self.path.text():
+            self.path.setText(str(default_path()))
+
+    def _browse(self) -> None:
+        kind = self.kind.currentData()
+        start = self.path.text() or str(Path.home())
+        if kind == "csv":
+            chosen = QFileDialog.getExistingDirectory(self, "Folder for the CSV files", start)
+        else:
+            filters = {"sqlite": "SQLite store (*.sqlite)", "xlsx": "Excel workbook (*.xlsx)",
+                       "oneroster": "OneRoster package (*.zip)"}
+            chosen, _ = QFileDialog.getSaveFileName(self, "Where to write", start, filters.get(kind, ""))
+        if chosen:
+            self.path.setText(chosen)
+
+    def chosen_uri(self) -> str:
+        liss = {k: e.text() for k, e in self.liss.items() if k != "password"}
+        return target_uri(self.kind.currentData(), self.path.text(), liss)
+
+    def chosen_entities(self) -> list[str]:
+        return [eid for eid, box in self.entity_boxes.items() if box.isChecked()]
+
+    def _problem(self, text: str) -> None:
+        self.target_error.setText(text)
+        self.target_error.setVisible(bool(text))
+
+    # running --------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self.op is not None
+
+    def run_sync(self, confirm_removals: bool = False) -> None:
+        session = self.ctx.session
+        if session is None or self.ctx.spec is None or self.running:
+            return
+        uri = self.chosen_uri()
+        entities = self.chosen_entities()
+        try:
+            sink = parse_uri(uri)
+        except SinkError as exc:
+            self._problem(str(exc))
+            return
+        if not entities:
+            self._problem("Tick at least one kind of record to sync.")
+            return
+        self._problem("")
+        password = self.liss["password"].text()
+        if self.kind.currentData() == "liss" and password:
+            os.environ[PASSWORD_ENV] = password  # this process only; LissSink reads it from there
+        session.sync = {**session.sync, "to": uri, "entities": entities}
+        self.ctx.save()
+        plan = engine.Plan(subject_of(self.ctx), sink, entities, confirm_removals)
+        allow_http = self.ctx.profile.allow_plain_http
+        extra_ca = getattr(self.ctx.sandbox, "cert_path", None)
+        progress = self._bridge.moved.emit
+
+        async def go() -> RunReport | str:
+            self._task = (asyncio.get_running_loop(), asyncio.current_task())  # type: ignore[assignment]
+            try:
+                async with build_client(allow_plain_http=allow_http, extra_ca=extra_ca) as http:
+                    return await engine.run(plan, Context(http=http), progress)
+            except asyncio.CancelledError:
+                return CANCELLED
+
+        self._start_progress(entities)
+        log.info("sync started to %s (%d entities, confirm removals %s)", sink.scheme, len(entities),
+                 confirm_removals)
+        self.op = QueryOp(parent=self, op=go, success=self._finished).failure(self._failed)
+        self.op.run_in_background()
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            loop, task = self._task
+            loop.call_soon_threadsafe(task.cancel)
+            self.state_label.setText("Cancelling…")
+            self.cancel_button.setEnabled(False)
+
+    def _start_progress(self, entities: list[str]) -> None:
+        labels = {e.id: e.label for e in self.ctx.spec.entities} if self.ctx.spec else {}
+        self.progress.setRowCount(len(entities))
+        self.progress_rows = {}
+        for row, eid in enumerate(entities):
+            self.progress_rows[eid] = row
+            for col, text in enumerate((labels.get(eid, eid), "0", "0", "waiting")):
+                item = QTableWidgetItem(text)
+                if col in (1, 2):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.progress.setItem(row, col, item)
+        fit_table(self.progress)
+        self.progress.show()
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.busy.show()
+        self.state_label.setText("Reading from the school's system… nothing is written until everything is read.")
+
+    def _moved(self, entity: str, records: int, pages: int, done: bool) -> None:
+        row = self.progress_rows.get(entity)
+        if row is None:
+            return
+        self.progress.item(row, 1).setText(f"{records:,}")
+        self.progress.item(row, 2).setText(f"{pages:,}")
+        self.progress.item(row, 3).setText("done" if done else "reading…")
+
+    def _stopped(self) -> None:
+        self.op = None
+        self._task = None
+        self.busy.hide()
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def _finished(self, outcome: RunReport | str) -> None:
+        self._stopped()
+        if outcome == CANCELLED:
+            self.state_label.setText("Cancelled. The last good output was kept as it was.")
+            log.info("sync cancelled")
+        else:
+            assert isinstance(outcome, RunReport)
+            session = self.ctx.session
+            if session is not None:
+                session.sync = {**session.sync, "last_run": outcome.to_json()}
+                self.ctx.save()
+            self.state_label.setText("Finished.")
+            self.report_view.show_report(outcome)
+            log.info("sync finished: %s", outcome.totals())
+        self.refresh_runs(show_latest=outcome == CANCELLED)
+        self.state_changed.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._stopped()
+        if isinstance(exc, engine.RemovalsHeld):
+            self.report_view.show_report(exc.report)
+            self.state_label.setText("Held: this run would remove many records. Nothing was written.")
+            self.refresh_runs()
+            self.confirm_removals(exc)
+            return
+        if isinstance(exc, VendorError):
+            text = f"{exc.message} {exc.remedy}"
+        elif isinstance(exc, SinkError):
+            text = str(exc)
+        else:
+            text = (f"The sync stopped unexpectedly ({type(exc).__name__}). The last good output was kept. "
+                    "Run it again; if it happens again, copy the summary for support on the previous page.")
+        log.warning("sync failed: %s", type(exc).__name__)
+        self.state_label.setText(f"Failed. {text} The last good output was kept.")
+        restyle(self.state_label, "FieldError")
+        self.refresh_runs(show_latest=True)
+
+    def confirm_removals(self, held: engine.RemovalsHeld) -> None:
+        self.held_tables = dict(held.tables)
+        lines = "\n".join(f"  • {name.replace('_', ' ')}: {removed:,} removed of {previous:,}"
+                          for name, (removed, previous) in held.tables.items())
+        answer = QMessageBox.question(
+            self, "Remove these records?",
+            f"Compared with the last run, these records are no longer in the school's system:\n\n{lines}\n\n"
+            "That is more than the integrator expects between runs. If pupils really left (for example at the "
+            "end of the year), go ahead. If not, check the keys and the school's system first.\n\n"
+            "Remove them and write the new records?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer == QMessageBox.StandardButton.Yes:
+            log.info("admin confirmed removals")
+            self.run_sync(confirm_removals=True)
+        else:
+            self.state_label.setText("Held: nothing was written. Run again when you are sure.")
+
+    # previous runs --------------------------------------------------------------------------
+
+    def refresh_runs(self, show_latest: bool = False) -> None:
+        try:
+            sink = parse_uri(self.chosen_uri())
+        except SinkError:
+            return
+
+        def load() -> list[RunReport]:
+            state = sink.state()
+            try:
+                return state.runs()
+            finally:
+                state.close()
+
+        def loaded(runs: list[RunReport]) -> None:
+            self.runs = runs
+            self._fill_runs()
+            if show_latest and runs:
+                self.report_view.show_report(runs[0])
+
+        QueryOp(parent=self, op=lambda: asyncio.to_thread(load), success=loaded) \
+            .failure(lambda exc: self.runs_note.setText(f"Previous runs could not be read ({type(exc).__name__}).")) \
+            .run_in_background()
+
+    def _fill_runs(self) -> None:
+        self.runs_table.setRowCount(len(self.runs))
+        for row, r in enumerate(self.runs):
+            totals = r.totals()
+            cells = [when(r.finished or r.started), r.sink, STATUS_WORDS.get(r.status, r.status).split(":")[0],
+                     f"{totals['added']:,}", f"{totals['changed']:,}", f"{totals['removed']:,}"]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col >= 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.runs_table.setItem(row, col, item)
+        fit_table(self.runs_table)
+        self.runs_table.setVisible(bool(self.runs))
+        self.runs_note.setText("Choose a run to see its report." if self.runs else "No runs yet.")
+
+    def _run_chosen(self) -> None:
+        rows = self.runs_table.selectionModel().selectedRows()
+        if rows and rows[0].row() < len(self.runs):
+            self.report_view.show_report(self.runs[rows[0].row()])
+
+    # state ----------------------------------------------------------------------------------
+
+    def status(self) -> PageStatus:
+        session = self.ctx.session
+        last = session.sync.get("last_run", {}) if session else {}
+        return PageStatus.DONE if last.get("status") == "ok" else PageStatus.TODO
+
+    def set_screen_safe(self, on: bool) -> None:
+        self.report_view.set_screen_safe(on)
