@@ -51,3 +51,11 @@ _ATTRS: dict[str, tuple[str, ...]] = {
 }
 
 CONCEPTS: frozenset[str] = frozenset(f"{entity}.{attr}" for entity, attrs in _ATTRS.items() for attr in attrs)
+
+CLASS_KINDS: tuple[str, ...] = ("teaching_set", "mixed", "registration", "custom")
+"""Values of class.kind: connectors translate their system's words into these (TASS CORE/ELE
+subjects are teaching sets, OneRoster "homeroom" is registration, Integris "MixedGroup" is
+mixed, clubs and extra-curricular groups are custom)."""
+
+GROUP_KINDS: tuple[str, ...] = ("house", "year", "form", "student_group")
+"""Values of group.kind."""
