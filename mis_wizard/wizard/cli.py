@@ -140,7 +140,7 @@ def new_context(profile: Profile, ca_cert: Path | None = None, **kwargs: Any) ->
 
 def cmd_systems(args: argparse.Namespace) -> int:
     profile = get_profile(args.profile)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for spec in registry.all_specs():
         reqs = profile.requirements(spec.id)
         rows.append({

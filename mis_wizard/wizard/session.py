@@ -60,7 +60,7 @@ class Session:
         target = self.credentials if key_set is None else self.credentials.setdefault(key_set, {})
         old = target.get(field_id)
         if secret:
-            if is_ref(old):
+            if isinstance(old, dict) and is_ref(old):
                 secrets.delete(old)
             target[field_id] = secrets.put(self.id, f"{key_set or 'connection'}.{field_id}", value) if value else ""
         else:
@@ -69,7 +69,7 @@ class Session:
     def get_value(self, key_set: str | None, field_id: str, secrets: SecretStore) -> str:
         source = self.credentials if key_set is None else self.credentials.get(key_set, {})
         value = source.get(field_id, "") if isinstance(source, dict) else ""
-        return secrets.get(value) if is_ref(value) else str(value or "")
+        return secrets.get(value) if isinstance(value, dict) and is_ref(value) else str(value or "")
 
     def resolved_credentials(self, secrets: SecretStore) -> dict[str, Any]:
         """The credentials with secrets filled in, for a check or a bundle; never saved."""

@@ -153,7 +153,7 @@ class Hosted:
     @property
     def base_url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"{self.scheme}://{host}:{port}"
+        return f"{self.scheme}://{host!s}:{port}"
 
     def take_fault(self, request: Request, raw_target: str) -> Fault | None:
         with self.lock:

@@ -409,16 +409,16 @@ def _classes(school: School, rng: random.Random) -> None:
         sets = max(1, len(pupils) // 25)
         for code, name in SUBJECTS[:6]:
             subject = next(x for x in school.subjects if x.code == code)
-            for s in range(sets):
+            for n in range(sets):
                 k += 1
                 main = teachers[k % len(teachers)]
                 second = teachers[(k * 7 + 3) % len(teachers)] if rng.random() < 0.2 else None
                 kind = "teaching_set" if code in ("MAT", "ENG", "SCI") else "mixed"
-                cls = TeachingClass(f"CL{k:05d}", f"{year.level}{code}{year.campus_id[-1]}{s + 1}",
-                                    f"Year {year.level} {name} {s + 1}", subject.id, year.id, kind, main.id,
+                cls = TeachingClass(f"CL{k:05d}", f"{year.level}{code}{year.campus_id[-1]}{n + 1}",
+                                    f"Year {year.level} {name} {n + 1}", subject.id, year.id, kind, main.id,
                                     second.id if second and second.id != main.id else None, rng.choice(rooms))
                 school.classes.append(cls)
-                for p in pupils[s::sets]:
+                for p in pupils[n::sets]:
                     school.memberships.append((cls.id, p.id))
     # A few custom groups and a class with no students, as real timetables have.
     k += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from mis_wizard.wizard import paths
@@ -45,7 +45,7 @@ class State:
             out.setdefault(tbl, {})[rid] = h
         return out
 
-    def replace_hashes(self, sink: str, tables: dict[str, Iterable[tuple[str, str]]]) -> None:
+    def replace_hashes(self, sink: str, tables: Mapping[str, Iterable[tuple[str, str]]]) -> None:
         """Inside the caller's transaction."""
         for tbl, rows in tables.items():
             self.conn.execute("DELETE FROM sync_state WHERE sink = ? AND tbl = ?", (sink, tbl))
