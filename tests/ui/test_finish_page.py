@@ -84,7 +84,7 @@ def test_bundle_opens_with_the_integrators_identity(finish, identity, tmp_path, 
     window, page = finish
     assert "Riverside Secondary College" in page.receipt_labels["school"].text()
     assert "Handoff Test" in page.receipt_labels["integrator"].text()
-    assert "1 integrator key" in page.receipt_labels["locked"].text()
+    assert "The integrator's key" in page.receipt_labels["locked"].text()
     out = tmp_path / "out" / "riverside.age"
     out.parent.mkdir()
     save_to(monkeypatch, out)
@@ -201,6 +201,7 @@ def test_copy_summary_puts_text_without_secrets_on_the_clipboard(finish, qtbot):
 def test_schedule_shows_a_cron_line_to_copy(finish, qtbot):
     window, page = finish
     page.schedule_time.setTime(page.schedule_time.time().fromString("02:30", "HH:mm"))
+    assert page.schedule_button.text().replace("&", "").endswith("daily at 02:30")
     page.schedule_button.click()
     qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
     line = page.cron_line.text()

@@ -220,21 +220,38 @@ class FinishPage(Page):
         layout.addWidget(self.include_secrets)
         self.body.addWidget(box)
 
-        box, layout = card("Help and daily sync")
+        pair = QHBoxLayout()
+        pair.setSpacing(14)
+        box, layout = card("Help from the integrator")
+        layout.addWidget(muted("A summary of this setup for the integrator's support team: versions, network "
+                               "facts, check results and the recent log, without keys, passwords or pupils' "
+                               "details."))
         self.support_button = QPushButton("&Copy summary for support")
         self.support_button.setAccessibleName("Copy summary for support")
         self.support_button.clicked.connect(self.copy_support)
         self.support_status = _status_label()
-        layout.addLayout(_row(self.support_button, self.support_status))
+        layout.addWidget(self.support_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.support_status)
+        layout.addStretch(1)
+        pair.addWidget(box, 1)
+
+        box, layout = card("Daily sync on this computer")
+        layout.addWidget(muted("If the school runs the sync itself, this computer can run it every day, with "
+                               "the target chosen on the Sync page."))
         schedule_row = QHBoxLayout()
-        self.schedule_button = QPushButton("Run sync on this computer &daily at")
-        self.schedule_button.setAccessibleName("Run sync on this computer daily")
-        self.schedule_button.clicked.connect(self.schedule_daily)
         self.schedule_time = QTimeEdit(QTime(2, 30))
         self.schedule_time.setDisplayFormat("HH:mm")
         self.schedule_time.setAccessibleName("Time of the daily sync")
-        schedule_row.addWidget(self.schedule_button)
+        self.schedule_button = QPushButton()
+        self.schedule_button.setAccessibleName("Run sync on this computer daily")
+        self.schedule_button.clicked.connect(self.schedule_daily)
+        self.schedule_time.timeChanged.connect(self._time_changed)
+        self._time_changed()
+        time_label = QLabel("&Time")
+        time_label.setBuddy(self.schedule_time)
+        schedule_row.addWidget(time_label)
         schedule_row.addWidget(self.schedule_time)
+        schedule_row.addWidget(self.schedule_button)
         schedule_row.addStretch(1)
         layout.addLayout(schedule_row)
         self.schedule_status = _status_label()
@@ -253,7 +270,9 @@ class FinishPage(Page):
         cron_layout.addWidget(self.copy_cron)
         self.cron_row.hide()
         layout.addWidget(self.cron_row)
-        self.body.addWidget(box)
+        layout.addStretch(1)
+        pair.addWidget(box, 1)
+        self.body.addLayout(pair)
         self.body.addStretch(1)
         self.ops: set[QueryOp[Any]] = set()
         self.last_bundle: Path | None = None
@@ -282,8 +301,7 @@ class FinishPage(Page):
             "areas": ", ".join(a.replace("_", " ") for a in profile.data_areas(spec.id)),
             "keys": ", ".join(ks.label for ks in key_sets) or "Connection only",
             "checked": checked,
-            "locked": (f"{len(profile.recipients)} integrator key(s) from the profile" if profile.recipients
-                       else "A passphrase you choose (the profile names no integrator key)"),
+            "locked": self._locked_to(),
         }
         for key, text in values.items():
             self.receipt_labels[key].setText(text)
@@ -291,6 +309,12 @@ class FinishPage(Page):
         sync_time = session.sync.get("daily_at", "")
         if sync_time:
             self.schedule_time.setTime(QTime.fromString(sync_time, "HH:mm"))
+
+    def _locked_to(self) -> str:
+        keys = len(self.ctx.profile.recipients)
+        if not keys:
+            return "A passphrase you choose (the integrator's profile names no key)"
+        return ("The integrator's key" if keys == 1 else f"{keys} keys of the integrator's") + ", from their profile"
 
     def status(self) -> PageStatus:
         return PageStatus.DONE if self.last_bundle is not None else PageStatus.TODO
@@ -441,6 +465,7 @@ class FinishPage(Page):
                                             "line to the crontab of the account that runs the wizard "
                                             "(crontab -e):")
                 self.cron_line.setText(said)
+                self.cron_line.setCursorPosition(0)
                 self.cron_row.show()
             else:
                 _said(self.schedule_status, said)
@@ -450,6 +475,9 @@ class FinishPage(Page):
             _said(self.schedule_status, plain_error(exc), error=True)
 
         self._run(lambda: install(plan), done, failed, self.schedule_button)
+
+    def _time_changed(self) -> None:
+        self.schedule_button.setText(f"Run sync on this computer &daily at {self.schedule_time.time().toString('HH:mm')}")
 
     def _copy_cron(self) -> None:
         QApplication.clipboard().setText(self.cron_line.text())

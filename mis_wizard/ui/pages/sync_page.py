@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QMessageBox,
     QProgressBar,
@@ -37,7 +36,7 @@ from PySide6.QtWidgets import (
 from mis_wizard.ui.async_runner import QueryOp
 from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
 from mis_wizard.ui.pages.finish_page import restyle, subject_of
-from mis_wizard.ui.widgets.run_report import STATUS_WORDS, RunReportView, fit_table, when
+from mis_wizard.ui.widgets.run_report import STATUS_WORDS, RunReportView, fit_table, plain_table, when
 from mis_wizard.vendors.base import Context
 from mis_wizard.vendors.errors import VendorError
 from mis_wizard.wizard.http import build_client
@@ -165,15 +164,10 @@ class SyncPage(Page):
         row.addWidget(self.state_label, 1)
         layout.addLayout(row)
         self.progress = QTableWidget(0, 4)
-        self.progress.setHorizontalHeaderLabels(["Records", "Read so far", "Pages", ""])
+        self.progress.setHorizontalHeaderLabels(["Records", "Read so far", "Pages", "State"])
         self.progress.setAccessibleName("Progress per kind of record")
-        self.progress.verticalHeader().hide()
-        self.progress.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        plain_table(self.progress, stretch=0)
         self.progress.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.progress.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.progress.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 2, 3):
-            self.progress.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.progress.hide()
         layout.addWidget(self.progress)
         self.body.addWidget(box)
@@ -187,15 +181,9 @@ class SyncPage(Page):
         self.runs_table = QTableWidget(0, 6)
         self.runs_table.setHorizontalHeaderLabels(["Finished", "Target", "Result", "Added", "Changed", "Removed"])
         self.runs_table.setAccessibleName("Previous runs; choose one to see its report")
-        self.runs_table.verticalHeader().hide()
-        self.runs_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        plain_table(self.runs_table, stretch=1)
         self.runs_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.runs_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.runs_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        header = self.runs_table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col in (0, 2, 3, 4, 5):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.runs_table.itemSelectionChanged.connect(self._run_chosen)
         self.runs_note = muted("No runs yet.")
         layout.addWidget(self.runs_note)

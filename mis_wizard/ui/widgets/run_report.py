@@ -38,6 +38,18 @@ def when(iso: str) -> str:
         return iso
 
 
+def plain_table(table: QTableWidget, stretch: int) -> None:
+    """A read-only table that grows with its rows, text headers on the left, numbers on the right."""
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    header = table.horizontalHeader()
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    for col in range(table.columnCount()):
+        mode = QHeaderView.ResizeMode.Stretch if col == stretch else QHeaderView.ResizeMode.ResizeToContents
+        header.setSectionResizeMode(col, mode)
+
+
 def fit_table(table: QTableWidget) -> None:
     """No inner scrolling: the page scrolls, so the table is as tall as its rows."""
     height = table.horizontalHeader().height() + 2 * table.frameWidth()
@@ -58,14 +70,8 @@ class RunReportView(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setAccessibleName("Run report per table")
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        plain_table(self.table, stretch=0)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.table)
         self.details = QTreeWidget()
         self.details.setHeaderLabels(["Why records were left out, and records with errors", "Records"])
@@ -103,7 +109,7 @@ class RunReportView(QWidget):
         self.summary.setText(text)
         self.table.setRowCount(len(report.tables))
         for row, (name, t) in enumerate(report.tables.items()):
-            cells = [name.replace("_", " "), t.written, t.added, t.changed, t.removed, sum(t.excluded.values()),
+            cells = [name.replace("_", " ").capitalize(), t.written, t.added, t.changed, t.removed, sum(t.excluded.values()),
                      t.error_count]
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(f"{value:,}" if isinstance(value, int) else value)
@@ -118,7 +124,7 @@ class RunReportView(QWidget):
         for name, t in report.tables.items():
             if not (t.excluded or t.errors):
                 continue
-            parent = QTreeWidgetItem(self.details, [name.replace("_", " "), ""])
+            parent = QTreeWidgetItem(self.details, [name.replace("_", " ").capitalize(), ""])
             for reason, n in sorted(t.excluded.items(), key=lambda kv: -kv[1]):
                 QTreeWidgetItem(parent, [f"Left out: {reason}", f"{n:,}"])
             if t.errors:

@@ -1,0 +1,243 @@
+"""The sync page runs a real sync against the Integris emulator over loopback: progress while the
+window stays responsive, a report kept with the previous runs, cancel that keeps the last good
+output, and a held removal that asks before anything is written."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from mis_wizard.ui.pages.sync_page import SyncPage, split_uri, target_uri
+from mis_wizard.ui.widgets.run_report import RunReportView
+from mis_wizard.vendors import registry
+from mis_wizard.vendors.sandbox.kit import Fault, FaultKind
+from mis_wizard.wizard.profile import parse
+from mis_wizard.wizard.sync.report import RunReport
+
+SYSTEM = "integris"
+SHOTS = Path("/work/shots")
+OFFSCREEN_DIALOG = "This plugin does not support propagateSizeHints"
+"""The offscreen platform says this for every modal dialog shown; it is not our warning."""
+PLAIN = parse('[integrator]\nname = "Plain Sync Test"\nsupport_email = "support@plain.example"\n'
+              '[handoff]\nremoval_threshold = 0.10\n', "plain", "test profile")
+
+
+@pytest.fixture
+def served(sandbox, small_school):
+    school = copy.deepcopy(small_school)
+    sandbox.add(registry.get(SYSTEM).emulator(school))
+    return sandbox, school
+
+
+@pytest.fixture
+def sync_page(make_window, served):
+    """A session with the demo Integris credentials, shown on the sync page."""
+    box, _ = served
+    window = make_window(profile=PLAIN, sandbox=box)
+    session = window.ctx.new_session()
+    session.system = SYSTEM
+    session.school = {"name": "Riverside Secondary College"}
+    session.import_credentials(window.ctx.demo_credentials(), window.ctx.requirements(), window.ctx.secrets)
+    window.ctx.save()
+    window.go(next(i for i, p in enumerate(window.pages) if p.page_id == "sync"))
+    page = window.page
+    assert isinstance(page, SyncPage)
+    return window, page
+
+
+def to_csv(page: SyncPage, folder: Path, entities: tuple[str, ...] = ("students",)) -> None:
+    page.kind.setCurrentIndex(page.kind.findData("csv"))
+    page.path.setText(str(folder))
+    for eid, box in page.entity_boxes.items():
+        box.setChecked(eid in entities)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_sync_writes_reports_and_keeps_runs_while_the_window_stays_live(sync_page, served, tmp_path, qtbot):
+    window, page = sync_page
+    box, school = served
+    assert page.entity_boxes and any(b.isChecked() for b in page.entity_boxes.values())
+    box.inject(SYSTEM, Fault(FaultKind.LATENCY, latency_ms=60))
+    out = tmp_path / "csv"
+    to_csv(page, out, ("students", "staff"))
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    moves: list[tuple[str, int, int, bool]] = []
+    page._bridge.moved.connect(lambda *a: moves.append(a))
+    page.run_button.click()
+    assert page.running and not page.run_button.isEnabled() and page.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: not page.running, timeout=30_000)
+    timer.stop()
+    assert len(ticks) > 10, "the GUI event loop kept turning during the run"
+    assert any(not done for *_, done in moves) and {m[0] for m in moves if m[3]} == {"students", "staff"}
+
+    report = page.report_view.report
+    assert report is not None and report.status == "ok"
+    students = (out / "students.csv").read_text(encoding="utf-8").splitlines()
+    assert report.tables["students"].written == report.tables["students"].added == len(students) - 1 > 0
+    shown = "\n".join(page.report_view.lines())
+    assert "Finished" in shown and f"Students | {len(students) - 1}" in shown
+    assert page.progress.item(page.progress_rows["students"], 3).text() == "done"
+    assert window.ctx.session.sync["to"] == f"csv:{out}"
+    assert window.ctx.session.sync["last_run"]["status"] == "ok"
+    qtbot.waitUntil(lambda: len(page.runs) == 1, timeout=5_000)
+    assert page.runs[0].sink == f"csv:{out.resolve()}"
+    assert page.status().value == "done"
+
+    box.clear_faults()
+    page.run_sync()
+    qtbot.waitUntil(lambda: not page.running and len(page.runs) == 2, timeout=30_000)
+    totals = page.report_view.report.totals()
+    assert totals["added"] == totals["changed"] == totals["removed"] == 0
+    page.runs_table.selectRow(1)
+    assert page.report_view.report.run_id == page.runs[1].run_id
+
+
+def test_sync_into_the_default_store_when_nothing_is_chosen(sync_page, app_home, qtbot):
+    _, page = sync_page
+    assert page.kind.currentData() == "sqlite" and page.path.text().startswith(str(app_home))
+    for eid, box in page.entity_boxes.items():
+        box.setChecked(eid == "classes")
+    page.run_sync()
+    qtbot.waitUntil(lambda: not page.running, timeout=30_000)
+    assert page.report_view.report.status == "ok"
+    assert page.report_view.report.tables["classes"].written > 0
+
+
+def test_cancel_stops_and_keeps_the_previous_output(sync_page, served, tmp_path, qtbot):
+    window, page = sync_page
+    box, _ = served
+    out = tmp_path / "csv"
+    to_csv(page, out)
+    page.run_sync()
+    qtbot.waitUntil(lambda: not page.running, timeout=30_000)
+    before = snapshot(out)
+    box.inject(SYSTEM, Fault(FaultKind.LATENCY, latency_ms=400))
+    page.run_sync()
+    qtbot.waitUntil(lambda: page._task is not None, timeout=5_000)
+    qtbot.wait(300)
+    page.cancel_button.click()
+    qtbot.waitUntil(lambda: not page.running, timeout=10_000)
+    assert "Cancelled" in page.state_label.text()
+    assert snapshot(out) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    qtbot.waitUntil(lambda: len(page.runs) == 2, timeout=5_000)
+    assert [r.status for r in page.runs] == ["cancelled", "ok"]
+    assert page.run_button.isEnabled()
+
+
+@pytest.mark.qt_log_ignore(OFFSCREEN_DIALOG)
+def test_held_removal_asks_and_goes_ahead_on_yes(sync_page, served, tmp_path, qtbot, gui):
+    window, page = sync_page
+    box, school = served
+    out = tmp_path / "csv"
+    to_csv(page, out)
+    page.run_sync()
+    qtbot.waitUntil(lambda: not page.running, timeout=30_000)
+    before = snapshot(out)
+    smaller = copy.deepcopy(school)
+    smaller.students = smaller.students[: len(smaller.students) // 2]
+    box.replace(registry.get(SYSTEM).emulator(smaller))
+    asked: list[str] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QMessageBox):
+            QTimer.singleShot(20, answer)
+            return
+        asked.append(dialog.text())
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(SHOTS / "sync_page_held.png"))
+        dialog.grab().save(str(SHOTS / "sync_removal_dialog.png"))
+        assert snapshot(out) == before, "nothing is written while the dialog waits"
+        dialog.button(QMessageBox.StandardButton.Yes).click()
+
+    QTimer.singleShot(20, answer)
+    page.run_sync()
+    qtbot.waitUntil(lambda: bool(asked), timeout=30_000)
+    assert "students:" in asked[0] and "removed of" in asked[0]
+    qtbot.waitUntil(lambda: not page.running and page.report_view.report.status == "ok", timeout=30_000)
+    assert page.report_view.report.tables["students"].removed > 0
+    assert snapshot(out) != before
+    qtbot.waitUntil(lambda: [r.status for r in page.runs] == ["ok", "held", "ok"], timeout=5_000)
+
+
+def test_held_removal_refused_writes_nothing(sync_page, served, tmp_path, qtbot, monkeypatch):
+    _, page = sync_page
+    box, school = served
+    out = tmp_path / "csv"
+    to_csv(page, out)
+    page.run_sync()
+    qtbot.waitUntil(lambda: not page.running, timeout=30_000)
+    before = snapshot(out)
+    smaller = copy.deepcopy(school)
+    smaller.students = smaller.students[:3]
+    box.replace(registry.get(SYSTEM).emulator(smaller))
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a: QMessageBox.StandardButton.No))
+    page.run_sync()
+    qtbot.waitUntil(lambda: not page.running and "nothing was written" in page.state_label.text(), timeout=30_000)
+    assert page.held_tables["students"][0] > 0
+    assert snapshot(out) == before
+
+
+def test_a_target_that_cannot_be_used_is_said_before_running(sync_page):
+    _, page = sync_page
+    page.kind.setCurrentIndex(page.kind.findData("xlsx"))
+    page.path.setText("/tmp/not-a-workbook.csv")
+    page.run_sync()
+    assert not page.running
+    assert page.target_error.isVisibleTo(page) and ".xlsx" in page.target_error.text()
+
+
+def test_liss_target_round_trips_without_the_password(sync_page):
+    _, page = sync_page
+    page.kind.setCurrentIndex(page.kind.findData("liss"))
+    assert page.liss_row.isVisibleTo(page) and not page.path_row.isVisibleTo(page)
+    page.liss["url"].setText("https://liss.school.example/liss")
+    page.liss["school"].setText("RIVERBEND")
+    page.liss["user"].setText("td-sync")
+    page.liss["password"].setText("receiver-secret-pw")
+    uri = page.chosen_uri()
+    assert uri == target_uri("liss", "", {"url": "https://liss.school.example/liss", "school": "RIVERBEND",
+                                          "user": "td-sync"})
+    assert "receiver-secret-pw" not in uri
+    assert split_uri(uri) == ("liss", "", {"url": "https://liss.school.example/liss", "school": "RIVERBEND",
+                                           "user": "td-sync"})
+
+
+def test_screen_share_safe_hides_record_level_examples(qtbot):
+    view = RunReportView()
+    qtbot.addWidget(view)
+    report = RunReport(system=SYSTEM, sink="csv:/x", status="ok")
+    report.table("students").error("STU-Jordan-Smith", "birth_date", "'31/02/2012' is not a date")
+    view.set_screen_safe(True)
+    view.show_report(report)
+    shown = "\n".join(view.lines())
+    assert "birth_date" in shown and "STU-Jordan-Smith" not in shown and "31/02/2012" not in shown
+    view.set_screen_safe(False)
+    assert "STU-Jordan-Smith" in "\n".join(view.lines())
+
+
+def test_screenshot_of_the_sync_report(sync_page, served, tmp_path, qtbot, gui):
+    window, page = sync_page
+    to_csv(page, tmp_path / "csv", ("students", "staff", "classes", "class_memberships"))
+    page.run_sync()
+    qtbot.waitUntil(lambda: not page.running, timeout=30_000)
+    page.run_sync()
+    qtbot.waitUntil(lambda: not page.running and len(page.runs) == 2, timeout=30_000)
+    gui.settle()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(SHOTS / "sync_page.png"))
+    bar = page.scroll.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    gui.settle()
+    assert window.grab().save(str(SHOTS / "sync_page_report.png"))
