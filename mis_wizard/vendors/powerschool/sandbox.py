@@ -7,8 +7,9 @@ whose one-record pages hold an object; ``/count``; maximum page sizes stated in
 /ws/v1/metadata and enforced (clamped or refused, behind a switch, as the real behaviour is
 unknown); /ws/schema table queries and the guardian PowerQuery.
 
-The setup mistakes are installed plugins (disabled, missing a grant) and a second district
-whose South campus has no Years & Terms; a plugin's Client ID says which district it reads.
+The setup mistakes are installed plugins (disabled, missing a grant, credentials regenerated
+after they were copied) and a second district whose South campus has no Years & Terms; a
+plugin's Client ID says which district it reads, so one port serves every scenario.
 """
 
 from __future__ import annotations
@@ -70,13 +71,16 @@ class PowerSchoolEmulator(Emulator):
     system = "powerschool"
 
     def __init__(self, school: School, *, max_page_size: int = 100, table_max_page_size: int = 1000,
-                 oversize: str = "clamp") -> None:
+                 oversize: str = "clamp", token_path: str = "") -> None:
+        """``oversize``: what an over-limit ``pagesize`` gets ("clamp" or "reject"); ``token_path``: the one
+        spelling of the token address to answer (both when empty), as clients in the wild use both."""
         if oversize not in ("clamp", "reject"):
             raise ValueError("oversize must be 'clamp' or 'reject'")
         self.school = school
         self.max_page_size = max_page_size
         self.table_max_page_size = table_max_page_size
         self.oversize = oversize
+        self.token_path = token_path
         self._lock = threading.Lock()
         rng = random.Random(f"{school.seed}:powerschool-plugins")
 
@@ -164,7 +168,7 @@ class PowerSchoolEmulator(Emulator):
 
     def handle(self, request: Request) -> Response:
         path = request.path.rstrip("/") or "/"
-        if path == "/oauth/access_token":
+        if path == "/oauth/access_token" and self.token_path in ("", request.path):
             return self._token(request)
         if path.startswith("/public") or path.startswith("/guardian"):
             return text_response(SIGN_IN_PAGE, content_type="text/html; charset=utf-8")

@@ -79,6 +79,18 @@ def test_both_token_paths_answer_with_a_string_lifetime(powerschool):
     assert tokens[0] == tokens[1], "PowerSchool hands back the same token until it expires"
 
 
+@pytest.mark.parametrize("only", ["/oauth/access_token", "/oauth/access_token/"])
+def test_the_client_finds_whichever_token_path_the_server_has(sandbox, small_school, stream_all, connector, only):
+    hosted = sandbox.add(PowerSchoolEmulator(small_school, token_path=only))
+    conn = connector()
+    creds = hosted.emulator.credentials(hosted.base_url)
+    assert len(stream_all(creds, "schools", conn=conn)) == 2
+    hosted.emulator.expire_tokens()
+    assert len(stream_all(creds, "schools", conn=conn)) == 2
+    asked = [e.path for e in sandbox.log if e.path.startswith("/oauth/")]
+    assert asked[-1] == only and asked.count(only) == 2, "the path that worked is remembered"
+
+
 def test_an_expired_token_is_renewed_once(ps_sandbox, powerschool, stream_all, connector):
     conn = connector()
     creds = powerschool.emulator.credentials(powerschool.base_url)
