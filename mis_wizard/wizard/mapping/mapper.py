@@ -7,7 +7,7 @@ profile's defaults field by field, so the admin's edits survive a profile update
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,10 @@ def effective_rules(target: Target, session_mapping: Mapping[str, Any] | None) -
     return rules
 
 
+FieldRun = Callable[[Record], tuple[str, str | None, str, str | None]]
+"""One target field over a record: (source_value, value, error, unmatched)."""
+
+
 @dataclass
 class Mapper:
     target: Target
@@ -71,22 +75,60 @@ class Mapper:
     unmatched: dict[str, Counter[str]] = field(default_factory=dict)
     """Per field, the source values no match code covered, with how often each was seen."""
 
+    def __post_init__(self) -> None:
+        self._runs = [(f, self._compile(f)) for f in self.target.fields]
+        self._named_runs = [(f.name, run) for f, run in self._runs]
+
     @classmethod
     def for_session(cls, target: Target, session_mapping: Mapping[str, Any] | None,
                     ctx: MapContext | None = None) -> Mapper:
         return cls(target, effective_rules(target, session_mapping), ctx or MapContext())
 
     def map(self, record: Record) -> MappedRecord:
+        """Every field as a Cell with its source and rule, for the preview and the report."""
         return MappedRecord(record_id(self.target.entity, record),
-                            tuple(self.cell(f, record) for f in self.target.fields))
+                            tuple(self._cell(f, run, record) for f, run in self._runs))
 
-    def cell(self, f: TargetField, record: Record) -> Cell:
+    def row(self, record: Record) -> tuple[str, dict[str, str | None], dict[str, str]]:
+        """(id, values, errors) without a Cell per field: the sync maps every record, so it skips
+        what only a screen shows."""
+        values: dict[str, str | None] = {}
+        errors: dict[str, str] = {}
+        for name, run in self._named_runs:
+            _, value, error, unmatched = run(record)
+            if unmatched is not None:
+                self._count_unmatched(name, unmatched)
+            values[name] = value
+            if error:
+                errors[name] = error
+        return record_id(self.target.entity, record), values, errors
+
+    def _cell(self, f: TargetField, run: FieldRun, record: Record) -> Cell:
+        source_value, value, error, unmatched = run(record)
+        if unmatched is not None:
+            self._count_unmatched(f.name, unmatched)
         rule = self.rules[f.name]
-        out = rule.apply(record, self.ctx)
-        if out.unmatched is not None:
-            self.unmatched.setdefault(f.name, Counter())[out.unmatched] += 1
-        value = normalise(f.format, out.value) if out.value else out.value
-        error = out.error or ("" if rule.kind == "skip" and not f.required else f.check(value))
-        if rule.kind == "skip" and f.required:
-            error = "is required but set to Do not map"
-        return Cell(f.name, rule.source or "", out.source_value, value, rule.kind.label, error)
+        return Cell(f.name, rule.source or "", source_value, value, rule.kind.label, error)
+
+    def _count_unmatched(self, name: str, value: str) -> None:
+        self.unmatched.setdefault(name, Counter())[value] += 1
+
+    def _compile(self, f: TargetField) -> FieldRun:
+        """The field's rule, then its format: bools spelt true/false, and the field's checks
+        (a required field set to Do not map is an error of its own)."""
+        rule = self.rules[f.name]
+        if rule.kind == "skip":
+            apply = rule.compile(self.ctx)
+            skipped = "is required but set to Do not map" if f.required else ""
+            return lambda record: (apply(record)[0], None, skipped, None)
+        if f.format != "bool":
+            return rule.compile(self.ctx, f.value_check(), f.blank_problem)
+        apply = rule.compile(self.ctx)
+
+        def spelt(record: Record) -> tuple[str, str | None, str, str | None]:
+            source_value, value, error, unmatched = apply(record)
+            if value:
+                value = normalise(f.format, value)
+            return source_value, value, error or f.check(value), unmatched
+
+        return spelt

@@ -10,12 +10,12 @@ clears the integrator's copy; without it the integrator keeps what it has. Rules
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .canonical import text
-from .transforms import MapContext, TransformError, is_source, run_step, step_problems
+from .transforms import MapContext, TransformError, bind_step, is_source, step_problems
 
 
 class RuleKind(enum.StrEnum):
@@ -44,6 +44,11 @@ class Outcome:
     error: str = ""
     unmatched: str | None = None
     """The source value that had no match code, so the admin can add it."""
+
+
+Applied = tuple[str, str | None, str, str | None]
+"""An Outcome's fields as a plain tuple: (source_value, value, error, unmatched)."""
+Applier = Callable[[Mapping[str, Any]], Applied]
 
 
 @dataclass(frozen=True)
@@ -81,36 +86,66 @@ class Rule:
                    default=data.get("default"), overwrite=bool(data.get("overwrite", False)))
 
     def apply(self, record: Mapping[str, Any], ctx: MapContext) -> Outcome:
-        source_value = text(record.get(self.source)) if self.source else ""
-        if self.kind is RuleKind.SKIP:
-            return Outcome(source_value, None)
-        unmatched = None
-        try:
-            value = source_value
-            if self.kind is RuleKind.TRANSFORM:
-                for step in self.steps:
-                    value = run_step(step, value, record, ctx)
-            elif self.kind is RuleKind.MATCH:
-                value, unmatched = self._match(source_value)
-        except TransformError as exc:
-            return Outcome(source_value, "", f"{_name(self.source)} {exc}")
-        if unmatched is not None and self.default is None:
-            return Outcome(source_value, "", "has no match code for this value; add it to the table",
-                           unmatched)
-        if not value.strip():
-            return Outcome(source_value, "" if self.overwrite else None, unmatched=unmatched)
-        return Outcome(source_value, value, unmatched=unmatched)
+        return Outcome(*self.compile(ctx)(record))
 
-    def _match(self, value: str) -> tuple[str, str | None]:
-        key = value.strip()
-        if not key:
-            return "", None
-        if key in self.table:
-            return self.table[key], None
-        folded = {k.strip().casefold(): v for k, v in self.table.items()}
-        if key.casefold() in folded:
-            return folded[key.casefold()], None
-        return self.default or "", key
+    def compile(self, ctx: MapContext, check: Callable[[str], str] | None = None, blank_problem: str = "") -> Applier:
+        """This rule as one function over records, its steps and match table prepared once, for
+        mapping many records (a sync maps 100,000 students through each field's rule). The target
+        field's ``check`` (of a value that is not blank) and ``blank_problem`` give the error of a
+        value the rule itself produced without one."""
+        source = self.source
+        blank: str | None = "" if self.overwrite else None
+        if self.kind is RuleKind.SKIP:
+            return lambda record: (_read(record, source), None, "", None)
+        if self.kind is RuleKind.MATCH:
+            return self._compile_match(blank, check, blank_problem)
+        steps = tuple(bind_step(s, ctx) for s in self.steps) if self.kind is RuleKind.TRANSFORM else ()
+        name = _name(source)
+
+        def apply(record: Mapping[str, Any]) -> Applied:
+            raw = record.get(source) if source else ""
+            value = source_value = raw if type(raw) is str else text(raw)
+            if steps:
+                try:
+                    for fn, params in steps:
+                        value = fn(value, record, params, ctx)
+                except TransformError as exc:
+                    return source_value, "", f"{name} {exc}", None
+            if value.strip():
+                return source_value, value, "" if check is None else check(value), None
+            return source_value, blank, blank_problem, None
+
+        return apply
+
+    def _compile_match(self, blank: str | None, check: Callable[[str], str] | None, blank_problem: str) -> Applier:
+        source, default = self.source, self.default
+        table = dict(self.table)
+        folded = {k.strip().casefold(): v for k, v in table.items()}
+
+        def match(record: Mapping[str, Any]) -> Applied:
+            source_value = _read(record, source)
+            key = source_value.strip()
+            unmatched = None
+            if not key:
+                value = ""
+            elif key in table:
+                value = table[key]
+            elif key.casefold() in folded:
+                value = folded[key.casefold()]
+            elif default is None:
+                return source_value, "", "has no match code for this value; add it to the table", key
+            else:
+                value, unmatched = default, key
+            if value.strip():
+                return source_value, value, "" if check is None else check(value), unmatched
+            return source_value, blank, blank_problem, unmatched
+
+        return match
+
+
+def _read(record: Mapping[str, Any], source: str | None) -> str:
+    raw = record.get(source) if source else ""
+    return raw if type(raw) is str else text(raw)
 
 
 def _name(source: str | None) -> str:

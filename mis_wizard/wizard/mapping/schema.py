@@ -21,12 +21,16 @@ from .canonical import PREFIX, RAW, entity_of
 from .rules import Rule, RuleKind, rule_problems
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}").fullmatch
+_INT = re.compile(r"-?\d+").fullmatch
+_YEAR = re.compile(r"\d{4}(-\d{4})?").fullmatch
+_PHONE = re.compile(r"[+()\d][\d\s()\-.]{5,}").fullmatch
 _BOOL = {"true": "true", "yes": "true", "y": "true", "1": "true", "false": "false", "no": "false", "n": "false",
          "0": "false"}
 
 
 def _check_date(v: str) -> str:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+    if not _DATE(v):
         return "must be a date as YYYY-MM-DD; use the Date transformation"
     try:
         dt.date.fromisoformat(v)
@@ -41,9 +45,9 @@ FORMATS: dict[str, Callable[[str], str]] = {
     "email": lambda v: "" if _EMAIL.match(v) else "is not a valid e-mail address",
     "code": lambda v: "" if "\n" not in v and len(v) <= 64 else "must be a short code on one line",
     "bool": lambda v: "" if v.lower() in _BOOL else "must be true or false",
-    "int": lambda v: "" if re.fullmatch(r"-?\d+", v) else "must be a whole number",
-    "year": lambda v: "" if re.fullmatch(r"\d{4}(-\d{4})?", v) else "must be a year such as 2026 or 2026-2027",
-    "phone": lambda v: "" if re.fullmatch(r"[+()\d][\d\s()\-.]{5,}", v) else "is not a phone number",
+    "int": lambda v: "" if _INT(v) else "must be a whole number",
+    "year": lambda v: "" if _YEAR(v) else "must be a year such as 2026 or 2026-2027",
+    "phone": lambda v: "" if _PHONE(v) else "is not a phone number",
 }
 """Format name → check returning a problem ("" when the mapped value is fine)."""
 
@@ -74,11 +78,23 @@ class TargetField:
     def check(self, value: str | None) -> str:
         """The problem with a mapped value for this field ("" when fine)."""
         if value is None or not value.strip():
-            return "is required but blank" if self.required else ""
-        problem = FORMATS[self.format](value)
-        if not problem and self.values and value not in self.values:
-            problem = f"is not one of the codes the integrator accepts ({', '.join(self.values[:8])})"
-        return problem
+            return self.blank_problem
+        problem_of = self.value_check()
+        return problem_of(value) if problem_of else ""
+
+    @property
+    def blank_problem(self) -> str:
+        return "is required but blank" if self.required else ""
+
+    def value_check(self) -> Callable[[str], str] | None:
+        """The problem with a value that is not blank, with the format and codes looked up once for
+        checking many records; None when every such value is fine (free text)."""
+        fmt = FORMATS[self.format]
+        if not self.values:
+            return None if self.format == "text" else fmt
+        codes = frozenset(self.values)
+        not_a_code = f"is not one of the codes the integrator accepts ({', '.join(self.values[:8])})"
+        return lambda value: fmt(value) or ("" if value in codes else not_a_code)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ class Transform:
 _MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                              "nov", "dec"))}
 _ISO = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ].*)?$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T[\d:.]*)?$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[T ].*)?$")
 _DAY_MONTH_NAME = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,})\.?,?[\s\-]+(\d{4})$")
 _MONTH_NAME_DAY = re.compile(r"^([A-Za-z]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
@@ -73,7 +73,8 @@ _DOTNET = re.compile(r"^/Date\((-?\d+)(?:[+-]\d{4})?\)/$")
 
 def parse_date(value: str, order: str = "DMY") -> dt.date:
     """A date from the forms school systems send: ISO (with or without time), DD/MM/YYYY, US
-    MM/DD/YYYY when ``order`` is MDY, YYYYMMDD, "4 March 2010", "March 4, 2010", /Date(ms)/."""
+    MM/DD/YYYY when ``order`` is MDY, YYYYMMDD (LISS sends 20260101T00:00:00), "4 March 2010",
+    "March 4, 2010", /Date(ms)/."""
     v = value.strip()
     try:
         if m := _ISO.match(v) or _COMPACT.match(v):
@@ -236,8 +237,15 @@ def step_problems(step: Any, path: str) -> list[tuple[str, str]]:
     return problems
 
 
-def run_step(step: Mapping[str, Any], value: str, record: Mapping[str, Any], ctx: MapContext) -> str:
+def bind_step(step: Mapping[str, Any], ctx: MapContext) -> tuple[Fn, dict[str, Any]]:
+    """A step's function and its parameters with defaults filled in, looked up once for mapping
+    many records rather than per value."""
     transform = REGISTRY[step["name"]]
     params = {p.name: p.default for p in transform.params if p.default is not None}
     params.update(step.get("params", {}))
-    return transform.fn(value, record, params, ctx)
+    return transform.fn, params
+
+
+def run_step(step: Mapping[str, Any], value: str, record: Mapping[str, Any], ctx: MapContext) -> str:
+    fn, params = bind_step(step, ctx)
+    return fn(value, record, params, ctx)

@@ -118,10 +118,10 @@ def shape(subject: Subject, dataset: dict[str, list[Record]], report: RunReport)
         table = report.table(target.name)
         rows = []
         for record in filtered[target.entity]:
-            mapped = mapper.map(record)
-            for name, error in mapped.errors.items():
-                table.error(mapped.id, name, error)
-            rows.append({ID: mapped.id, **mapped.values()})
+            rid, values, errors = mapper.row(record)
+            for name, error in errors.items():
+                table.error(rid, name, error)
+            rows.append({ID: rid, **values})
         tables[target.name] = _unique(rows, table)
         columns[target.name] = [f.name for f in target.fields]
     for entity_id, records in filtered.items():
