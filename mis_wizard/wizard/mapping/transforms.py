@@ -245,7 +245,3 @@ def bind_step(step: Mapping[str, Any], ctx: MapContext) -> tuple[Fn, dict[str, A
     params.update(step.get("params", {}))
     return transform.fn, params
 
-
-def run_step(step: Mapping[str, Any], value: str, record: Mapping[str, Any], ctx: MapContext) -> str:
-    fn, params = bind_step(step, ctx)
-    return fn(value, record, params, ctx)
