@@ -244,4 +244,3 @@ def bind_step(step: Mapping[str, Any], ctx: MapContext) -> tuple[Fn, dict[str, A
     params = {p.name: p.default for p in transform.params if p.default is not None}
     params.update(step.get("params", {}))
     return transform.fn, params
-
