@@ -54,7 +54,7 @@ class WizardContext(QObject):
         self.session_changed.emit()
 
     def new_session(self) -> Session:
-        session = self.store.new(profile=self.profile.id)
+        session = self.store.new(profile=self.profile.ref)
         self.open(session)
         return session
 

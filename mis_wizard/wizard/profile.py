@@ -62,6 +62,8 @@ class Profile:
     """Target record schema per target entity (see wizard/mapping)."""
     filters: list[dict[str, Any]] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+    ref: str = ""
+    """What load() takes to find it again: a built-in name or the file's absolute path; sessions keep it."""
 
     def requirements(self, system_id: str) -> dict[str, Any]:
         return registry.get(system_id).requirements(self.systems.get(system_id))
@@ -87,7 +89,7 @@ def load_builtin(name: str = DEMO_PROFILE) -> Profile:
     if not res.is_file():
         raise ProfileError(f"{name}.toml", "(file)", f"no built-in profile named {name!r}; "
                            f"built-in profiles: {', '.join(builtin_names())}")
-    return parse(res.read_text(encoding="utf-8"), name, f"built-in profile {name}")
+    return parse(res.read_text(encoding="utf-8"), name, f"built-in profile {name}", ref=name)
 
 
 def load_file(path: Path) -> Profile:
@@ -95,7 +97,7 @@ def load_file(path: Path) -> Profile:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProfileError(str(path), "(file)", f"cannot be read: {exc.strerror or exc}") from exc
-    return parse(text, path.stem, str(path))
+    return parse(text, path.stem, str(path), ref=str(path.resolve()))
 
 
 def load(name_or_path: str | None) -> Profile:
@@ -108,7 +110,7 @@ def load(name_or_path: str | None) -> Profile:
     return load_builtin(name_or_path)
 
 
-def parse(text: str, profile_id: str, source: str) -> Profile:
+def parse(text: str, profile_id: str, source: str, ref: str = "") -> Profile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -152,7 +154,7 @@ def parse(text: str, profile_id: str, source: str) -> Profile:
                               support_url=_string(integrator, "integrator.support_url", source)),
         recipients=tuple(r.strip() for r in recipients), allow_plain_http=allow_http,
         removal_threshold=float(threshold), systems={k: dict(v) for k, v in systems.items()},
-        targets=targets, filters=filters, raw=data)
+        targets=targets, filters=filters, raw=data, ref=ref or profile_id)
 
 
 def _validate_mapping(targets: dict[str, Any], filters: list[dict[str, Any]], source: str) -> None:

@@ -33,6 +33,7 @@ class Session:
     created: str
     updated: str
     profile: str = "demo"
+    """The profile's ref: a built-in name or a TOML file's absolute path."""
     system: str = ""
     school: dict[str, str] = field(default_factory=dict)
     """name, code, campus, contact name and e-mail of whoever runs it."""

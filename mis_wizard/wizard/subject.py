@@ -53,9 +53,10 @@ class Subject:
         return values
 
 
-def from_session(session: Session, secrets: SecretStore | None = None) -> Subject:
+def from_session(session: Session, secrets: SecretStore | None = None, profile: Profile | None = None) -> Subject:
+    """``profile``: the one already loaded (the GUI's), else the session's profile is loaded again."""
     secrets = secrets or SecretStore()
-    return Subject(spec=registry.get(session.system), profile=load_profile(session.profile),
+    return Subject(spec=registry.get(session.system), profile=profile or load_profile(session.profile),
                    credentials=session.resolved_credentials(secrets), school=dict(session.school),
                    checks=dict(session.checks), mapping=dict(session.mapping), filters=dict(session.filters),
                    session=session)

@@ -37,7 +37,7 @@ from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
 from mis_wizard.ui.widgets.copied import flash_copied
 from mis_wizard.wizard.handoff import bundle, support, workbook
-from mis_wizard.wizard.subject import Subject
+from mis_wizard.wizard.subject import Subject, from_session
 from mis_wizard.wizard.sync.schedule import Schedule, ScheduleError, install
 
 log = logging.getLogger(__name__)
@@ -49,15 +49,10 @@ SECRETS_WARNING = ("A workbook with secrets holds the keys to your school's data
 
 
 def subject_of(ctx: WizardContext) -> Subject:
-    """The open session as the handoff and sync code want it.
-
-    Like subject.from_session, but with the window's own profile object: a profile opened from a
-    file is known by its stem only, which from_session could not load again."""
-    session, spec = ctx.session, ctx.spec
-    assert session is not None and spec is not None
-    return Subject(spec=spec, profile=ctx.profile, credentials=session.resolved_credentials(ctx.secrets),
-                   school=dict(session.school), checks=dict(session.checks), mapping=dict(session.mapping),
-                   filters=dict(session.filters), session=session)
+    """The open session as the handoff and sync code want it, with the window's own profile."""
+    session = ctx.session
+    assert session is not None
+    return from_session(session, ctx.secrets, ctx.profile)
 
 
 def passphrase_hint(text: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ from mis_wizard.wizard.subject import Subject
 from mis_wizard.wizard.sync import engine
 from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.sinks import SinkError, parse_uri
-from mis_wizard.wizard.sync.sinks.liss_sink import PASSWORD_ENV
+from mis_wizard.wizard.sync.sinks.liss_sink import PASSWORD_ENV, LissSink
 from mis_wizard.wizard.sync.state import default_path
 
 log = logging.getLogger(__name__)
@@ -282,8 +281,8 @@ class SyncPage(Page):
             return
         self._problem("")
         password = self.liss["password"].text()
-        if self.kind.currentData() == "liss" and password:
-            os.environ[PASSWORD_ENV] = password  # this process only; LissSink reads it from there
+        if isinstance(sink, LissSink) and password:
+            sink.password = password
         session.sync = {**session.sync, "to": uri, "entities": entities}
         self.ctx.save()
         plan = engine.Plan(subject_of(self.ctx), sink, entities, confirm_removals)

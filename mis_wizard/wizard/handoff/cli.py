@@ -153,7 +153,7 @@ def cmd_template_import(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     profile = get_profile(profile_id)
     store = SessionStore()
-    session = store.new(profile=profile_id, system=system)
+    session = store.new(profile=profile.ref, system=system)
     session.school = school
     session.import_credentials(credentials, profile.requirements(system), SecretStore())
     store.save(session)

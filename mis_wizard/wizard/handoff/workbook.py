@@ -121,7 +121,7 @@ def _key_set_sheet(ws: Worksheet, ks: KeySet, values: dict[str, Any], include_se
 
 
 def _meta(ws: Worksheet, subject: Subject, include_secrets: bool) -> None:
-    rows = [("system", subject.spec.id), ("profile", subject.profile.id),
+    rows = [("system", subject.spec.id), ("profile", subject.profile.ref),
             ("school", subject.school.get("name", "")), ("school_code", subject.school.get("code", "")),
             ("includes_secrets", "yes" if include_secrets else "no"), ("app_version", __version__)]
     _header_row(ws, 1, ["Property", "Value"])

@@ -58,8 +58,13 @@ class State:
             (report.sink, report.system, report.started, report.status, json.dumps(report.to_json())))
         return int(cur.lastrowid or 0)
 
-    def runs(self, limit: int = 20) -> list[RunReport]:
-        rows = self.conn.execute("SELECT id, report FROM sync_runs ORDER BY id DESC LIMIT ?", (limit,))
+    def runs(self, limit: int = 20, sink: str | None = None) -> list[RunReport]:
+        """Newest first; only one output's runs when ``sink`` (its key) is given."""
+        if sink is None:
+            rows = self.conn.execute("SELECT id, report FROM sync_runs ORDER BY id DESC LIMIT ?", (limit,))
+        else:
+            rows = self.conn.execute("SELECT id, report FROM sync_runs WHERE sink = ? ORDER BY id DESC LIMIT ?",
+                                     (sink, limit))
         out = []
         for rid, text in rows:
             report = RunReport.from_json(json.loads(text))

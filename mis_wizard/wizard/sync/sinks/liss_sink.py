@@ -45,7 +45,8 @@ def _day(value: Any) -> dt.date | None:
 class LissSink(Sink):
     scheme = "liss"
 
-    def __init__(self, target: str, password_env: str = PASSWORD_ENV, today: dt.date | None = None) -> None:
+    def __init__(self, target: str, password_env: str = PASSWORD_ENV, today: dt.date | None = None,
+                 password: str | None = None) -> None:
         parts = urllib.parse.urlsplit(target)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SinkError(f"liss:{target} should be liss:https://server/path?school=CODE&user=NAME")
@@ -59,6 +60,8 @@ class LissSink(Sink):
             raise SinkError("The LISS address needs ?school=CODE&user=NAME.")
         self.url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
         self.password_env = password_env
+        self.password = password
+        """Given by the GUI, which has it from the admin; the command line uses the environment."""
         self.today = today or dt.date.today()
 
     @property
@@ -66,7 +69,7 @@ class LissSink(Sink):
         return f"liss:{self.url}?school={self.school}"
 
     def _auth(self) -> Auth:
-        password = os.environ.get(self.password_env, "")
+        password = self.password or os.environ.get(self.password_env, "")
         if not password:
             raise SinkError(f"Set the LISS password in the environment variable {self.password_env}.")
         redact.register(password)
