@@ -52,3 +52,16 @@ def test_profile_from_file(tmp_path: Path) -> None:
     assert p.integrator.name == "Acme Analytics"
     assert p.recipients and p.systems["tass"]["security_role"] == "acme_api"
     assert not p.offers("isams")
+
+
+def test_a_session_started_with_a_profile_file_finds_it_again(tmp_path: Path) -> None:
+    from mis_wizard.wizard.session import SessionStore
+    from mis_wizard.wizard.subject import from_session
+
+    file = tmp_path / "acme.toml"
+    file.write_text(GOOD, encoding="utf-8")
+    store = SessionStore()
+    session = store.new(profile=profile.load(str(file)).ref, system="tass")
+    again = from_session(SessionStore().load(session.id))
+    assert again.profile.integrator.name == "Acme Analytics"
+    assert again.requirements["security_role"] == "acme_api"
