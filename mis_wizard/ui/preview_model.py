@@ -107,6 +107,8 @@ class PreviewTableModel(QAbstractTableModel):
 class BatchFeeder(QObject):
     """Feeds rows to the model a batch per event-loop turn, so the window stays responsive."""
 
+    appended = Signal(object)
+    """The batch just put in the model."""
     finished = Signal()
 
     def __init__(self, model: PreviewTableModel, rows: Sequence[MappedRecord], batch: int = 2000,
@@ -116,14 +118,22 @@ class BatchFeeder(QObject):
         self._rows = rows
         self._batch = batch
         self._at = 0
+        self._stopped = False
 
     def start(self) -> None:
         QTimer.singleShot(0, self._next)
 
+    def stop(self) -> None:
+        """No more batches (a new preview replaces this one); ``finished`` is not emitted."""
+        self._stopped = True
+
     def _next(self) -> None:
+        if self._stopped:
+            return
         chunk = self._rows[self._at:self._at + self._batch]
         self._at += len(chunk)
         self._model.append_rows(chunk)
+        self.appended.emit(list(chunk))
         if self._at < len(self._rows):
             QTimer.singleShot(0, self._next)
         else:

@@ -10,6 +10,9 @@ from mis_wizard.ui.pages.base import Page, PageStatus
 from mis_wizard.ui.pages.check_page import CheckPage
 from mis_wizard.ui.pages.credentials_page import CredentialsPage
 from mis_wizard.ui.pages.finish_page import FinishPage
+from mis_wizard.ui.pages.mapping_step import MappingStep
+from mis_wizard.ui.pages.preview_step import PreviewStep
+from mis_wizard.ui.pages.report_step import ReportStep
 from mis_wizard.ui.pages.school_page import SchoolPage
 from mis_wizard.ui.pages.steps_page import StepsPage
 from mis_wizard.ui.pages.sync_page import SyncPage
@@ -23,10 +26,11 @@ PAGES: tuple[type[Page], ...] = (
     StepsPage,
     CredentialsPage,
     CheckPage,
+    MappingStep,
+    PreviewStep,
+    ReportStep,
     FinishPage,
     SyncPage,
-    # Next, in this order: the mapping, preview and report pages (mapping_page.py, preview_page.py,
-    # report_page.py), then the finish (bundle and workbook) page and the sync page.
 )
 
 __all__ = ["PAGES", "Page", "PageStatus"]

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import ERROR_BACKGROUND, mask
 from mis_wizard.wizard.mapping.canonical import Record, concepts_of, text
 from mis_wizard.wizard.mapping.mapper import Mapper, effective_rules
@@ -105,6 +106,10 @@ class MatchCodesDialog(QDialog):
 class MappingPage(QWidget):
     mapping_changed = Signal(dict)
     """The whole mapping ``{target: {field: rule JSON}}``, after every edit, for Session.mapping."""
+    export_requested = Signal(str)
+    """The admin asked for the field codes of this entity."""
+    reload_requested = Signal()
+    """The admin asked to read the sample records again."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,28 +117,40 @@ class MappingPage(QWidget):
         self._mapping: dict[str, dict[str, Any]] = {}
         self._samples: dict[str, list[Record]] = {}
         self._sources: dict[str, list[str]] = {}
+        self._notes: dict[str, tuple[str, bool]] = {}
         self._safe = False
         self._filling = False
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
-        title = QLabel("Field mapping")
-        title.setObjectName("PageTitle")
-        layout.addWidget(title)
-        intro = QLabel("Each field the integrator receives, how its value is made from your system's data, "
-                       "and the result for your sample records. Red cells would be refused.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
+        layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Records:"))
+        records_label = QLabel("&Records:")
+        top.addWidget(records_label)
         self.target_combo = QComboBox()
+        self.target_combo.setAccessibleName("Records to map")
+        self.target_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.target_combo.currentIndexChanged.connect(lambda _i: self._fill())
+        records_label.setBuddy(self.target_combo)
         top.addWidget(self.target_combo)
         top.addStretch(1)
+        self.reload_button = QPushButton("Read the samples again")
+        self.reload_button.clicked.connect(self.reload_requested)
+        top.addWidget(self.reload_button)
+        self.export_button = QPushButton("Export field codes…")
+        self.export_button.setToolTip("Save every field of these records with its distinct values as a CSV file, "
+                                      "to help fill in match codes.")
+        self.export_button.clicked.connect(lambda: self.export_requested.emit(self.target.entity if self.target else ""))
+        top.addWidget(self.export_button)
         self.reset_button = QPushButton("Reset to the integrator's defaults")
         self.reset_button.clicked.connect(self._reset_target)
         top.addWidget(self.reset_button)
         layout.addLayout(top)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note.hide()
+        layout.addWidget(self.note)
         self.table = QTableWidget(0, COL_SAMPLES, self)
+        self.table.setAccessibleName("Target fields with their rules and sample values")
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -155,6 +172,17 @@ class MappingPage(QWidget):
         self.target_combo.blockSignals(False)
         self._fill()
 
+    def set_samples(self, entity: str, records: Sequence[Record]) -> None:
+        """Sample records of one entity, as they arrive from the system."""
+        self._samples[entity] = list(records)[:5]
+        if self.target is not None and self.target.entity == entity:
+            self._fill()
+
+    def set_note(self, entity: str, text: str, error: bool = False) -> None:
+        """Said above the grid while that entity's records are shown ("" clears it)."""
+        self._notes[entity] = (text, error)
+        self._show_note()
+
     def set_screen_share_safe(self, safe: bool) -> None:
         self._safe = safe
         self._fill()
@@ -169,6 +197,7 @@ class MappingPage(QWidget):
     # building the grid -----------------------------------------------------------------------
     def _fill(self) -> None:
         target = self.target
+        self._show_note()
         self._filling = True
         self.table.clearContents()
         if target is None:
@@ -196,6 +225,7 @@ class MappingPage(QWidget):
             self.table.setCellWidget(row, COL_SOURCE, self._source_combo(f.name, rule, options))
             self.table.setCellWidget(row, COL_HOW, self._how_widget(f.name, rule, samples, mapper, f.values))
             box = QCheckBox()
+            box.setAccessibleName(f"Overwrite {f.name} when blank")
             box.setChecked(rule.overwrite)
             box.setToolTip("Checked: a blank value clears the integrator's copy. Unchecked: it keeps what it has.")
             box.toggled.connect(lambda on, name=f.name: self._edit(name, overwrite=on))
@@ -216,8 +246,15 @@ class MappingPage(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self._filling = False
 
+    def _show_note(self) -> None:
+        text, error = self._notes.get(self.target.entity, ("", False)) if self.target else ("", False)
+        self.note.setText(text)
+        restyle(self.note, "FieldError" if error else "Muted")
+        self.note.setVisible(bool(text))
+
     def _kind_combo(self, name: str, rule: Rule) -> QComboBox:
         combo = QComboBox()
+        combo.setAccessibleName(f"Mapping of {name}")
         for kind in KINDS:
             combo.addItem(kind.label, kind.value)
         combo.setCurrentIndex(combo.findData(rule.kind.value))
@@ -226,6 +263,7 @@ class MappingPage(QWidget):
 
     def _source_combo(self, name: str, rule: Rule, options: list[str]) -> QComboBox:
         combo = QComboBox()
+        combo.setAccessibleName(f"{name} comes from")
         combo.addItem("(none)", None)
         for o in options:
             combo.addItem(o, o)
@@ -245,6 +283,7 @@ class MappingPage(QWidget):
             button.clicked.connect(lambda _c=False, n=name, s=seen, v=codes: self._edit_codes(n, s, v))
             return button
         combo = QComboBox()
+        combo.setAccessibleName(f"How {name} is made")
         if rule.kind is not RuleKind.TRANSFORM:
             combo.addItem("as it is", None)
             combo.setEnabled(False)

@@ -2,7 +2,7 @@
 
 The admin chooses up to five of their own record ids, or the first N; the page asks for them
 with ``preview_requested`` (the window runs the preview off the GUI thread) and shows what comes
-back through ``show_result`` or, for long reads, ``begin`` / ``append`` batches.
+back through ``show_result``, which puts many rows in a batch per event-loop turn.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -24,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mis_wizard.ui.preview_model import PreviewTableModel, mask
+from mis_wizard.ui.pages.finish_page import restyle
+from mis_wizard.ui.preview_model import BatchFeeder, PreviewTableModel, mask
 from mis_wizard.wizard.mapping.mapper import MappedRecord
 from mis_wizard.wizard.mapping.preview import MAX_SAMPLES, PreviewResult
 
@@ -32,53 +32,58 @@ from mis_wizard.wizard.mapping.preview import MAX_SAMPLES, PreviewResult
 class PreviewPage(QWidget):
     preview_requested = Signal(str, list, int)
     """(target, sample ids — empty for the first N —, N)."""
-    screen_share_safe_changed = Signal(bool)
+    loaded = Signal()
+    """Every row of the last result is in the table."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
-        title = QLabel("Preview")
-        title.setObjectName("PageTitle")
-        layout.addWidget(title)
-        intro = QLabel("These are the records exactly as the integrator will receive them. Hover a red cell "
-                       "to see what is wrong with it; a dash means the field is not sent.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
+        layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Records:"))
+        records_label = QLabel("&Records:")
+        top.addWidget(records_label)
         self.target_combo = QComboBox()
+        self.target_combo.setAccessibleName("Records to preview")
+        self.target_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        records_label.setBuddy(self.target_combo)
         top.addWidget(self.target_combo)
         top.addSpacing(16)
-        top.addWidget(QLabel("Your sample IDs:"))
+        top.addWidget(QLabel(f"Your own sample IDs (up to {MAX_SAMPLES}):"))
         self.sample_edits = []
         for i in range(MAX_SAMPLES):
             edit = QLineEdit()
             edit.setPlaceholderText(f"ID {i + 1}")
+            edit.setAccessibleName(f"Sample ID {i + 1}")
             edit.setMaximumWidth(110)
+            edit.returnPressed.connect(self._request)
             self.sample_edits.append(edit)
             top.addWidget(edit)
-        top.addWidget(QLabel("or the first"))
-        self.limit = QSpinBox()
-        self.limit.setRange(1, 50_000)
-        self.limit.setValue(20)
-        top.addWidget(self.limit)
-        self.go = QPushButton("Preview")
-        self.go.setDefault(True)
-        self.go.clicked.connect(self._request)
-        top.addWidget(self.go)
         top.addStretch(1)
         layout.addLayout(top)
-        options = QHBoxLayout()
-        self.safe = QCheckBox("Screen-share safe (hide personal data)")
-        self.safe.toggled.connect(self.set_screen_share_safe)
-        options.addWidget(self.safe)
-        options.addStretch(1)
+        second = QHBoxLayout()
+        second.addWidget(QLabel("With no sample IDs, show the first"))
+        self.limit = QSpinBox()
+        self.limit.setAccessibleName("How many records to show")
+        self.limit.setRange(1, 50_000)
+        self.limit.setGroupSeparatorShown(True)
+        self.limit.setValue(20)
+        second.addWidget(self.limit)
+        second.addWidget(QLabel("records"))
+        second.addSpacing(8)
+        self.go = QPushButton("Show the preview")
+        self.go.setObjectName("Primary")
+        self.go.setAutoDefault(True)
+        self.go.clicked.connect(self._request)
+        second.addWidget(self.go)
+        second.addSpacing(12)
         self.status = QLabel("")
-        options.addWidget(self.status)
-        layout.addLayout(options)
+        self.status.setObjectName("Muted")
+        self.status.setWordWrap(True)
+        second.addWidget(self.status, 1)
+        layout.addLayout(second)
         self.model = PreviewTableModel(parent=self)
         self.view = QTableView(self)
+        self.view.setAccessibleName("Records as the integrator will receive them")
         self.view.setModel(self.model)
         self.view.setWordWrap(False)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -88,6 +93,8 @@ class PreviewPage(QWidget):
         layout.addWidget(self.view, 1)
         self._errors = 0
         self._missing: list[str] = []
+        self._expected = 0
+        self._feeder: BatchFeeder | None = None
 
     def set_targets(self, targets: Sequence[tuple[str, str]]) -> None:
         """(name, label) of each target the profile has."""
@@ -103,22 +110,25 @@ class PreviewPage(QWidget):
             edit.setText(value)
 
     def set_screen_share_safe(self, safe: bool) -> None:
-        if self.safe.isChecked() != safe:
-            self.safe.setChecked(safe)
         self.model.set_screen_share_safe(safe)
         mode = QLineEdit.EchoMode.Password if safe else QLineEdit.EchoMode.Normal
         for edit in self.sample_edits:
             edit.setEchoMode(mode)
         self._say()
-        self.screen_share_safe_changed.emit(safe)
 
     def _request(self) -> None:
         self.preview_requested.emit(self.target_combo.currentData() or "", self.sample_ids(), self.limit.value())
 
-    def begin(self, fields: Sequence[str]) -> None:
+    def begin(self, fields: Sequence[str], expected: int = 0) -> None:
+        if self._feeder is not None:
+            self._feeder.stop()
+            self._feeder.deleteLater()
+            self._feeder = None
         self._errors = 0
         self._missing = []
+        self._expected = expected
         self.model.reset(fields)
+        restyle(self.status, "Muted")
         self.status.setText("Reading records…")
 
     def append(self, records: Sequence[MappedRecord]) -> None:
@@ -126,16 +136,58 @@ class PreviewPage(QWidget):
         self._errors += sum(len(r.errors) for r in records)
         self._say()
 
-    def show_result(self, result: PreviewResult) -> None:
-        self.begin(result.fields)
-        self.append(result.records)
+    def show_result(self, result: PreviewResult, batch: int = 2000) -> None:
+        """The result's rows, a batch per event-loop turn when there are many, so the window keeps
+        answering while 50,000 rows go in; ``loaded`` says when the last is in."""
+        self.begin(result.fields, len(result.records))
         self._missing = list(result.missing_samples)
+        if len(result.records) <= batch:
+            self.append(result.records)
+            self._done()
+            return
+        self._feeder = BatchFeeder(self.model, result.records, batch, parent=self)
+        self._feeder.appended.connect(self._counted)
+        self._feeder.finished.connect(self._done)
+        self._feeder.start()
+
+    def show_problem(self, text: str) -> None:
+        """Why the preview could not be shown, in place of the counts."""
+        self.begin([])
+        restyle(self.status, "FieldError")
+        self.status.setText(text)
+
+    def _counted(self, records: Sequence[MappedRecord]) -> None:
+        self._errors += sum(len(r.errors) for r in records)
         self._say()
+
+    def _done(self) -> None:
+        if self._feeder is not None:
+            self._feeder.deleteLater()
+            self._feeder = None
+        self._expected = 0
+        self._say()
+        self.loaded.emit()
+
+    @property
+    def loading(self) -> bool:
+        return self._feeder is not None
+
+    @property
+    def error_count(self) -> int:
+        return self._errors
+
+    @property
+    def missing(self) -> list[str]:
+        return list(self._missing)
 
     def _say(self) -> None:
         n = self.model.rowCount()
         text = f"{n:,} records · {self._errors:,} field errors"
+        if self._expected > n:
+            text = f"Loading {n:,} of {self._expected:,} records · {self._errors:,} field errors so far"
         if self._missing:
             shown = [mask(m) if self.model.screen_share_safe else m for m in self._missing]
             text += " · not found: " + ", ".join(shown)
+        if self.model.screen_share_safe:
+            text += " · personal data hidden (screen-share safe)"
         self.status.setText(text)

@@ -1,10 +1,25 @@
 """The validation report page: what the integrator's filters drop and why, and which fields
-would arrive broken, with counts and a few example records for each reason."""
+would arrive broken, with counts and a few example records for each reason. The admin can turn
+a rule off for this school and run the report again to see the effect."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mis_wizard.ui.preview_model import mask
 from mis_wizard.wizard.mapping.preview import ValidationReport
@@ -14,24 +29,73 @@ FAIL = QBrush(QColor("#b3261e"))
 
 
 class ReportPage(QWidget):
+    filter_toggled = Signal(str, bool)
+    """(filter key ``<entity>.<name>``, whether it applies to this school)."""
+    rerun_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
-        title = QLabel("Validation report")
-        title.setObjectName("PageTitle")
-        layout.addWidget(title)
+        layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        self.rerun = QPushButton("Run the report again")
+        self.rerun.setAutoDefault(True)
+        self.rerun.clicked.connect(self.rerun_requested)
+        top.addWidget(self.rerun)
+        top.addSpacing(8)
+        self.state = QLabel("")
+        self.state.setObjectName("Muted")
+        self.state.setWordWrap(True)
+        top.addWidget(self.state, 1)
+        layout.addLayout(top)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
+        self.excluded = QLabel("")
+        self.excluded.setObjectName("Remedy")
+        self.excluded.setWordWrap(True)
+        self.excluded.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.excluded)
+        row = QHBoxLayout()
         self.tree = QTreeWidget(self)
+        self.tree.setAccessibleName("Validation report")
         self.tree.setHeaderLabels(["Check", "Records", "Left out", "Flagged"])
+        self.tree.header().setStretchLastSection(False)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2, 3):
             self.tree.header().setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        layout.addWidget(self.tree, 1)
+        self.tree.setWordWrap(True)
+        row.addWidget(self.tree, 3)
+        rules = QVBoxLayout()
+        rules_label = QLabel("&Rules for this school — untick one to turn it off:")
+        rules_label.setWordWrap(True)
+        rules.addWidget(rules_label)
+        self.filters = QListWidget(self)
+        self.filters.setAccessibleName("Rules for this school")
+        self.filters.setWordWrap(True)
+        self.filters.itemChanged.connect(self._toggled)
+        rules_label.setBuddy(self.filters)
+        rules.addWidget(self.filters, 1)
+        row.addLayout(rules, 1)
+        layout.addLayout(row, 1)
         self._report: ValidationReport | None = None
         self._safe = False
+
+    def set_filters(self, filters: Sequence[tuple[str, str, bool]]) -> None:
+        """(key, label, applies) of each of the integrator's rules."""
+        self.filters.blockSignals(True)
+        self.filters.clear()
+        for key, label, on in filters:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            item.setToolTip(f"{label} ({key.split('.', 1)[0].replace('_', ' ')})")
+            self.filters.addItem(item)
+        self.filters.blockSignals(False)
+
+    def _toggled(self, item: QListWidgetItem) -> None:
+        self.filter_toggled.emit(item.data(Qt.ItemDataRole.UserRole), item.checkState() == Qt.CheckState.Checked)
 
     def set_screen_share_safe(self, safe: bool) -> None:
         self._safe = safe
@@ -46,10 +110,12 @@ class ReportPage(QWidget):
         broken = sum(t.with_errors for t in report.targets)
         self.summary.setText(f"Read {read}. The integrator's rules leave out {dropped:,} records; "
                              f"{broken:,} records have a field that would be refused.")
+        self.excluded.setText(excluded_text(report))
         filters = QTreeWidgetItem(self.tree, ["What the integrator's rules leave out"])
         for f in report.filters:
             if f.unavailable:
-                item = QTreeWidgetItem(filters, [f"{f.label} ({f.entity}) — not run: {f.unavailable}", "", "", ""])
+                item = QTreeWidgetItem(filters, [f"{f.label} ({f.entity.replace('_', ' ')}) — not run: {f.unavailable}",
+                                                 "", "", ""])
                 continue
             item = QTreeWidgetItem(filters, [f"{f.label} ({f.entity.replace('_', ' ')})", f"{f.before:,}",
                                              f"{f.dropped:,}", f"{f.flagged:,}" if f.flagged else ""])
@@ -81,3 +147,24 @@ class ReportPage(QWidget):
             for rid, why in examples:
                 if why == reason:
                     QTreeWidgetItem(child, [f"e.g. {mask(rid) if self._safe else rid}"])
+
+
+def excluded_text(report: ValidationReport) -> str:
+    """What going on means, in one plain sentence: which records will not be sent, and which will
+    arrive with a field the integrator may refuse."""
+    left_out: dict[str, int] = {}
+    for f in report.filters:
+        if f.dropped:
+            left_out[f.entity] = left_out.get(f.entity, 0) + f.dropped
+    broken = {t.name: t.with_errors for t in report.targets if t.with_errors}
+    parts = []
+    if left_out:
+        listed = ", ".join(f"{n:,} {entity.replace('_', ' ')}" for entity, n in sorted(left_out.items()))
+        parts.append(f"If you go on, these records will be left out and not sent: {listed}.")
+    else:
+        parts.append("If you go on, no record is left out by the integrator's rules.")
+    if broken:
+        listed = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in sorted(broken.items()))
+        parts.append(f"These are sent with a field the integrator may refuse: {listed} — "
+                     "fix them in your system or change the mapping.")
+    return " ".join(parts)

@@ -1,0 +1,122 @@
+"""The preview step of the wizard: the school's records exactly as the integrator will receive
+them, through the saved mapping, read live from the system on the background loop.
+
+The admin's own sample ids (up to five) are saved in the session, so the same records come back
+after a restart; without them the first N are shown, up to a full read of a large school, which
+the preview widget puts in its table a batch per event-loop turn.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from mis_wizard.ui.async_runner import QueryOp
+from mis_wizard.ui.context import WizardContext
+from mis_wizard.ui.pages.base import Page, PageStatus
+from mis_wizard.ui.pages.live import Live, failure_text, read_key, relevant_targets
+from mis_wizard.ui.pages.preview_page import PreviewPage
+from mis_wizard.vendors.base import Context
+from mis_wizard.wizard.mapping import preview
+from mis_wizard.wizard.mapping.preview import PreviewResult
+
+log = logging.getLogger(__name__)
+
+
+class PreviewStep(Page):
+    page_id = "preview"
+    title = "Preview the records"
+    intro = ("Your records exactly as the integrator will receive them. Type the IDs of up to five records you "
+             "know well, or show the first ones. Hover a red cell to see what is wrong with it; a dash means "
+             "the field is not sent.")
+    help_text = ("Pick records you know, such as a student with a double-barrelled name or one who joined this "
+                 "year, and check each value. A red cell would be refused by the integrator: change its rule on "
+                 "the mapping page, or fix the record in your system. While screen-share safe mode is on, every "
+                 "value is hidden.")
+
+    def __init__(self, ctx: WizardContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.widget = PreviewPage()
+        self.body.addWidget(self.widget, 1)
+        self.widget.preview_requested.connect(self.run_preview)
+        self.widget.loaded.connect(self.state_changed)
+        self.result: PreviewResult | None = None
+        self.problem = ""
+        self._shown_for = ""
+        self.op: QueryOp[Any] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.op is not None
+
+    def _key(self) -> str:
+        """The preview is out of date when the session, its keys or its mapping change."""
+        session = self.ctx.session
+        mapping = session.mapping if session is not None else {}
+        return read_key(self.ctx) + json.dumps(mapping, sort_keys=True)
+
+    def enter(self) -> None:
+        session = self.ctx.session
+        if session is None or self.ctx.spec is None:
+            return
+        combo = self.widget.target_combo
+        current = combo.currentData()
+        self.widget.set_targets([(name, t.label or name) for name, t in relevant_targets(self.ctx).items()])
+        combo.setCurrentIndex(max(0, combo.findData(current)))
+        self.widget.set_sample_ids(session.sample_ids)
+        self.widget.set_screen_share_safe(self.ctx.screen_safe)
+        if self._shown_for != self._key() and not self.running:
+            self.run_preview(combo.currentData() or "", self.widget.sample_ids(), self.widget.limit.value())
+
+    def run_preview(self, target: str, sample_ids: list[str], limit: int) -> None:
+        session = self.ctx.session
+        live = Live.of(self.ctx)
+        if session is None or live is None or not target or self.running:
+            return
+        if session.sample_ids != sample_ids:
+            session.sample_ids = list(sample_ids)
+            self.ctx.save()
+        mapping = copy.deepcopy(session.mapping)
+        self._shown_for = self._key()
+        self.problem = ""
+        self.widget.begin([])
+        self.widget.go.setEnabled(False)
+        log.info("preview of %s (%d sample ids, first %d)", target, len(sample_ids), limit)
+
+        async def work(ctx: Context) -> PreviewResult:
+            return await preview.preview(live.spec, ctx, live.credentials, live.requirements, live.profile, mapping,
+                                         target, limit, sample_ids)
+
+        self.op = live.run(self, work, self._arrived, self._failed)
+
+    def _arrived(self, result: PreviewResult) -> None:
+        self.op = None
+        self.widget.go.setEnabled(True)
+        self.result = result
+        self.widget.show_result(result)
+        self.state_changed.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.op = None
+        self.widget.go.setEnabled(True)
+        self.result = None
+        self.problem = failure_text(exc)
+        log.warning("preview could not run: %s", type(exc).__name__)
+        self.widget.show_problem(f"The preview could not be shown: {self.problem}")
+        self.state_changed.emit()
+
+    def status(self) -> PageStatus:
+        if not self._shown_for.startswith(read_key(self.ctx)):
+            return PageStatus.TODO
+        if self.problem:
+            return PageStatus.ATTENTION
+        if self.result is None:
+            return PageStatus.TODO
+        return PageStatus.ATTENTION if self.result.error_count or self.result.missing_samples else PageStatus.DONE
+
+    def set_screen_safe(self, on: bool) -> None:
+        self.widget.set_screen_share_safe(on)
