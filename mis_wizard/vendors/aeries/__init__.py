@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec
+from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS
 
 AREAS = ("Student Data", "Contacts", "Staff Data")
@@ -98,16 +99,8 @@ ENTITIES = (
         ("EmailAddress", "staff.email"), ("PrimaryAeriesSchool", "staff.school_id"),
         ("InactiveStatusCode", "staff.status"), ("Title", "staff.role"), ("HumanResourcesSystemID", "staff.code")),
         "ID", "standard_api"),
-    Entity("classes", "Classes (OneRoster)", _fields(
-        ("sourcedId", "class.id"), ("classCode", "class.code"), ("title", "class.name"), ("subjects", "class.subject"),
-        ("grades", "class.year_level"), ("location", "class.room"), ("school", "class.school_id"),
-        ("terms", "class.term_id"), ("classType", "class.kind"), ("course", None)),
-        "sourcedId", "oneroster"),
-    Entity("class_memberships", "Enrolments (OneRoster)", _fields(
-        ("sourcedId", None), ("class", "class_membership.class_id"), ("user", "class_membership.student_id"),
-        ("role", "class_membership.role"), ("beginDate", "class_membership.start_date"),
-        ("endDate", "class_membership.end_date"), ("school", None), ("primary", None)),
-        "sourcedId", "oneroster"),
+    rostering.class_entity("oneroster"),
+    rostering.class_list_entity("oneroster"),
 )
 
 DEFAULT_REQUIREMENTS: dict[str, Any] = {

@@ -26,6 +26,7 @@ from mis_wizard.vendors.base import (
     Timer,
 )
 from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status
+from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS, Wording, check_consumer
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
 
@@ -279,14 +280,8 @@ class AeriesConnector:
             ks = credentials.get("oneroster") or {}
             client = OneRosterClient(ctx.http, str(ks.get("oneroster_url", "")),
                                      str(ks.get("consumer_id", "")).strip(), str(ks.get("consumer_secret", "")).strip())
-            collection = "classes" if entity == "classes" else "enrollments"
-            count = 0
-            async for rows in client.pages(collection, ctx.page_size or 100, ctx.concurrency,
-                                           on_refusal=lambda r: _refusal(r, f"OneRoster {collection}")):
-                for row in rows:
-                    yield row
-                count += len(rows)
-                ctx.page_done(entity, count)
+            async for record in rostering.stream(client, ctx, entity, _refusal):
+                yield record
             return
         api = AeriesApi(ctx.http, str(credentials.get("server_url", "")),
                         str((credentials.get("standard_api") or {}).get("certificate", "")),

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 from mis_wizard.vendors.oneroster.render import Naming
 from mis_wizard.vendors.oneroster.sandbox import AERIES_AREAS, Consumer, OneRosterService
 from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario, json_response, text_response
-from mis_wizard.vendors.sandbox.school import School, Student
+from mis_wizard.vendors.sandbox.school import School, Staff, Student
 
 SCHOOL_CODES = {"C1": 994, "C2": 996}
 """Campus → Aeries school code (the district office is school 0)."""
@@ -56,7 +56,7 @@ class _District:
         self.current_year = school_year_of(school.anchor)
         self.years = [year_label(y) for y in range(self.current_year - 3, self.current_year + 1)]
         self.oneroster = OneRosterService(
-            school, Naming("0", {c: str(n) for c, n in SCHOOL_CODES.items()}, student_id),
+            school, Naming("0", {c: str(n) for c, n in SCHOOL_CODES.items()}, student_id, staff_id),
             consumers={OR_ID: Consumer(OR_SECRET, frozenset(AERIES_AREAS.values())),
                        OR_ID_NO_STUDENTS: Consumer(OR_SECRET, frozenset(AERIES_AREAS.values()) - {"Student Data"})},
             token_paths=token_paths, areas=AERIES_AREAS)
@@ -72,6 +72,12 @@ class _District:
 
 def student_id(s: Student) -> str:
     return str(SCHOOL_CODES[s.campus_id] * 100000 + int(s.id[1:]))
+
+
+def staff_id(t: Staff) -> str:
+    """The Aeries staff ID (990000 and up here), which is also the teacher's OneRoster sourcedId
+    (inferred: the fact sheet does not say how Aeries' OneRoster names teachers)."""
+    return str(990000 + int(t.id[1:]))
 
 
 class AeriesEmulator(Emulator):
@@ -228,7 +234,7 @@ class AeriesEmulator(Emulator):
 
     @staticmethod
     def _staff(t: Any) -> dict[str, Any]:
-        n = 990000 + int(t.id[1:])
+        n = int(staff_id(t))
         school = SCHOOL_CODES[t.campus_id]
         return {"SchoolAccessPermissions": [{"SchoolCode": school, "ReadOnlyAccess": False,
                                              "CommunicationGroup": True}],

@@ -113,7 +113,8 @@ ENTITIES = (
         RawField("classId", "class.id"),
         RawField("code", "class.code"),
         RawField("description", "class.name"),
-        RawField("type", "class.kind", "RegistrationGroup, MixedGroup, TeachingSet or CustomGroup"),
+        RawField("type", None, "RegistrationGroup, MixedGroup, TeachingSet or CustomGroup"),
+        RawField("kind", "class.kind", "type in the wizard's words (records.KINDS), added by the wizard"),
         RawField("staffId1", "class.main_teacher_id", "StaffID1: the main teacher"),
         RawField("staffId2", "class.second_teacher_id"),
         RawField("otherStaffIds", None, "Staff after StaffID2 (teaching sets and custom groups)"),
@@ -128,7 +129,8 @@ ENTITIES = (
     Entity("groups", "Groups", (
         RawField("groupId", "group.id"),
         RawField("description", "group.name"),
-        RawField("type", "group.kind", "StudentGroup, HouseGroup or YearGroup"),
+        RawField("type", None, "StudentGroup, HouseGroup or YearGroup"),
+        RawField("kind", "group.kind", "type in the wizard's words (records.KINDS), added by the wizard"),
         RawField("studentIds", None, "The group list; see group_memberships"),
     ), "groupId", KEY),
     Entity("group_memberships", "Group lists", (

@@ -295,6 +295,8 @@ class IntegrisConnector:
                 out = [link for r in page for link in records.split_link(r, people)]
             elif entity == "classes":
                 out = [records.class_record(r) for r in page]
+            elif entity == "groups":
+                out = [records.group_record(r) for r in page]
             elif entity == "class_memberships":
                 out = list(records.memberships(page, "classId"))
             elif entity == "group_memberships":

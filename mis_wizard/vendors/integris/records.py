@@ -94,11 +94,32 @@ def split_link(link: Mapping[str, Any], people: Mapping[str, list[Person]]) -> l
             for i, p in enumerate(persons)]
 
 
+KINDS: dict[str, str] = {
+    # Classes. Reported, not verified (fact sheet: registration group, teaching set, custom group);
+    # the wire spellings are inferred, and MixedGroup is not in the fact sheet at all.
+    "RegistrationGroup": "registration",
+    "TeachingSet": "teaching_set",
+    "MixedGroup": "mixed",
+    "CustomGroup": "custom",
+    # Groups. Reported, not verified (student group, house, year group); wire spellings inferred.
+    "StudentGroup": "student_group",
+    "HouseGroup": "house",
+    "YearGroup": "year",
+}
+"""A Datashare class or group ``type`` → the wizard's kind (concepts.CLASS_KINDS / GROUP_KINDS),
+given as the derived raw field ``kind`` so the raw view keeps Integris's own word."""
+
+
 def class_record(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Adds ``staffIds`` (StaffID1 first) and ``supervisorIds`` (everyone after StaffID1)."""
+    """Adds ``staffIds`` (StaffID1 first), ``supervisorIds`` (everyone after StaffID1) and ``kind``."""
     staff = [raw.get("staffId1"), raw.get("staffId2"), *(raw.get("otherStaffIds") or [])]
     ids = [str(s) for s in staff if s]
-    return {**raw, "staffIds": ids, "supervisorIds": ids[1:]}
+    return {**raw, "staffIds": ids, "supervisorIds": ids[1:], "kind": KINDS.get(str(raw.get("type") or ""))}
+
+
+def group_record(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Adds ``kind``."""
+    return {**raw, "kind": KINDS.get(str(raw.get("type") or ""))}
 
 
 def memberships(records: Iterable[Mapping[str, Any]], id_field: str) -> Iterator[dict[str, Any]]:

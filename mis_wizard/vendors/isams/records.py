@@ -4,7 +4,7 @@ read out of a Batch document (or, for registration, a REST register page).
 Raw field names are the document's own (``@Id`` for an attribute, ``SchoolId`` for an element),
 so support staff can find a value in the API reply by the name the preview shows. A few fields
 are derived where iSAMS nests them (a set's primary teacher, a contact's pupil links, a group's
-kind) and are named for what they hold.
+type) and are named for what they hold; ``kind`` is a group's or set's type in the wizard's words.
 """
 
 from __future__ import annotations
@@ -49,14 +49,14 @@ STAFF = Entity("staff", "Staff", _fields(
     id_field="@Id", key_set="staff")
 
 GROUPS = Entity("groups", "Forms, years and houses", _fields(
-    ("@Id", "group.id"), ("GroupType", "group.kind"), ("Name", "group.name"), ("Code", None),
+    ("@Id", "group.id"), ("GroupType", None), ("kind", "group.kind"), ("Name", "group.name"), ("Code", None),
     ("NCYear", "group.year_level"), ("TutorId", "group.staff_id")),
     id_field="@Id", key_set="school_structure")
 
 CLASSES = Entity("classes", "Teaching sets", _fields(
     ("@Id", "class.id"), ("SetCode", "class.code"), ("Name", "class.name"), ("@SubjectId", "class.subject"),
     ("@YearId", "class.year_level"), ("PrimaryTeacherId", "class.main_teacher_id"),
-    ("TeacherIds", "class.teacher_ids"), ("Block", None)),
+    ("TeacherIds", "class.teacher_ids"), ("Block", None), ("kind", "class.kind")),
     id_field="@Id", key_set="teaching_sets")
 
 CLASS_MEMBERSHIPS = Entity("class_memberships", "Set lists", _fields(
@@ -99,8 +99,21 @@ def _staff(tree: Tree) -> Iterator[dict[str, Any]]:
         yield flat(node, _names(STAFF))
 
 
+KINDS: dict[str, str] = {
+    # Confirmed: each kind comes from its own batch method (School_GetSchoolForms, _GetAllYears,
+    # _GetAcademicHouses, _GetBoardingHouses, Teaching_GetSets).
+    "Form": "form",
+    "Year": "year",
+    "AcademicHouse": "house",
+    "BoardingHouse": "house",
+    "TeachingSet": "teaching_set",
+}
+"""The batch a group or class came from → the wizard's kind (concepts.GROUP_KINDS / CLASS_KINDS),
+given as the derived raw field ``kind`` beside ``GroupType``, which keeps iSAMS's own word."""
+
+
 def _group(kind: str, node: Mapping[str, Any], name: Any, year: Any, tutor: Any) -> dict[str, Any]:
-    return {"@Id": text(node.get("@Id")), "GroupType": kind, "Name": text(name),
+    return {"@Id": text(node.get("@Id")), "GroupType": kind, "kind": KINDS[kind], "Name": text(name),
             "Code": text(node.get("Code")), "NCYear": text(year), "TutorId": text(tutor)}
 
 
@@ -122,6 +135,7 @@ def _classes(tree: Tree) -> Iterator[dict[str, Any]]:
         primary = [t for t in teachers if (text(t.get("@PrimaryTeacher")) or "").lower() == "true"]
         record["PrimaryTeacherId"] = text(primary[0].get("@StaffId")) if primary else None
         record["TeacherIds"] = ",".join(text(t.get("@StaffId")) or "" for t in teachers)
+        record["kind"] = KINDS["TeachingSet"]
         yield record
 
 

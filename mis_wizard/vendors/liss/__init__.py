@@ -66,9 +66,11 @@ ENTITIES = (
         RawField("TtStructure"), RawField("AcademicYear", "term.school_year"),
     ), "TermId"),
     Entity("classes", "Classes (liss.getClasses)", (
-        RawField("ClassCode", "class.code", "<course> <class>, with a space"), RawField("CourseName", "class.name"),
-        RawField("DefaultTeacher", "class.main_teacher_id"), RawField("Type", "class.kind", "Blank for teaching"),
-        RawField("TtStructure"), RawField("EdvalClassCode", "class.id"), RawField("Form", "class.year_level"),
+        RawField("ClassCode", "class.id", "<course> <class>, with a space; what class lists and lessons name"),
+        RawField("CourseName", "class.name"), RawField("DefaultTeacher", "class.main_teacher_id"),
+        RawField("Type", None, "Blank for teaching"),
+        RawField("kind", "class.kind", "Type in the wizard's words (client.CLASS_KINDS), added by the wizard"),
+        RawField("TtStructure"), RawField("EdvalClassCode", "class.code"), RawField("Form", "class.year_level"),
         RawField("Faculty", "class.subject"),
     ), "ClassCode"),
     Entity("class_memberships", "Class lists (liss.getClassMemberships)", (

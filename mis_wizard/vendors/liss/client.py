@@ -124,9 +124,30 @@ class LissConnector:
                 raise VendorError("liss.entity_unknown", f"A LISS server has no {entity} to read.",
                                   "Choose another record type.")
             rows = await get(method, today)
+            if entity == "classes":
+                rows = [{**row, "kind": class_kind(row.get("Type"))} for row in rows]
         for row in rows:
             yield row
         ctx.page_done(entity, len(rows))
+
+
+CLASS_KINDS: dict[str, str] = {
+    "": "teaching_set",  # confirmed: a blank Type is a teaching class
+    # Inferred from the names (the fact sheet lists the types, not what they hold):
+    "RollClass": "registration",
+    "ExtraCurricular": "custom",
+    "Study": "custom",
+    "Duty": "custom",
+    "RTO": "custom",
+    "StaffMeeting": "custom",
+    "OnCall": "custom",
+}
+"""A LISS class ``Type`` → the wizard's class kind (concepts.CLASS_KINDS), given to classes as the
+derived raw field ``kind`` so the raw view keeps LISS's own word."""
+
+
+def class_kind(liss_type: Any) -> str | None:
+    return CLASS_KINDS.get(str(liss_type or "").strip())
 
 
 async def _per_structure(get: Callable[..., Awaitable[list[Record]]], entity: str,

@@ -119,12 +119,12 @@ class OneRosterClient:
 
     async def pages(self, collection: str, page_size: int = 100, concurrency: int = 4,
                     on_refusal: Callable[[httpx.Response], Exception] | None = None,
-                    ) -> AsyncIterator[list[dict[str, Any]]]:
-        """Every record of a collection, a page at a time, fetching up to ``concurrency`` pages at once
-        when the server says how many there are."""
+                    params: dict[str, Any] | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every record of a collection (``params`` such as a filter narrow it), a page at a time,
+        fetching up to ``concurrency`` pages at once when the server says how many there are."""
 
         async def fetch(offset: int) -> list[dict[str, Any]]:
-            response = await self.get(collection, {"limit": page_size, "offset": offset})
+            response = await self.get(collection, {**(params or {}), "limit": page_size, "offset": offset})
             if response.status_code != 200:
                 raise on_refusal(response) if on_refusal else httpx.HTTPStatusError(
                     f"{collection}: {response.status_code}", request=response.request, response=response)

@@ -1,8 +1,8 @@
 """The synthetic school as OneRoster 1.1 REST records, for every emulator that serves OneRoster.
 
-Aeries and Qmlativ both expose OneRoster beside their own API, with their own ids for schools
-and students; ``Naming`` carries those so a student found through OneRoster is the same student
-the vendor's own API returns.
+Aeries and Qmlativ both expose OneRoster beside their own API, with their own ids for schools,
+students and staff; ``Naming`` carries those so a student or teacher found through OneRoster is
+the same one the vendor's own API returns.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mis_wizard.vendors.sandbox.school import School, Student
+from mis_wizard.vendors.sandbox.school import School, Staff, Student
 
 Record = dict[str, Any]
 SEX = {"M": "male", "F": "female", "X": "other"}
@@ -19,12 +19,13 @@ SEX = {"M": "male", "F": "female", "X": "other"}
 
 @dataclass(frozen=True)
 class Naming:
-    """The vendor's sourcedIds: its district org, its school codes, its student ids."""
+    """The vendor's sourcedIds: its district org, its school codes, its student and staff ids."""
 
     district_id: str = "0"
     org_ids: dict[str, str] = field(default_factory=dict)
     """Campus id → school org sourcedId (campus id itself when absent)."""
     student_id: Callable[[Student], str] = lambda s: s.id
+    staff_id: Callable[[Staff], str] = lambda t: t.id
 
     def org(self, campus_id: str) -> str:
         return self.org_ids.get(campus_id, campus_id)
@@ -112,7 +113,7 @@ def render(school: School, naming: Naming) -> Rendered:
                       "agents": [_ref("user", "users", c) for c in agents.get(s.id, [])],
                       "orgs": [_ref("org", "orgs", naming.org(s.campus_id))], "grades": [grade(s.year_level)]})
     for member in school.staff:
-        users.append({**base(member.id, "active" if member.status == "current" else "tobedeleted"),
+        users.append({**base(naming.staff_id(member), "active" if member.status == "current" else "tobedeleted"),
                       "username": member.email.split("@")[0], "userIds": [{"type": "staffCode", "identifier": member.code}],
                       "enabledUser": "true" if member.status == "current" else "false", "givenName": member.first_name,
                       "familyName": member.last_name, "middleName": "",
@@ -135,10 +136,12 @@ def render(school: School, naming: Naming) -> Rendered:
                      "publicSchoolResidenceStatus": ""} for s in school.students]
 
     class_school = {c["sourcedId"]: c["school"] for c in classes}
+    staff = {t.id: naming.staff_id(t) for t in school.staff}
     enrollments: list[Record] = []
     for cls in school.classes:
-        enrollments.append({**base(f"E-{cls.id}-{cls.main_teacher_id}"), "role": "teacher", "primary": "true",
-                            "user": _ref("user", "users", cls.main_teacher_id),
+        teacher = staff.get(cls.main_teacher_id, cls.main_teacher_id)
+        enrollments.append({**base(f"E-{cls.id}-{teacher}"), "role": "teacher", "primary": "true",
+                            "user": _ref("user", "users", teacher),
                             "class": _ref("class", "classes", cls.id), "school": class_school[cls.id],
                             "beginDate": current_term.start.isoformat(), "endDate": current_term.end.isoformat()})
     for class_id, student_id in school.memberships:

@@ -118,6 +118,7 @@ ENTITIES = (
         RawField("course.course_name", "class.name"), RawField("staff_id", "class.main_teacher_id"),
         RawField("term_id", "class.term_id"), RawField("school_id", "class.school_id", "School number"),
         RawField("expression"), RawField("external_expression"), RawField("gradebooktype"),
+        RawField("kind", "class.kind", "teaching_set for every section (records.SECTION_KIND), added by the wizard"),
     ), "id", KEY),
     Entity("class_memberships", "Section enrollments (CC)", (
         RawField("id"), RawField("section_dcid", "class_membership.class_id"),

@@ -73,10 +73,15 @@ SECTIONS = V1("sections", "/ws/v1/school/{school}/section", "sections", "section
 COURSES = V1("sections", "/ws/v1/school/{school}/course", "courses", "course", "course_max_page_size")
 
 
+SECTION_KIND = "teaching_set"
+"""Every section's class kind (concepts.CLASS_KINDS), as the derived raw field ``kind``. Inferred:
+sections carry no type; each is a scheduled class of one course, which is a teaching set."""
+
+
 @dataclass(frozen=True)
 class Classes:
-    """Sections with their course's number and name (``course.course_number``, ``course.course_name``) and
-    ``course_section``, the "ENG07.2" that PowerSchool screens show for a section."""
+    """Sections with their course's number and name (``course.course_number``, ``course.course_name``),
+    ``course_section``, the "ENG07.2" that PowerSchool screens show for a section, and ``kind``."""
 
     async def pages(self, api: PowerSchoolApi, ctx: Context) -> AsyncIterator[list[Record]]:
         for school in await SCHOOLS.all(api, ctx):
@@ -87,6 +92,7 @@ class Classes:
                     section["course.course_number"] = course.get("course_number")
                     section["course.course_name"] = course.get("course_name")
                     section["course_section"] = f"{course.get('course_number')}.{section.get('section_number')}"
+                    section["kind"] = SECTION_KIND
                 yield page
 
 

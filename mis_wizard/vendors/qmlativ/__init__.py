@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec
+from mis_wizard.vendors.oneroster import records as rostering
 
 BASE_URL = Field("base_url", "API address", FieldKind.URL, example="https://district.skyward.com/DistrictAPI",
                  help="The address of your district's Qmlativ API, as Skyward gave it (it usually ends in API).")
@@ -59,16 +60,8 @@ ENTITIES = (
         ("StaffID", "staff.id"), ("NameID", None), ("StaffNumber", "staff.code"), ("IsActive", "staff.status"),
         ("IsTeacher", "staff.teaching"), ("PositionDescription", "staff.role"), ("EntityID", "staff.school_id")),
         "StaffID", "integration_access"),
-    Entity("classes", "Classes (OneRoster)", _fields(
-        ("sourcedId", "class.id"), ("classCode", "class.code"), ("title", "class.name"), ("subjects", "class.subject"),
-        ("grades", "class.year_level"), ("location", "class.room"), ("school", "class.school_id"),
-        ("terms", "class.term_id"), ("classType", "class.kind"), ("course", None)),
-        "sourcedId", "integration_access"),
-    Entity("class_memberships", "Enrolments (OneRoster)", _fields(
-        ("sourcedId", None), ("class", "class_membership.class_id"), ("user", "class_membership.student_id"),
-        ("role", "class_membership.role"), ("beginDate", "class_membership.start_date"),
-        ("endDate", "class_membership.end_date"), ("school", None), ("primary", None)),
-        "sourcedId", "integration_access"),
+    rostering.class_entity("integration_access"),
+    rostering.class_list_entity("integration_access"),
 )
 
 OBJECT_OF = {"schools": "District/Entity", "terms": "District/SchoolYear", "students": "Student/Student",

@@ -28,6 +28,7 @@ from mis_wizard.vendors.base import (
     Timer,
 )
 from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status
+from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
 from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, OBJECT_OF
 
@@ -279,13 +280,8 @@ class QmlativConnector:
         count = 0
         if entity in ("classes", "class_memberships"):
             client = OneRosterClient(ctx.http, base, key.strip(), secret.strip(), token_paths=("/oauth/token",))
-            collection = "classes" if entity == "classes" else "enrollments"
-            async for rows in client.pages(collection, ctx.page_size or 100, ctx.concurrency,
-                                           on_refusal=lambda r: _refusal(r, f"OneRoster {collection}")):
-                for row in rows:
-                    yield row
-                count += len(rows)
-                ctx.page_done(entity, count)
+            async for record in rostering.stream(client, ctx, entity, _refusal):
+                yield record
             return
         if entity not in OBJECT_OF:
             raise KeyError(f"Skyward Qmlativ has no entity {entity!r}")

@@ -153,9 +153,12 @@ class QmlativEmulator(Emulator):
             "RBG-NoBirthDate": Access(GOOD_SECRET, denied={"Demographics/Name": frozenset({"BirthDate"})}),
         }
         self.store = TokenStore(TOKEN_SECONDS)
-        self._oneroster = {prefix: OneRosterService(school, Naming("1", {c: str(e) for c, e in ENTITY_IDS.items()},
-                                                                   lambda s: s.id), token_paths=(),
-                                                    require_cookie=False, authorize=self._bearer)
+        # Students and teachers keep their Qmlativ StudentID and StaffID as OneRoster sourcedIds
+        # (inferred: the fact sheet does not say how Skyward's OneRoster names them).
+        naming = Naming("1", {c: str(e) for c, e in ENTITY_IDS.items()}, lambda s: str(int(s.id[1:])),
+                        lambda t: str(int(t.id[1:])))
+        self._oneroster = {prefix: OneRosterService(school, naming, token_paths=(), require_cookie=False,
+                                                    authorize=self._bearer)
                            for prefix in self.tenants}
 
     def credentials(self, base_url: str) -> dict[str, Any]:

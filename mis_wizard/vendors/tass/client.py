@@ -448,7 +448,8 @@ class TassConnector:
             if key in merged:
                 merged[key]["teacher_codes"] += f",{row.get('teacher_code', '')}"
             else:
-                merged[key] = {"class_key": key, **row, "teacher_codes": str(row.get("teacher_code", ""))}
+                merged[key] = {"class_key": key, **row, "teacher_codes": str(row.get("teacher_code", "")),
+                               "kind": wire.class_kind(row.get("sub_type"))}
         return list(merged.values())
 
     async def _timetable(self, ctx: Context, app: App, requirements: Requirements) -> AsyncGenerator[Record, None]:

@@ -197,6 +197,20 @@ def class_key(row: Mapping[str, Any]) -> str:
     return f"{row.get('sub_code', '')}/{row.get('year_grp', '')}/{row.get('class', '')}"
 
 
+CLASS_KINDS: dict[str, str] = {
+    # All inferred: the fact sheet does not describe sub_type; these read TASS's subject types.
+    "CORE": "teaching_set",  # core subjects, taught in sets
+    "ELE": "mixed",  # electives, drawn from across the year's classes
+    "CO": "custom",  # co-curricular activities
+}
+"""TASS's subject type (``sub_type``) → the wizard's class kind (concepts.CLASS_KINDS), given to
+classes as the derived raw field ``kind`` so the raw view keeps TASS's own code."""
+
+
+def class_kind(sub_type: Any) -> str | None:
+    return CLASS_KINDS.get(str(sub_type or "").strip().upper())
+
+
 _TS = re.compile(r"\{ts '([^']+)'\}")
 
 
