@@ -47,12 +47,27 @@ def canonical(entity: Entity, raw: Mapping[str, Any]) -> Record:
     return record
 
 
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "timetable": ("class_id", "day", "period"),
+    "bell_times": ("day", "period"),
+    "calendar": ("date",),
+    "daily_changes": ("date", "period", "class_id", "kind"),
+    "attendance": ("student_id", "date", "session"),
+    "registration": ("student_id", "date", "register_id"),
+}
+"""Entities whose records have no id of their own, and the attributes that tell one record from
+another: a class has many lessons, so its id alone would give half a timetable the same id."""
+
+
 def record_id(entity_id: str, record: Mapping[str, Any]) -> str:
     """The id the admin knows a record by (link records: their ids joined), for examples and samples."""
     prefix = PREFIX.get(entity_id, entity_id) + "."
     for attr in ("id", "code"):
         if record.get(prefix + attr) not in (None, ""):
             return str(record[prefix + attr])
+    if entity_id in NATURAL_KEYS:
+        parts = [text(record.get(prefix + attr)) for attr in NATURAL_KEYS[entity_id]]
+        return "/".join(parts) if any(parts) else ""
     links = [str(v) for k, v in sorted(record.items()) if k.startswith(prefix) and k.endswith("_id") and v]
     if links:
         return "/".join(links)
