@@ -55,6 +55,9 @@ PRESETS: tuple[tuple[str, list[dict[str, Any]]], ...] = (
 
 KINDS = (RuleKind.DIRECT, RuleKind.TRANSFORM, RuleKind.MATCH, RuleKind.SKIP)
 COL_FIELD, COL_KIND, COL_SOURCE, COL_HOW, COL_OVERWRITE, COL_SAMPLES = range(6)
+MAX_WIDTH = {COL_FIELD: 200, COL_KIND: 140, COL_SOURCE: 200, COL_HOW: 210, COL_OVERWRITE: 80}
+MAX_SAMPLE_WIDTH = 180
+"""Long field names, sources and values are cut short (whole in the tooltip), so the rules stay in view."""
 
 
 class MatchCodesDialog(QDialog):
@@ -218,7 +221,8 @@ class MappingPage(QWidget):
             rule = rules[f.name]
             label = f.name + (" *" if f.required else "")
             item = QTableWidgetItem(label)
-            item.setToolTip(f"{f.label or f.name}: {f.format}" + (", required" if f.required else ""))
+            item.setToolTip(f.name + (f" ({f.label})" if f.label else "") + f": {f.format}"
+                            + (", required" if f.required else ""))
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.table.setItem(row, COL_FIELD, item)
             self.table.setCellWidget(row, COL_KIND, self._kind_combo(f.name, rule))
@@ -242,8 +246,12 @@ class MappingPage(QWidget):
                     value.setToolTip(f"From {cell.source}: {cell.source_value!r}")
                 self.table.setItem(row, COL_SAMPLES + i, value)
         header = self.table.horizontalHeader()
-        for col in range(COL_SAMPLES):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col in range(self.table.columnCount()):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            self.table.resizeColumnToContents(col)
+            widest = MAX_WIDTH.get(col, MAX_SAMPLE_WIDTH)
+            if self.table.columnWidth(col) > widest:
+                self.table.setColumnWidth(col, widest)
         self._filling = False
 
     def _show_note(self) -> None:

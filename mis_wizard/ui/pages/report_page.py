@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import mask
 from mis_wizard.wizard.mapping.preview import ValidationReport
 
@@ -52,7 +53,8 @@ class ReportPage(QWidget):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.excluded = QLabel("")
-        self.excluded.setObjectName("Remedy")
+        self.excluded.setObjectName("Banner")
+        self.excluded.setContentsMargins(10, 6, 10, 6)
         self.excluded.setWordWrap(True)
         self.excluded.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.excluded)
@@ -111,6 +113,7 @@ class ReportPage(QWidget):
         self.summary.setText(f"Read {read}. The integrator's rules leave out {dropped:,} records; "
                              f"{broken:,} records have a field that would be refused.")
         self.excluded.setText(excluded_text(report))
+        restyle(self.excluded, "Banner" if dropped or broken else "InfoBanner")
         filters = QTreeWidgetItem(self.tree, ["What the integrator's rules leave out"])
         for f in report.filters:
             if f.unavailable:
@@ -127,7 +130,7 @@ class ReportPage(QWidget):
                 tip.setToolTip(0, f.suggestion)
         fields = QTreeWidgetItem(self.tree, ["Fields that would be refused"])
         for t in report.targets:
-            item = QTreeWidgetItem(fields, [t.name, f"{t.kept:,}", "", f"{t.with_errors:,}" if t.with_errors else ""])
+            item = QTreeWidgetItem(fields, [t.name.replace("_", " "), f"{t.kept:,}", "", f"{t.with_errors:,}" if t.with_errors else ""])
             if t.with_errors:
                 item.setForeground(3, FAIL)
             self._reasons(item, dict(t.errors), t.examples, column=3)
@@ -144,6 +147,7 @@ class ReportPage(QWidget):
             row = [reason, "", "", ""]
             row[column] = f"{n:,}"
             child = QTreeWidgetItem(parent, row)
+            child.setToolTip(0, reason)
             for rid, why in examples:
                 if why == reason:
                     QTreeWidgetItem(child, [f"e.g. {mask(rid) if self._safe else rid}"])
