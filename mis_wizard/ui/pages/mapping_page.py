@@ -287,7 +287,7 @@ class MappingPage(QWidget):
         if rule.kind is RuleKind.MATCH:
             unmatched = len(mapper.unmatched.get(name, {}))
             button = QPushButton(f"{len(rule.table)} codes" + (f", {unmatched} unmatched" if unmatched else "") + "…")
-            seen = [text(r.get(rule.source)) for r in samples] + list(mapper.unmatched.get(name, {}))
+            seen = [text(r.get(rule.source or "")) for r in samples] + list(mapper.unmatched.get(name, {}))
             button.clicked.connect(lambda _c=False, n=name, s=seen, v=codes: self._edit_codes(n, s, v))
             return button
         combo = QComboBox()

@@ -96,6 +96,8 @@ class PreviewStep(Page):
     def _arrived(self, result: PreviewResult) -> None:
         self.op = None
         self.widget.go.setEnabled(True)
+        if not self._shown_for.startswith(read_key(self.ctx)):
+            return  # another session was opened meanwhile: not this school's records
         self.result = result
         self.widget.show_result(result)
         self.state_changed.emit()

@@ -115,6 +115,8 @@ class ReportStep(Page):
     def _arrived(self, report: ValidationReport) -> None:
         self.op = None
         self.widget.rerun.setEnabled(True)
+        if not self._ran_for.startswith(read_key(self.ctx)):
+            return  # another session was opened meanwhile: not this school's report
         self.report = report
         self.widget.set_report(report)
         self._say_state()
