@@ -54,6 +54,7 @@ async def ordered_pages(fetch: Callable[[int], Awaitable[list[T]]], count: Calla
 
     counting = asyncio.ensure_future(count())
     workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
+    complete = False
     try:
         total = await counting
         first = await slot(1)
@@ -66,9 +67,13 @@ async def ordered_pages(fetch: Callable[[int], Awaitable[list[T]]], count: Calla
             yielded = page
             moved.set()
             yield chunk
+        complete = True
     finally:
-        for task in (counting, *workers):
-            task.cancel()
+        if not complete:
+            # A request cancelled mid-handshake can leave a half-open connection behind; finished
+            # streams therefore let speculative requests past the end run out instead.
+            for task in (counting, *workers):
+                task.cancel()
         await asyncio.gather(counting, *workers, return_exceptions=True)
         for future in results.values():
             if future.done() and not future.cancelled():
