@@ -170,7 +170,14 @@ def _contact_types(dataset: Dataset, entity: str, params: Mapping[str, Any], rep
 
 
 def _mail_merge(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
+    """Runs only where the system keeps mail-merge flags (iSAMS does; most systems do not, and a
+    rule all their contacts fail says nothing about the school)."""
     wanted = {t.casefold() for t in params["flags"]}
+    flagged = [r for name, concept in (("contact_links", "contact_link.mail_merge"), (entity, "contact.mail_merge"))
+               for r in dataset.get(name, []) if concept in r]
+    if not flagged:
+        report.unavailable = "this system keeps no mail-merge flags"
+        return dataset[entity]
 
     def verdict(link: Record) -> Verdict:
         return None if any(f.casefold() in wanted for f in items(link.get("contact_link.mail_merge"))) \
@@ -180,7 +187,11 @@ def _mail_merge(dataset: Dataset, entity: str, params: Mapping[str, Any], report
 
 def _contacts_complete(dataset: Dataset, entity: str, params: Mapping[str, Any],
                        report: FilterReport) -> list[Record]:
+    """A title is asked for only where the system has one: US systems (Aeries, Qmlativ) keep no
+    contact titles, and a rule every one of their contacts fails says nothing about the school."""
     students = _ids(dataset, "students")
+    titled = any("contact.title" in c for c in dataset[entity])
+    needed = (("contact.title", "title"),) if titled else ()
     linked: dict[str, int] = Counter()
     if "contact_links" in dataset:
         for link in dataset["contact_links"]:
@@ -188,7 +199,7 @@ def _contacts_complete(dataset: Dataset, entity: str, params: Mapping[str, Any],
                 linked[text(link.get("contact_link.contact_id"))] += 1
 
     def verdict(c: Record) -> Verdict:
-        blank = [label for concept, label in (("contact.title", "title"), ("contact.first_name", "forename"),
+        blank = [label for concept, label in (*needed, ("contact.first_name", "forename"),
                                               ("contact.last_name", "surname")) if not text(c.get(concept)).strip()]
         if blank:
             return "blank " + " and ".join(blank)

@@ -57,7 +57,7 @@ def school_dataset(school: School) -> dict[str, list[dict]]:
     groups = [{"group.id": h.id, "group.name": h.name, "group.kind": "house"} for h in school.houses]
     groups += [{"group.id": y.id, "group.name": y.name, "group.kind": "year", "group.year_level": y.level}
                for y in school.years]
-    groups.append({"group.id": "G-EMPTY", "group.name": "Debating", "group.kind": "student"})
+    groups.append({"group.id": "G-EMPTY", "group.name": "Debating", "group.kind": "student_group"})
     group_memberships = [{"group_membership.group_id": gid, "group_membership.student_id": s.id}
                          for s in current for gid in (s.house_id, s.year_id)]
     return {"students": students, "contacts": contacts, "contact_links": links, "staff": staff,

@@ -33,6 +33,13 @@ def test_contacts_need_title_forename_surname_and_a_student(small_school, datase
     assert report.reasons["no linked student"] == 1
 
 
+def test_a_system_without_contact_titles_is_not_held_to_them(small_school, dataset):
+    untitled = [{k: v for k, v in c.items() if k != "contact.title"} for c in dataset["contacts"]]
+    data, [report] = run({**dataset, "contacts": untitled}, {"name": "contacts_complete"})
+    assert "blank title" not in report.reasons
+    assert len(data["contacts"]) == len(untitled) - report.dropped and report.dropped < len(untitled) / 10
+
+
 def test_parental_responsibility_only(small_school, dataset):
     data, [links, contacts] = run(dataset, {"name": "parental_responsibility", "entity": "contact_links"},
                                   {"name": "parental_responsibility", "entity": "contacts"})
@@ -62,6 +69,13 @@ def test_mail_merge_flags(small_school, dataset):
     assert report.reasons == Counter({"no All Merges or Correspondence mail-merge flag": report.dropped})
 
 
+def test_a_system_without_mail_merge_flags_keeps_its_links(dataset):
+    unflagged = [{k: v for k, v in link.items() if k != "contact_link.mail_merge"} for link in dataset["contact_links"]]
+    data, [report] = run({**dataset, "contact_links": unflagged}, {"name": "mail_merge", "entity": "contact_links"})
+    assert report.dropped == 0 and "mail-merge" in report.unavailable
+    assert len(data["contact_links"]) == len(unflagged)
+
+
 def test_teachers_need_a_class_that_passed_the_class_rules(small_school, dataset):
     data, [classes, teachers] = run(dataset, {"name": "class_types", "params": {"types": ["teaching_set"]}},
                                     {"name": "teachers_with_class"})
@@ -85,7 +99,7 @@ def test_classes_of_given_types_with_students_and_teachers(small_school, dataset
 
 
 def test_groups_of_given_types_with_a_student(dataset):
-    data, [report] = run(dataset, {"name": "group_types", "params": {"types": ["house", "year", "student"]}})
+    data, [report] = run(dataset, {"name": "group_types", "params": {"types": ["house", "year", "student_group"]}})
     assert report.reasons["no students"] >= 1  # the empty debating group
     assert "G-EMPTY" not in {g["group.id"] for g in data["groups"]}
     _, [houses] = run(dataset, {"name": "group_types", "params": {"types": ["house"]}})
