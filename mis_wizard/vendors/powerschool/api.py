@@ -229,8 +229,19 @@ class PowerSchoolApi:
         if page_size:
             query["pagesize"] = min(page_size, wire.max_page_size(await self.metadata(), size_key))
 
-        async def fetch(page: int) -> list[dict[str, Any]]:
-            body = await self.json(method, path, {**query, "page": page}, payload, resource=resource, what=path)
+        async def fetch(page: int) -> httpx.Response:
+            response = await self.send(method, path, {**query, "page": page}, payload)
+            if response.status_code != 200:
+                raise status_error(response, path, resource)
+            return response
+
+        async def finish(page: int, response: httpx.Response) -> list[dict[str, Any]]:
+            try:
+                return parse(response.json())
+            except ValueError:  # garbled on the way: asked for once more, as json() does
+                body = await self.json(method, path, {**query, "page": page}, payload, resource=resource, what=path)
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise garbled(path, str(exc)) from None
             try:
                 return parse(body)
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -243,6 +254,6 @@ class PowerSchoolApi:
             except (ValueError, TypeError) as exc:
                 raise garbled(count_path, str(exc)) from None
 
-        async for chunk in ordered_pages(fetch, total, concurrency=concurrency, speculate=speculate,
+        async for chunk in ordered_pages(fetch, finish, total, concurrency=concurrency, speculate=speculate,
                                          page_size=query.get("pagesize")):
             yield chunk

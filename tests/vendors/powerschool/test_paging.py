@@ -30,7 +30,10 @@ def collect(records: int, size: int, *, concurrency: int, speculate: int = 1, fa
         return records
 
     async def go() -> list[list[int]]:
-        return [p async for p in ordered_pages(fetch, count, concurrency=concurrency, speculate=speculate,
+        async def finish(_page: int, raw: list[int]) -> list[int]:
+            return raw
+
+        return [p async for p in ordered_pages(fetch, finish, count, concurrency=concurrency, speculate=speculate,
                                                page_size=page_size)]
 
     return asyncio.run(go()), asked, peak
