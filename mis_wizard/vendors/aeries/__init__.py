@@ -92,7 +92,7 @@ ENTITIES = (
         ("RelationshipToStudentCode", "contact.relationship"), ("LivesWithStudentIndicator", "contact.lives_with"),
         ("EducationalRightsHolder", "contact.parental_responsibility"), ("EmailAddress", "contact.email"),
         ("CellPhone", "contact.mobile"), ("HomePhone", "contact.phone"), ("SchoolCode", None),
-        ("CorrespondanceLanguageCode", None)),
+        ("CorrespondanceLanguageCode", None), ("ContactKey", "contact.id")),
         "SequenceNumber", "standard_api"),
     Entity("staff", "Staff", _fields(
         ("ID", "staff.id"), ("FirstName", "staff.first_name"), ("LastName", "staff.last_name"),

@@ -304,7 +304,10 @@ class AeriesConnector:
             if entity == "terms":
                 rows = await _json(await api.get(f"schools/{code}/terms"), "terms")
             elif entity == "contacts":
-                rows = await _json(await api.get(f"schools/{code}/contacts"), "contacts")
+                # Aeries contacts have no id of their own: a contact is one student's contact at a
+                # sequence number, so the wizard names it by both (derived field ContactKey).
+                rows = [{**row, "ContactKey": f"{row.get('StudentID')}-{row.get('SequenceNumber')}"}
+                        for row in await _json(await api.get(f"schools/{code}/contacts"), "contacts")]
             elif entity == "students":
                 async for page in _student_pages(api, code, ctx):
                     for row in page:

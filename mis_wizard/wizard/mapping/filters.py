@@ -260,6 +260,10 @@ def _group_types(dataset: Dataset, entity: str, params: Mapping[str, Any], repor
 
 def _unique_email(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
     concept = params["concept"] or f"{PREFIX[entity]}.email"
+    if not any(concept in r for r in dataset[entity]):  # the system does not send e-mail addresses here
+        what = "e-mail addresses" if concept.endswith(".email") else concept.split(".", 1)[1].replace("_", " ")
+        report.unavailable = f"this system sends no {what} for {entity}"
+        return dataset[entity]
     counts = Counter(text(r.get(concept)).strip().casefold() for r in dataset[entity])
 
     def verdict(r: Record) -> Verdict:
@@ -314,12 +318,14 @@ def _split_combined(dataset: Dataset, entity: str, params: Mapping[str, Any], re
         split_ids.add(cid)
         for n in range(2):
             person = dict(c)
-            person["contact.title"] = titles[min(n, len(titles) - 1)] if titles else ""
+            if "contact.title" in c:  # a system without titles does not gain a blank one
+                person["contact.title"] = titles[min(n, len(titles) - 1)] if titles else ""
             person["contact.first_name"] = firsts[min(n, len(firsts) - 1)] if firsts else ""
             person["contact.combined"] = False
             if n:
                 person["contact.id"] = f"{cid}-2"
-                person["contact.email"] = ""
+                if "contact.email" in c:  # the e-mail stays with the first person
+                    person["contact.email"] = ""
             out.append(person)
     if split_ids and "contact_links" in dataset:
         links = []

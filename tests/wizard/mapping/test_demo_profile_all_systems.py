@@ -63,6 +63,16 @@ def test_every_system_keeps_most_of_the_school(runs, small_school, system: str) 
 
 
 @pytest.mark.parametrize("system", registry.SYSTEM_IDS)
+def test_contacts_are_dropped_for_their_own_gaps_only(runs, small_school, system: str) -> None:
+    dataset, report, _ = runs[system]
+    if "contacts" not in dataset:
+        return
+    untitled = sum(not c.title for c in small_school.contacts)
+    blank_titles = report.table("contacts").excluded.get("blank title", 0)
+    assert blank_titles <= untitled + 2, f"{system}: {blank_titles} contacts dropped for a blank title"
+
+
+@pytest.mark.parametrize("system", registry.SYSTEM_IDS)
 def test_what_the_demo_drops_is_the_schools_own_quirks(runs, system: str) -> None:
     _, report, _ = runs[system]
     reasons = {reason for f in report.filters for reason in f["reasons"] if f["dropped"]}

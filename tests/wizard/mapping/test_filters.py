@@ -76,6 +76,12 @@ def test_a_system_without_mail_merge_flags_keeps_its_links(dataset):
     assert len(data["contact_links"]) == len(unflagged)
 
 
+def test_contacts_of_a_system_without_e_mail_addresses_are_kept(dataset):
+    no_email = [{k: v for k, v in c.items() if k != "contact.email"} for c in dataset["contacts"]]
+    data, [report] = run({**dataset, "contacts": no_email}, {"name": "unique_email", "entity": "contacts"})
+    assert report.dropped == 0 and "e-mail" in report.unavailable and len(data["contacts"]) == len(no_email)
+
+
 def test_teachers_need_a_class_that_passed_the_class_rules(small_school, dataset):
     data, [classes, teachers] = run(dataset, {"name": "class_types", "params": {"types": ["teaching_set"]}},
                                     {"name": "teachers_with_class"})
