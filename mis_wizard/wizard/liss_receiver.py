@@ -264,14 +264,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--username", default="timetable", help="username Timetable Daily must send")
     parser.add_argument("--password-env", metavar="NAME",
                         help="environment variable holding the password (otherwise you are asked for it)")
-    parser.add_argument("--school-code", required=True, help="school code Timetable Daily must send")
+    parser.add_argument("--school-code", help="school code Timetable Daily must send (required to serve)")
     parser.add_argument("--certfile", type=Path, help="TLS certificate (PEM) to serve https://")
     parser.add_argument("--keyfile", type=Path, help="TLS private key (PEM) for --certfile")
     parser.add_argument("--json", action="store_true", help="print one JSON line with the address first")
+    parser.add_argument("--show", action="store_true",
+                        help="do not serve: show what has arrived in --dir so far (Basic sync, Publish and sync, "
+                             "warnings), and exit")
+
+
+def show(directory: Path, as_json: bool) -> int:
+    """The preview of what a timetabler has published so far."""
+    if not (directory / DB_NAME).exists():
+        print(f"Nothing has arrived in {directory} yet.", file=sys.stderr)
+        return 1
+    store = ReceiverStore(directory)
+    try:
+        summary = summarise(store)
+    finally:
+        store.close()
+    print(json.dumps(summary.to_json(), indent=2) if as_json else "\n".join(summary.lines()))
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until Ctrl+C; exit 0 then, 2 for unusable options."""
+    if args.show:
+        return show(args.dir, args.json)
+    if not args.school_code:
+        print("--school-code is required to serve.", file=sys.stderr)
+        return 2
     if args.password_env:
         password = os.environ.get(args.password_env, "")
         if not password:

@@ -129,3 +129,19 @@ def test_liss_serve_prints_its_address_then_stops_cleanly_on_ctrl_c(tmp_path: Pa
             proc.kill()
     assert proc.returncode == 0, err
     assert "serve-secret" not in out + err and (tmp_path / "d" / "liss-received.sqlite").exists()
+
+
+def test_show_previews_what_arrived_without_serving(receiver: Receiver, small_school, tmp_path: Path,
+                                                     capsys) -> None:
+    from mis_wizard.wizard.cli import main
+
+    assert main(["liss-serve", "--dir", str(tmp_path / "empty"), "--show"]) == 1
+    start, end = small_school.anchor - dt.timedelta(days=7), small_school.anchor + dt.timedelta(days=7)
+    replay(receiver, small_school, start, end, covers_from=small_school.anchor)
+    capsys.readouterr()
+    assert main(["liss-serve", "--dir", str(tmp_path / "liss"), "--show"]) == 0
+    text = capsys.readouterr().out
+    assert "Basic sync:" in text and "Publish and sync:" in text and "Warning:" in text
+    assert main(["liss-serve", "--dir", str(tmp_path / "liss"), "--show", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["basic"]["classes"] > 0
+    assert main(["liss-serve", "--dir", str(tmp_path / "liss")]) == 2
