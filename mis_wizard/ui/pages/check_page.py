@@ -12,7 +12,7 @@ import html
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from mis_wizard.ui import theme
@@ -83,6 +83,8 @@ class KeyGroup(QFrame):
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(18, 14, 18, 14)
         self.layout_.setSpacing(4)
+        self.title_text = title
+        self.toggle: QPushButton | None = None
         heading = QLabel(title)
         heading.setObjectName("CardTitle")
         heading.setWordWrap(True)
@@ -100,6 +102,26 @@ class KeyGroup(QFrame):
     def set_note(self, text: str) -> None:
         self.note.setText(text)
         self.note.setVisible(bool(text) and not self.rows)
+
+    def compact(self) -> None:
+        """After a run, fold the passed checks away so what needs fixing is what the admin sees."""
+        passed = [row for row in self.rows if row.result.status is Status.OK]
+        if not passed or self.toggle is not None:
+            return
+        problems = len(self.rows) - len(passed)
+        if problems:
+            label = "Show the check that passed" if len(passed) == 1 else f"Show the {len(passed)} checks that passed"
+        else:
+            label = "The check passed — show it" if len(passed) == 1 else f"All {len(passed)} checks passed — show them"
+        self.toggle = QPushButton(label)
+        self.toggle.setObjectName("Link")
+        self.toggle.setFlat(True)
+        self.toggle.setCheckable(True)
+        self.toggle.setAccessibleName(f"{self.title_text}: {label}")
+        self.toggle.toggled.connect(lambda shown: [row.setVisible(shown) for row in passed])
+        for row in passed:
+            row.hide()
+        self.layout_.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
 
 
 class CheckPage(Page):
@@ -161,6 +183,8 @@ class CheckPage(Page):
         self.results = []
         for data in saved:
             self._add(result_from_json(data))
+        for group in self.groups.values():
+            group.compact()
         checked_at = session.checks.get("checked_at", "") if session else ""
         self._summarise(checked_at)
         self.run_button.setFocus()
@@ -252,7 +276,12 @@ class CheckPage(Page):
         for group in self.groups.values():
             if group.note.text() == "Checking…":
                 group.set_note("No result for this key: the check stopped before it.")
+            group.compact()
         self._summarise(checked_at)
+        first_problem = next((g for g in self.groups.values()
+                              if any(r.result.status in (Status.FAILED, Status.WARNING) for r in g.rows)), None)
+        if first_problem is not None:
+            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(first_problem, 0, 120))
         self.state_changed.emit()
 
     def _summarise(self, checked_at: str) -> None:
