@@ -24,9 +24,9 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
-
 if TYPE_CHECKING:
+    import httpx
+
     from mis_wizard.vendors.sandbox.kit import Emulator
     from mis_wizard.vendors.sandbox.school import School
 

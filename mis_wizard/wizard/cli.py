@@ -6,11 +6,9 @@ Exit codes: 0 done, 1 a check (or the thing asked for) failed, 2 unusable input.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import logging
-import platform
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,11 +17,12 @@ from typing import Any, NoReturn
 from mis_wizard import APP_NAME, __version__
 from mis_wizard.vendors import registry
 from mis_wizard.vendors.base import CheckResult, Context, Status, VendorSpec
-from mis_wizard.wizard import checks, logs
-from mis_wizard.wizard.http import build_client
-from mis_wizard.wizard.mapping.cli import add_preview_arguments, run_preview
+from mis_wizard.wizard import logs
 from mis_wizard.wizard.profile import Profile, ProfileError
 from mis_wizard.wizard.profile import load as load_profile
+
+# The GUI starts through this module, so what only a command needs (asyncio, httpx, the mapping
+# preview, the handoff and sync modules with openpyxl and age) is imported by that command, not here.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STATUS_MARK = {Status.OK: "ok  ", Status.WARNING: "warn", Status.FAILED: "FAIL", Status.SKIPPED: "skip"}
@@ -44,13 +43,45 @@ FEATURE_MODULES: tuple[str, ...] = ("mis_wizard.wizard.handoff.cli", "mis_wizard
 """Modules that add their own subcommands with ``add_commands(subparsers)``, so this file stays small."""
 
 
-def build_parser() -> Parser:
-    parser = Parser(prog="mis-wizard", description=f"{APP_NAME}: connect your school's management system "
-                    "to an education app. With no command, opens the wizard.")
+class _NotJustOptions(Exception):
+    """The command line is more than the GUI's options; the full parser will say what it is."""
+
+
+class _OptionsParser(Parser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotJustOptions(message)
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options before any command; with only these, the GUI opens."""
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("--profile", help="integrator profile: a built-in name or a TOML file (default: demo)")
     parser.add_argument("--demo", action="store_true", help="open the wizard against the built-in sandbox")
     parser.add_argument("--self-test", action="store_true", help="check this installation and exit")
+
+
+def gui_arguments(argv: list[str]) -> argparse.Namespace | None:
+    """The parsed options when ``argv`` opens the GUI, else None.
+
+    Building every command's parser imports every command's module, which the GUI does not
+    need, so a command line of options alone is read without them.
+    """
+    parser = _OptionsParser(prog="mis-wizard", add_help=False)
+    add_options(parser)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except _NotJustOptions:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="mis-wizard", description=f"{APP_NAME}: connect your school's management system "
+                    "to an education app. With no command, opens the wizard.")
+    add_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     p = sub.add_parser("systems", help="list the school systems and the keys each needs")
@@ -67,6 +98,8 @@ def build_parser() -> Parser:
     add_system_arguments(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_check)
+
+    from mis_wizard.wizard.mapping.cli import add_preview_arguments
 
     p = sub.add_parser("preview", help="show records as the integrator will receive them")
     add_system_arguments(p)
@@ -135,6 +168,8 @@ def read_credentials(path: Path) -> dict[str, Any]:
 
 def new_context(profile: Profile, ca_cert: Path | None = None, **kwargs: Any) -> Context:
     """Call inside the event loop that will use it."""
+    from mis_wizard.wizard.http import build_client
+
     return Context(http=build_client(allow_plain_http=profile.allow_plain_http, extra_ca=ca_cert), **kwargs)
 
 
@@ -203,6 +238,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from mis_wizard.wizard import checks
+
     spec, credentials, profile, reqs = system_inputs(args)
 
     async def go() -> list[CheckResult]:
@@ -229,6 +268,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from mis_wizard.wizard.mapping.cli import run_preview
+
     spec, credentials, profile, reqs = system_inputs(args)
     if spec.connector is None:
         raise UsageError(f"{spec.name} records cannot be read by this version of the wizard yet")
@@ -289,6 +332,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 def environment_facts() -> dict[str, str]:
     """For --version -v, support reports and the self-test."""
+    import platform
+
     from mis_wizard.wizard.secret_store import SecretStore
 
     return {"app": f"{APP_NAME} {__version__}", "python": platform.python_version(),
@@ -297,8 +342,9 @@ def environment_facts() -> dict[str, str]:
 
 def main(argv: list[str] | None = None, gui: Callable[[argparse.Namespace], int] | None = None) -> int:
     """Run a command; with none, hand over to ``gui`` (the ui layer passes itself in)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = gui_arguments(sys.argv[1:] if argv is None else argv) if gui is not None else None
+    if args is None:
+        args = build_parser().parse_args(argv)
     log_path = logs.setup()
     try:
         if args.command is None:

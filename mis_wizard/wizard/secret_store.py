@@ -8,11 +8,12 @@ can still finish: the bundle is the way the secrets leave.
 from __future__ import annotations
 
 import logging
-
-import keyring
-import keyring.errors
+from typing import TYPE_CHECKING
 
 from mis_wizard.wizard import redact
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 SERVICE = "mis-wizard"
 REF_KEY = "$secret"
@@ -37,17 +38,46 @@ def _usable(backend: keyring.backend.KeyringBackend) -> bool:
 
 
 class SecretStore:
+    """The OS credential store, found the first time it is needed: importing keyring and probing
+    its backends (D-Bus, the macOS and Windows APIs) takes longer than opening the window."""
+
     def __init__(self) -> None:
         self._memory: dict[str, str] = {}
-        backend = keyring.get_keyring()
-        self.persistent = _usable(backend)
-        self.backend_name = type(backend).__name__
-        self.warning = "" if self.persistent else (
-            "This computer has no credential store the wizard can use, so secrets are kept in memory "
-            "for this run only. Finish and export the bundle before closing the wizard.")
+        self._persistent: bool | None = None
+        self._backend_name = ""
+        self._warning = ""
+
+    def _probe(self) -> bool:
+        if self._persistent is None:
+            import keyring
+
+            backend = keyring.get_keyring()
+            self._persistent = _usable(backend)
+            self._backend_name = type(backend).__name__
+            self._warning = "" if self._persistent else (
+                "This computer has no credential store the wizard can use, so secrets are kept in memory "
+                "for this run only. Finish and export the bundle before closing the wizard.")
+        return self._persistent
+
+    @property
+    def persistent(self) -> bool:
+        return self._probe()
+
+    @property
+    def backend_name(self) -> str:
+        self._probe()
+        return self._backend_name
+
+    @property
+    def warning(self) -> str:
+        """Why secrets will not outlive this run, or "" when they are stored."""
+        self._probe()
+        return self._warning
 
     def put(self, session_id: str, name: str, value: str) -> dict[str, str]:
         """Store a secret; returns the reference the session file keeps."""
+        import keyring.errors  # binds keyring too; imported already by the probe
+
         redact.register(value)
         account = f"{session_id}/{name}"
         if self.persistent:
@@ -56,13 +86,15 @@ class SecretStore:
                 return {REF_KEY: account}
             except keyring.errors.KeyringError as exc:
                 log.warning("credential store refused a secret (%s); keeping it in memory", type(exc).__name__)
-                self.persistent = False
-                self.warning = ("The credential store refused to save a secret, so secrets are kept in memory "
+                self._persistent = False
+                self._warning = ("The credential store refused to save a secret, so secrets are kept in memory "
                                 "for this run only.")
         self._memory[account] = value
         return {REF_KEY: account}
 
     def get(self, ref: dict[str, str]) -> str:
+        import keyring.errors  # binds keyring too; imported already by the probe
+
         account = ref[REF_KEY]
         value = self._memory.get(account)
         if value is None and self.persistent:
@@ -75,6 +107,8 @@ class SecretStore:
         return value or ""
 
     def delete(self, ref: dict[str, str]) -> None:
+        import keyring.errors  # binds keyring too; imported already by the probe
+
         account = ref[REF_KEY]
         self._memory.pop(account, None)
         if self.persistent:
