@@ -1,6 +1,10 @@
 """The wizard window: the integrator and the screen-share switch along the top, the steps down
 the side (done / needs attention / current), the page in the middle, Back / Next / Help along
 the bottom. Pages come from ui.pages.PAGES, so the window knows no page by name.
+
+The side list shows every step at once, but a page is built the first time the admin needs it
+(opens it, or it can be opened and the side list asks its status), and the credential store is
+probed after the first paint: the admin sees the window sooner than all of that would take.
 """
 
 from __future__ import annotations
@@ -8,7 +12,7 @@ from __future__ import annotations
 import html
 import logging
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -76,23 +80,30 @@ class MainWindow(QMainWindow):
         column.addWidget(self._nav_bar())
         self.setCentralWidget(root)
 
-        self.pages: list[Page] = []
-        for page_class in PAGES:
-            page = page_class(ctx)
-            page.state_changed.connect(self.refresh)
-            page.advance.connect(self._page_asks_advance)
-            self.pages.append(page)
-            self.stack.addWidget(page)
-            item = QListWidgetItem(page.title)
+        self._built: list[Page | None] = [None] * len(PAGES)
+        for ref in PAGES:
+            item = QListWidgetItem(ref.title)
             item.setSizeHint(QSize(SIDEBAR_WIDTH - 20, 40))
             self.sidebar.addItem(item)
         self.sidebar.currentRowChanged.connect(self._sidebar_moved)
         ctx.session_changed.connect(self.refresh)
         ctx.screen_safe_changed.connect(self._apply_screen_safe)
-        if ctx.secrets.warning:
-            self.show_banner(ctx.secrets.warning)
+        self._painted = False
+        self.sidebar.viewport().installEventFilter(self)
         self.current = -1
         self.go(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """The side list is in every first frame: once it has painted, the window is on screen."""
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._after_first_paint)
+        return False
+
+    def _after_first_paint(self) -> None:
+        if self.ctx.secrets.warning:
+            self.show_banner(self.ctx.secrets.warning)
 
     # chrome ---------------------------------------------------------------------------------
 
@@ -206,22 +217,39 @@ class MainWindow(QMainWindow):
 
     @property
     def page(self) -> Page:
-        return self.pages[self.current]
+        return self.page_at(self.current)
+
+    def page_at(self, index: int) -> Page:
+        """The page at ``index``, built now if this is the first time it is needed."""
+        page = self._built[index]
+        if page is None:
+            page = PAGES[index].load()(self.ctx)
+            page.state_changed.connect(self.refresh)
+            page.advance.connect(self._page_asks_advance)
+            page.set_screen_safe(self.ctx.screen_safe)
+            self.stack.addWidget(page)
+            self._built[index] = page
+        return page
+
+    @property
+    def pages(self) -> list[Page]:
+        """Every page, building those not needed yet (the self-test opens them all)."""
+        return [self.page_at(i) for i in range(len(PAGES))]
 
     def available(self, index: int) -> bool:
-        page = self.pages[index]
-        if page.needs_session and self.ctx.session is None:
+        ref = PAGES[index]
+        if ref.needs_session and self.ctx.session is None:
             return False
-        return not (page.needs_system and self.ctx.spec is None)
+        return not (ref.needs_system and self.ctx.spec is None)
 
     def go(self, index: int) -> None:
-        if not 0 <= index < len(self.pages) or not self.available(index):
+        if not 0 <= index < len(PAGES) or not self.available(index):
             self._select_sidebar(self.current)
             return
         if index != self.current and self.current >= 0:
             self.page.leave()
         self.current = index
-        page = self.pages[index]
+        page = self.page_at(index)
         if self.ctx.session is not None and page.needs_session and self.ctx.session.page != page.page_id:
             self.ctx.session.page = page.page_id
             self.ctx.save()
@@ -243,8 +271,8 @@ class MainWindow(QMainWindow):
         """The welcome page resumes at the page the session was left on; others just go on."""
         session = self.ctx.session
         if self.current == 0 and session is not None and session.page:
-            for i, page in enumerate(self.pages):
-                if page.page_id == session.page and self.available(i):
+            for i, ref in enumerate(PAGES):
+                if ref.page_id == session.page and self.available(i):
                     self.go(i)
                     return
         self.go(self.current + 1)
@@ -262,21 +290,21 @@ class MainWindow(QMainWindow):
         """Side list icons, header and Back/Next, from the session as it is now."""
         session = self.ctx.session
         self.session_label.setText(session.title if session is not None else "No setup open")
-        for i, page in enumerate(self.pages):
+        for i, ref in enumerate(PAGES):
             item = self.sidebar.item(i)
             enabled = self.available(i)
-            status = page.status() if enabled else PageStatus.TODO
+            status = self.page_at(i).status() if enabled else PageStatus.TODO
             icon = "step-current" if i == self.current else f"step-{status.value}"
             item.setIcon(theme.icon(icon))
             flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled if enabled else Qt.ItemFlag.NoItemFlags
             item.setFlags(flags)
             words = "current page" if i == self.current else STATUS_WORDS[status]
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{page.title}, {words}")
-            item.setToolTip(f"{page.title}: {words}")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{ref.title}, {words}")
+            item.setToolTip(f"{ref.title}: {words}")
         self._select_sidebar(self.current)
         page = self.page
         self.back_button.setEnabled(self.current > 0)
-        last = self.current == len(self.pages) - 1
+        last = self.current == len(PAGES) - 1
         can = page.can_advance() and not last
         self.next_button.setEnabled(can)
         self.blocked_label.setText("" if can or last else page.blocked_reason())
@@ -311,8 +339,9 @@ class MainWindow(QMainWindow):
 
     def _apply_screen_safe(self, on: bool) -> None:
         self.safe_switch.setChecked(on)
-        for page in self.pages:
-            page.set_screen_safe(on)
+        for page in self._built:
+            if page is not None:
+                page.set_screen_safe(on)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.current >= 0:

@@ -1,36 +1,51 @@
 """The wizard's pages in the order the admin meets them.
 
-Adding a page is one line in PAGES: a Page subclass (see base.py) with an id, a title, a
-status for the side list, and enter/leave hooks.
+Adding a page is one line in PAGES: where its Page subclass (see base.py) lives, with the id,
+title and needs the side list shows before the page is built. The window imports and builds a
+page when the admin first needs it, so opening the wizard does not wait for every page and what
+it imports (the HTTP client, openpyxl, age, the sync engine).
 """
 
 from __future__ import annotations
 
-from mis_wizard.ui.pages.base import Page, PageStatus
-from mis_wizard.ui.pages.check_page import CheckPage
-from mis_wizard.ui.pages.credentials_page import CredentialsPage
-from mis_wizard.ui.pages.finish_page import FinishPage
-from mis_wizard.ui.pages.mapping_step import MappingStep
-from mis_wizard.ui.pages.preview_step import PreviewStep
-from mis_wizard.ui.pages.report_step import ReportStep
-from mis_wizard.ui.pages.school_page import SchoolPage
-from mis_wizard.ui.pages.steps_page import StepsPage
-from mis_wizard.ui.pages.sync_page import SyncPage
-from mis_wizard.ui.pages.system_page import SystemPage
-from mis_wizard.ui.pages.welcome_page import WelcomePage
+import importlib
+from dataclasses import dataclass
 
-PAGES: tuple[type[Page], ...] = (
-    WelcomePage,
-    SystemPage,
-    SchoolPage,
-    StepsPage,
-    CredentialsPage,
-    CheckPage,
-    MappingStep,
-    PreviewStep,
-    ReportStep,
-    FinishPage,
-    SyncPage,
+from mis_wizard.ui.pages.base import Page, PageStatus
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """A page before it is built: what the side list shows, and where the class lives."""
+
+    page_id: str
+    title: str
+    path: str
+    """``module:Class`` under mis_wizard.ui.pages."""
+    needs_session: bool = True
+    needs_system: bool = True
+
+    def load(self) -> type[Page]:
+        module, name = self.path.split(":")
+        page_class: type[Page] = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        facts = (page_class.page_id, page_class.title, page_class.needs_session, page_class.needs_system)
+        if facts != (self.page_id, self.title, self.needs_session, self.needs_system):
+            raise TypeError(f"PAGES says {self} but {self.path} says {facts}")
+        return page_class
+
+
+PAGES: tuple[PageRef, ...] = (
+    PageRef("welcome", "Welcome", "welcome_page:WelcomePage", needs_session=False, needs_system=False),
+    PageRef("system", "Your school's system", "system_page:SystemPage", needs_system=False),
+    PageRef("school", "School details", "school_page:SchoolPage"),
+    PageRef("steps", "Steps in your system", "steps_page:StepsPage"),
+    PageRef("credentials", "Enter the keys", "credentials_page:CredentialsPage"),
+    PageRef("check", "Check the keys", "check_page:CheckPage"),
+    PageRef("mapping", "Map the fields", "mapping_step:MappingStep"),
+    PageRef("preview", "Preview the records", "preview_step:PreviewStep"),
+    PageRef("report", "Check the whole school", "report_step:ReportStep"),
+    PageRef("finish", "Send it to the integrator", "finish_page:FinishPage"),
+    PageRef("sync", "Sync on this computer", "sync_page:SyncPage"),
 )
 
-__all__ = ["PAGES", "Page", "PageStatus"]
+__all__ = ["PAGES", "Page", "PageRef", "PageStatus"]
