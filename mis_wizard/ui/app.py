@@ -1,4 +1,5 @@
-"""The GUI entry: one QApplication, one main window, the background loop stopped on exit."""
+"""The GUI entry: one QApplication, one main window (the background loop, once started, stops
+itself when the application quits)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from PySide6.QtWidgets import QApplication
 
 from mis_wizard import APP_NAME, __version__
 from mis_wizard.ui import theme
-from mis_wizard.ui.async_runner import default_loop
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.main_window import MainWindow
 from mis_wizard.wizard import logs
@@ -30,7 +30,4 @@ def run_gui(profile: Profile, *, demo: bool, sandbox: Any = None) -> int:
     log.info("GUI start (profile %s, demo %s)", profile.id, demo)
     window = MainWindow(WizardContext(profile, sandbox=sandbox if demo else None))
     window.show()
-    try:
-        return app.exec()
-    finally:
-        default_loop().stop()
+    return app.exec()

@@ -21,7 +21,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -65,11 +65,15 @@ _default_lock = threading.Lock()
 
 
 def default_loop() -> BackgroundLoop:
-    """The process-wide loop, started on first use."""
+    """The process-wide loop, started on first use and stopped when the application quits (so
+    a run that never works in the background never starts it, nor imports asyncio)."""
     global _default
     with _default_lock:
         if _default is None or not _default.running:
             _default = BackgroundLoop()
+            app = QCoreApplication.instance()
+            if app is not None:
+                app.aboutToQuit.connect(_default.stop)
         return _default
 
 
