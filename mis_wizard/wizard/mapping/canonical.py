@@ -7,7 +7,7 @@ integrator who needs a field no concept carries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from mis_wizard.vendors.base import Entity
@@ -38,13 +38,43 @@ def entity_of(concept: str) -> str | None:
     return next((e for e, p in PREFIX.items() if p == head), None)
 
 
-def canonical(entity: Entity, raw: Mapping[str, Any]) -> Record:
-    """One raw record in the canonical view: concepts first, every raw field as ``raw:<name>``."""
-    record: Record = {f"{RAW}{name}": value for name, value in raw.items()}
-    for f in entity.fields:
-        if f.concept and f.name in raw and record.get(f.concept) in (None, ""):
-            record[f.concept] = raw[f.name]
-    return record
+def canonical(entity: Entity, raw: Mapping[str, Any], keep_raw: Collection[str] | None = None) -> Record:
+    """One raw record in the canonical view (see ``converter``)."""
+    return converter(entity, keep_raw)(raw)
+
+
+def converter(entity: Entity, keep_raw: Collection[str] | None = None) -> Callable[[Mapping[str, Any]], Record]:
+    """Raw records of ``entity`` into the canonical view: each concept from the first of its raw
+    fields that has a value, and the raw fields as ``raw:<name>``: every one when ``keep_raw`` is
+    None (the preview and field codes show them all), else only those named (a sync keeps what its
+    rules read: a full raw copy doubles the size of every record it holds). The plan is made
+    once, for converting a whole entity."""
+    names = [f.concept for f in entity.fields if f.concept]
+    plan = tuple((f.name, f.concept, names.count(f.concept) > 1) for f in entity.fields if f.concept)
+    kept = None if keep_raw is None else tuple((name, raw_key(name)) for name in sorted(keep_raw))
+
+    def convert(raw: Mapping[str, Any]) -> Record:
+        if kept is None:
+            record: Record = {raw_key(name): value for name, value in raw.items()}
+        else:
+            record = {key: raw[name] for name, key in kept if name in raw}
+        for name, concept, shared in plan:
+            if name in raw and (not shared or record.get(concept) in (None, "")):
+                record[concept] = raw[name]
+        return record
+
+    return convert
+
+
+_RAW_KEYS: dict[str, str] = {}
+
+
+def raw_key(name: str) -> str:
+    """``raw:<name>``, one string per name however many records carry it."""
+    key = _RAW_KEYS.get(name)
+    if key is None:
+        key = _RAW_KEYS[name] = RAW + name
+    return key
 
 
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {

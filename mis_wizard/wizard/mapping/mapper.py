@@ -7,14 +7,14 @@ profile's defaults field by field, so the admin's edits survive a profile update
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .canonical import Record, record_id
+from .canonical import RAW, Record, record_id
 from .rules import Rule
 from .schema import Target, TargetField, normalise
-from .transforms import MapContext
+from .transforms import REGISTRY, MapContext
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,23 @@ def effective_rules(target: Target, session_mapping: Mapping[str, Any] | None) -
         data = saved.get(f.name) if isinstance(saved, Mapping) else None
         rules[f.name] = Rule.from_json(data, f"mapping.{target.name}.{f.name}") if data else f.default_rule
     return rules
+
+
+def raw_fields(targets: Iterable[Target], session_mapping: Mapping[str, Any] | None) -> set[str]:
+    """The raw fields (names without ``raw:``) the targets' effective rules read: their sources and
+    the fields their steps join. Everything else a sync can drop from the canonical view."""
+    names: set[str] = set()
+    for target in targets:
+        for rule in effective_rules(target, session_mapping).values():
+            sources = [rule.source] if rule.source else []
+            for step in rule.steps:
+                transform = REGISTRY.get(step.get("name", ""))
+                params = step.get("params") or {}
+                for p in transform.params if transform else ():
+                    if p.kind == "sources":
+                        sources.extend(params.get(p.name) or ())
+            names.update(s[len(RAW):] for s in sources if s.startswith(RAW))
+    return names
 
 
 FieldRun = Callable[[Record], tuple[str, str | None, str, str | None]]

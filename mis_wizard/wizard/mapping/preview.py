@@ -20,7 +20,7 @@ from mis_wizard.vendors.base import Context, Credentials, Requirements, VendorSp
 from mis_wizard.vendors.errors import VendorError
 
 from . import filters as filtering
-from .canonical import RAW, Record, canonical, record_id, text
+from .canonical import RAW, Record, converter, record_id, text
 from .mapper import MappedRecord, Mapper
 from .schema import Target, TargetField, parse_targets
 from .transforms import MapContext
@@ -100,10 +100,11 @@ async def read(spec: VendorSpec, ctx: Context, credentials: Credentials, require
     wanted = {s.strip() for s in sample_ids if s.strip()}
     found: dict[str, Record] = {}
     records: list[Record] = []
+    convert = converter(entity)
     stream = spec.connector().stream(ctx, credentials, requirements, entity_id)
     async with contextlib.aclosing(stream):  # type: ignore[type-var]
         async for raw in stream:
-            record = canonical(entity, raw)
+            record = convert(raw)
             if wanted:
                 keys = {record_id(entity_id, record), text(raw.get(entity.id_field))}
                 keys |= {text(v) for k, v in record.items() if k.endswith((".id", ".code"))}

@@ -10,18 +10,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from mis_wizard.vendors.base import Context
 from mis_wizard.vendors.errors import VendorError
 from mis_wizard.wizard.mapping import filters as filter_engine
-from mis_wizard.wizard.mapping.canonical import RAW, Record, canonical, record_id
-from mis_wizard.wizard.mapping.mapper import Mapper
+from mis_wizard.wizard.mapping.canonical import RAW, Record, converter, record_id
+from mis_wizard.wizard.mapping.mapper import Mapper, raw_fields
 from mis_wizard.wizard.mapping.schema import parse_targets
 from mis_wizard.wizard.subject import Subject
-from mis_wizard.wizard.sync.report import RunReport
+from mis_wizard.wizard.sync.report import RunReport, TableReport
 from mis_wizard.wizard.sync.sinks import Output, Sink, SinkError
 from mis_wizard.wizard.sync.sinks.base import ID, row_hash
 
@@ -65,15 +65,20 @@ def entities_for(subject: Subject, asked: list[str]) -> list[str]:
 
 async def pull(subject: Subject, ctx: Context, entities: list[str], report: RunReport,
                progress: Progress | None = None) -> dict[str, list[Record]]:
-    """Read every entity; concurrency within an entity is the connector's (ctx.concurrency)."""
+    """Read every entity; concurrency within an entity is the connector's (ctx.concurrency).
+
+    Records keep their concepts and only the raw fields the profile's targets and the session's
+    rules read: the rest of a raw record is never used by a sync, and would double what it holds."""
     if subject.spec.connector is None:
         raise SinkError(f"{subject.spec.name} cannot be read by this version of the wizard yet.")
     connector = subject.spec.connector()
+    targets = parse_targets(subject.profile.targets).values()
     dataset: dict[str, list[Record]] = {}
     outer_on_page = ctx.on_page
 
     for entity_id in entities:
         entity = subject.spec.entity(entity_id)
+        convert = converter(entity, raw_fields([t for t in targets if t.entity == entity_id], subject.mapping))
         rows: list[Record] = []
         pages = 0
 
@@ -88,7 +93,7 @@ async def pull(subject: Subject, ctx: Context, entities: list[str], report: RunR
 
         ctx.on_page = on_page
         async for raw in connector.stream(ctx, subject.credentials, subject.requirements, entity_id):
-            rows.append(canonical(entity, raw))
+            rows.append(convert(raw))
         if progress:
             progress(entity_id, len(rows), pages, True)
         dataset[entity_id] = rows
@@ -97,56 +102,77 @@ async def pull(subject: Subject, ctx: Context, entities: list[str], report: RunR
     return dataset
 
 
-def shape(subject: Subject, dataset: dict[str, list[Record]], report: RunReport) -> Output:
-    """Filters, then each target's mapping; entities with no target keep their canonical fields."""
+def shape(subject: Subject, dataset: dict[str, list[Record]], report: RunReport, *,
+          keep_dataset: bool = True) -> Output:
+    """Filters, then each target's mapping; entities with no target keep their canonical fields.
+
+    Without ``keep_dataset`` (a sink that reads only the mapped tables) the dataset is consumed:
+    each canonical record is let go as soon as the last table that needs it has its row, so a
+    large school is never held as records and rows at once."""
     specs = filter_engine.specs(subject.profile.filters)
     filtered, filter_reports = filter_engine.apply(dataset, specs, subject.filters)
+    if not keep_dataset:
+        dataset.clear()  # the filtered copy holds every record still wanted
     report.filters = [r.to_json() for r in filter_reports]
     for r in filter_reports:
         for reason, n in r.reasons.items():
-            if r.dropped and r.entity in dataset:
+            if r.dropped and r.entity in filtered:
                 excluded = report.table(r.entity).excluded
                 excluded[reason] = excluded.get(reason, 0) + n
     tables: dict[str, list[dict[str, Any]]] = {}
     columns: dict[str, list[str]] = {}
-    targeted: set[str] = set()
-    for target in parse_targets(subject.profile.targets).values():
-        if target.entity not in filtered:
-            continue
-        targeted.add(target.entity)
+    targets = [t for t in parse_targets(subject.profile.targets).values() if t.entity in filtered]
+    targeted = {t.entity for t in targets}
+    for i, target in enumerate(targets):
+        last = not keep_dataset and all(t.entity != target.entity for t in targets[i + 1:])
         mapper = Mapper.for_session(target, subject.mapping)
         table = report.table(target.name)
-        rows = []
-        for record in filtered[target.entity]:
+        rows = _Rows(table)
+        for record in _each(filtered, target.entity, consume=last):
             rid, values, errors = mapper.row(record)
             for name, error in errors.items():
                 table.error(rid, name, error)
-            rows.append({ID: rid, **values})
-        tables[target.name] = _unique(rows, table)
+            rows.add(rid, values)
+        tables[target.name] = rows.rows
         columns[target.name] = [f.name for f in target.fields]
-    for entity_id, records in filtered.items():
-        if entity_id in targeted:
-            continue
-        names = sorted({k for r in records for k in r if not k.startswith(RAW)})
-        table = report.table(entity_id)
-        rows = [{ID: record_id(entity_id, r) or str(i), **{k: r.get(k) for k in names}}
-                for i, r in enumerate(records)]
-        tables[entity_id] = _unique(rows, table)
+    for entity_id in [e for e in filtered if e not in targeted]:
+        names = sorted({k for r in filtered[entity_id] for k in r if not k.startswith(RAW)})
+        rows = _Rows(report.table(entity_id))
+        for i, record in enumerate(_each(filtered, entity_id, consume=not keep_dataset)):
+            rows.add(record_id(entity_id, record) or str(i), {k: record.get(k) for k in names})
+        tables[entity_id] = rows.rows
         columns[entity_id] = names
-    return Output(tables, columns, filtered)
+    return Output(tables, columns, filtered if keep_dataset else {})
 
 
-def _unique(rows: list[dict[str, Any]], table: Any) -> list[dict[str, Any]]:
-    """A record id seen twice keeps its first row; the second is counted as excluded."""
-    seen: set[str] = set()
-    out = []
-    for row in rows:
-        if row[ID] in seen:
-            table.excluded["same id as another record"] = table.excluded.get("same id as another record", 0) + 1
-            continue
-        seen.add(row[ID])
-        out.append(row)
-    return out
+def _each(dataset: dict[str, list[Record]], entity_id: str, *, consume: bool) -> Iterator[Record]:
+    """An entity's records in order; consumed, each leaves the dataset as it is handed out."""
+    if not consume:
+        yield from dataset[entity_id]
+        return
+    records = dataset.pop(entity_id)
+    records.reverse()
+    while records:
+        yield records.pop()
+
+
+class _Rows:
+    """A table's rows: each the mapped values with the record id under ``ID`` (in the values' own
+    dict, not a copy); a record id seen twice keeps its first row, the second is counted as excluded."""
+
+    def __init__(self, table: TableReport) -> None:
+        self.table = table
+        self.rows: list[dict[str, Any]] = []
+        self._seen: set[str] = set()
+
+    def add(self, rid: str, values: dict[str, Any]) -> None:
+        if rid in self._seen:
+            excluded = self.table.excluded
+            excluded["same id as another record"] = excluded.get("same id as another record", 0) + 1
+            return
+        self._seen.add(rid)
+        values[ID] = rid
+        self.rows.append(values)
 
 
 def diff(output: Output, previous: dict[str, dict[str, str]], report: RunReport) -> dict[str, tuple[int, int]]:
@@ -154,7 +180,7 @@ def diff(output: Output, previous: dict[str, dict[str, str]], report: RunReport)
     big: dict[str, tuple[int, int]] = {}
     for name, rows in output.tables.items():
         before = previous.get(name, {})
-        now = {str(r[ID]): row_hash(r) for r in rows}
+        now = output.row_hashes[name] = {str(r[ID]): row_hash(r) for r in rows}
         t = report.table(name)
         t.written = len(rows)
         t.previous = len(before)
@@ -174,7 +200,8 @@ async def run(plan: Plan, ctx: Context, progress: Progress | None = None) -> Run
     try:
         previous = state.hashes(plan.sink.key)
         dataset = await pull(subject, ctx, entities_for(subject, plan.entities), report, progress)
-        output = shape(subject, dataset, report)
+        output = shape(subject, dataset, report, keep_dataset=plan.sink.reads_dataset)
+        del dataset
         output.school_name = plan.school_name or subject.school.get("name", "")
         removals = diff(output, previous, report)
         threshold = subject.profile.removal_threshold

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,13 +34,20 @@ class Output:
     dataset: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """The filtered canonical dataset, for sinks with a fixed format of their own (OneRoster, LISS)."""
     school_name: str = ""
+    row_hashes: dict[str, dict[str, str]] = field(default_factory=dict)
+    """``{table: {id: hash}}`` as the engine's diff computed them, so the sink's state update does
+    not hash every row a second time."""
 
-    def hashes(self) -> dict[str, list[tuple[str, str]]]:
-        return {name: [(str(r[ID]), row_hash(r)) for r in rows] for name, rows in self.tables.items()}
+    def hashes(self) -> dict[str, Iterable[tuple[str, str]]]:
+        return {name: self.row_hashes[name].items() if name in self.row_hashes
+                else [(str(r[ID]), row_hash(r)) for r in rows] for name, rows in self.tables.items()}
 
 
 class Sink(ABC):
     scheme: str = ""
+    reads_dataset: bool = False
+    """The sink builds its own format from ``Output.dataset`` (OneRoster, LISS). Other sinks write
+    only ``Output.tables``, so the engine lets each canonical record go once it is mapped."""
 
     @property
     @abstractmethod

@@ -44,6 +44,7 @@ def _day(value: Any) -> dt.date | None:
 
 class LissSink(Sink):
     scheme = "liss"
+    reads_dataset = True
 
     def __init__(self, target: str, password_env: str = PASSWORD_ENV, today: dt.date | None = None,
                  password: str | None = None) -> None:

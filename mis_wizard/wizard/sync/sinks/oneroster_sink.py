@@ -247,6 +247,7 @@ def package(files: dict[str, list[Row]]) -> bytes:
 
 class OneRosterSink(Sink):
     scheme = "oneroster"
+    reads_dataset = True
 
     def __init__(self, path: Path) -> None:
         self.path = path
