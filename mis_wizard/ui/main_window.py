@@ -12,8 +12,8 @@ from __future__ import annotations
 import html
 import logging
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -89,17 +89,15 @@ class MainWindow(QMainWindow):
         ctx.session_changed.connect(self.refresh)
         ctx.screen_safe_changed.connect(self._apply_screen_safe)
         self._painted = False
-        self.sidebar.viewport().installEventFilter(self)
         self.current = -1
         self.go(0)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """The side list is in every first frame: once it has painted, the window is on screen."""
-        if event.type() == QEvent.Type.Paint and not self._painted:
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """The window paints its own background first, so after its first paint it is on screen."""
+        super().paintEvent(event)
+        if not self._painted:
             self._painted = True
-            watched.removeEventFilter(self)
             QTimer.singleShot(0, self._after_first_paint)
-        return False
 
     def _after_first_paint(self) -> None:
         if self.ctx.secrets.warning:
