@@ -58,8 +58,15 @@ def test_unreadable_session_is_reported_once(make_window):
     assert window.pages[0].problem_banner is banner, "said once, not again on refresh"
 
 
-def test_no_credential_store_is_said_once(make_window):
+def test_no_credential_store_is_said_once(make_window, qtbot):
     keyring.set_keyring(fail.Keyring())
     window = make_window()
-    texts = [banner.label.text() for banner in window.findChildren(Banner)]
+
+    def said() -> list[str]:
+        texts = [banner.label.text() for banner in window.findChildren(Banner)]
+        return [t for t in texts if "in memory for this run only" in t]
+
+    qtbot.waitUntil(lambda: bool(said()))  # the store is probed after the first paint
+    qtbot.wait(50)
+    texts = said()
     assert len([t for t in texts if "in memory for this run only" in t]) == 1
