@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 from pathlib import Path
 
 from mis_wizard.wizard import paths
@@ -16,6 +15,8 @@ _configured: Path | None = None
 def setup(level: int = logging.INFO) -> Path:
     """Idempotent per log dir; returns the log file path."""
     global _configured
+    import logging.handlers  # only when logging is set up: it is a noticeable part of start-up
+
     path = paths.log_dir() / LOG_NAME
     if _configured == path:
         return path

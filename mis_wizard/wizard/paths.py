@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_DIR_NAME = "MIS Onboarding Wizard"
 
 
@@ -15,9 +13,16 @@ def _home() -> Path | None:
     return Path(value) if value else None
 
 
+def _platformdirs():  # type: ignore[no-untyped-def]
+    """Imported when first needed: it costs start-up time and MIS_WIZARD_HOME makes it unnecessary."""
+    import platformdirs
+
+    return platformdirs
+
+
 def data_dir() -> Path:
     home = _home()
-    path = home / "data" if home else Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False))
+    path = home / "data" if home else Path(_platformdirs().user_data_dir(APP_DIR_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -30,6 +35,6 @@ def sessions_dir() -> Path:
 
 def log_dir() -> Path:
     home = _home()
-    path = home / "logs" if home else Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
+    path = home / "logs" if home else Path(_platformdirs().user_log_dir(APP_DIR_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path

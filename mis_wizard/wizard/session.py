@@ -11,9 +11,9 @@ import datetime as dt
 import json
 import os
 import tempfile
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from secrets import token_hex
 from typing import Any
 
 from mis_wizard.vendors import registry
@@ -109,7 +109,7 @@ class SessionStore:
 
     def new(self, profile: str = "demo", system: str = "") -> Session:
         stamp = now_iso()
-        session = Session(id=uuid.uuid4().hex[:12], created=stamp, updated=stamp, profile=profile, system=system)
+        session = Session(id=token_hex(6), created=stamp, updated=stamp, profile=profile, system=system)
         self.save(session)
         return session
 
