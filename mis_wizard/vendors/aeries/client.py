@@ -29,6 +29,7 @@ from mis_wizard.vendors.errors import FailureKind, VendorError, classify_excepti
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS, Wording, check_consumer
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
+from mis_wizard.vendors.streams import merged
 
 API_SECURITY = "Aeries: Filter Pages \"API Sec\" > API Security"
 CERT_REMEDY = (f"In {API_SECURITY}, select your product, click Display Certificate Details and copy the "
@@ -91,32 +92,16 @@ def _oneroster_wording() -> Wording:
 class AeriesConnector:
     async def check(self, ctx: Context, credentials: Credentials,
                     requirements: Requirements) -> AsyncIterator[CheckResult]:
-        queue: asyncio.Queue[CheckResult | None] = asyncio.Queue()
+        keys = ("standard_api", "oneroster")
 
-        async def run(key: str, source: AsyncIterator[CheckResult]) -> None:
-            try:
-                async for result in source:
-                    await queue.put(result)
-            except Exception as exc:  # never let a bug escape check(): report it
-                f = classify_exception(exc)
-                await queue.put(CheckResult(key, "Check", Layer.REACH, Status.FAILED, "aeries.check_crashed",
-                                            f.message, f.remedy, type(exc).__name__))
-            finally:
-                await queue.put(None)
+        def crashed(index: int, exc: Exception) -> CheckResult:  # never let a bug escape check(): report it
+            f = classify_exception(exc)
+            return CheckResult(keys[index], "Check", Layer.REACH, Status.FAILED, "aeries.check_crashed",
+                               f.message, f.remedy, type(exc).__name__)
 
-        tasks = [asyncio.create_task(run("standard_api", self._standard(ctx, credentials, requirements))),
-                 asyncio.create_task(run("oneroster", self._oneroster(ctx, credentials, requirements)))]
-        pending = len(tasks)
-        try:
-            while pending:
-                item = await queue.get()
-                if item is None:
-                    pending -= 1
-                else:
-                    yield item
-        finally:
-            for t in tasks:
-                t.cancel()
+        async for result in merged([self._standard(ctx, credentials, requirements),
+                                    self._oneroster(ctx, credentials, requirements)], crashed):
+            yield result
 
     async def _oneroster(self, ctx: Context, credentials: Credentials,
                          requirements: Requirements) -> AsyncIterator[CheckResult]:

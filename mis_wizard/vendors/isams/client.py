@@ -30,8 +30,7 @@ from mis_wizard.vendors.isams.records import READERS
 from mis_wizard.vendors.isams.replies import BatchReply, Redactor, admin_ui, batch_failure, network_failure
 from mis_wizard.vendors.isams.requirements import batch_keys, rest_wanted
 from mis_wizard.vendors.isams.wire import BATCH_PATH, METHODS, filters_document, method_label
-
-_DONE = object()
+from mis_wizard.vendors.streams import merged
 
 
 def base_url(credentials: Credentials) -> str:
@@ -79,7 +78,7 @@ class IsamsConnector:
             checks.append(_check_batch_key(ctx, base, key_id, spec, api_key, requirements, redact))
         if rest_wanted(requirements):
             checks.append(rest.check(ctx, base, credentials.get("rest") or {}, requirements, redact))
-        async for result in _merge(checks):
+        async for result in merged(checks):
             yield result
 
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
@@ -131,32 +130,6 @@ def _contact_filter(requirements: Requirements, methods: list[str]) -> str:
 
 def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-
-
-async def _merge(checks: list[AsyncIterator[CheckResult]]) -> AsyncIterator[CheckResult]:
-    """Run every key's checks at once and yield each result the moment it is ready."""
-    queue: asyncio.Queue[object] = asyncio.Queue()
-
-    async def pump(gen: AsyncIterator[CheckResult]) -> None:
-        try:
-            async for result in gen:
-                await queue.put(result)
-        finally:
-            await queue.put(_DONE)
-
-    tasks = [asyncio.create_task(pump(gen)) for gen in checks]
-    try:
-        remaining = len(tasks)
-        while remaining:
-            item = await queue.get()
-            if item is _DONE:
-                remaining -= 1
-            elif isinstance(item, CheckResult):
-                yield item
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _probe(ctx: Context, base: str, redact: Redactor) -> CheckResult:

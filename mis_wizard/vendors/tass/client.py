@@ -32,6 +32,7 @@ from mis_wizard.vendors.base import (
     Timer,
 )
 from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception
+from mis_wizard.vendors.streams import merged
 from mis_wizard.vendors.tass import wire
 from mis_wizard.vendors.tass.modules import (
     BY_ID,
@@ -206,29 +207,13 @@ class TassConnector:
                 yield _result(app.module.id, f"{app.module.label} app", Layer.AUTHENTICATE, Status.SKIPPED,
                               "skipped", "Not checked: fix the Company Code first.")
             return
-        queue: asyncio.Queue[CheckResult | None] = asyncio.Queue()
+        def crashed(index: int, exc: Exception) -> CheckResult:
+            app = probes[index][0]
+            return _network_failure(app.module.id, f"{app.module.label} app", Layer.SAMPLE, exc, 0)
 
-        async def run(app: App, probe: Reply | BaseException, ms: int) -> None:
-            try:
-                async for result in self._module(ctx, app, probe, ms, requirements, credentials):
-                    await queue.put(result)
-            except Exception as exc:
-                await queue.put(_network_failure(app.module.id, f"{app.module.label} app", Layer.SAMPLE, exc, 0))
-            finally:
-                await queue.put(None)
-
-        tasks = [asyncio.create_task(run(app, probe, ms)) for app, probe, ms in probes]
-        pending = len(tasks)
-        try:
-            while pending:
-                item = await queue.get()
-                if item is None:
-                    pending -= 1
-                else:
-                    yield item
-        finally:
-            for task in tasks:
-                task.cancel()
+        async for result in merged((self._module(ctx, app, probe, ms, requirements, credentials)
+                                    for app, probe, ms in probes), crashed):
+            yield result
 
     async def _reach(self, ctx: Context, base_url: str) -> CheckResult:
         check = "TASS.web address"
