@@ -14,7 +14,7 @@ import base64
 import hashlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ import httpx
 from mis_wizard.vendors import errors
 from mis_wizard.vendors.errors import FailureKind, VendorError
 from mis_wizard.vendors.powerschool import wire
-from mis_wizard.vendors.powerschool.paging import ordered_pages
+from mis_wizard.vendors.powerschool.paging import Waiting, ordered_pages
 
 TOKEN_PATHS = ("/oauth/access_token", "/oauth/access_token/")
 """Both spellings are used by clients in the wild; the first that exists is remembered."""
@@ -116,7 +116,11 @@ class PowerSchoolApi:
         self._cache = cache
 
     async def token(self, *, stale: str | None = None) -> str:
-        """A bearer token, reused until it nears expiry or ``stale`` (the token just refused) is current."""
+        """A bearer token, reused until it nears expiry or ``stale`` (the token just refused) is current.
+        A held token is handed out without the lock: every page request asks for it."""
+        held = self._cache.tokens.get(self._key)
+        if held and held.value != stale and held.expires_at - RENEW_MARGIN_S > time.monotonic():
+            return held.value
         async with self._cache.lock():
             held = self._cache.tokens.get(self._key)
             if held and held.value != stale and held.expires_at - RENEW_MARGIN_S > time.monotonic():
@@ -167,11 +171,13 @@ class PowerSchoolApi:
         return _Token(str(body["access_token"]), time.monotonic() + max(lifetime, 0.0))
 
     async def send(self, method: str, path: str, params: Mapping[str, Any] | None = None,
-                   payload: Any = None, *, authorised: bool = True) -> httpx.Response:
+                   payload: Any = None, *, authorised: bool = True,
+                   trace: Callable[[str, Any], Awaitable[None]] | None = None) -> httpx.Response:
         """One request; on a 401 the token is renewed once and the request sent again.
 
         PowerSchool says "expired" in WWW-Authenticate when the token ran out; any other 401 may be
-        credentials regenerated mid-run, which the renewal then reports as such."""
+        credentials regenerated mid-run, which the renewal then reports as such. ``trace`` is
+        httpx's trace extension: told each step of the exchange (request sent, answer coming)."""
         headers = {"Accept": "application/json"}
         content = None
         if payload is not None:
@@ -183,7 +189,8 @@ class PowerSchoolApi:
                 headers["Authorization"] = f"Bearer {token}"
             try:
                 response = await self.http.request(method, self.base_url + path, params=dict(params or {}),
-                                                   content=content, headers=headers)
+                                                   content=content, headers=headers,
+                                                   extensions={"trace": trace} if trace else None)
             except httpx.HTTPError as exc:
                 raise network_error(exc, path) from None
             if response.status_code == 401 and token and attempt == 0:
@@ -229,8 +236,14 @@ class PowerSchoolApi:
         if page_size:
             query["pagesize"] = min(page_size, wire.max_page_size(await self.metadata(), size_key))
 
-        async def fetch(page: int) -> httpx.Response:
-            response = await self.send(method, path, {**query, "page": page}, payload)
+        async def fetch(page: int, waiting: Waiting) -> httpx.Response:
+            async def trace(event: str, _info: Any) -> None:
+                if event.endswith("send_request_body.complete"):
+                    waiting(True)
+                elif event.endswith("receive_response_headers.complete"):
+                    waiting(False)
+
+            response = await self.send(method, path, {**query, "page": page}, payload, trace=trace)
             if response.status_code != 200:
                 raise status_error(response, path, resource)
             return response

@@ -106,14 +106,37 @@ def schema_records(body: Any) -> list[dict[str, Any]]:
 def flatten(record: Mapping[str, Any], prefix: str = "") -> Record:
     """Nested objects become dotted raw field names (``name.first_name``), as the Entities declare them."""
     out: Record = {}
+    _flatten_into(out, record, prefix)
+    return out
+
+
+_SKIP = ("", "")
+_PLANS: dict[str, dict[str, tuple[str, str]]] = {}
+"""Per prefix, each key's (dotted name, prefix of its children). Every record of a page has the same
+keys, so a sync of 5,000 students builds these names once rather than 85,000 times."""
+_PLAN_LIMIT = 1000
+"""Keys past this many under one prefix are named afresh each time (a server sending ids as keys)."""
+
+
+def _flatten_into(out: Record, record: Mapping[str, Any], prefix: str) -> None:
+    plan = _PLANS.get(prefix)
+    if plan is None:
+        plan = _PLANS[prefix] = {}
     for key, value in record.items():
-        if key[0] == "@" or key == "_extension_data":
+        names = plan.get(key) or _plan(plan, prefix, key)
+        if names is _SKIP:
             continue
         if type(value) is dict:  # JSON objects are plain dicts; the ABC check costs a sync of 5,000 students
-            out.update(flatten(value, f"{prefix}{key}."))
+            _flatten_into(out, value, names[1])
         else:
-            out[prefix + key] = value
-    return out
+            out[names[0]] = value
+
+
+def _plan(plan: dict[str, tuple[str, str]], prefix: str, key: str) -> tuple[str, str]:
+    names = _SKIP if key[:1] == "@" or key == "_extension_data" else (prefix + key, f"{prefix}{key}.")
+    if len(plan) < _PLAN_LIMIT:
+        plan[key] = names
+    return names
 
 
 def max_page_size(metadata: Mapping[str, Any], key: str) -> int:

@@ -11,15 +11,22 @@ from mis_wizard.vendors.powerschool.paging import ordered_pages
 
 def collect(records: int, size: int, *, concurrency: int, speculate: int = 1, fail_page: int | None = None,
             page_size: int | None = None):
-    in_flight = peak = 0
+    in_flight = peak = receiving = 0
     asked: list[int] = []
+    read_while_receiving: list[int] = []
 
-    async def fetch(page: int) -> list[int]:
-        nonlocal in_flight, peak
+    async def fetch(page: int, waiting) -> list[int]:
+        nonlocal in_flight, peak, receiving
         asked.append(page)
         in_flight += 1
         peak = max(peak, in_flight)
+        await asyncio.sleep(0)  # the request goes out
+        waiting(True)
         await asyncio.sleep(0.001 * (page % 3))
+        waiting(False)
+        receiving += 1
+        await asyncio.sleep(0)  # the answer comes in
+        receiving -= 1
         in_flight -= 1
         if page == fail_page:
             raise RuntimeError(f"page {page} broke")
@@ -30,13 +37,17 @@ def collect(records: int, size: int, *, concurrency: int, speculate: int = 1, fa
         return records
 
     async def go() -> list[list[int]]:
-        async def finish(_page: int, raw: list[int]) -> list[int]:
+        async def finish(page: int, raw: list[int]) -> list[int]:
+            if page > 1 and receiving:
+                read_while_receiving.append(page)
             return raw
 
         return [p async for p in ordered_pages(fetch, finish, count, concurrency=concurrency, speculate=speculate,
                                                page_size=page_size)]
 
-    return asyncio.run(go()), asked, peak
+    pages = asyncio.run(go())
+    assert not read_while_receiving, f"pages {read_while_receiving} were read while an answer was coming in"
+    return pages, asked, peak
 
 
 def test_pages_arrive_in_order_with_at_most_concurrency_in_flight():
