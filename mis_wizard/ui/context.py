@@ -67,10 +67,7 @@ class WizardContext(QObject):
     def spec(self) -> VendorSpec | None:
         if self.session is None or self.session.system not in registry.SYSTEM_IDS:
             return None
-        try:
-            return registry.get(self.session.system)
-        except ImportError:
-            return None
+        return registry.get(self.session.system)
 
     def requirements(self) -> dict[str, Any]:
         spec = self.spec
