@@ -22,6 +22,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +101,9 @@ class PowerSchoolEmulator(Emulator):
         self._tokens: dict[str, tuple[Plugin, float]] = {}
         self.regenerate(5)
         self._pages: dict[tuple[Any, ...], Response] = {}
+        """Rendered pages, by district, collection or query, page size and page."""
+        self._queries: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        """The records of each table query and PowerQuery, by district and projection."""
         self._render_lock = threading.Lock()
         self._districts: dict[str, District] | None = None
 
@@ -241,10 +245,12 @@ class PowerSchoolEmulator(Emulator):
                 return json_response({"message": "Method not allowed"}, 405)
             if "contacts" not in plugin.grants:
                 return _forbidden()
-            rows = [{"_name": "student_guardian_detail", "_id": i, **r} for i, r in enumerate(district.guardians, 1)]
             if m.group(1):
-                return json_response({"count": len(rows)})
-            return self._schema_page(request, "student_guardian_detail", rows, self.table_max_page_size)
+                return json_response({"count": len(district.guardians)})
+            return self._schema_page(request, "student_guardian_detail", (plugin.district, "guardians"),
+                                     lambda: [{"_name": "student_guardian_detail", "_id": i, **r}
+                                              for i, r in enumerate(district.guardians, 1)],
+                                     self.table_max_page_size)
         if m := re.fullmatch(r"/ws/v1/(student|term|school)/(\d+)", path):
             return self._one(plugin, district, m.group(1), int(m.group(2)))
         found = self._collection(path, district)
@@ -324,17 +330,33 @@ class PowerSchoolEmulator(Emulator):
         if not projection:
             return json_response({"message": "Validation Failed",
                                   "errors": [{"resource": table, "field": "projection", "code": "missing"}]}, 400)
-        wanted = None if projection.strip() == "*" else {c.strip().lower() for c in projection.split(",")}
-        records = [{"id": int(r["id"]), "name": table,
-                    "tables": {table: {k: v for k, v in r.items() if wanted is None or k in wanted}}} for r in rows]
-        return self._schema_page(request, table, records, self.table_max_page_size)
+        wanted = None if projection.strip() == "*" else frozenset(c.strip().lower() for c in projection.split(","))
+        return self._schema_page(
+            request, table, (plugin.district, table, wanted),
+            lambda: [{"id": int(r["id"]), "name": table,
+                      "tables": {table: {k: v for k, v in r.items() if wanted is None or k in wanted}}} for r in rows],
+            self.table_max_page_size)
 
-    def _schema_page(self, request: Request, name: str, records: list[dict[str, Any]], maximum: int) -> Response:
+    def _schema_page(self, request: Request, name: str, key: tuple[Any, ...],
+                     records: Callable[[], list[dict[str, Any]]], maximum: int) -> Response:
+        """One page of a table query or PowerQuery: its records built once per query (``key``), each
+        page's bytes once per size, so a read of every enrolment costs the server only the sending."""
         size = self._page_size(request, maximum)
         if isinstance(size, Response):
             return size
         page = int(request.arg("page")) if request.arg("page").isdigit() else 1
-        return json_response({"name": name, "record": records[(page - 1) * size : page * size], "@extensions": ""})
+        with self._lock:
+            cached = self._pages.get((*key, size, page))
+        if cached is not None:
+            return cached
+        with self._render_lock:
+            rows = self._queries.get(key)
+            if rows is None:
+                rows = self._queries[key] = records()
+        response = json_response({"name": name, "record": rows[(page - 1) * size : page * size], "@extensions": ""})
+        with self._lock:
+            self._pages[(*key, size, page)] = response
+        return response
 
     def _one(self, plugin: Plugin, district: District, kind: str, dcid: int) -> Response:
         grant = {"student": "students", "term": "terms", "school": "schools"}[kind]
