@@ -101,8 +101,8 @@ class RunReportView(QWidget):
         self.report = report
         totals = report.totals()
         status = STATUS_WORDS.get(report.status, report.status)
-        text = (f"<b>{status}</b> — {when(report.finished or report.started)}, took "
-                f"{report.elapsed_ms / 1000:.1f} s. Added {totals['added']:,}, changed {totals['changed']:,}, "
+        took = f"{report.elapsed_ms} ms" if report.elapsed_ms < 1000 else f"{report.elapsed_ms / 1000:.1f} s"
+        text = (f"<b>{status}</b> — {when(report.finished or report.started)}, took {took}. Added {totals['added']:,}, changed {totals['changed']:,}, "
                 f"removed {totals['removed']:,}, {totals['error_count']:,} record errors.")
         if report.message:
             text += f"<br>{report.message}"

@@ -59,7 +59,8 @@ class RunReport:
         return cls(**{**data, "tables": tables})
 
     def as_text(self) -> str:
-        lines = [f"Sync {self.system} → {self.sink}: {self.status} in {self.elapsed_ms / 1000:.1f} s"
+        took = f"{self.elapsed_ms} ms" if self.elapsed_ms < 1000 else f"{self.elapsed_ms / 1000:.1f} s"
+        lines = [f"Sync {self.system} → {self.sink}: {self.status} in {took}"
                  + (f" — {self.message}" if self.message else "")]
         for name, t in self.tables.items():
             excluded = sum(t.excluded.values())
