@@ -86,13 +86,19 @@ ENTITIES = (
         ("SchoolEnterDate", "student.entry_date"), ("SchoolLeaveDate", "student.leave_date"),
         ("InactiveStatusCode", "student.status"), ("StateStudentID", None), ("FamilyKey", None)),
         "StudentID", "standard_api"),
-    Entity("contacts", "Contacts (one row per student and contact)", _fields(
-        ("StudentID", "contact_link.student_id"), ("SequenceNumber", "contact_link.priority"),
-        ("FirstName", "contact.first_name"), ("LastName", "contact.last_name"), ("MailingName", "contact.full_name"),
-        ("RelationshipToStudentCode", "contact.relationship"), ("LivesWithStudentIndicator", "contact.lives_with"),
-        ("EducationalRightsHolder", "contact.parental_responsibility"), ("EmailAddress", "contact.email"),
-        ("CellPhone", "contact.mobile"), ("HomePhone", "contact.phone"), ("SchoolCode", None),
-        ("CorrespondanceLanguageCode", None), ("ContactKey", "contact.id")),
+    Entity("contacts", "Contacts (one per person; see people.py for how rows are matched)", _fields(
+        ("ContactKey", "contact.id"), ("FirstName", "contact.first_name"), ("LastName", "contact.last_name"),
+        ("MiddleName", None), ("MailingName", "contact.full_name"), ("EmailAddress", "contact.email"),
+        ("CellPhone", "contact.mobile"), ("HomePhone", "contact.phone"), ("WorkPhone", None),
+        ("CorrespondanceLanguageCode", None)),
+        "ContactKey", "standard_api"),
+    Entity("contact_links", "Contacts of each student (one row per student and contact)", _fields(
+        ("StudentID", "contact_link.student_id"), ("ContactKey", "contact_link.contact_id"),
+        ("SequenceNumber", "contact_link.priority"), ("RelationshipToStudentCode", None),
+        ("RelationshipToStudent", "contact_link.relationship"),
+        ("LivesWithStudentIndicator", "contact_link.lives_with"),
+        ("EducationalRightsHolder", "contact_link.parental_responsibility"), ("PrimaryContact", None),
+        ("AccessToPortal", None), ("SchoolCode", None)),
         "SequenceNumber", "standard_api"),
     Entity("staff", "Staff", _fields(
         ("ID", "staff.id"), ("FirstName", "staff.first_name"), ("LastName", "staff.last_name"),

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from mis_wizard.vendors.aeries import people
 from mis_wizard.vendors.base import (
     CheckResult,
     Context,
@@ -284,15 +285,22 @@ class AeriesConnector:
             ctx.page_done(entity, len(schools))
             return
         codes = [s["SchoolCode"] for s in schools if s.get("SchoolCode")]
+        if entity in ("contacts", "contact_links"):
+            # A parent of siblings at two schools is in both schools' lists, so people are told
+            # apart only once every school's rows are in (people.py).
+            rows = []
+            for code in codes:
+                rows += await _json(await api.get(f"schools/{code}/contacts"), "contacts")
+            records = people.people(rows) if entity == "contacts" else people.links(
+                rows, await _relationship_names(api))
+            for row in records:
+                yield row
+            ctx.page_done(entity, len(records))
+            return
         count = 0
         for code in codes:
             if entity == "terms":
                 rows = await _json(await api.get(f"schools/{code}/terms"), "terms")
-            elif entity == "contacts":
-                # Aeries contacts have no id of their own: a contact is one student's contact at a
-                # sequence number, so the wizard names it by both (derived field ContactKey).
-                rows = [{**row, "ContactKey": f"{row.get('StudentID')}-{row.get('SequenceNumber')}"}
-                        for row in await _json(await api.get(f"schools/{code}/contacts"), "contacts")]
             elif entity == "students":
                 async for page in _student_pages(api, code, ctx):
                     for row in page:
@@ -306,6 +314,17 @@ class AeriesConnector:
                 yield row
             count += len(rows)
             ctx.page_done(entity, count)
+
+async def _relationship_names(api: AeriesApi) -> dict[str, str]:
+    """Aeries' code set for a contact's relationship to the student (code → description), so a
+    link says "Mother" rather than "10". The table and field (CON.RL) and the Code/Description
+    shape are inferred from Aeries' database naming; without the code set the codes stay as sent."""
+    try:
+        response = await api.get("codes/CON/RL")
+        rows = response.json() if response.status_code == 200 else []
+    except (httpx.HTTPError, ValueError):
+        return {}
+    return {str(r.get("Code")): str(r.get("Description")) for r in rows if isinstance(r, dict) and r.get("Code")}
 
 
 async def _student_pages(api: AeriesApi, code: Any, ctx: Context) -> AsyncIterator[list[Record]]:

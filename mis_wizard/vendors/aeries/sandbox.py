@@ -5,13 +5,15 @@ is a current district on a recent Aeries, ``/lastyear/aeries`` one that has not 
 default database over to this school year and still runs the older OneRoster sign-in at
 ``/token`` (scope required). Certificates are checked case-sensitively and carry the security
 areas the admin ticked on Security > API Security; wrong-school student look-ups give ``[]``;
-contacts carry Aeries' ``CorrespondanceLanguageCode`` misspelling; JSON only when asked.
+contacts carry Aeries' ``CorrespondanceLanguageCode`` misspelling and come one row per student
+and contact, as Aeries keeps them; JSON only when asked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import threading
 from typing import Any
 from xml.sax.saxutils import escape
@@ -179,6 +181,11 @@ class AeriesEmulator(Emulator):
                 return need("Student Data") or self._students(request, district, code, parts[3:], shift)
             if what == "contacts":
                 return need("Contacts") or self._contacts(request, district, code, parts[3:])
+        if lower[:1] == ["codes"]:
+            if lower[1:] == ["con", "rl"]:
+                return self._out(request, [{"Code": code, "Description": name, "Table": "CON", "Field": "RL"}
+                                           for name, code in RELATIONSHIP_CODES.items()], "Code")
+            return self._out(request, [], "Code")
         if lower and lower[0] == "staff":
             refused = need("Staff Data")
             if refused:
@@ -272,11 +279,20 @@ def _student_record(s: Student, shift: int) -> dict[str, Any]:
 
 
 def _contact_records(school: School) -> list[dict[str, Any]]:
+    """One row per student and contact, as Aeries keeps them: a parent of siblings is a separate
+    row under each child. Some later copies were retyped with different capitals in the e-mail
+    address (Aeries lets each child's copy be edited alone), drawn from the school's seed."""
     students = {s.id: s for s in school.students}
     contacts = {c.id: c for c in school.contacts}
+    retyped = random.Random(f"{school.seed}:aeries-contact-copies")
+    seen: set[str] = set()
     out = []
     for link in school.contact_links:
         s, c = students[link.student_id], contacts[link.contact_id]
+        email = c.email
+        if c.id in seen and email and retyped.random() < 0.3:
+            email = email[0].upper() + email[1:]
+        seen.add(c.id)
         out.append({"StudentID": int(student_id(s)), "SchoolCode": SCHOOL_CODES[s.campus_id],
                     "SequenceNumber": link.priority, "ContactOrder": link.priority, "FirstName": c.first_name,
                     "LastName": c.last_name, "MiddleName": "", "MailingName": f"{c.title} {c.first_name} {c.last_name}"
@@ -285,10 +301,9 @@ def _contact_records(school: School) -> list[dict[str, Any]]:
                     "PrimaryContact": link.priority == 1, "AccessToPortal": "Y" if c.email else "N",
                     "EducationalRightsHolder": "Y" if link.parental_responsibility else "N", "RedFlag": False,
                     "Address": "", "AddressCity": "", "AddressState": "CA", "AddressZipCode": "", "HomePhone": "",
-                    "WorkPhone": "", "WorkPhoneExt": "", "CellPhone": c.mobile, "EmailAddress": c.email,
+                    "WorkPhone": "", "WorkPhoneExt": "", "CellPhone": c.mobile, "EmailAddress": email,
                     "Comments": "", "CorrespondanceLanguageCode": "00"})
     return out
-
 
 def _xml(body: Any, element: str) -> str:
     """Aeries' XML form, for a client that forgot ``Accept: application/json``."""

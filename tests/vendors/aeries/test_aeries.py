@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mis_wizard.vendors.aeries import SPEC
+from mis_wizard.vendors.aeries.people import person_key
 from mis_wizard.vendors.aeries.sandbox import GOOD_CERT, OR_SECRET, AeriesEmulator
 from mis_wizard.vendors.base import Context, Status, form_results
 from mis_wizard.vendors.errors import VendorError
@@ -159,7 +160,8 @@ def test_every_entity_streams_the_whole_school(aeries, small_school) -> None:
     students = stream_all(creds, "students", page_size=7)
     assert len(students) == len(current)
     assert len({s["StudentID"] for s in students}) == len(current)
-    assert len(stream_all(creds, "contacts")) == len(small_school.contact_links)
+    assert len(stream_all(creds, "contacts")) == len({link.contact_id for link in small_school.contact_links})
+    assert len(stream_all(creds, "contact_links")) == len(small_school.contact_links)
     assert len(stream_all(creds, "staff")) == len(small_school.staff)
     classes = stream_all(creds, "classes", page_size=20)
     assert len(classes) == len(small_school.classes)
@@ -200,3 +202,38 @@ def test_checks_pass_over_tls(tmp_path, small_school) -> None:
         assert hosted.base_url.startswith("https://")
         results = run_check(hosted.emulator.credentials(hosted.base_url), ca=box.cert_path)
     assert not [r for r in results if r.status is Status.FAILED]
+
+
+def test_a_parent_of_siblings_is_one_contact_with_a_link_per_child(aeries, small_school) -> None:
+    """Aeries sends one row per student; the wizard presents one person, however the e-mail's
+    capitals were retyped on a sibling's copy, and keeps the per-student facts on the links."""
+    creds = aeries.emulator.credentials(aeries.base_url)
+    people = stream_all(creds, "contacts")
+    links = stream_all(creds, "contact_links")
+    keys = {p["ContactKey"] for p in people}
+    assert len(keys) == len(people)
+    assert {link["ContactKey"] for link in links} == keys
+    assert not {"StudentID", "RelationshipToStudentCode", "EducationalRightsHolder"} & set(people[0])
+    by_contact: dict[str, set[str]] = {}
+    for link in small_school.contact_links:
+        by_contact.setdefault(link.contact_id, set()).add(link.student_id)
+    parent = next(c for c in small_school.contacts if len(by_contact.get(c.id, ())) > 1)
+    theirs = [p for p in people if (p["FirstName"], p["LastName"], p["CellPhone"])
+              == (parent.first_name, parent.last_name, parent.mobile)]
+    assert len(theirs) == 1
+    assert sum(link["ContactKey"] == theirs[0]["ContactKey"] for link in links) == len(by_contact[parent.id])
+    assert {"RelationshipToStudentCode", "LivesWithStudentIndicator", "EducationalRightsHolder",
+            "SequenceNumber"} <= set(links[0])
+    named = {link.relationship for link in small_school.contact_links}
+    assert {link["RelationshipToStudent"] for link in links} == named  # decoded from Aeries' code set
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ({"EmailAddress": "Ann.Lee@example.org"}, {"EmailAddress": " ann.lee@example.org"}, True),
+    ({"EmailAddress": "ann.lee@example.org"}, {"EmailAddress": "ann.lee@example.org", "FirstName": "Bo"}, False),
+    ({"EmailAddress": "", "CellPhone": "555-0100"}, {"EmailAddress": "", "CellPhone": "555-0100"}, True),
+    ({"EmailAddress": "", "CellPhone": ""}, {"EmailAddress": "", "CellPhone": "", "StudentID": 2}, False),
+])
+def test_the_person_rule(a: dict, b: dict, same: bool) -> None:
+    base = {"StudentID": 1, "SequenceNumber": 1, "FirstName": "Ann", "LastName": "Lee"}
+    assert (person_key({**base, **a}) == person_key({**base, **b})) is same

@@ -1,0 +1,78 @@
+"""Aeries contacts as people: one contact per person, one link per student they are a contact of.
+
+Aeries keeps contacts per student (the key is StudentID + SequenceNumber), so a parent of two
+siblings is two contact rows with no shared id. The wizard has to infer who is the same person;
+the rule lives here and nowhere else:
+
+* two rows are one person when their first and last names match (ignoring case and spacing) and
+  so does their e-mail address, or, for rows without one, their cell phone, or else home phone;
+* a row with no e-mail and no phone is its own person, since a name alone is too weak
+  (two different people called Maria Garcia are common in a district).
+
+The person's id (ContactKey) is a hash of that identity, so it stays the same from one sync to
+the next while the person's name and e-mail do, whichever of their students leaves first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+
+from mis_wizard.vendors.base import Record
+
+PERSON_FIELDS = ("FirstName", "LastName", "MiddleName", "MailingName", "Address", "AddressCity", "AddressState",
+                 "AddressZipCode", "HomePhone", "WorkPhone", "WorkPhoneExt", "CellPhone", "EmailAddress",
+                 "CorrespondanceLanguageCode", "CorrespondenceLanguageCode")
+"""Fields of a contact row that describe the person rather than their tie to one student."""
+
+LINK_FIELDS = ("StudentID", "SchoolCode", "SequenceNumber", "ContactOrder", "RelationshipToStudentCode",
+               "LivesWithStudentIndicator", "PrimaryContact", "AccessToPortal", "EducationalRightsHolder",
+               "RedFlag", "Comments")
+"""Fields of a contact row that belong to the student–contact tie."""
+
+KEY = "ContactKey"
+"""The derived field naming the person; Aeries has no such field."""
+
+
+def _norm(value: object) -> str:
+    return " ".join(str(value or "").split()).casefold()
+
+
+def person_key(row: Record) -> str:
+    """The inferred person a contact row describes (see the module docstring)."""
+    reach = _norm(row.get("EmailAddress")) or _norm(row.get("CellPhone")) or _norm(row.get("HomePhone"))
+    if not reach:
+        return f"{row.get('StudentID')}-{row.get('SequenceNumber')}"
+    identity = "|".join((_norm(row.get("FirstName")), _norm(row.get("LastName")), reach))
+    return "P" + hashlib.sha256(identity.encode()).hexdigest()[:12]
+
+
+RELATIONSHIP = "RelationshipToStudent"
+"""The derived field with the relationship code's description from Aeries' code set."""
+
+
+def links(rows: Iterable[Record], relationships: Mapping[str, str]) -> list[Record]:
+    """One record per contact row: the student–contact tie, naming the person by ContactKey and
+    the relationship by its description (the code itself when the code set lacks it)."""
+    return [{**{f: row[f] for f in LINK_FIELDS if f in row}, KEY: person_key(row),
+             RELATIONSHIP: relationships.get(str(row.get("RelationshipToStudentCode")),
+                                             row.get("RelationshipToStudentCode"))} for row in rows]
+
+
+def people(rows: Iterable[Record]) -> list[Record]:
+    """One record per person, in the order they are first met. Where a person's rows disagree
+    (Aeries lets each student's copy be edited alone) the row with the lowest ContactOrder wins,
+    as the school ranks it first."""
+    best: dict[str, tuple[int, Record]] = {}
+    for row in rows:
+        key = person_key(row)
+        held = best.get(key)
+        if held is None or _order(row) < held[0]:
+            best[key] = (_order(row), {**{f: row[f] for f in PERSON_FIELDS if f in row}, KEY: key})
+    return [person for _, person in best.values()]
+
+def _order(row: Record) -> int:
+    try:
+        return int(row.get("ContactOrder") or row.get("SequenceNumber") or 0)
+    except (TypeError, ValueError):
+        return 0
