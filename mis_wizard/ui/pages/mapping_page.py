@@ -2,7 +2,8 @@
 of the sample records beside it, so the admin sees the effect of every change at once.
 
 Rules are chosen with combo boxes only (kind, source, transformation, match-code table), never
-typed as expressions. The page holds no session: it takes targets, the saved mapping and sample
+typed as expressions; any chain of the registry's transforms is built in the Transformation editor
+opened from the How picker. The page holds no session: it takes targets, the saved mapping and sample
 records through ``set_data`` and emits ``mapping_changed`` with the whole mapping to save.
 """
 
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import ERROR_BACKGROUND, mask
+from mis_wizard.ui.widgets.transform_editor import PreviewRow, TransformEditor, describe_chain
 from mis_wizard.wizard.mapping.canonical import Record, concepts_of, text
 from mis_wizard.wizard.mapping.mapper import Mapper, effective_rules
 from mis_wizard.wizard.mapping.rules import Rule, RuleKind
@@ -51,7 +53,10 @@ PRESETS: tuple[tuple[str, list[dict[str, Any]]], ...] = (
     ("School year span, August start (2026-2027)", [{"name": "school_year", "params": {"format": "span",
                                                                                         "start_month": 8}}]),
 )
-"""Transformations offered in the picker; a profile's own chain shows as "From the profile"."""
+"""Transformations offered in the picker; any other chain shows as its steps, and "Edit the steps…" opens
+the Transformation editor."""
+EDIT = "edit"
+"""The How picker's entry that opens the Transformation editor."""
 
 KINDS = (RuleKind.DIRECT, RuleKind.TRANSFORM, RuleKind.MATCH, RuleKind.SKIP)
 COL_FIELD, COL_KIND, COL_SOURCE, COL_HOW, COL_OVERWRITE, COL_SAMPLES = range(6)
@@ -123,6 +128,8 @@ class MappingPage(QWidget):
         self._notes: dict[str, tuple[str, bool]] = {}
         self._safe = False
         self._filling = False
+        self.transform_dialog: TransformEditor | None = None
+        """The Transformation editor while it is open."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -299,12 +306,50 @@ class MappingPage(QWidget):
         steps = [dict(s) for s in rule.steps]
         labels = [label for label, preset in PRESETS if preset == steps]
         if not labels:
-            combo.addItem("From the profile: " + " → ".join(s["name"] for s in steps), steps)
+            combo.addItem(describe_chain(steps), steps)
         for label, preset in PRESETS:
             combo.addItem(label, preset)
+        combo.insertSeparator(combo.count())
+        combo.addItem("Edit the steps…", EDIT)
         combo.setCurrentIndex(combo.findText(labels[0]) if labels else 0)
-        combo.currentIndexChanged.connect(lambda _i, c=combo, n=name: self._edit(n, steps=c.currentData()))
+        combo.setToolTip(describe_chain(steps) + "\nPick “Edit the steps…” to change any step.")
+        combo.currentIndexChanged.connect(lambda _i, c=combo, n=name: self._how_picked(n, c.currentData()))
         return combo
+
+    def _how_picked(self, name: str, choice: Any) -> None:
+        if choice == EDIT:
+            self.edit_transform(name)
+        else:
+            self._edit(name, steps=choice)
+
+    def edit_transform(self, name: str) -> None:
+        """Open the Transformation editor on ``name``'s chain; OK saves it like any other edit."""
+        target = self.target
+        if self._filling or target is None:
+            return
+        rule = effective_rules(target, self._mapping)[name]
+        row = [f.name for f in target.fields].index(name)
+        samples = self._samples.get(target.entity, [])
+
+        def preview(steps: list[dict[str, Any]]) -> list[PreviewRow]:
+            rules = effective_rules(target, self._mapping)
+            rules[name] = Rule(RuleKind.TRANSFORM, rule.source, tuple(steps), overwrite=rule.overwrite)
+            mapper = Mapper(target, rules)
+            mapped = [mapper.map(r) for r in samples]
+            return [(m.id, m.cells[row].source_value, m.cells[row].value, m.cells[row].error) for m in mapped]
+
+        options = concepts_of(target.entity) + self._sources.get(target.entity, [])
+        dialog = TransformEditor(name, rule.source, rule.steps, options, preview, self._safe, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._edit(name, steps=dialog.steps()))
+        dialog.finished.connect(lambda _r: self._editor_closed())
+        self.transform_dialog = dialog
+        dialog.open()
+
+    def _editor_closed(self) -> None:
+        """Cancel leaves the rule as it was; the picker shows it again instead of "Edit the steps…"."""
+        self.transform_dialog = None
+        self._fill()
 
     # edits -----------------------------------------------------------------------------------
     def _edit(self, name: str, **change: Any) -> None:

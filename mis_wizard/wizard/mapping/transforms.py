@@ -45,6 +45,8 @@ class Param:
     required: bool = False
     low: int = 0
     high: int = 0
+    example: str = ""
+    """What a right value looks like, said when a required text is left blank."""
 
 
 Fn = Callable[[str, Mapping[str, Any], Mapping[str, Any], MapContext], str]
@@ -187,13 +189,14 @@ REGISTRY: dict[str, Transform] = {t.name: t for t in (
               (Param("person", "Person", "choice", ("first", "second"), "first"),
                Param("part", "Part", "choice", ("whole", "given", "family"), "whole"))),
     Transform("today", "Today", _today),
-    Transform("fixed", "Fixed value", _fixed, (Param("value", "Value", required=True),)),
+    Transform("fixed", "Fixed value", _fixed, (Param("value", "Value", required=True, example='"Active" or "AU"'),)),
     Transform("school_year", "School year", _school_year,
               (Param("format", "Format", "choice", ("start", "end", "span"), "start"),
                Param("start_month", "First month", "int", low=1, high=12))),
     Transform("concat", "Concatenate fields", _concat,
               (Param("sources", "Fields", "sources", required=True), Param("separator", "Separator", default=" "))),
-    Transform("default", "Default when blank", _default, (Param("value", "Value", required=True),)),
+    Transform("default", "Default when blank", _default,
+              (Param("value", "Value", required=True, example='"Unknown" or "student"'),)),
 )}
 
 
@@ -228,6 +231,8 @@ def step_problems(step: Any, path: str) -> list[tuple[str, str]]:
             problems.append((where, f"must be a whole number from {p.low} to {p.high}"))
         elif p.kind == "text" and not isinstance(value, str):
             problems.append((where, "must be text in quotes"))
+        elif p.kind == "text" and p.required and not value.strip():
+            problems.append((where, f"must not be blank; type the value to use, e.g. {p.example}"))
         elif p.kind == "sources" and (not isinstance(value, list) or not value
                                       or not all(is_source(s) for s in value)):
             problems.append((where, "must be a list of known concepts or raw:<field> names"))
