@@ -9,6 +9,7 @@ Requirements read (``[systems.qmlativ]``):
 * ``school_year`` (int, e.g. 2027): the NumericYear to read; 0 for the entity's current year.
 * ``objects`` (mapping ``"Module/Object"`` → list of fields): what the integrator reads; the
   check asks for exactly these fields so fields not read-allowed show up before a sync does.
+  Guardians' e-mails are read from ``Demographics/NameEmail`` only when it is listed.
 * ``integration_name`` (str): the integrator's Integration record, named in the steps.
 """
 
@@ -46,9 +47,9 @@ ENTITIES = (
         ("FirstName", "student.first_name"), ("LastName", "student.last_name"), ("MiddleName", "student.middle_name"),
         ("Grade", "student.year_level"), ("GradYear", None), ("IsCurrentActive", "student.status"),
         ("LocationEntityID", "student.school_id")), "StudentID", "integration_access"),
-    Entity("contacts", "Names (students', guardians' and staff's)", _fields(
+    Entity("contacts", "Guardians (Names that are a student's guardian, with their first e-mail)", _fields(
         ("NameID", "contact.id"), ("FirstName", "contact.first_name"), ("LastName", "contact.last_name"),
-        ("MiddleName", None), ("BirthDate", "student.birth_date"), ("Gender", "student.gender")),
+        ("MiddleName", None), ("BirthDate", None), ("Gender", None), ("EmailAddress", "contact.email")),
         "NameID", "integration_access"),
     Entity("contact_links", "Student guardians", _fields(
         ("StudentGuardianID", None), ("StudentID", "contact_link.student_id"),
@@ -68,7 +69,14 @@ OBJECT_OF = {"schools": "District/Entity", "terms": "District/SchoolYear", "stud
              "contacts": "Demographics/Name", "contact_links": "Family/StudentGuardian", "staff": "Staff/Staff"}
 """Entity → the Qmlativ object it is read from (classes and enrolments come through OneRoster)."""
 
-DEFAULT_OBJECTS = {OBJECT_OF[e.id]: [f.name for f in e.fields] for e in ENTITIES if e.id in OBJECT_OF}
+EMAILS = "Demographics/NameEmail"
+EMAIL_FIELDS = ["NameEmailID", "NameID", "EmailAddress", "Rank"]
+"""Guardians' e-mail addresses live in their own object, one row per address, ranked."""
+JOINED = {"contacts": {"EmailAddress"}}
+"""Fields of an entity that come from another object than OBJECT_OF names."""
+
+DEFAULT_OBJECTS = {**{OBJECT_OF[e.id]: [f.name for f in e.fields if f.name not in JOINED.get(e.id, ())]
+                      for e in ENTITIES if e.id in OBJECT_OF}, EMAILS: EMAIL_FIELDS}
 DEFAULT_REQUIREMENTS: dict[str, Any] = {"entity_id": 1, "school_year": 0, "objects": DEFAULT_OBJECTS,
                                         "integration_name": "MIS Wizard"}
 

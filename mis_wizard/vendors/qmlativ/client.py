@@ -30,7 +30,7 @@ from mis_wizard.vendors.base import (
 from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
-from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, OBJECT_OF
+from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, EMAILS, OBJECT_OF
 
 INTEGRATION = "Qmlativ: Administrative Access > API > Integration > the integrator's Integration"
 ACCESS = f"{INTEGRATION} > Integration Access"
@@ -95,7 +95,8 @@ class QmlativApi:
             seen.add(path)
             response = await self.get(path, params)
             if response.status_code != 200:
-                raise _refusal(response, obj)
+                refused = await self.refused(entity_id, obj, fields or []) if response.status_code == 403 else []
+                raise _refusal(response, obj, refused)
             try:
                 body = response.json()
             except ValueError:
@@ -108,12 +109,27 @@ class QmlativApi:
             path = ((body.get("Paging") or {}).get("Next") or "").lstrip("/") or None
 
 
-def _refusal(response: httpx.Response, what: str) -> VendorError:
+    async def refused(self, entity_id: int, obj: str, wanted: list[str]) -> list[str]:
+        """The asked-for fields the Integration Access may not read. An object's schema lists one
+        key per field the integration may read (inferred from connectors that read the schema to
+        learn what they may ask for), so the missing ones are named, whatever the error said."""
+        try:
+            response = await self.get(f"Generic/{entity_id}/{obj}")
+            schema = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return []
+        return [f for f in wanted if f not in schema] if isinstance(schema, dict) else []
+
+
+def _refusal(response: httpx.Response, what: str, refused: list[str] | None = None) -> VendorError:
     text = error_text(response)
-    if response.status_code == 403 and "not read-allowed" in text.lower():
-        return VendorError("qmlativ.fields_not_allowed", f"Qmlativ will not send some fields of {what}: {text}",
-                           f"In {ACCESS}, allow Read for those fields (or ask Skyward to add them to the "
-                           "Integration).", FailureKind.CONFIG, text)
+    if refused or (response.status_code == 403 and "not read-allowed" in text.lower()):
+        fields = ", ".join(refused or [])
+        return VendorError("qmlativ.fields_not_allowed",
+                           f"The Integration Access may not read {fields} of {what}." if fields else
+                           f"Qmlativ will not send some fields of {what}: {text}",
+                           f"In {ACCESS}, allow Read (Is Read Allowed) for {fields or 'those fields'} on {what}, "
+                           "or ask Skyward to add them to the Integration.", FailureKind.CONFIG, text)
     f = classify_status(response.status_code)
     return VendorError("qmlativ.read_failed", f"Qmlativ refused to send {what}: {f.message}", f.remedy, f.kind,
                        f"HTTP {response.status_code}: {text}")
@@ -238,17 +254,17 @@ class QmlativConnector:
 
         objects: dict[str, list[str]] = dict(requirements.get("objects") or DEFAULT_OBJECTS)
 
-        async def probe(obj: str, fields: list[str]) -> tuple[str, httpx.Response | BaseException, int]:
+        async def probe(obj: str, fields: list[str]) -> tuple[str, list[str], httpx.Response | BaseException, int]:
             with Timer() as pt:
                 try:
                     got: httpx.Response | BaseException = await api.get(
                         f"Generic/{entity}/{obj}/1/1", [("searchFields", f) for f in fields])
                 except Exception as exc:  # reported as a result, never raised out of check()
                     got = exc
-            return obj, got, pt.ms
+            return obj, fields, got, pt.ms
 
         sample: list[Record] | None = None
-        for obj, got, ms in await asyncio.gather(*(probe(o, fs) for o, fs in objects.items())):
+        for obj, fields, got, ms in await asyncio.gather(*(probe(o, fs) for o, fs in objects.items())):
             check = f"Fields of {obj}"
             if isinstance(got, BaseException):
                 f = classify_exception(got)
@@ -260,7 +276,7 @@ class QmlativConnector:
                 if obj == "Student/Student":
                     sample = got.json().get("Objects") or []
             else:
-                err = _refusal(got, obj)
+                err = _refusal(got, obj, await api.refused(entity, obj, fields) if got.status_code == 403 else [])
                 yield result(check, Layer.AUTHORISE, Status.FAILED, err.code.split(".", 1)[1], err.message,
                              err.remedy, err.detail, ms)
         if sample is None:
@@ -292,9 +308,52 @@ class QmlativConnector:
             what, message, remedy = _token_failure(exc)
             raise VendorError(f"qmlativ.{what}", message, remedy, detail=f"HTTP {exc.status}: {exc.reason}") from None
         obj = OBJECT_OF[entity]
-        fields = list((requirements.get("objects") or DEFAULT_OBJECTS).get(obj) or [])
-        async for rows in api.pages(int(requirements.get("entity_id") or 1), obj, fields, ctx.page_size or PAGE_SIZE):
+        objects = requirements.get("objects") or DEFAULT_OBJECTS
+        fields = list(objects.get(obj) or [])
+        entity_id, size = int(requirements.get("entity_id") or 1), ctx.page_size or PAGE_SIZE
+        pages = _guardians(api, entity_id, objects, size) if entity == "contacts" else api.pages(
+            entity_id, obj, fields, size)
+        async for rows in pages:
             for row in rows:
                 yield row
             count += len(rows)
             ctx.page_done(entity, count)
+
+
+async def _guardians(api: QmlativApi, entity_id: int, objects: dict[str, list[str]], size: int
+                     ) -> AsyncIterator[list[Record]]:
+    """The Names that are some student's guardian (NameIDGuardian on Family/StudentGuardian), as
+    Demographics/Name also holds every student and member of staff; each with the first-ranked
+    address from Demographics/NameEmail when the integrator reads e-mails (blank when none)."""
+
+    async def guardian_ids() -> set[Any]:
+        ids: set[Any] = set()
+        async for rows in api.pages(entity_id, OBJECT_OF["contact_links"], ["NameIDGuardian"], size):
+            ids |= {r.get("NameIDGuardian") for r in rows}
+        return ids
+
+    async def first_emails() -> dict[Any, str] | None:
+        if EMAILS not in objects:
+            return None
+        best: dict[Any, tuple[float, str]] = {}
+        async for rows in api.pages(entity_id, EMAILS, ["NameID", "EmailAddress", "Rank"], size):
+            for r in rows:
+                rank, address = _rank(r.get("Rank")), str(r.get("EmailAddress") or "").strip()
+                if address and rank < best.get(r.get("NameID"), (float("inf"), ""))[0]:
+                    best[r.get("NameID")] = (rank, address)
+        return {nid: address for nid, (_, address) in best.items()}
+
+    guardians, emails = await asyncio.gather(guardian_ids(), first_emails())
+    fields = list(objects.get(OBJECT_OF["contacts"]) or [])
+    if fields and "NameID" not in fields:
+        fields.insert(0, "NameID")
+    async for rows in api.pages(entity_id, OBJECT_OF["contacts"], fields, size):
+        kept = [r for r in rows if r.get("NameID") in guardians]
+        yield kept if emails is None else [{**r, "EmailAddress": emails.get(r.get("NameID"), "")} for r in kept]
+
+
+def _rank(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("inf")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import random
 import secrets
 import threading
 import urllib.parse
@@ -106,12 +107,17 @@ def _render(school: School, has_current_year: bool) -> dict[str, list[dict[str, 
                            "SchoolYearID": year_id, "StartDate": f"{s.entry_date.isoformat()}T00:00:00",
                            "EndDate": None, "WithdrawalDate": None if s.leave_date is None
                            else f"{s.leave_date.isoformat()}T00:00:00"})
+    work = random.Random(f"{school.seed}:qmlativ-work-emails")
     for contact in school.contacts:
         nid = name_id(contact.id)
         names.append({"NameID": nid, "FirstName": contact.first_name, "MiddleName": "", "LastName": contact.last_name,
                       "BirthDate": None, "Gender": "", "IsCurrentStudent": False})
-        if contact.email:
-            emails.append({"NameEmailID": nid, "NameID": nid, "EmailAddress": contact.email, "EmailTypeID": 2, "Rank": 1})
+        home = [{"NameEmailID": nid, "NameID": nid, "EmailAddress": contact.email, "EmailTypeID": 2, "Rank": 1}
+                if contact.email else None]
+        if contact.email and work.random() < 0.3:  # a work address ranked after the home one, listed first
+            home.insert(0, {"NameEmailID": nid + 5_000_000, "NameID": nid, "EmailTypeID": 4, "Rank": 2,
+                            "EmailAddress": f"{contact.first_name}.{contact.last_name}@work.example.com".lower()})
+        emails += [e for e in home if e]
     for n, link in enumerate(school.contact_links, start=1):
         guardians.append({"StudentGuardianID": n, "StudentID": int(link.student_id[1:]),
                           "NameIDGuardian": name_id(link.contact_id), "RelationshipID": link.relationship,
@@ -151,6 +157,7 @@ class QmlativEmulator(Emulator):
             "RBG-Future": Access(GOOD_SECRET, effective=today + dt.timedelta(days=30)),
             "RBG-SchoolsOnly": Access(GOOD_SECRET, entities=frozenset(ENTITY_IDS.values())),
             "RBG-NoBirthDate": Access(GOOD_SECRET, denied={"Demographics/Name": frozenset({"BirthDate"})}),
+            "RBG-NoEmail": Access(GOOD_SECRET, denied={"Demographics/NameEmail": frozenset({"EmailAddress"})}),
         }
         self.store = TokenStore(TOKEN_SECONDS)
         # Students and teachers keep their Qmlativ StudentID and StaffID as OneRoster sourcedIds
@@ -186,6 +193,9 @@ class QmlativEmulator(Emulator):
                                                "Mid-rollover: no school year is current for the entity."),
             "field_not_allowed": Scenario(key("RBG-NoBirthDate"), "qmlativ.fields_not_allowed",
                                           "BirthDate is not read-allowed for the integration."),
+            "email_not_allowed": Scenario(key("RBG-NoEmail"), "qmlativ.fields_not_allowed",
+                                          "EmailAddress on Demographics/NameEmail is not read-allowed, so "
+                                          "guardians would arrive without e-mail addresses."),
             "base_url_missing_api_path": Scenario({**good, "base_url": base_url}, "qmlativ.not_qmlativ",
                                                   "The address lacks the district's API path."),
         }

@@ -14,8 +14,8 @@ import pytest
 
 from mis_wizard.vendors.base import Context, Status, form_results
 from mis_wizard.vendors.errors import VendorError
-from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, SPEC
-from mis_wizard.vendors.qmlativ.sandbox import GOOD_SECRET, QmlativEmulator
+from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, EMAILS, JOINED, SPEC
+from mis_wizard.vendors.qmlativ.sandbox import GOOD_SECRET, QmlativEmulator, name_id
 from mis_wizard.vendors.sandbox import school as school_mod
 from mis_wizard.vendors.sandbox.kit import Fault, FaultKind, Sandbox
 from mis_wizard.wizard import steps
@@ -69,7 +69,8 @@ def test_emulator_objects_use_the_field_names_of_the_export(qmlativ) -> None:
     creds = qmlativ.emulator.credentials(qmlativ.base_url)
     for entity, obj in (("students", "Student/Student"), ("contacts", "Demographics/Name"),
                         ("terms", "District/SchoolYear"), ("schools", "District/Entity")):
-        assert set(stream_all(creds, entity)[0]) <= allowed[obj]
+        assert set(stream_all(creds, entity)[0]) - JOINED.get(entity, set()) <= allowed[obj]
+    assert set(DEFAULT_OBJECTS[EMAILS]) <= allowed[EMAILS]
 
 
 def test_steps_render_with_the_demo_requirements() -> None:
@@ -98,6 +99,27 @@ def test_a_field_not_allowed_is_named(qmlativ) -> None:
     results = run_check(qmlativ.emulator.scenarios(qmlativ.base_url)["field_not_allowed"].credentials)
     failed = next(r for r in results if r.code == "qmlativ.fields_not_allowed")
     assert "BirthDate" in failed.message and "Integration Access" in failed.remedy
+
+
+def test_an_email_not_allowed_is_named_in_the_check_and_the_stream(qmlativ) -> None:
+    creds = qmlativ.emulator.scenarios(qmlativ.base_url)["email_not_allowed"].credentials
+    failed = next(r for r in run_check(creds) if r.code == "qmlativ.fields_not_allowed")
+    assert "EmailAddress" in failed.message and EMAILS in failed.remedy and "Read" in failed.remedy
+    with pytest.raises(VendorError) as err:
+        stream_all(creds, "contacts")
+    assert err.value.code == "qmlativ.fields_not_allowed" and "EmailAddress" in err.value.message
+
+
+def test_contacts_are_the_guardians_with_their_first_ranked_email(qmlativ, small_school) -> None:
+    """Demographics/Name holds students and staff too; only guardians are contacts, and each
+    carries its Rank 1 address from Demographics/NameEmail (a work address ranks after it)."""
+    creds = qmlativ.emulator.credentials(qmlativ.base_url)
+    contacts = {c["NameID"]: c for c in stream_all(creds, "contacts", page_size=25)}
+    linked = {link.contact_id for link in small_school.contact_links}
+    assert set(contacts) == {name_id(c) for c in linked}
+    for person in small_school.contacts:
+        if person.id in linked:
+            assert contacts[name_id(person.id)]["EmailAddress"] == person.email
 
 
 def test_a_school_year_the_entity_lacks_is_reported(qmlativ) -> None:
@@ -136,7 +158,7 @@ def test_every_entity_streams_the_whole_school(qmlativ, small_school) -> None:
     assert len(stream_all(creds, "terms")) == 4
     students = stream_all(creds, "students", page_size=9)
     assert len(students) == len(s.students) and len({r["StudentID"] for r in students}) == len(s.students)
-    assert len(stream_all(creds, "contacts", page_size=40)) == len(s.students) + len(s.contacts) + len(s.staff)
+    assert len(stream_all(creds, "contacts", page_size=40)) == len({link.contact_id for link in s.contact_links})
     assert len(stream_all(creds, "contact_links")) == len(s.contact_links)
     assert len(stream_all(creds, "staff")) == len(s.staff)
     classes = stream_all(creds, "classes", page_size=30)

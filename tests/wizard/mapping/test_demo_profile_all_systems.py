@@ -73,6 +73,19 @@ def test_contacts_are_dropped_for_their_own_gaps_only(runs, small_school, system
 
 
 @pytest.mark.parametrize("system", registry.SYSTEM_IDS)
+def test_contacts_are_people_and_most_of_them_stay(runs, small_school, system: str) -> None:
+    """A contact is a person, however the system stores them (Aeries: a row per student; Qmlativ:
+    one Names table for students, staff and guardians), so few are left for the filters to drop."""
+    dataset, _, output = runs[system]
+    if "contacts" not in dataset:
+        return
+    people = len(small_school.contacts) + sum(c.combined for c in small_school.contacts)
+    pulled, kept = len(dataset["contacts"]), len(output.tables.get("contacts", []))
+    assert pulled <= people, f"{system}: {pulled} contacts for {people} people"
+    assert kept >= 0.8 * pulled, f"{system} contacts: kept {kept} of {pulled}"
+
+
+@pytest.mark.parametrize("system", registry.SYSTEM_IDS)
 def test_what_the_demo_drops_is_the_schools_own_quirks(runs, system: str) -> None:
     _, report, _ = runs[system]
     reasons = {reason for f in report.filters for reason in f["reasons"] if f["dropped"]}
