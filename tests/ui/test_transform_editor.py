@@ -162,6 +162,14 @@ def test_steps_reorder_and_every_choice_is_a_picker(page, qtbot):
     dialog.reject()
 
 
+def test_screen_share_safe_masks_the_preview(page):
+    page.set_screen_share_safe(True)
+    dialog = open_editor(page, "house")
+    assert all(set(v) <= {"•"} for v in dialog.preview_values())
+    assert all(set(dialog.preview_table.item(r, 0).text()) <= {"•"} for r in range(dialog.preview_table.rowCount()))
+    dialog.reject()
+
+
 def test_parameter_metadata_and_step_problems():
     assert step_problems({"name": "default", "params": {"value": " "}}, "s") == [
         ("s.params.value", 'must not be blank; type the value to use, e.g. "Unknown" or "student"')]
