@@ -78,11 +78,16 @@ def default_loop() -> BackgroundLoop:
 
 
 class _Bridge(QObject):
-    """Lives on the GUI thread; signals emitted from the loop thread are queued to it."""
+    """Lives on the GUI thread; signals emitted from the loop thread are queued to it.
+
+    Owned by the application object (a Qt parent), never by Python, so the loop thread dropping
+    its last Python reference cannot delete it there; the GUI thread deletes it once the
+    operation has ended (``ended``, emitted last, whatever happened)."""
 
     item = Signal(object)
     succeeded = Signal(object)
     failed = Signal(object)
+    ended = Signal()
 
 
 class QueryOp(Generic[T]):
@@ -98,8 +103,10 @@ class QueryOp(Generic[T]):
         self._failure: Callable[[BaseException], None] | None = None
         self._progress: Callable[[Any], None] | None = None
         self._loop = loop
-        self._bridge = _Bridge(parent)
+        self._bridge = _Bridge(QCoreApplication.instance())
         self._future: concurrent.futures.Future[Any] | None = None
+        self._orphaned = False
+        parent.destroyed.connect(self._orphan)
 
     def failure(self, fn: Callable[[BaseException], None]) -> QueryOp[T]:
         self._failure = fn
@@ -114,22 +121,34 @@ class QueryOp(Generic[T]):
         bridge = self._bridge
         bridge.succeeded.connect(self._on_success)
         bridge.failed.connect(self._on_failure)
+        bridge.ended.connect(self._on_ended)
         if self._progress is not None:
-            bridge.item.connect(self._progress)
+            bridge.item.connect(self._on_item)
         QueryOp._running.add(self)
         self._future = (self._loop or default_loop()).submit(self._drive())
         return self
 
     def cancel(self) -> None:
+        """Stop the work; callbacks already queued are still delivered unless the asker is gone."""
         if self._future is not None:
             self._future.cancel()
-        QueryOp._running.discard(self)
+
+    def _orphan(self, *_: object) -> None:
+        """The widget that asked was destroyed: stop the work and drop whatever it still reports."""
+        self._orphaned = True
+        self.cancel()
 
     @property
     def done(self) -> bool:
         return self._future is not None and self._future.done()
 
     async def _drive(self) -> None:
+        try:
+            await self._run_op()
+        finally:
+            self._emit(self._bridge.ended)
+
+    async def _run_op(self) -> None:
         try:
             produced = self._op()
             if inspect.isawaitable(produced):
@@ -148,18 +167,28 @@ class QueryOp(Generic[T]):
         self._emit(self._bridge.succeeded, value)
 
     @staticmethod
-    def _emit(signal: Any, value: Any) -> None:
+    def _emit(signal: Any, *value: Any) -> None:
         try:
-            signal.emit(value)
-        except RuntimeError:  # the widget that asked has been closed
+            signal.emit(*value)
+        except RuntimeError:  # the application is shutting down
             pass
 
-    def _on_success(self, value: Any) -> None:
+    def _on_ended(self) -> None:
+        """On the GUI thread, after every other report: the one place the operation is let go."""
         QueryOp._running.discard(self)
-        self._success(value)
+        self._bridge.deleteLater()
+
+    def _on_item(self, item: Any) -> None:
+        if not self._orphaned and self._progress is not None:
+            self._progress(item)
+
+    def _on_success(self, value: Any) -> None:
+        if not self._orphaned:
+            self._success(value)
 
     def _on_failure(self, exc: BaseException) -> None:
-        QueryOp._running.discard(self)
+        if self._orphaned:
+            return
         if self._failure is not None:
             self._failure(exc)
         else:

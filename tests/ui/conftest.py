@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -32,6 +33,13 @@ def make_window(qtbot) -> Iterator[Callable[..., MainWindow]]:
     yield make
     for window in windows:
         window.close()
+        window.deleteLater()
+    # Closed windows are let go here, on the GUI thread: left to the garbage collector, they could
+    # be collected by whichever thread runs it next, such as the background loop's, where deleting
+    # a Qt object crashes.
+    settle()
+    windows.clear()
+    gc.collect()
 
 
 def settle() -> None:
