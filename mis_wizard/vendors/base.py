@@ -176,11 +176,6 @@ class Entity:
     key_set: str | None = None
     """The key set needed to read it, when the system has several."""
 
-    def concept_of(self, raw_name: str) -> str | None:
-        for f in self.fields:
-            if f.name == raw_name:
-                return f.concept
-        return None
 
 
 @dataclass

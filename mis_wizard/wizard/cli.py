@@ -330,16 +330,6 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def environment_facts() -> dict[str, str]:
-    """For --version -v, support reports and the self-test."""
-    import platform
-
-    from mis_wizard.wizard.secret_store import SecretStore
-
-    return {"app": f"{APP_NAME} {__version__}", "python": platform.python_version(),
-            "os": platform.platform(), "keyring": SecretStore().backend_name}
-
-
 def main(argv: list[str] | None = None, gui: Callable[[argparse.Namespace], int] | None = None) -> int:
     """Run a command; with none, hand over to ``gui`` (the ui layer passes itself in)."""
     args = gui_arguments(sys.argv[1:] if argv is None else argv) if gui is not None else None

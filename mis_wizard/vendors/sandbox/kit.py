@@ -219,9 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
         )
         fault = hosted.take_fault(request, self.path)
-        if fault and fault.kind is FaultKind.LATENCY:
-            time.sleep(fault.latency_ms / 1000)
-        elif fault and fault.latency_ms:
+        if fault and fault.latency_ms:
             time.sleep(fault.latency_ms / 1000)
         if fault and fault.kind is FaultKind.DROP:
             self._log(request, 0, started, fault)

@@ -245,12 +245,6 @@ class School:
                 marks.append(AttendanceMark(date, s.id, session, mark))
         return marks
 
-    def by_id(self) -> dict[str, object]:
-        """Every record by id, for emulators that look people up."""
-        out: dict[str, object] = {}
-        for group in (self.students, self.contacts, self.staff, self.classes, self.reg_groups, self.years):
-            out.update((x.id, x) for x in group)
-        return out
 
 
 def resolve_size(size: str | int) -> int:
