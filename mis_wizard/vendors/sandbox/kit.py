@@ -136,6 +136,7 @@ class LogEntry:
     """Names of query parameters only; values may be secrets."""
     status: int
     elapsed_ms: int
+    """Until the answer started going out (a trickled body is not counted)."""
     fault: str = ""
 
 
@@ -244,6 +245,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
+        # Logged before the body goes out, so the log is in order by the time a client can retry.
+        self._log(request, response.status, started, fault)
         if fault and fault.kind is FaultKind.TRUNCATE:
             self.wfile.write(payload[: len(payload) // 2])
             self.wfile.flush()
@@ -257,7 +260,6 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(max(fault.latency_ms, 50) / 1000 / 20)
         else:
             self.wfile.write(payload)
-        self._log(request, response.status, started, fault)
 
     def _log(self, request: Request, status: int, started: float, fault: Fault | None) -> None:
         self.server.sandbox.log.append(LogEntry(
