@@ -2,7 +2,8 @@
 
 Every secret the process learns is registered here; masking replaces the longest first so a
 secret that contains another is not half-revealed (the substring bug Airbyte notes). Token-
-shaped strings (long base64/hex runs, bearer tokens, GUID keys) are masked even when unknown.
+shaped strings (long base64 runs of letters and digits, hex runs, bearer tokens, GUID keys) are
+masked even when unknown; a long word such as a method name is not token-shaped.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ _pattern: re.Pattern[str] | None = None
 _TOKEN_SHAPES = re.compile(
     r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"
     r"|\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?"
-    r"|(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{20,}={0,2}(?![A-Za-z0-9+/=])"
+    r"|(?<![A-Za-z0-9+/])(?=[A-Za-z+/]*\d)(?=[0-9+/]*[A-Za-z])[A-Za-z0-9+/]{20,}={0,2}(?![A-Za-z0-9+/=])"
     r"|(?<![0-9a-fA-F])[0-9a-fA-F]{32,}(?![0-9a-fA-F])"
 )
 
