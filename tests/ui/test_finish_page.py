@@ -4,6 +4,8 @@ clipboard, and a daily sync as a cron line; and a whole demo session leaves no s
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,8 @@ from mis_wizard.wizard import logs
 from mis_wizard.wizard.handoff import bundle
 from mis_wizard.wizard.profile import load_file
 
-SHOTS = Path("/work/shots")
+SHOTS = Path(os.environ.get("MIS_WIZARD_SHOTS") or Path(tempfile.gettempdir()) / "mis-wizard-shots")
+"""Screenshots for review: MIS_WIZARD_SHOTS keeps them where you look; otherwise a temp folder."""
 OFFSCREEN_DIALOG = "This plugin does not support propagateSizeHints"
 """The offscreen platform says this for every modal dialog shown; it is not our warning."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +35,8 @@ from mis_wizard.wizard.session import SessionStore
 # The offscreen platform says this when a top-level widget is shown; it is not about our widgets.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
-SHOTS = Path("/work/shots")
+SHOTS = Path(os.environ.get("MIS_WIZARD_SHOTS") or Path(tempfile.gettempdir()) / "mis-wizard-shots")
+"""Screenshots for review: MIS_WIZARD_SHOTS keeps them where you look; otherwise a temp folder."""
 LONG = "Wolfeschlegelsteinhausenbergerdorff-Montgomery-Smythe"
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,7 +29,8 @@ from mis_wizard.wizard.profile import load_builtin
 # The offscreen platform says this when a top-level widget is shown; it is not about our widgets.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
-SHOTS = Path("/work/shots")
+SHOTS = Path(os.environ.get("MIS_WIZARD_SHOTS") or Path(tempfile.gettempdir()) / "mis-wizard-shots")
+"""Screenshots for review: MIS_WIZARD_SHOTS keeps them where you look; otherwise a temp folder."""
 WAIT = 20_000
 LONG_SCHOOL = ("St Aloysius' College of the Holy Family and the Blessed Martyrs of the Northern Suburbs "
                "— Senior Campus (Years 10 to 12)")

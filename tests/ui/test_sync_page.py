@@ -5,6 +5,8 @@ output, and a held removal that asks before anything is written."""
 from __future__ import annotations
 
 import copy
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,8 @@ from mis_wizard.wizard.profile import parse
 from mis_wizard.wizard.sync.report import RunReport
 
 SYSTEM = "integris"
-SHOTS = Path("/work/shots")
+SHOTS = Path(os.environ.get("MIS_WIZARD_SHOTS") or Path(tempfile.gettempdir()) / "mis-wizard-shots")
+"""Screenshots for review: MIS_WIZARD_SHOTS keeps them where you look; otherwise a temp folder."""
 OFFSCREEN_DIALOG = "This plugin does not support propagateSizeHints"
 """The offscreen platform says this for every modal dialog shown; it is not our warning."""
 PLAIN = parse('[integrator]\nname = "Plain Sync Test"\nsupport_email = "support@plain.example"\n'

@@ -4,7 +4,9 @@ bad parameter says what a right one looks like and keeps OK disabled."""
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,8 @@ from mis_wizard.wizard.profile import load_builtin
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
-SHOTS = Path("/work/shots")
+SHOTS = Path(os.environ.get("MIS_WIZARD_SHOTS") or Path(tempfile.gettempdir()) / "mis-wizard-shots")
+"""Screenshots for review: MIS_WIZARD_SHOTS keeps them where you look; otherwise a temp folder."""
 WAIT = 20_000
 
 
