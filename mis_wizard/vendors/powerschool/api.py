@@ -1,10 +1,12 @@
 """One plugin's conversation with a PowerSchool server: token, requests, paging.
 
-PowerSchool hands the same bearer token back until it expires (30 days by default), so the
-token is kept per server and Client ID and reused across checks and syncs; a 401 whose
-WWW-Authenticate says "expired" gets one renewal. Pages are fetched concurrently once the
-first answers are in: a page without ``pagesize`` comes at the plugin's maximum page size
-(PowerSchool's default), so the first pages can be asked for alongside the count.
+PowerSchool hands the same bearer token back until it expires (30 days by default), and the
+wizard asks for one check after check, then for the preview, then for the sync: so a token is
+held in memory for the whole process (``TOKENS``, never on disk, never logged), per server,
+Client ID and secret, and reused until its ``expires_in`` nears. A 401 on an API call drops it:
+one fresh token is asked for and the request sent once more. Pages are fetched concurrently
+once the first answers are in: a page without ``pagesize`` comes at the plugin's maximum page
+size (PowerSchool's default), so the first pages can be asked for alongside the count.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import asyncio
 import base64
 import hashlib
 import json
+import math
+import secrets
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,27 +32,79 @@ from mis_wizard.vendors.powerschool.paging import Waiting, ordered_pages
 
 TOKEN_PATHS = ("/oauth/access_token", "/oauth/access_token/")
 """Both spellings are used by clients in the wild; the first that exists is remembered."""
-RENEW_MARGIN_S = 60
+RENEW_MARGIN_S = 60.0
+"""A token this close to its end is renewed rather than risked on a long sync."""
+
+TokenKey = tuple[str, str, str]
+"""(server, Client ID, keyed digest of the secret): another server, plugin or secret never shares a token."""
 
 
 @dataclass
 class _Token:
-    value: str
-    expires_at: float
+    value: str = field(repr=False)
+    renew_at: float
+    """time.monotonic() after which it is renewed rather than risked."""
+
+
+class HeldTokens:
+    """Bearer tokens held in this process's memory only, by ``TokenKey``.
+
+    The secret is in the key only as a digest keyed with a random per-process salt, so the key
+    is of no use outside this process. A token is renewed under a lock (one per event loop: the
+    GUI's background loop and a command's ``asyncio.run`` each have theirs), so the requests of
+    one run that all find the token missing or refused ask for one new token between them."""
+
+    def __init__(self) -> None:
+        self._held: dict[TokenKey, _Token] = {}
+        self._salt = secrets.token_bytes(16)
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = \
+            weakref.WeakKeyDictionary()
+
+    def __repr__(self) -> str:
+        return f"<HeldTokens: {len(self._held)} held>"
+
+    def key(self, base_url: str, client_id: str, secret: str) -> TokenKey:
+        return base_url, client_id, hashlib.blake2b(secret.encode(), key=self._salt).hexdigest()
+
+    def get(self, key: TokenKey, refused: str | None = None) -> str | None:
+        """The held token unless it is near its end or it is ``refused`` (the one a 401 just answered)."""
+        held = self._held.get(key)
+        if held is None or held.value == refused or held.renew_at <= time.monotonic():
+            return None
+        return held.value
+
+    def put(self, key: TokenKey, value: str, lifetime: float | None) -> None:
+        """``lifetime`` None (the server did not say) holds the token until a 401 refuses it."""
+        if lifetime is None:
+            renew_at = math.inf
+        else:  # a short-lived token is still used for half its life
+            renew_at = time.monotonic() + lifetime - min(RENEW_MARGIN_S, lifetime / 2)
+        self._held[key] = _Token(value, renew_at)
+
+    def forget(self, key: TokenKey) -> None:
+        self._held.pop(key, None)
+
+    def lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+
+TOKENS = HeldTokens()
+"""The process's tokens: checks, the preview and a sync with the same credentials share one."""
 
 
 @dataclass
 class TokenCache:
-    """Tokens and metadata per (server, Client ID, secret digest); lives as long as the connector."""
+    """What one connector remembers of a server: where its token path is, its metadata (per
+    Client ID and secret); tokens themselves are the process's (``TOKENS``) unless a test gives
+    its own."""
 
-    tokens: dict[tuple[str, str, str], _Token] = field(default_factory=dict)
+    tokens: HeldTokens = field(default_factory=lambda: TOKENS)
     token_paths: dict[str, str] = field(default_factory=dict)
-    metadata: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-    locks: dict[int, asyncio.Lock] = field(default_factory=dict)
-
-    def lock(self) -> asyncio.Lock:
-        """One lock per event loop, so a connector can serve a check and then a sync in a new loop."""
-        return self.locks.setdefault(id(asyncio.get_running_loop()), asyncio.Lock())
+    metadata: dict[TokenKey, dict[str, Any]] = field(default_factory=dict)
 
 
 def network_error(exc: BaseException, what: str) -> VendorError:
@@ -111,25 +168,29 @@ class PowerSchoolApi:
         self.base_url = base_url.strip().rstrip("/")
         self._client_id = client_id.strip()
         self._secret = client_secret.strip()
-        digest = hashlib.sha256(self._secret.encode()).hexdigest()
-        self._key = (self.base_url, self._client_id, digest)
         self._cache = cache
+        self._tokens = cache.tokens
+        self._key = self._tokens.key(self.base_url, self._client_id, self._secret)
 
-    async def token(self, *, stale: str | None = None) -> str:
-        """A bearer token, reused until it nears expiry or ``stale`` (the token just refused) is current.
-        A held token is handed out without the lock: every page request asks for it."""
-        held = self._cache.tokens.get(self._key)
-        if held and held.value != stale and held.expires_at - RENEW_MARGIN_S > time.monotonic():
-            return held.value
-        async with self._cache.lock():
-            held = self._cache.tokens.get(self._key)
-            if held and held.value != stale and held.expires_at - RENEW_MARGIN_S > time.monotonic():
-                return held.value
-            held = await self._request_token()
-            self._cache.tokens[self._key] = held
-            return held.value
+    async def token(self, *, refused: str | None = None, ask: bool = False) -> str:
+        """A bearer token: the one held for these credentials, or a new one when none is held, it
+        nears its end, it is ``refused`` (a 401 just answered it), or ``ask`` says to ask the server
+        (a check proves the credentials work now, not earlier). A held token is handed out without
+        the lock: every page request asks for it."""
+        held = None if ask else self._tokens.get(self._key, refused)
+        if held is not None:
+            return held
+        async with self._tokens.lock():
+            held = None if ask else self._tokens.get(self._key, refused)
+            if held is not None:
+                return held
+            self._tokens.forget(self._key)
+            value, lifetime = await self._request_token()
+            self._tokens.put(self._key, value, lifetime)
+            return value
 
-    async def _request_token(self) -> _Token:
+    async def _request_token(self) -> tuple[str, float | None]:
+        """A new token and its lifetime in seconds (None when the server does not say)."""
         basic = base64.b64encode(f"{self._client_id}:{self._secret}".encode()).decode()
         headers = {"Authorization": f"Basic {basic}", "Accept": "application/json",
                    "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}
@@ -164,11 +225,11 @@ class PowerSchoolApi:
             raise status_error(response, "asking for a token")
         if not isinstance(body, Mapping) or not body.get("access_token"):
             raise garbled("token", f"HTTP 200, {len(response.content)} bytes")
-        try:
-            lifetime = float(str(body.get("expires_in") or "0").strip())
-        except ValueError:
-            lifetime = 0.0
-        return _Token(str(body["access_token"]), time.monotonic() + max(lifetime, 0.0))
+        try:  # a string in PowerSchool's answers
+            lifetime: float | None = max(0.0, float(str(body["expires_in"]).strip()))
+        except (KeyError, ValueError):
+            lifetime = None
+        return str(body["access_token"]), lifetime
 
     async def send(self, method: str, path: str, params: Mapping[str, Any] | None = None,
                    payload: Any = None, *, authorised: bool = True,
@@ -194,7 +255,7 @@ class PowerSchoolApi:
             except httpx.HTTPError as exc:
                 raise network_error(exc, path) from None
             if response.status_code == 401 and token and attempt == 0:
-                await self.token(stale=token)
+                await self.token(refused=token)
                 continue
             return response
         return response

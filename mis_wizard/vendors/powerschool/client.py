@@ -2,9 +2,10 @@
 
 Requirements read (see SPEC.default_requirements): ``resources``, the list of resource ids
 from wire.RESOURCES the integrator needs. The check goes outside in: the server answers as
-PowerSchool, the Client ID and Secret get a token, the plugin is enabled (metadata carries
-its ``plugin_id``), each resource is granted, every school has a term covering today, and a
-student can be read.
+PowerSchool, the Client ID and Secret get a token (always asked of the server, since a check
+proves they work now; the preview and sync that follow reuse it), the plugin is enabled
+(metadata carries its ``plugin_id``), each resource is granted, every school has a term
+covering today, and a student can be read.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from mis_wizard.vendors.base import (
 from mis_wizard.vendors.errors import VendorError, classify_exception
 from mis_wizard.vendors.powerschool import wire
 from mis_wizard.vendors.powerschool.api import (
+    TOKENS,
+    HeldTokens,
     PowerSchoolApi,
     TokenCache,
     garbled,
@@ -50,10 +53,11 @@ def wanted_resources(requirements: Requirements) -> list[wire.Resource]:
 
 
 class PowerSchoolConnector:
-    """Holds tokens between calls, as PowerSchool hands out the same token for 30 days."""
+    """A new one serves each check, preview and sync; the tokens it uses are the process's
+    (``api.TOKENS``), as PowerSchool hands out the same token for 30 days."""
 
-    def __init__(self, today: Callable[[], dt.date] = dt.date.today) -> None:
-        self._cache = TokenCache()
+    def __init__(self, today: Callable[[], dt.date] = dt.date.today, tokens: HeldTokens = TOKENS) -> None:
+        self._cache = TokenCache(tokens)
         self._today = today
 
     def api(self, ctx: Context, credentials: Credentials) -> PowerSchoolApi:
@@ -84,7 +88,7 @@ class PowerSchoolConnector:
             return
         with Timer() as t:
             try:
-                await api.token()
+                await api.token(ask=True)
                 auth = CheckResult(KEY, "Client ID and Secret accepted", Layer.AUTHENTICATE, Status.OK,
                                    "powerschool.client_accepted", "PowerSchool accepted the Client ID and Client Secret.")
             except VendorError as err:

@@ -11,6 +11,7 @@ import pytest
 
 from mis_wizard.vendors.base import CheckResult, Context, Record
 from mis_wizard.vendors.powerschool import SPEC
+from mis_wizard.vendors.powerschool.api import HeldTokens
 from mis_wizard.vendors.powerschool.client import PowerSchoolConnector
 from mis_wizard.vendors.powerschool.sandbox import PowerSchoolEmulator
 from mis_wizard.vendors.sandbox.kit import Hosted, Sandbox
@@ -20,8 +21,9 @@ TODAY = dt.date(2026, 11, 22)
 """The synthetic school's anchor day: its terms are built around it."""
 
 
-def _connector() -> PowerSchoolConnector:
-    return PowerSchoolConnector(today=lambda: TODAY)
+def _connector(tokens: HeldTokens | None = None) -> PowerSchoolConnector:
+    """Its own tokens unless given some: a test's requests never depend on what an earlier test held."""
+    return PowerSchoolConnector(today=lambda: TODAY, tokens=tokens or HeldTokens())
 
 
 def _run_check(credentials: dict[str, Any], requirements: dict[str, Any] | None = None,
@@ -70,8 +72,9 @@ def powerschool(ps_sandbox: Sandbox) -> Hosted:
 
 
 @pytest.fixture
-def connector() -> Callable[[], PowerSchoolConnector]:
-    """A connector whose "today" is the synthetic school's anchor day."""
+def connector() -> Callable[..., PowerSchoolConnector]:
+    """``connector(tokens=None)``: a connector whose "today" is the synthetic school's anchor day, holding
+    its tokens in ``tokens`` (by default its own, not the process's)."""
     return _connector
 
 

@@ -131,9 +131,15 @@ def test_tls_check_stream_and_untrusted_certificate(tmp_path, small_school, run_
         assert untrusted[0].code == "powerschool.tls_untrusted" and untrusted[0].remedy
 
 
-def test_the_token_is_reused_between_checks(ps_sandbox, powerschool, run_check, connector):
+def test_each_check_asks_for_the_token_and_what_follows_reuses_it(ps_sandbox, powerschool, run_check,
+                                                                    stream_all, connector):
+    """A check proves the Client ID and Secret work now; the preview and sync after it need not."""
     conn = connector()
     creds = powerschool.emulator.credentials(powerschool.base_url)
     run_check(creds, conn=conn)
     run_check(creds, conn=conn)
-    assert sum(1 for e in ps_sandbox.log if e.path.startswith("/oauth/")) == 1
+    stream_all(creds, "students", conn=conn)
+    assert sum(1 for e in ps_sandbox.log if e.path.startswith("/oauth/")) == 2
+    issued = [t for t, (plugin, _) in powerschool.emulator._tokens.items()
+              if plugin.client_id == creds["plugin"]["client_id"]]
+    assert len(issued) == 1, "PowerSchool handed back the same token"
