@@ -8,15 +8,17 @@ change reaches disk at once and the side list of steps can refresh.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from mis_wizard.vendors import registry
-from mis_wizard.vendors.base import VendorSpec
 from mis_wizard.wizard.profile import Profile
 from mis_wizard.wizard.secret_store import SecretStore
 from mis_wizard.wizard.session import Session, SessionStore
+
+if TYPE_CHECKING:
+    from mis_wizard.vendors.base import VendorSpec
 
 log = logging.getLogger(__name__)
 

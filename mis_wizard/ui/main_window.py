@@ -9,7 +9,6 @@ probed after the first paint: the admin sees the window sooner than all of that 
 
 from __future__ import annotations
 
-import html
 import logging
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -254,7 +253,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(page)
         page.set_screen_safe(self.ctx.screen_safe)
         page.enter()
-        self._fill_help()
+        if self.help_holder.isVisible():
+            self._fill_help()
         log.info("page %s", page.page_id)
         self.refresh()
 
@@ -320,6 +320,8 @@ class MainWindow(QMainWindow):
         self.help_holder.show()
 
     def _fill_help(self) -> None:
+        import html  # with its entity table; only once help is asked for
+
         integrator = self.ctx.profile.integrator
         text = html.escape(self.page.help_text or self.page.intro)
         contact = html.escape(f"{integrator.name} support: {integrator.contact_line}")

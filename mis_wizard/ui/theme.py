@@ -5,10 +5,12 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon
 
-from mis_wizard.vendors.base import Status
+if TYPE_CHECKING:
+    from mis_wizard.vendors.base import Status
 
 
 @cache
@@ -29,4 +31,5 @@ def icon(name: str) -> QIcon:
 
 
 def status_icon(status: Status | str) -> QIcon:
-    return icon(f"status-{Status(status).value}")
+    """``status-ok.svg`` and so on: a Status is a StrEnum, so its value is the name."""
+    return icon(f"status-{status}")

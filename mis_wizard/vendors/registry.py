@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
+from typing import TYPE_CHECKING
 
-from mis_wizard.vendors.base import VendorSpec
+if TYPE_CHECKING:  # the contract's module is imported with the first vendor, not at start-up
+    from mis_wizard.vendors.base import VendorSpec
 
 SYSTEM_IDS: tuple[str, ...] = ("tass", "liss", "powerschool", "aeries", "qmlativ", "isams", "integris")
 

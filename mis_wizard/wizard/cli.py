@@ -12,20 +12,23 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mis_wizard import APP_NAME, __version__
 from mis_wizard.vendors import registry
-from mis_wizard.vendors.base import CheckResult, Context, Status, VendorSpec
 from mis_wizard.wizard import logs
 from mis_wizard.wizard.profile import Profile, ProfileError
 from mis_wizard.wizard.profile import load as load_profile
+
+if TYPE_CHECKING:  # the vendor contract is imported by the commands that use it, not by the GUI's start
+    from mis_wizard.vendors.base import CheckResult, Context, VendorSpec
 
 # The GUI starts through this module, so what only a command needs (asyncio, httpx, the mapping
 # preview, the handoff and sync modules with openpyxl and age) is imported by that command, not here.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-STATUS_MARK = {Status.OK: "ok  ", Status.WARNING: "warn", Status.FAILED: "FAIL", Status.SKIPPED: "skip"}
+STATUS_MARK = {"ok": "ok  ", "warning": "warn", "failed": "FAIL", "skipped": "skip"}
+"""By ``Status`` value (a StrEnum, so the members are these strings)."""
 
 
 class UsageError(Exception):
@@ -168,6 +171,7 @@ def read_credentials(path: Path) -> dict[str, Any]:
 
 def new_context(profile: Profile, ca_cert: Path | None = None, **kwargs: Any) -> Context:
     """Call inside the event loop that will use it."""
+    from mis_wizard.vendors.base import Context
     from mis_wizard.wizard.http import build_client
 
     return Context(http=build_client(allow_plain_http=profile.allow_plain_http, extra_ca=ca_cert), **kwargs)
@@ -286,7 +290,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def print_result(r: CheckResult) -> None:
     print(f"[{STATUS_MARK[r.status]}] {r.key}: {r.check} — {r.message} ({r.code}, {r.elapsed_ms} ms)")
-    if r.remedy and r.status in (Status.FAILED, Status.WARNING):
+    if r.remedy and r.status in ("failed", "warning"):
         print(f"        What to do: {r.remedy}")
 
 

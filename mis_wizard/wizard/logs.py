@@ -9,14 +9,44 @@ from mis_wizard.wizard import paths
 from mis_wizard.wizard.redact import RedactingFilter
 
 LOG_NAME = "mis-wizard.log"
+MAX_BYTES = 1_000_000
+BACKUPS = 5
 _configured: Path | None = None
+
+
+class RotatingFile(logging.FileHandler):
+    """``mis-wizard.log`` up to MAX_BYTES, then ``.1`` … ``.5`` behind it, oldest dropped.
+
+    The standard library's RotatingFileHandler lives in logging.handlers, whose imports (sockets,
+    pickle, queues for its network handlers) cost the GUI's start more than this whole class.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, encoding="utf-8")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stream = self.stream
+        try:
+            if stream is not None and stream.tell() >= MAX_BYTES:
+                stream.close()
+                self.stream = None  # type: ignore[assignment]  # FileHandler.emit opens it again
+                self._rotate()
+        except OSError:
+            self.handleError(record)
+        super().emit(record)
+
+    def _rotate(self) -> None:
+        base = Path(self.baseFilename)
+        for n in range(BACKUPS - 1, 0, -1):
+            older = base.with_name(f"{base.name}.{n}")
+            if older.exists():
+                older.replace(base.with_name(f"{base.name}.{n + 1}"))
+        base.replace(base.with_name(f"{base.name}.1"))
 
 
 def setup(level: int = logging.INFO) -> Path:
     """Idempotent per log dir; returns the log file path."""
     global _configured
-    import logging.handlers  # only when logging is set up: it is a noticeable part of start-up
-
     path = paths.log_dir() / LOG_NAME
     if _configured == path:
         return path
@@ -24,7 +54,7 @@ def setup(level: int = logging.INFO) -> Path:
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+    handler = RotatingFile(path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root.addHandler(handler)

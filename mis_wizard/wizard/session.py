@@ -13,7 +13,6 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from secrets import token_hex
 from typing import Any
 
 from mis_wizard.vendors import registry
@@ -109,6 +108,8 @@ class SessionStore:
 
     def new(self, profile: str = "demo", system: str = "") -> Session:
         stamp = now_iso()
+        from secrets import token_hex  # hashlib and hmac come with it: not at start-up
+
         session = Session(id=token_hex(6), created=stamp, updated=stamp, profile=profile, system=system)
         self.save(session)
         return session

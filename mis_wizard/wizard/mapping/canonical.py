@@ -8,10 +8,12 @@ integrator who needs a field no concept carries.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mis_wizard.vendors.base import Entity
 from mis_wizard.vendors.concepts import CONCEPTS
+
+if TYPE_CHECKING:
+    from mis_wizard.vendors.base import Entity
 
 RAW = "raw:"
 

@@ -9,7 +9,6 @@ and, for a mistyped concept, the nearest known one, so an integrator can fix the
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -132,6 +131,14 @@ SYNONYMS = {"dob": "birth_date", "date_of_birth": "birth_date", "birthdate": "bi
 """Words integrators use for a concept or entity, so a near miss gets the right suggestion."""
 
 
+def closest(word: str, pool: list[str], cutoff: float = 0.6) -> list[str]:
+    """The nearest of ``pool`` to a mistyped ``word``, if any (difflib is imported for a mistake,
+    not on every profile's load)."""
+    import difflib
+
+    return difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
+
+
 def suggest(concept: str, entity: str | None = None) -> str:
     pool = sorted(c for c in CONCEPTS if entity is None or entity_of(c) == entity)
     head, _, attr = concept.rpartition(".")
@@ -139,7 +146,7 @@ def suggest(concept: str, entity: str | None = None) -> str:
         return f"; did you mean {head}.{SYNONYMS[attr.lower()]}?"
     if entity and f"{PREFIX[entity]}.{attr}" in pool:
         return f"; did you mean {PREFIX[entity]}.{attr}?"
-    close = difflib.get_close_matches(concept, pool, n=1, cutoff=0.5)
+    close = closest(concept, pool, cutoff=0.5)
     if not close and "." in concept:
         attr = concept.split(".", 1)[1]
         close = [c for c in pool if attr in c.split(".", 1)[1] or c.split(".", 1)[1] in attr][:1]
@@ -192,7 +199,7 @@ def target_problems(targets: Mapping[str, Any]) -> list[tuple[str, str]]:
             continue
         entity = target.get("entity")
         if entity not in ENTITIES:
-            close = [SYNONYMS[entity]] if entity in SYNONYMS else difflib.get_close_matches(str(entity), list(ENTITIES), n=1)
+            close = [SYNONYMS[entity]] if entity in SYNONYMS else closest(str(entity), list(ENTITIES))
             hint = f"; did you mean {close[0]}?" if close else f"; use one of: {', '.join(ENTITIES)}"
             problems.append((f"{path}.entity", f"{entity!r} is not a canonical entity{hint}"))
             entity = None
