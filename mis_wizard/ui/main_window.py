@@ -75,7 +75,9 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         middle.addWidget(self.stack, 1)
         column.addLayout(middle, 1)
-        column.addWidget(self._help_panel())
+        self.help_holder: QWidget | None = None
+        """Built when help is first opened, above the navigation bar."""
+        self._column = column
         column.addWidget(self._nav_bar())
         self.setCentralWidget(root)
 
@@ -136,8 +138,8 @@ class MainWindow(QMainWindow):
         who.addWidget(self.support_label)
         row.addLayout(who, 4)
         line = QFrame()
+        line.setObjectName("HeaderRule")
         line.setFrameShape(QFrame.Shape.VLine)
-        line.setStyleSheet("color: #dde2ea;")
         row.addWidget(line)
         shield = QLabel()
         shield.setPixmap(theme.icon("shield").pixmap(20, 20))
@@ -153,7 +155,8 @@ class MainWindow(QMainWindow):
         return header
 
     def _help_panel(self) -> QWidget:
-        """Help opens in the window, not a dialog, so it stays beside the page and in a screen share."""
+        """Help opens in the window, not a dialog, so it stays beside the page and in a screen share.
+        Built the first time it is opened: most admins never do, and the window is on screen sooner."""
         holder = QFrame()
         holder.setObjectName("NavBar")
         row = QHBoxLayout(holder)
@@ -172,11 +175,9 @@ class MainWindow(QMainWindow):
         close = QPushButton("Close help")
         close.setAccessibleName("Close help")
         close.setAutoDefault(True)
-        close.clicked.connect(lambda: self.help_holder.hide())
+        close.clicked.connect(holder.hide)
         inner.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(panel)
-        holder.hide()
-        self.help_holder = holder
         return holder
 
     def _nav_bar(self) -> QWidget:
@@ -253,7 +254,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(page)
         page.set_screen_safe(self.ctx.screen_safe)
         page.enter()
-        if self.help_holder.isVisible():
+        if self.help_holder is not None and self.help_holder.isVisible():
             self._fill_help()
         log.info("page %s", page.page_id)
         self.refresh()
@@ -310,12 +311,15 @@ class MainWindow(QMainWindow):
     # help, keys, screen-share ---------------------------------------------------------------
 
     def toggle_help(self) -> None:
-        if self.help_holder.isVisible():
+        if self.help_holder is not None and self.help_holder.isVisible():
             self.help_holder.hide()
         else:
             self.show_help()
 
     def show_help(self) -> None:
+        if self.help_holder is None:
+            self.help_holder = self._help_panel()
+            self._column.insertWidget(self._column.count() - 1, self.help_holder)
         self._fill_help()
         self.help_holder.show()
 

@@ -106,7 +106,7 @@ def _profile_check(name: str) -> Callable[[], str]:
     def check() -> str:
         from mis_wizard.wizard import profile
 
-        loaded = profile.load(name)
+        loaded = profile.load_builtin(name, check_mapping=True)
         return f"{loaded.integrator.product}, {len(loaded.targets)} targets"
     return check
 

@@ -26,6 +26,12 @@ def test_demo_profile_loads_and_offers_every_system() -> None:
     assert all(demo.offers(s) for s in ("tass", "isams", "integris"))
 
 
+@pytest.mark.parametrize("name", profile.builtin_names())
+def test_every_builtin_profile_passes_the_full_check_its_start_skips(name: str) -> None:
+    """The GUI's start loads built-in profiles without checking their mapping; this is that check."""
+    assert profile.load_builtin(name, check_mapping=True) == profile.load_builtin(name)
+
+
 @pytest.mark.parametrize(("text", "path", "words"), [
     ("[integrator]\nsupport_email='a@b.example'\n", "integrator.name", "required"),
     ("[integrator]\nname='X'\nsupport_email='not-an-email'\n", "integrator.support_email", "not an e-mail"),
