@@ -10,7 +10,9 @@ Retry-After within a bounded count and time.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import email.utils
+import functools
 import ipaddress
 import ssl
 import time
@@ -33,6 +35,7 @@ class PlainHttpRefused(httpx.UnsupportedProtocol):
     """Raised for http:// to a non-loopback host when the profile does not allow it."""
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -70,13 +73,14 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         deadline = time.monotonic() + MAX_RETRY_WAIT
         attempt = 0
         while True:
+            started = time.perf_counter()
             try:
                 response = await self.inner.handle_async_request(request)
-                # Read the body here so a connection cut mid-body is retried like any other.
-                body = await response.aread()
-                headers = [(k, v) for k, v in response.headers.raw if k.lower() != b"content-encoding"]
-                response = httpx.Response(response.status_code, headers=headers, content=body,
-                                          request=request, extensions=response.extensions)
+                # Read the body here so a connection cut mid-body is retried like any other. The
+                # response goes on read and closed, so the client keeps its content rather than
+                # reading it again, and its elapsed time is set here as the client would at close.
+                await response.aread()
+                response.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
             except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError,
                     httpx.ReadTimeout) as exc:
                 if attempt >= self.retries or time.monotonic() > deadline or isinstance(exc, httpx.ConnectError) \
@@ -112,12 +116,17 @@ def ssl_context(extra_ca: Path | None = None) -> ssl.SSLContext:
 
 class ProxyRouter(httpx.AsyncBaseTransport):
     """Sends each request direct or through the system proxy (environment, or the Windows
-    registry via urllib), loopback always direct."""
+    registry via urllib), loopback always direct.
+
+    Each scheme and host is routed once per client: reading the proxy settings (the registry on
+    Windows) for every page of a sync would cost more than the request, and a client lives for
+    one check, preview or sync."""
 
     def __init__(self, make: Callable[[str | None], httpx.AsyncBaseTransport]) -> None:
         self._make = make
         self._direct = make(None)
         self._proxied: dict[str, httpx.AsyncBaseTransport] = {}
+        self._routes: dict[tuple[str, str], str | None] = {}
 
     def route(self, url: httpx.URL) -> str | None:
         if is_loopback(url.host):
@@ -128,7 +137,11 @@ class ProxyRouter(httpx.AsyncBaseTransport):
         return proxy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        proxy = self.route(request.url)
+        where = (request.url.scheme, request.url.host)
+        try:
+            proxy = self._routes[where]
+        except KeyError:
+            proxy = self._routes[where] = self.route(request.url)
         if proxy is None:
             return await self._direct.handle_async_request(request)
         if proxy not in self._proxied:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import time
 
 import httpx
 import pytest
 
 from mis_wizard.vendors.sandbox.kit import Emulator, Fault, FaultKind, Request, Response, json_response
-from mis_wizard.wizard.http import USER_AGENT, PlainHttpRefused, build_client, retry_after_seconds
+from mis_wizard.wizard.http import (
+    USER_AGENT,
+    PlainHttpRefused,
+    ProxyRouter,
+    build_client,
+    retry_after_seconds,
+)
 
 
 class Echo(Emulator):
@@ -78,3 +86,51 @@ def test_retry_after_accepts_seconds_and_dates() -> None:
     assert retry_after_seconds("3", 1) == 3
     assert retry_after_seconds("", 1) == 1
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", 1) == 0
+
+
+class Gzipped(Emulator):
+    system = "gzipped"
+
+    def handle(self, request: Request) -> Response:
+        body = gzip.compress(json.dumps({"students": list(range(500))}).encode())
+        return Response(200, body, headers={"Content-Encoding": "gzip"})
+
+    def credentials(self, base_url: str) -> dict[str, str]:
+        return {"base_url": base_url}
+
+
+def test_a_compressed_answer_is_read_once_decoded_and_timed(sandbox) -> None:
+    base = sandbox.add(Gzipped()).base_url
+    response = get(base + "/x")
+    assert response.json() == {"students": list(range(500))}
+    assert response.is_closed and response.elapsed.total_seconds() > 0
+
+
+class Recorder(httpx.AsyncBaseTransport):
+    """Where ProxyRouter sent each request: the direct transport (None) or a proxy's."""
+
+    def __init__(self, proxy: str | None, sent: list[tuple[str | None, str]]) -> None:
+        self.proxy, self.sent = proxy, sent
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append((self.proxy, request.url.host))
+        return httpx.Response(204)
+
+
+def test_the_system_proxy_is_used_except_for_loopback_and_bypassed_hosts(monkeypatch) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("https_proxy", "http://proxy.school.internal:3128")
+    monkeypatch.setenv("no_proxy", "sis.school.internal")
+    sent: list[tuple[str | None, str]] = []
+    router = ProxyRouter(lambda proxy: Recorder(proxy, sent))
+
+    async def go() -> None:
+        for url in ("https://district.powerschool.com/ws/v1/time", "https://sis.school.internal/x",
+                    "http://127.0.0.1:8080/x", "https://district.powerschool.com/ws/v1/metadata"):
+            await router.handle_async_request(httpx.Request("GET", url))
+
+    asyncio.run(go())
+    proxy = "http://proxy.school.internal:3128"
+    assert sent == [(proxy, "district.powerschool.com"), (None, "sis.school.internal"), (None, "127.0.0.1"),
+                    (proxy, "district.powerschool.com")]

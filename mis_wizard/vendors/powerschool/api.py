@@ -232,13 +232,15 @@ class PowerSchoolApi:
         return str(body["access_token"]), lifetime
 
     async def send(self, method: str, path: str, params: Mapping[str, Any] | None = None,
-                   payload: Any = None, *, authorised: bool = True,
+                   payload: Any = None, *, authorised: bool = True, query: str = "",
                    trace: Callable[[str, Any], Awaitable[None]] | None = None) -> httpx.Response:
         """One request; on a 401 the token is renewed once and the request sent again.
 
         PowerSchool says "expired" in WWW-Authenticate when the token ran out; any other 401 may be
-        credentials regenerated mid-run, which the renewal then reports as such. ``trace`` is
+        credentials regenerated mid-run, which the renewal then reports as such. ``query`` is an
+        encoded query string (a pager encodes its parameters once, not once per page). ``trace`` is
         httpx's trace extension: told each step of the exchange (request sent, answer coming)."""
+        url = f"{self.base_url}{path}?{query}" if query else self.base_url + path
         headers = {"Accept": "application/json"}
         content = None
         if payload is not None:
@@ -249,7 +251,7 @@ class PowerSchoolApi:
             if token:
                 headers["Authorization"] = f"Bearer {token}"
             try:
-                response = await self.http.request(method, self.base_url + path, params=dict(params or {}),
+                response = await self.http.request(method, url, params=dict(params) if params else None,
                                                    content=content, headers=headers,
                                                    extensions={"trace": trace} if trace else None)
             except httpx.HTTPError as exc:
@@ -261,10 +263,10 @@ class PowerSchoolApi:
         return response
 
     async def json(self, method: str, path: str, params: Mapping[str, Any] | None = None, payload: Any = None,
-                   *, resource: wire.Resource | None = None, what: str = "") -> Any:
+                   *, query: str = "", resource: wire.Resource | None = None, what: str = "") -> Any:
         """The JSON body of a 200; a garbled body is asked for once more before it counts as a failure."""
         for attempt in range(2):
-            response = await self.send(method, path, params, payload)
+            response = await self.send(method, path, params, payload, query=query)
             if response.status_code != 200:
                 raise status_error(response, what or path, resource)
             try:
@@ -296,6 +298,10 @@ class PowerSchoolApi:
         query = dict(params or {})
         if page_size:
             query["pagesize"] = min(page_size, wire.max_page_size(await self.metadata(), size_key))
+        encoded = str(httpx.QueryParams(query))
+
+        def page_query(page: int) -> str:
+            return f"{encoded}&page={page}" if encoded else f"page={page}"
 
         async def fetch(page: int, waiting: Waiting) -> httpx.Response:
             async def trace(event: str, _info: Any) -> None:
@@ -304,7 +310,7 @@ class PowerSchoolApi:
                 elif event.endswith("receive_response_headers.complete"):
                     waiting(False)
 
-            response = await self.send(method, path, {**query, "page": page}, payload, trace=trace)
+            response = await self.send(method, path, payload=payload, query=page_query(page), trace=trace)
             if response.status_code != 200:
                 raise status_error(response, path, resource)
             return response
@@ -313,7 +319,8 @@ class PowerSchoolApi:
             try:
                 return parse(response.json())
             except ValueError:  # garbled on the way: asked for once more, as json() does
-                body = await self.json(method, path, {**query, "page": page}, payload, resource=resource, what=path)
+                body = await self.json(method, path, payload=payload, query=page_query(page), resource=resource,
+                                       what=path)
             except (KeyError, TypeError, AttributeError) as exc:
                 raise garbled(path, str(exc)) from None
             try:
