@@ -43,7 +43,7 @@ TokenKey = tuple[str, str, str]
 class _Token:
     value: str = field(repr=False)
     renew_at: float
-    """time.monotonic() after which it is renewed rather than risked."""
+    """The clock's time after which it is renewed rather than risked."""
 
 
 class HeldTokens:
@@ -54,7 +54,8 @@ class HeldTokens:
     GUI's background loop and a command's ``asyncio.run`` each have theirs), so the requests of
     one run that all find the token missing or refused ask for one new token between them."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._held: dict[TokenKey, _Token] = {}
         self._salt = secrets.token_bytes(16)
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = \
@@ -69,7 +70,7 @@ class HeldTokens:
     def get(self, key: TokenKey, refused: str | None = None) -> str | None:
         """The held token unless it is near its end or it is ``refused`` (the one a 401 just answered)."""
         held = self._held.get(key)
-        if held is None or held.value == refused or held.renew_at <= time.monotonic():
+        if held is None or held.value == refused or held.renew_at <= self._clock():
             return None
         return held.value
 
@@ -78,7 +79,7 @@ class HeldTokens:
         if lifetime is None:
             renew_at = math.inf
         else:  # a short-lived token is still used for half its life
-            renew_at = time.monotonic() + lifetime - min(RENEW_MARGIN_S, lifetime / 2)
+            renew_at = self._clock() + lifetime - min(RENEW_MARGIN_S, lifetime / 2)
         self._held[key] = _Token(value, renew_at)
 
     def forget(self, key: TokenKey) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from mis_wizard.vendors.base import Context
 from mis_wizard.vendors.errors import VendorError
 from mis_wizard.vendors.powerschool import SPEC
 from mis_wizard.vendors.powerschool import sandbox as ps_sandbox_module
-from mis_wizard.vendors.powerschool.api import TOKENS, HeldTokens
+from mis_wizard.vendors.powerschool.api import RENEW_MARGIN_S, TOKENS, HeldTokens
 from mis_wizard.vendors.powerschool.sandbox import PowerSchoolEmulator
 from mis_wizard.wizard.http import build_client
 
@@ -112,17 +111,18 @@ def test_other_client_ids_secrets_and_servers_never_share_a_token(sandbox, small
     assert held(tokens, {**good, "base_url": good["base_url"].replace("127.0.0.1", "localhost")}) is None
 
 
-def test_a_lifetime_is_honoured(sandbox, small_school, stream_all, connector, monkeypatch):
-    monkeypatch.setattr(ps_sandbox_module, "TOKEN_LIFETIME_S", 1)
+def test_a_token_near_the_end_of_its_stated_lifetime_is_renewed(sandbox, small_school, stream_all, connector):
     hosted = sandbox.add(PowerSchoolEmulator(small_school))
-    tokens = HeldTokens()
+    now = [1000.0]
+    tokens = HeldTokens(clock=lambda: now[0])
     creds = hosted.emulator.credentials(hosted.base_url)
     stream_all(creds, "schools", conn=connector(tokens))
+    now[0] += ps_sandbox_module.TOKEN_LIFETIME_S - 2 * RENEW_MARGIN_S
     stream_all(creds, "schools", conn=connector(tokens))
     assert token_requests(sandbox) == 1
-    time.sleep(0.6)  # past half its one second: renewed rather than risked
+    now[0] += RENEW_MARGIN_S + 1  # within a minute of its 30 days: renewed rather than risked
     stream_all(creds, "schools", conn=connector(tokens))
-    assert token_requests(sandbox) > 1
+    assert token_requests(sandbox) == 2
 
 
 def test_without_a_stated_lifetime_a_token_is_held_until_refused():
