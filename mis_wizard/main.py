@@ -6,10 +6,16 @@ It sits above the layers so wizard/ never imports ui/.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 
 def _gui(args: argparse.Namespace) -> int:
+    if not args.self_test:
+        # Opening the window makes tens of thousands of objects (Qt's enums among them) and frees
+        # almost none, so the cycle collector only costs time until then; the window turns it
+        # back on after its first paint (MainWindow._after_first_paint).
+        gc.disable()
     from mis_wizard.wizard.cli import get_profile, start_sandbox
 
     profile = get_profile(args.profile)

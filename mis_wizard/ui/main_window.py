@@ -9,6 +9,7 @@ probed after the first paint: the admin sees the window sooner than all of that 
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -101,6 +102,9 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        if not gc.isenabled():  # the GUI's start runs without it (mis_wizard.main)
+            pass  # gc.freeze()
+            gc.enable()
         if self.ctx.secrets.warning:
             self.show_banner(self.ctx.secrets.warning)
 
