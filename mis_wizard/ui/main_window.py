@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
 
     def _after_first_paint(self) -> None:
         if not gc.isenabled():  # the GUI's start runs without it (mis_wizard.main)
-            pass  # gc.freeze()
+            gc.freeze()  # what the start made stays: later collections need not walk it
             gc.enable()
         if self.ctx.secrets.warning:
             self.show_banner(self.ctx.secrets.warning)
