@@ -1,16 +1,22 @@
-"""Start a new setup or resume a saved one; files that could not be read are reported once."""
+"""Start a new setup or resume a saved one; files that could not be read are reported once.
+
+The list of saved setups is built when there is one to show: on a first start (none yet) the
+window is on screen without the card list's widget and painting classes."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
 from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
 from mis_wizard.ui.widgets.banner import Banner
-from mis_wizard.ui.widgets.choice_list import VALUE_ROLE, ChoiceList
 from mis_wizard.vendors import registry
 from mis_wizard.wizard.session import Session, SessionProblem
+
+if TYPE_CHECKING:
+    from mis_wizard.ui.widgets.choice_list import ChoiceList
 
 MAX_LIST_HEIGHT = 320
 """Beyond this the saved setups scroll, so Start a new setup stays in view."""
@@ -64,10 +70,9 @@ class WelcomePage(Page):
         resume_card, resume_layout = card("Continue a saved setup")
         self.empty_label = muted("No saved setups yet on this computer.")
         resume_layout.addWidget(self.empty_label)
-        self.sessions = ChoiceList("Saved setups")
-        self.sessions.itemActivated.connect(lambda _item: self._resume())
-        self.sessions.currentItemChanged.connect(lambda *_: self._update_buttons())
-        resume_layout.addWidget(self.sessions)
+        self._resume_layout = resume_layout
+        self.sessions: ChoiceList | None = None
+        """Built by ``refresh`` once there is a saved setup to list."""
         self.resume_button = QPushButton("&Resume selected setup")
         self.resume_button.setAccessibleName("Resume selected setup")
         self.resume_button.setAutoDefault(True)
@@ -83,20 +88,36 @@ class WelcomePage(Page):
         self.refresh()
 
     def refresh(self) -> None:
-        self.sessions.clear()
-        for session in self.ctx.store.list():
-            item = self.sessions.add_choice(session.school.get("name") or "Unnamed school",
-                                            f"{_system_name(session)}  ·  last changed {_when(session.updated)}",
-                                            session.id)
-            if self.ctx.session is not None and session.id == self.ctx.session.id:
-                self.sessions.setCurrentItem(item)
-        self.sessions.setFixedHeight(min(MAX_LIST_HEIGHT, max(80, self.sessions.content_height() + 4)))
-        has = self.sessions.count() > 0
-        self.sessions.setVisible(has)
+        saved = self.ctx.store.list()
+        if saved and self.sessions is None:
+            self.sessions = self._saved_list()
+        if self.sessions is not None:
+            self._fill(self.sessions, saved)
+        has = bool(saved)
         self.resume_button.setVisible(has)
         self.empty_label.setVisible(not has)
         self._show_problems()
         self._update_buttons()
+
+    def _saved_list(self) -> ChoiceList:
+        from mis_wizard.ui.widgets.choice_list import ChoiceList
+
+        sessions = ChoiceList("Saved setups")
+        sessions.itemActivated.connect(lambda _item: self._resume())
+        sessions.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self._resume_layout.insertWidget(self._resume_layout.indexOf(self.empty_label) + 1, sessions)
+        return sessions
+
+    def _fill(self, sessions: ChoiceList, saved: list[Session]) -> None:
+        sessions.clear()
+        for session in saved:
+            item = sessions.add_choice(session.school.get("name") or "Unnamed school",
+                                            f"{_system_name(session)}  ·  last changed {_when(session.updated)}",
+                                            session.id)
+            if self.ctx.session is not None and session.id == self.ctx.session.id:
+                sessions.setCurrentItem(item)
+        sessions.setFixedHeight(min(MAX_LIST_HEIGHT, max(80, sessions.content_height() + 4)))
+        sessions.setVisible(bool(saved))
 
     def _show_problems(self) -> None:
         """Each unreadable file is said once, then forgotten by the store."""
@@ -110,14 +131,16 @@ class WelcomePage(Page):
         self.body.insertWidget(2, self.problem_banner)
 
     def _update_buttons(self) -> None:
-        self.resume_button.setEnabled(self.sessions.currentItem() is not None)
+        self.resume_button.setEnabled(self.sessions is not None and self.sessions.currentItem() is not None)
 
     def _start_new(self) -> None:
         self.ctx.new_session()
         self.advance.emit()
 
     def _resume(self) -> None:
-        item = self.sessions.currentItem()
+        from mis_wizard.ui.widgets.choice_list import VALUE_ROLE
+
+        item = self.sessions.currentItem() if self.sessions is not None else None
         if item is None:
             return
         try:
