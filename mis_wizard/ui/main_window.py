@@ -12,15 +12,14 @@ from __future__ import annotations
 import gc
 import logging
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6 import QtCore
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QPlainTextEdit,
     QPushButton,
@@ -35,6 +34,7 @@ from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.pages import PAGES, Page, PageStatus
 from mis_wizard.ui.widgets.banner import Banner
 from mis_wizard.ui.widgets.elided_label import ElidedLabel
+from mis_wizard.ui.widgets.step_list import StepList
 from mis_wizard.ui.widgets.switch import Switch
 
 log = logging.getLogger(__name__)
@@ -64,14 +64,11 @@ class MainWindow(QMainWindow):
         column.addLayout(self.banner_area)
         middle = QHBoxLayout()
         middle.setSpacing(0)
-        self.sidebar = QListWidget()
-        self.sidebar.setObjectName("Sidebar")
+        self.sidebar = StepList()
+        self.sidebar.setObjectName("Sidebar")  # app.qss turns its horizontal scroll bar off
         self.sidebar.setAccessibleName("Steps of the setup")
         self.sidebar.setFixedWidth(SIDEBAR_WIDTH)
         self.sidebar.setIconSize(QSize(20, 20))
-        self.sidebar.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.sidebar.setTextElideMode(Qt.TextElideMode.ElideRight)
         middle.addWidget(self.sidebar)
         self.stack = QStackedWidget()
         middle.addWidget(self.stack, 1)
@@ -84,9 +81,7 @@ class MainWindow(QMainWindow):
 
         self._built: list[Page | None] = [None] * len(PAGES)
         for ref in PAGES:
-            item = QListWidgetItem(ref.title)
-            item.setSizeHint(QSize(SIDEBAR_WIDTH - 20, 40))
-            self.sidebar.addItem(item)
+            self.sidebar.add_step(ref.title, QSize(SIDEBAR_WIDTH - 20, 40))
         self.sidebar.currentRowChanged.connect(self._sidebar_moved)
         ctx.session_changed.connect(self.refresh)
         ctx.screen_safe_changed.connect(self._apply_screen_safe)
@@ -131,13 +126,11 @@ class MainWindow(QMainWindow):
         integrator = self.ctx.profile.integrator
         who = QVBoxLayout()
         who.setSpacing(0)
+        # app.qss aligns these two right and lets the support line be selected and copied.
         self.integrator_label = ElidedLabel(f"Setting up for {integrator.product} ({integrator.name})")
-        self.integrator_label.setObjectName("AppTitle")
-        self.integrator_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.integrator_label.setObjectName("HeaderIntegrator")
         self.support_label = ElidedLabel(f"Support: {integrator.contact_line}")
         self.support_label.setObjectName("HeaderSupport")
-        self.support_label.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.support_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         who.addWidget(self.integrator_label)
         who.addWidget(self.support_label)
         row.addLayout(who, 4)
@@ -171,16 +164,16 @@ class MainWindow(QMainWindow):
         inner.setContentsMargins(14, 10, 10, 10)
         icon = QLabel()
         icon.setPixmap(theme.icon("help").pixmap(20, 20))
-        inner.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        inner.addWidget(icon, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         self.help_text = QLabel()
         self.help_text.setWordWrap(True)
-        self.help_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.help_text.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         inner.addWidget(self.help_text, 1)
         close = QPushButton("Close help")
         close.setAccessibleName("Close help")
         close.setAutoDefault(True)
         close.clicked.connect(holder.hide)
-        inner.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        inner.addWidget(close, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         row.addWidget(panel)
         return holder
 
@@ -195,8 +188,8 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents), self, self.show_help)
         row.addWidget(self.help_button)
         self.blocked_label = QLabel()
-        self.blocked_label.setObjectName("Muted")
-        row.addWidget(self.blocked_label, 1, Qt.AlignmentFlag.AlignRight)
+        self.blocked_label.setObjectName("Blocked")  # muted, right-aligned (app.qss)
+        row.addWidget(self.blocked_label, 1)
         self.back_button = QPushButton("&Back")
         self.back_button.setAccessibleName("Back")
         self.back_button.clicked.connect(self.go_back)
@@ -299,10 +292,10 @@ class MainWindow(QMainWindow):
             status = self.page_at(i).status() if enabled else PageStatus.TODO
             icon = "step-current" if i == self.current else f"step-{status.value}"
             item.setIcon(theme.icon(icon))
-            flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled if enabled else Qt.ItemFlag.NoItemFlags
-            item.setFlags(flags)
+            item.setEnabled(enabled)
+            item.setSelectable(enabled)
             words = "current page" if i == self.current else STATUS_WORDS[status]
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{ref.title}, {words}")
+            item.setAccessibleText(f"{ref.title}, {words}")
             item.setToolTip(f"{ref.title}: {words}")
         self._select_sidebar(self.current)
         page = self.page
@@ -337,7 +330,7 @@ class MainWindow(QMainWindow):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         """Enter goes on, unless the focused control uses Enter itself (lists, multi-line text)."""
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter):
             focus = self.focusWidget()
             if not isinstance(focus, QAbstractItemView | QPlainTextEdit):
                 self.go_next()

@@ -1,8 +1,12 @@
-"""A dismissable notice across the top of a page, for things said once (storage, set-aside files)."""
+"""A dismissable notice across the top of a page, for things said once (storage, set-aside files).
+
+Qt's namespace (``QtCore.Qt``) is reached when a banner is built, not when this module is
+imported with the window: the first paint does not wait for its enums."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 
@@ -16,13 +20,13 @@ class Banner(QFrame):
         layout.setContentsMargins(12, 8, 8, 8)
         self.label = QLabel(text)
         self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.label, 1)
         close = QPushButton("Dismiss")
         close.setAccessibleName(f"Dismiss notice: {text[:60]}")
         close.setAutoDefault(True)
         close.clicked.connect(self._dismiss)
-        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(close, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         self.setAccessibleName(text)
 
     def _dismiss(self) -> None:
