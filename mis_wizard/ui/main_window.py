@@ -5,6 +5,9 @@ the bottom. Pages come from ui.pages.PAGES, so the window knows no page by name.
 The side list shows every step at once, but a page is built the first time the admin needs it
 (opens it, or it can be opened and the side list asks its status), and the credential store is
 probed after the first paint: the admin sees the window sooner than all of that would take.
+What the first window shows uses none of Qt's namespace enums (``QtCore.Qt``): building one in
+Python builds all of them, about 25 ms. Settings that need them come from app.qss, and code run
+only later reaches them as ``QtCore.Qt``; tests/ui/test_start.py holds this.
 """
 
 from __future__ import annotations
