@@ -23,41 +23,16 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from figures import exit_code, figure, median  # noqa: E402
-from PySide6.QtCore import QEventLoop, QObject, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QObject  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from served import served  # noqa: E402
+from ticks import TickGaps  # noqa: E402
 
 from mis_wizard.ui.async_runner import QueryOp  # noqa: E402
 from mis_wizard.vendors.base import CheckResult, Context, Status  # noqa: E402
 from mis_wizard.vendors.isams import SPEC  # noqa: E402
 from mis_wizard.wizard import checks  # noqa: E402
 from mis_wizard.wizard.http import build_client  # noqa: E402
-
-
-class TickGaps(QObject):
-    """A 10 ms timer on the GUI thread; the longest gap between ticks is the longest stall."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.longest = 0.0
-        self._last = time.perf_counter()
-        self._timer = QTimer(self)
-        self._timer.setInterval(10)
-        self._timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self._last = time.perf_counter()
-        self._timer.start()
-
-    def stop(self) -> None:
-        """Count the time since the last tick too, then stop (the emulator's shutdown is not ours)."""
-        self._tick()
-        self._timer.stop()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.longest = max(self.longest, now - self._last)
-        self._last = now
 
 
 def only(requirements: dict[str, Any], key: str) -> dict[str, Any]:
