@@ -121,7 +121,7 @@ def timed(fn: Callable[[list[dict[str, Any]]], list[Any]], records: list[dict[st
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="2,000 students and one run, for the smoke test")
     args = parser.parse_args(argv)
     if args.quick:

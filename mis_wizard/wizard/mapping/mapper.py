@@ -7,12 +7,13 @@ profile's defaults field by field, so the admin's edits survive a profile update
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from .canonical import RAW, Record, record_id
-from .rules import Rule
+from .rules import Applied, Applier, Rule, read_source, said
 from .schema import Target, TargetField, normalise
 from .transforms import REGISTRY, MapContext
 
@@ -80,8 +81,10 @@ def raw_fields(targets: Iterable[Target], session_mapping: Mapping[str, Any] | N
     return names
 
 
-FieldRun = Callable[[Record], tuple[str, str | None, str, str | None]]
-"""One target field over a record: (source_value, value, error, unmatched)."""
+FieldRun = Applier
+"""One target field over a record: its value, or (source_value, value, error, unmatched) when
+there is more to say (rules.Applied)."""
+NO_ERRORS: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass
@@ -106,25 +109,29 @@ class Mapper:
         return MappedRecord(record_id(self.target.entity, record),
                             tuple(self._cell(f, run, record) for f, run in self._runs))
 
-    def row(self, record: Record) -> tuple[str, dict[str, str | None], dict[str, str]]:
+    def row(self, record: Record) -> tuple[str, dict[str, str | None], Mapping[str, str]]:
         """(id, values, errors) without a Cell per field: the sync maps every record, so it skips
-        what only a screen shows."""
+        what only a screen shows (and the errors are a shared empty mapping when there are none)."""
         values: dict[str, str | None] = {}
-        errors: dict[str, str] = {}
+        errors: dict[str, str] | None = None
         for name, run in self._named_runs:
-            _, value, error, unmatched = run(record)
-            if unmatched is not None:
-                self._count_unmatched(name, unmatched)
-            values[name] = value
-            if error:
-                errors[name] = error
-        return record_id(self.target.entity, record), values, errors
+            value = run(record)
+            if type(value) is tuple:
+                _, value, error, unmatched = value
+                if unmatched is not None:
+                    self._count_unmatched(name, unmatched)
+                if error:
+                    if errors is None:
+                        errors = {}
+                    errors[name] = error
+            values[name] = value  # type: ignore[assignment]  # the tuple was unpacked above
+        return record_id(self.target.entity, record), values, errors or NO_ERRORS
 
     def _cell(self, f: TargetField, run: FieldRun, record: Record) -> Cell:
-        source_value, value, error, unmatched = run(record)
+        rule = self.rules[f.name]
+        source_value, value, error, unmatched = said(run(record), record, rule.source)
         if unmatched is not None:
             self._count_unmatched(f.name, unmatched)
-        rule = self.rules[f.name]
         return Cell(f.name, rule.source or "", source_value, value, rule.kind.label, error)
 
     def _count_unmatched(self, name: str, value: str) -> None:
@@ -135,17 +142,19 @@ class Mapper:
         (a required field set to Do not map is an error of its own)."""
         rule = self.rules[f.name]
         if rule.kind == "skip":
-            apply = rule.compile(self.ctx)
-            skipped = "is required but set to Do not map" if f.required else ""
-            return lambda record: (apply(record)[0], None, skipped, None)
+            if not f.required:
+                return rule.compile(self.ctx)
+            source = rule.source
+            return lambda record: (read_source(record, source), None, "is required but set to Do not map", None)
         if f.format != "bool":
             return rule.compile(self.ctx, f.value_check(), f.blank_problem)
         apply = rule.compile(self.ctx)
 
-        def spelt(record: Record) -> tuple[str, str | None, str, str | None]:
-            source_value, value, error, unmatched = apply(record)
+        def spelt(record: Mapping[str, Any]) -> Applied:
+            source_value, value, error, unmatched = said(apply(record), record, rule.source)
             if value:
                 value = normalise(f.format, value)
-            return source_value, value, error or f.check(value), unmatched
+            error = error or f.check(value)
+            return (source_value, value, error, unmatched) if error or unmatched is not None else value
 
         return spelt
