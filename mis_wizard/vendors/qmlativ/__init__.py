@@ -45,8 +45,10 @@ ENTITIES = (
     Entity("students", "Students", _fields(
         ("StudentID", "student.id"), ("NameID", None), ("StudentNumber", "student.code"),
         ("FirstName", "student.first_name"), ("LastName", "student.last_name"), ("MiddleName", "student.middle_name"),
+        ("BirthDate", "student.birth_date"), ("Gender", "student.gender"),
         ("Grade", "student.year_level"), ("GradYear", None), ("IsCurrentActive", "student.status"),
-        ("LocationEntityID", "student.school_id")), "StudentID", "integration_access"),
+        ("EntityID", "student.school_id"), ("StartDate", "student.entry_date"),
+        ("WithdrawalDate", "student.leave_date")), "StudentID", "integration_access"),
     Entity("contacts", "Guardians (Names that are a student's guardian, with their first e-mail)", _fields(
         ("NameID", "contact.id"), ("FirstName", "contact.first_name"), ("LastName", "contact.last_name"),
         ("MiddleName", None), ("BirthDate", None), ("Gender", None), ("EmailAddress", "contact.email")),
@@ -72,11 +74,54 @@ OBJECT_OF = {"schools": "District/Entity", "terms": "District/SchoolYear", "stud
 EMAILS = "Demographics/NameEmail"
 EMAIL_FIELDS = ["NameEmailID", "NameID", "EmailAddress", "Rank"]
 """Guardians' e-mail addresses live in their own object, one row per address, ranked."""
-JOINED = {"contacts": {"EmailAddress"}}
+NAMES = "Demographics/Name"
+ENROLMENTS = "Enrollment/EntryWithdrawal"
+JOIN_SOURCE: dict[str, dict[str, str]] = {
+    "contacts": {"EmailAddress": EMAILS},
+    "students": {"FirstName": NAMES, "LastName": NAMES, "MiddleName": NAMES, "BirthDate": NAMES, "Gender": NAMES,
+                 "EntityID": ENROLMENTS, "StartDate": ENROLMENTS, "WithdrawalDate": ENROLMENTS},
+}
+"""Entity → its fields that come from another object than OBJECT_OF names, and that object:
+a student's names, birth date and gender sit on the Name (joined by NameID), the school and
+dates on Enrollment/EntryWithdrawal (joined by StudentID); see FACTS."""
+JOINED = {entity: set(fields) for entity, fields in JOIN_SOURCE.items()}
 """Fields of an entity that come from another object than OBJECT_OF names."""
+JOIN_KEYS = {NAMES: "NameID", ENROLMENTS: "StudentID"}
+ENROLMENT_FIELDS = ["StudentID", "EntityID", "SchoolYearID", "StartDate", "WithdrawalDate"]
 
-DEFAULT_OBJECTS = {**{OBJECT_OF[e.id]: [f.name for f in e.fields if f.name not in JOINED.get(e.id, ())]
-                      for e in ENTITIES if e.id in OBJECT_OF}, EMAILS: EMAIL_FIELDS}
+FACTS: tuple[tuple[str, str, str], ...] = (
+    ("Student/Student carries StudentID, NameID, StudentNumber, Grade, GradYear, IsCurrentActive and "
+     "HasStudentEntityYearForCurrentSchoolYear; no birth date, gender or entry date.", "confirmed",
+     "qmlativ.md, Objects (S4, S6, S8, S9)"),
+    ("BirthDate and Gender sit on Demographics/Name, joined to a student by NameID.", "confirmed",
+     "qmlativ.md, Objects (S4, S6, S8, S9)"),
+    ("StartDate, WithdrawalDate and the student's EntityID/SchoolID sit on Enrollment/EntryWithdrawal, "
+     "joined by StudentID.", "confirmed", "qmlativ.md, Objects"),
+    ("A student with several EntryWithdrawal rows is read from the one with the latest StartDate "
+     "(the current enrolment).", "inferred", "no source says which row an integrator should use"),
+)
+"""(fact, confirmed/inferred, where from) for what the connector relies on."""
+
+
+def _default_objects() -> dict[str, list[str]]:
+    objects: dict[str, list[str]] = {}
+    for e in ENTITIES:
+        if e.id not in OBJECT_OF:
+            continue
+        for f in e.fields:
+            obj = JOIN_SOURCE.get(e.id, {}).get(f.name, OBJECT_OF[e.id])
+            if obj == EMAILS:
+                continue
+            wanted = objects.setdefault(obj, [])
+            if f.name not in wanted:
+                wanted.append(f.name)
+    objects[NAMES] = ["NameID", *[f for f in objects[NAMES] if f != "NameID"]]
+    objects[ENROLMENTS] = ENROLMENT_FIELDS
+    objects[EMAILS] = EMAIL_FIELDS
+    return objects
+
+
+DEFAULT_OBJECTS = _default_objects()
 DEFAULT_REQUIREMENTS: dict[str, Any] = {"entity_id": 1, "school_year": 0, "objects": DEFAULT_OBJECTS,
                                         "integration_name": "MIS Wizard"}
 

@@ -30,7 +30,7 @@ from mis_wizard.vendors.base import (
 from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
-from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, EMAILS, OBJECT_OF
+from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, EMAILS, ENROLMENTS, JOIN_SOURCE, NAMES, OBJECT_OF
 
 INTEGRATION = "Qmlativ: Administrative Access > API > Integration > the integrator's Integration"
 ACCESS = f"{INTEGRATION} > Integration Access"
@@ -311,8 +311,12 @@ class QmlativConnector:
         objects = requirements.get("objects") or DEFAULT_OBJECTS
         fields = list(objects.get(obj) or [])
         entity_id, size = int(requirements.get("entity_id") or 1), ctx.page_size or PAGE_SIZE
-        pages = _guardians(api, entity_id, objects, size) if entity == "contacts" else api.pages(
-            entity_id, obj, fields, size)
+        if entity == "contacts":
+            pages = _guardians(api, entity_id, objects, size)
+        elif entity == "students":
+            pages = _students(api, entity_id, objects, size)
+        else:
+            pages = api.pages(entity_id, obj, fields, size)
         async for rows in pages:
             for row in rows:
                 yield row
@@ -350,6 +354,49 @@ async def _guardians(api: QmlativApi, entity_id: int, objects: dict[str, list[st
     async for rows in api.pages(entity_id, OBJECT_OF["contacts"], fields, size):
         kept = [r for r in rows if r.get("NameID") in guardians]
         yield kept if emails is None else [{**r, "EmailAddress": emails.get(r.get("NameID"), "")} for r in kept]
+
+
+async def _students(api: QmlativApi, entity_id: int, objects: dict[str, list[str]], size: int
+                    ) -> AsyncIterator[list[Record]]:
+    """Student/Student rows, each with its Name's fields (names, BirthDate, Gender; joined by
+    NameID) and its latest Enrollment/EntryWithdrawal (EntityID, StartDate, WithdrawalDate; joined
+    by StudentID), as Student/Student itself carries none of these (see FACTS). An object the
+    integrator does not read is not joined; a student with no Name or enrolment row keeps blanks."""
+    wanted = {obj: [f for f, o in JOIN_SOURCE["students"].items() if o == obj and f in (objects.get(obj) or [])]
+              for obj in (NAMES, ENROLMENTS)}
+
+    async def names() -> dict[Any, Record]:
+        if not wanted[NAMES]:
+            return {}
+        found: dict[Any, Record] = {}
+        async for rows in api.pages(entity_id, NAMES, ["NameID", *wanted[NAMES]], size):
+            found.update((r.get("NameID"), r) for r in rows)
+        return found
+
+    async def enrolments() -> dict[Any, Record]:
+        if not wanted[ENROLMENTS]:
+            return {}
+        latest: dict[Any, Record] = {}
+        fields = ["StudentID", "StartDate", *[f for f in wanted[ENROLMENTS] if f != "StartDate"]]
+        async for rows in api.pages(entity_id, ENROLMENTS, fields, size):
+            for r in rows:
+                held = latest.get(r.get("StudentID"))
+                if held is None or str(r.get("StartDate") or "") >= str(held.get("StartDate") or ""):
+                    latest[r.get("StudentID")] = r
+        return latest
+
+    by_name, by_student = await asyncio.gather(names(), enrolments())
+    fields = list(objects.get(OBJECT_OF["students"]) or [])
+    for key in ("StudentID", "NameID"):
+        if fields and wanted[NAMES] and key not in fields:
+            fields.append(key)
+    async for rows in api.pages(entity_id, OBJECT_OF["students"], fields, size):
+        joined = []
+        for row in rows:
+            name, enrolment = by_name.get(row.get("NameID")) or {}, by_student.get(row.get("StudentID")) or {}
+            joined.append({**row, **{f: name.get(f) for f in wanted[NAMES]},
+                           **{f: enrolment.get(f) for f in wanted[ENROLMENTS]}})
+        yield joined
 
 
 def _rank(value: Any) -> float:

@@ -100,8 +100,8 @@ def _render(school: School, has_current_year: bool) -> dict[str, list[dict[str, 
         emails.append({"NameEmailID": nid, "NameID": nid, "EmailAddress": s.email, "EmailTypeID": 1, "Rank": 1})
         students.append({"StudentID": int(s.id[1:]), "NameID": nid, "StudentNumber": s.code,
                          "Grade": GRADES[s.year_level], "GradYear": year + 12 - s.year_level,
-                         "IsCurrentActive": s.status == "current", "FirstName": s.first_name,
-                         "LastName": s.last_name, "MiddleName": "", "LocationEntityID": ENTITY_IDS[s.campus_id]})
+                         "IsCurrentActive": s.status == "current",
+                         "HasStudentEntityYearForCurrentSchoolYear": s.status == "current"})
         enrolments.append({"EntryWithdrawalID": int(s.id[1:]), "StudentID": int(s.id[1:]),
                            "EntityID": ENTITY_IDS[s.campus_id], "SchoolID": ENTITY_IDS[s.campus_id],
                            "SchoolYearID": year_id, "StartDate": f"{s.entry_date.isoformat()}T00:00:00",

@@ -216,3 +216,67 @@ def test_checks_pass_over_tls(tmp_path, small_school) -> None:
         results = run_check(hosted.emulator.credentials(hosted.base_url), ca=box.cert_path)
     assert hosted.base_url.startswith("https://")
     assert not [r for r in results if r.status is Status.FAILED]
+
+
+FACT_SHEET = Path(__file__).resolve().parents[3].parent / "shared" / "vendors" / "qmlativ.md"
+
+
+def _fact_sheet_objects() -> dict[str, set[str]]:
+    """``- `Module/Object`: `A`, `B`, ...`` lines of the fact sheet's "Objects you will need"."""
+    import re
+
+    listed: dict[str, set[str]] = {}
+    for line in FACT_SHEET.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"- (?:.*via )?`(\w+/\w+)`: (.*)", line.strip())
+        if m:
+            listed[m.group(1)] = set(re.findall(r"`(\w+)`", m.group(2)))
+    return listed
+
+
+def test_students_carry_birth_date_gender_and_entry_date_joined_from_name_and_enrolment(qmlativ, small_school
+                                                                                        ) -> None:
+    """Student/Student has no birth date, gender, names or entry date (qmlativ.md): they are joined
+    from Demographics/Name by NameID and from Enrollment/EntryWithdrawal by StudentID."""
+    creds = qmlativ.emulator.credentials(qmlativ.base_url)
+    students = {r["StudentID"]: r for r in stream_all(creds, "students", page_size=7)}
+    assert len(students) == len(small_school.students)
+    for s in small_school.students:
+        row = students[int(s.id[1:])]
+        assert row["FirstName"] == s.first_name and row["LastName"] == s.last_name
+        assert row["BirthDate"].startswith(s.birth_date.isoformat()) and row["Gender"] == s.gender
+        assert row["StartDate"].startswith(s.entry_date.isoformat())
+        assert row["EntityID"] in (2, 3)
+
+
+def test_emulator_student_object_serves_only_the_fact_sheet_fields(qmlativ) -> None:
+    """The emulator's Student/Student must not carry names (the fact sheet lists none there)."""
+    async def go() -> dict:
+        async with build_client(backoff=0.01) as http:
+            from mis_wizard.vendors.qmlativ.client import QmlativApi
+            creds = qmlativ.emulator.credentials(qmlativ.base_url)
+            api = QmlativApi(http, creds["base_url"], creds["integration_access"]["key"],
+                             creds["integration_access"]["secret"])
+            return (await api.get("Generic/1/Student/Student/1/1")).json()
+    row = asyncio.run(go())["Objects"][0]
+    assert not {"FirstName", "LastName", "BirthDate", "Gender", "StartDate"} & set(row)
+    assert set(row) <= _fact_sheet_objects()["Student/Student"]
+
+
+def test_every_emulator_object_serves_only_fields_the_fact_sheet_or_the_export_lists(qmlativ) -> None:
+    """Each object's fields (its schema endpoint) are listed by the fact sheet, or read-allowed in the
+    Skyward-generated Integration Access export; the id field is allowed besides. Objects neither lists
+    (Staff/Staff) are named so the gap stays visible."""
+    from mis_wizard.vendors.qmlativ.sandbox import ID_FIELDS
+
+    listed = _fact_sheet_objects()
+    export = _allowed_fields(FIXTURES / "integration-access/IntegrationAccess.excerpt.xml")
+    tenant = qmlativ.emulator.tenants["/RiverbendAPI"]
+    undocumented = []
+    for obj, rows in tenant.objects().items():
+        known = listed.get(obj, set()) | export.get(obj, set())
+        if not known:
+            undocumented.append(obj)
+            continue
+        extra = set(rows[0]) - known - {ID_FIELDS[obj]}
+        assert not extra, (obj, extra)
+    assert undocumented == ["Staff/Staff"]
