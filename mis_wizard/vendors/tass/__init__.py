@@ -30,6 +30,24 @@ from mis_wizard.vendors.tass.sandbox import TassEmulator
 
 GATEWAY = "System Admin > Utilities > API Gateway Maintenance"
 
+FACTS: tuple[tuple[str, str, str], ...] = (
+    ("Parameter refusals come as __invalid {param: message}, as a bare __msg (\"'codeonly' IS REQUIRED\"), "
+     "or as a plain error member (\"studcode is required.\"); all three are TASS's reply, with the school's "
+     "words.", "confirmed", "tass.md, Errors (T2, T3, T7); fixtures lms-integration/*.error.*"),
+    ("Vendor docs show some refusals as the bare member only ({\"code\": \"Student Code is invalid.\"}); "
+     "such replies are read as refusals at HTTP 200 or 400.", "inferred",
+     "fixtures SOURCES.md: the docs show only the member; TASS's HTTP status for refusals is not stated"),
+    ("HTTP 501 from the API Gateway means the school's API access is configured wrongly (the API app, its "
+     "version or its role), not a temporary fault.", "inferred",
+     "TASS staff, as relayed in issue 18; tass.md only records IIS's 501 for verbs other than GET/POST (T13)"),
+    ("HTTP 401 is almost always the token recipe: parameters as JSON, AES-ECB with the app's Token Key, base64, "
+     "URL-encoded, parameters not repeated in the URL; a wrong Token Key looks the same.", "confirmed",
+     "tass.md, Errors (T8, T10, T12, T16)"),
+    ("The reason for a refused call is in System Admin > Utilities > API Gateway Maintenance > TASS APIs > Log.",
+     "confirmed", "TASS staff in TheAlphaSchoolSystemPTYLTD/student-details issue 13; tass.md (T10)"),
+)
+"""(fact, confirmed/inferred, where from) for what the connector relies on."""
+
 CONNECTION_FIELDS = (
     Field("base_url", "TASS.web address", FieldKind.URL, example="https://tass.yourschool.edu.au",
           format_hint="the https:// address you open TASS.web at, such as https://tass.yourschool.edu.au",

@@ -45,6 +45,9 @@ from mis_wizard.vendors.tass.modules import (
 from mis_wizard.vendors.tass.wire import Reply, ReplyKind
 
 GATEWAY = "System Admin > Utilities > API Gateway Maintenance"
+API_LOG = f"{GATEWAY} > TASS APIs > Log"
+TOKEN_RECIPE = ("the parameters as JSON, encrypted with AES-ECB using the app's Token Key, base64-encoded, "
+                "then URL-encoded, with the parameters not repeated in the URL")
 ROLES = "System Admin > Users > Security Role Permissions"
 LONG_URL = 1800
 """Above this many characters a call goes as a POST form, as IIS limits query strings."""
@@ -135,7 +138,9 @@ def _reply_failure(key: str, check: str, layer: Layer, reply: Reply, app: App, m
                        f"TASS did not accept the {label} app's App Code and Token Key.",
                        f"In {GATEWAY}, open the {label} app and compare its App Code and Token Key with what you "
                        f"typed (all 24 characters of the key, including ==); check the app is for Company Code "
-                       f"{app.company} and that its licence is current.", detail, ms)
+                       f"{app.company} and that its licence is current. TASS answers 401 when it cannot decrypt "
+                       f"the token, which is almost always the token recipe ({TOKEN_RECIPE}), so a wrong "
+                       f"Token Key looks the same; the reason TASS logged is in {API_LOG}.", detail, ms)
     if reply.kind is ReplyKind.ROLE_REFUSED:
         return _result(key, check, layer, Status.FAILED, "version_refused_role",
                        f"The {label} app has a Security Role, so TASS refuses version {app.version} calls.",
@@ -145,6 +150,19 @@ def _reply_failure(key: str, check: str, layer: Layer, reply: Reply, app: App, m
                        f"The {label} app has no Security Role, which version 3 needs.",
                        f"In {GATEWAY}, open the {label} app and set its Security Role to the role you made in "
                        f"{ROLES}.", detail, ms)
+    if reply.kind is ReplyKind.ACCESS_MISCONFIGURED:
+        return _result(key, check, layer, Status.FAILED, "api_access_misconfigured",
+                       f"TASS's API Gateway says the school's API access for the {label} app is set up wrongly "
+                       "(the API app, its version or its role).",
+                       f"In {GATEWAY} > TASS APIs, open the {label} app: check it is the {label} module's app, that "
+                       f"its version is {app.version} as chosen here, and that (for version 3) it has a Security "
+                       f"Role from {ROLES}; the reason TASS logged is in {API_LOG}.", detail, ms)
+    if reply.kind is ReplyKind.INVALID:
+        return _result(key, check, layer, Status.FAILED, "request_refused",
+                       f"TASS refused the {label} app's request: {reply.message}",
+                       f"Check the {label} app's version in {GATEWAY} matches the one chosen here "
+                       f"({app.version}); if it does, send the support report, as TASS's words above say "
+                       "what it wanted.", detail, ms)
     if reply.kind is ReplyKind.SERVER_ERROR:
         return _result(key, check, layer, Status.FAILED, "server_error",
                        "TASS had an internal error answering (this is usually temporary).",

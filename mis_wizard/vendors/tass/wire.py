@@ -91,6 +91,8 @@ class ReplyKind(enum.StrEnum):
     INVALID = "invalid"
     """The parameters were refused (so the App Code and Token Key were accepted)."""
     SERVER_ERROR = "server_error"
+    ACCESS_MISCONFIGURED = "access_misconfigured"
+    """HTTP 501 from the API Gateway: the school's API access (app, version or role) is set up wrongly."""
     NOT_TASS = "not_tass"
     LOGIN_PAGE = "login_page"
 
@@ -133,6 +135,8 @@ def trailing_json(text: str) -> dict[str, Any] | None:
 def parse_reply(status: int, text: str) -> Reply:
     """Read any TASS answer; the HTTP status is read first, as IIS may replace the JSON."""
     body = trailing_json(text)
+    if status == 501:
+        return Reply(ReplyKind.ACCESS_MISCONFIGURED, status, body or {}, _message(body or {}))
     if body is None:
         if status == 401:
             return Reply(ReplyKind.UNAUTHORIZED, status, message="401 - Unauthorized")
@@ -140,10 +144,16 @@ def parse_reply(status: int, text: str) -> Reply:
             return Reply(ReplyKind.SERVER_ERROR, status)
         kind = ReplyKind.LOGIN_PAGE if "<" in text and _LOGIN.search(text) else ReplyKind.NOT_TASS
         return Reply(kind, status)
-    msg = str(body.get("__msg") or body.get("error") or "")
+    msg = _message(body)
     raw_invalid = body.get("__invalid")
     invalid: dict[str, Any] = raw_invalid if isinstance(raw_invalid, dict) else {}
-    tass_shaped = any(k in body for k in ("__tassversion", "__status", "__msg", "__invalid", "token"))
+    # TASS's status for a refusal is not documented (200 or 400); other web servers answer 404 and
+    # the like with {"error": ...} too, so the bare shapes count as TASS's only at 200 and 400.
+    plausible = status in (200, 400)
+    if not invalid and plausible and _bare_members(body):
+        invalid = dict(body)
+    tass_shaped = bool(invalid) or any(k in body for k in ("__tassversion", "__status", "__msg", "__invalid", "token")
+                                       ) or (plausible and "error" in body)
     if status == 401:
         return Reply(ReplyKind.UNAUTHORIZED, status, body, msg or "Unauthorized")
     if status >= 500:
@@ -162,6 +172,20 @@ def parse_reply(status: int, text: str) -> Reply:
     if not tass_shaped:
         return Reply(ReplyKind.NOT_TASS, status, body)
     return Reply(ReplyKind.OK, status, body)
+
+
+def _message(body: Mapping[str, Any]) -> str:
+    """TASS's own words: ``__msg`` (older methods), or a plain ``error`` member (medical/notes methods)."""
+    return str(body.get("__msg") or body.get("error") or "").strip()
+
+
+def _bare_members(body: Mapping[str, Any]) -> bool:
+    """An error whose parameter messages come as bare members, ``{"code": "Student Code is invalid."}``,
+    not inside ``__invalid``: every member a non-empty text and none of them TASS's own (``__...``,
+    ``token``). A data answer always holds its records as a list or object, so it never looks so."""
+    return bool(body) and len(body) <= 8 and all(
+        isinstance(v, str) and v.strip() and not k.startswith("__") and k not in ("token", "error")
+        for k, v in body.items())
 
 
 def records(body: Mapping[str, Any], data_key: str | None) -> list[dict[str, Any]] | None:

@@ -157,3 +157,19 @@ def test_unreachable_skips_the_apps(tass) -> None:
     assert [r.code for r in failures(results)] == ["tass.unreachable"]
     assert failures(results)[0].key == CONNECTION
     assert {r.status for r in results if r.key != CONNECTION} == {Status.SKIPPED}
+
+
+def test_a_wrong_token_key_remedy_gives_the_token_recipe_and_the_log(tass) -> None:
+    emulator, base = tass
+    results = run_check(emulator.scenarios(base)["wrong_token_key"].credentials)
+    hit = next(r for r in results if r.code == "tass.token_key_rejected")
+    for words in ("AES-ECB", "Token Key", "base64", "URL-encoded", "not repeated in the URL",
+                  "System Admin > Utilities > API Gateway Maintenance > TASS APIs > Log"):
+        assert words in hit.remedy, words
+
+
+def test_http_501_in_the_checks_is_not_called_temporary(tass, sandbox) -> None:
+    emulator, base = tass
+    sandbox.inject("tass", Fault(FaultKind.SERVER_ERROR, route="method=getTeachers", status=501))
+    results = run_check(emulator.credentials(base))
+    assert [r.code for r in failures(results)] == ["tass.api_access_misconfigured"]

@@ -137,3 +137,27 @@ def test_steps_for_an_old_version_profile_drop_the_role() -> None:
 def test_demo_credentials_fill_every_key_set(small_school) -> None:
     creds = TassEmulator(small_school).credentials("https://127.0.0.1:1")
     assert form_results(SPEC, creds, SPEC.requirements()) == []
+
+
+def test_a_refusal_with_clear_text_names_tass_words_in_the_stream(tass) -> None:
+    """A ``__invalid`` refusal in sync is TASS's own words, not "could not be read, try again"."""
+    emulator, base = tass
+    with pytest.raises(VendorError) as refused:
+        stream(emulator.credentials(base), "students", SPEC.requirements({"student_status": "someday"}))
+    err = refused.value
+    assert err.code == "tass.request_refused"
+    assert "Current Status must be" in err.message and "cut off" not in err.message
+    assert err.remedy and "try again in a minute" not in err.remedy.lower()
+
+
+def test_http_501_in_the_stream_says_the_api_access_is_set_up_wrongly(tass, sandbox) -> None:
+    from mis_wizard.vendors.sandbox.kit import Fault, FaultKind
+
+    emulator, base = tass
+    sandbox.inject("tass", Fault(FaultKind.SERVER_ERROR, route="method=getTeachers", status=501))
+    with pytest.raises(VendorError) as refused:
+        stream(emulator.credentials(base), "staff")
+    err = refused.value
+    assert err.code == "tass.api_access_misconfigured"
+    assert "set up wrongly" in err.message and "temporary" not in err.message
+    assert "version" in err.remedy and "TASS APIs > Log" in err.remedy

@@ -105,3 +105,30 @@ def test_subjects_keyed_by_code_are_joined() -> None:
 ])
 def test_tass_dates(value: str, day: dt.date | None) -> None:
     assert wire.tass_date(value) == day
+
+
+@pytest.mark.parametrize(("status", "text", "words"), [
+    (200, '{"code": "Student Code is invalid."}', "Student Code is invalid."),
+    (400, '{"currentstatus": "field is required"}', "field is required"),
+    (200, '{"error": "studcode is required."}', "studcode is required."),
+    (400, '{"error": "studcode is required."}', "studcode is required."),
+    (200, (FIXTURES / "lms-integration/getCampuses.error.codeonly-required.json").read_text(), "IS REQUIRED"),
+])
+def test_bare_member_and_plain_error_replies_keep_the_schools_message(status: int, text: str, words: str) -> None:
+    """tass.md: medical/notes methods answer ``"error": "studcode is required."``; the vendor docs show
+    parameter messages as bare members; neither is "not a TASS reply"."""
+    reply = wire.parse_reply(status, text)
+    assert reply.kind is ReplyKind.INVALID
+    assert words in reply.message
+
+
+def test_a_data_answer_is_not_taken_for_bare_members() -> None:
+    text = (FIXTURES / "lms-integration/getCampuses.v3.success.json").read_text()
+    assert wire.parse_reply(200, text).kind is ReplyKind.OK
+    assert wire.parse_reply(404, '{"message": ["x"]}').kind is ReplyKind.NOT_TASS
+    assert wire.parse_reply(404, '{"error": "Not Found"}').kind is ReplyKind.NOT_TASS
+
+
+def test_http_501_is_read_as_access_misconfigured() -> None:
+    reply = wire.parse_reply(501, "Header values specify a method that is not implemented.")
+    assert reply.kind is ReplyKind.ACCESS_MISCONFIGURED
