@@ -26,6 +26,17 @@ from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS
 
 AREAS = ("Student Data", "Contacts", "Staff Data")
 
+FACTS: tuple[tuple[str, str, str], ...] = (
+    ("A contact row names the person in FirstName, LastName, MiddleName and MailingName.", "confirmed",
+     "aeries.md, Contact fields (S7, S11)"),
+    ("A contact may carry only a MailingName; it is split as \"Last, First\" when it holds a comma, else "
+     "\"[Title] First ... Last [Suffix]\".", "inferred", "no source documents MailingName's layout"),
+    ("Any status of 400 and up carries a human-readable body such as {\"Message\": \"Invalid Staff ID\"}; "
+     "400 is a business-rule or key violation, so its Message says what was wrong.", "confirmed",
+     "aeries.md, Errors (S3, S16, S17)"),
+)
+"""(fact, confirmed/inferred, where from) for what the connector relies on."""
+
 SERVER_URL = Field("server_url", "Aeries address", FieldKind.URL, example="https://aeries.district.example.org/aeries",
                    help="Open your Aeries login page and copy its address up to the last /, for example "
                         "https://aeries.district.example.org/aeries.")

@@ -214,9 +214,10 @@ class AeriesConnector:
                              + ", then save.", f"HTTP {response.status_code}: {error_text(response)}", t.ms)
             else:
                 f = classify_status(response.status_code)
+                said = vendor_message(response) if response.status_code == 400 else ""
                 yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED,
-                             "transient" if f.kind is FailureKind.TRANSIENT else f"{code}_failed", f.message,
-                             f.remedy, f"HTTP {response.status_code}: {error_text(response)}", t.ms)
+                             "transient" if f.kind is FailureKind.TRANSIENT else f"{code}_failed",
+                             f"Aeries refused to send {area}: {said}" if said else f.message, f.remedy, f"HTTP {response.status_code}: {error_text(response)}", t.ms)
         if "Student Data" in (requirements.get("areas") or AREA_PROBES):
             if sample is None:
                 yield result("Sample student", Layer.SAMPLE, Status.SKIPPED, "skipped",
@@ -354,9 +355,26 @@ async def _json(response: httpx.Response, what: str) -> list[Record]:
     return body
 
 
+def vendor_message(response: httpx.Response) -> str:
+    """Aeries' own words from an error body (``{"Message": "Invalid Staff ID"}``), or blank."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return " ".join(str(body.get("Message") or "").split())[:200] if isinstance(body, dict) else ""
+
+
+def _headline(response: httpx.Response, what: str) -> str:
+    """A 400 says in Aeries' words what was wrong (a business rule or key, per the fact sheet), so
+    those words lead; other statuses keep the plain explanation of the status."""
+    said = vendor_message(response) if response.status_code == 400 else ""
+    return f"Aeries refused to send {what}: {said}" if said else \
+        f"Aeries refused to send {what}: {classify_status(response.status_code).message}"
+
+
 def _refusal(response: httpx.Response, what: str) -> VendorError:
     f = classify_status(response.status_code)
     code = {401: "aeries.certificate_rejected", 403: "aeries.not_permitted"}.get(response.status_code,
                                                                                "aeries.read_failed")
-    return VendorError(code, f"Aeries refused to send {what}: {f.message}", f.remedy, f.kind,
+    return VendorError(code, _headline(response, what), f.remedy, f.kind,
                        f"HTTP {response.status_code}: {error_text(response)}")

@@ -38,8 +38,45 @@ def _norm(value: object) -> str:
     return " ".join(str(value or "").split()).casefold()
 
 
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "fr"})
+SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
+
+
+def split_mailing_name(mailing: object) -> tuple[str, str]:
+    """(first, last) from a MailingName: "Last, First [Middle]" when it holds a comma, else
+    "[Title] First [Middle] Last [Suffix]" with the last word as the last name (a suffix such as
+    Jr. stays with it) and leading titles dropped. One word is a last name alone."""
+    text = " ".join(str(mailing or "").split())
+    if not text:
+        return "", ""
+    if "," in text:
+        last, _, rest = text.partition(",")
+        words = rest.split()
+        if words and words[0].rstrip(".").casefold() in SUFFIXES:  # "Smith, Jr., John" is rare; keep it simple
+            last, words = f"{last.strip()} {words[0]}", words[1:]
+        return (words[0] if words else ""), last.strip()
+    words = text.split()
+    while len(words) > 1 and words[0].rstrip(".").casefold() in TITLES | {"&", "and"}:
+        words = words[1:]
+    if len(words) > 2 and words[-1].rstrip(".").casefold() in SUFFIXES:
+        words = [*words[:-2], f"{words[-2]} {words[-1]}"]
+    if len(words) == 1:
+        return "", words[0]
+    return " ".join(words[:-1]), words[-1]
+
+
+def with_names(row: Record) -> Record:
+    """The row with FirstName and LastName filled from MailingName when both are blank (a contact
+    typed with only a mailing name); rows with either name keep them as typed."""
+    if _norm(row.get("FirstName")) or _norm(row.get("LastName")) or not _norm(row.get("MailingName")):
+        return row
+    first, last = split_mailing_name(row.get("MailingName"))
+    return {**row, "FirstName": first, "LastName": last}
+
+
 def person_key(row: Record) -> str:
     """The inferred person a contact row describes (see the module docstring)."""
+    row = with_names(row)
     reach = _norm(row.get("EmailAddress")) or _norm(row.get("CellPhone")) or _norm(row.get("HomePhone"))
     if not reach:
         return f"{row.get('StudentID')}-{row.get('SequenceNumber')}"
@@ -68,7 +105,8 @@ def people(rows: Iterable[Record]) -> list[Record]:
         key = person_key(row)
         held = best.get(key)
         if held is None or _order(row) < held[0]:
-            best[key] = (_order(row), {**{f: row[f] for f in PERSON_FIELDS if f in row}, KEY: key})
+            named = with_names(row)
+            best[key] = (_order(row), {**{f: named[f] for f in PERSON_FIELDS if f in named}, KEY: key})
     return [person for _, person in best.values()]
 
 def _order(row: Record) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mis_wizard.vendors.aeries import SPEC
+from mis_wizard.vendors.aeries import SPEC, people
 from mis_wizard.vendors.aeries.people import person_key
 from mis_wizard.vendors.aeries.sandbox import GOOD_CERT, OR_SECRET, AeriesEmulator
 from mis_wizard.vendors.base import Context, Status, form_results
@@ -237,3 +237,47 @@ def test_a_parent_of_siblings_is_one_contact_with_a_link_per_child(aeries, small
 def test_the_person_rule(a: dict, b: dict, same: bool) -> None:
     base = {"StudentID": 1, "SequenceNumber": 1, "FirstName": "Ann", "LastName": "Lee"}
     assert (person_key({**base, **a}) == person_key({**base, **b})) is same
+
+
+def _contact_row(**names: str) -> dict:
+    """A contact row in the shape aeries.md lists (Contact fields), names as given."""
+    return {"StudentID": 99400001, "SchoolCode": 994, "SequenceNumber": 1, "ContactOrder": 1,
+            "FirstName": "", "LastName": "", "MiddleName": "", "MailingName": "",
+            "RelationshipToStudentCode": "10", "LivesWithStudentIndicator": "Y", "Address": "1 Example Street",
+            "AddressCity": "Riverbend", "AddressState": "CA", "AddressZipCode": "90000", "HomePhone": "",
+            "WorkPhone": "", "CellPhone": "", "EmailAddress": "testa.testerson@example.org", **names}
+
+
+@pytest.mark.parametrize(("mailing", "first", "last"), [
+    ("Testerson, Testa", "Testa", "Testerson"),
+    ("Testerson, Testa Marie", "Testa", "Testerson"),
+    ("Testa Testerson", "Testa", "Testerson"),
+    ("Mrs Testa Testerson", "Testa", "Testerson"),
+    ("Mr. and Mrs. Testo and Testa Testerson", "Testo and Testa", "Testerson"),
+    ("Testo Testerson Jr.", "Testo", "Testerson Jr."),
+    ("Testerson", "", "Testerson"),
+])
+def test_a_contact_with_only_a_mailing_name_gets_first_and_last_names(mailing: str, first: str, last: str) -> None:
+    person = people.people([_contact_row(MailingName=mailing)])[0]
+    assert (person["FirstName"], person["LastName"]) == (first, last)
+    assert person["MailingName"] == mailing
+
+
+def test_typed_names_are_kept_over_the_mailing_name() -> None:
+    person = people.people([_contact_row(FirstName="Testa", LastName="Testerson",
+                                         MailingName="Dr T. Testerson-Smith")])[0]
+    assert (person["FirstName"], person["LastName"]) == ("Testa", "Testerson")
+
+
+def test_a_400_puts_aeries_words_in_the_headline() -> None:
+    """aeries.md: any status of 400 and up carries a body like {"Message":"Invalid Staff ID"}."""
+    import httpx
+
+    from mis_wizard.vendors.aeries.client import _refusal
+
+    response = httpx.Response(400, json={"Message": "StartingRecord must be less than EndingRecord."})
+    err = _refusal(response, "students")
+    assert err.message == "Aeries refused to send students: StartingRecord must be less than EndingRecord."
+    assert err.remedy
+    plain = _refusal(httpx.Response(400, text="<html>Bad Request</html>"), "students")
+    assert plain.message.startswith("Aeries refused to send students:") and "<html>" not in plain.message
