@@ -26,6 +26,14 @@ from mis_wizard.vendors.isams.requirements import DEFAULT_REQUIREMENTS, batch_ke
 from mis_wizard.vendors.isams.sandbox import IsamsEmulator
 from mis_wizard.vendors.isams.wire import method_label
 
+FACTS: tuple[tuple[str, str, str], ...] = (
+    ("A Batch request lacking a parameter answers a Message document with MessageId MissingParameter whose "
+     "Description names it (\"Missing Field: apiKey\"); apiKey missing or malformed gives exactly that.",
+     "confirmed", "isams.md, Batch errors (O S9)"),
+    ("MissingParameter comes with HTTP 400.", "inferred", "isams.md gives no status for it"),
+)
+"""(fact, confirmed/inferred, where from) for what the connector relies on."""
+
 GUID_PATTERN = r"\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?"
 
 BASE_URL = Field(

@@ -10,6 +10,7 @@ read as the key's throttle.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -107,6 +108,12 @@ class BatchFailure:
     kind: FailureKind
 
 
+def missing_parameter(description: str) -> str:
+    """The parameter a MissingParameter message names ("Missing Field: apiKey"), or blank."""
+    found = re.search(r"missing\s+(?:field|parameter)\s*:?\s*([A-Za-z_][\w.]*)", description, re.IGNORECASE)
+    return found.group(1) if found else ""
+
+
 def _missing_methods(reply: BatchReply, wanted: list[str]) -> list[str]:
     """Map the lower-cased names iSAMS lists back to the profile's spelling."""
     by_lower = {m.lower(): m for m in wanted}
@@ -166,6 +173,22 @@ def batch_failure(reply: BatchReply, label: str, methods: list[str], redact: Red
             f"iSAMS had an error answering for the {label}: \"{redact(message.description) or message.title}\".",
             f"This is on the iSAMS side, not in your settings: {_SUPPORT}, quoting the key name ({label}) and the "
             "time of the check.", detail, FailureKind.CONFIG)
+    if lowered == "missingparameter" or (reply.status == 400 and message is not None):
+        param = missing_parameter(message.description if message else "")
+        if param.lower() == "apikey":
+            return BatchFailure(
+                f"{label} accepted", Layer.AUTHENTICATE, "isams.parameter_missing",
+                f"iSAMS says the request for the {label} has no usable apiKey: the key is missing or not in "
+                "the right form.",
+                f"In {admin_ui()}, click Edit on the {label}, copy the API Key reference again (all of it, with "
+                f"its hyphens) and paste it into the wizard's {label} box.", detail, FailureKind.CONFIG)
+        said = redact(message.description or message.title) if message else ""
+        return BatchFailure(
+            f"{label} reply", Layer.AUTHORISE, "isams.parameter_missing",
+            f"iSAMS says the request for the {label} is missing the {param} parameter." if param else
+            f"iSAMS refused the request for the {label}: \"{said}\".",
+            "Send the support report to the integrator: the wizard's request lacked something iSAMS needs.",
+            detail, FailureKind.BUG)
     failure = classify_status(reply.status)
     code = "isams.server_busy" if failure.kind is FailureKind.TRANSIENT else "isams.unexpected_reply"
     return BatchFailure(f"{label} reply", Layer.AUTHENTICATE, code, failure.message, failure.remedy, detail,

@@ -155,3 +155,25 @@ def test_keys_are_checked_concurrently(isams, sandbox) -> None:
     assert problems(results) == []
     # Sequentially this would be about 18 round trips; concurrently it is 3 (probe, token, registers).
     assert elapsed < 0.15 * 6, elapsed
+
+
+def test_a_missing_parameter_is_named_in_the_message(isams) -> None:
+    """isams.md: MissingParameter, "Missing Field: apiKey", when apiKey is missing or malformed."""
+    creds = {**isams.emulator.credentials(isams.base_url), "pupils": {"api_key": "0123-4567"}}
+    results = run_check(creds)
+    [bad] = [r for r in results if r.code == "isams.parameter_missing"]
+    assert bad.key == "pupils" and "apiKey" in bad.message and "Pupils key" in bad.message
+    assert "Manage Batch API Keys" in bad.remedy
+
+
+def test_a_400_naming_another_parameter_names_it() -> None:
+    import httpx
+
+    from mis_wizard.vendors.isams.replies import BatchReply, Redactor, batch_failure
+    body = (b'<?xml version="1.0" encoding="utf-16"?>\r\n<Message><MessageId>MissingParameter</MessageId>'
+            b"<MessageName>MissingParameter</MessageName><Title>Missing Parameter</Title>"
+            b"<Description>Missing Field: MethodsToRun</Description></Message>")
+    reply = BatchReply.of(httpx.Response(400, content=body, headers={"content-type": "application/xml"}))
+    failure = batch_failure(reply, "Pupils key", ["PupilManager:GetCurrentPupils"], Redactor([]))
+    assert failure.code == "isams.parameter_missing"
+    assert failure.message == "iSAMS says the request for the Pupils key is missing the MethodsToRun parameter."
