@@ -159,6 +159,16 @@ class Summary:
         return out + [f"Warning: {w}" for w in self.warnings]
 
 
+NOT_SCHOOL_DAYS = frozenset({"holiday", "weekend"})
+"""Calendar DayNames that mark a day without lessons. The spec names ``Holiday`` (confirmed, liss.md);
+timetablers also send ``Weekend`` in any case, e.g. ``weekend`` (inferred: seen in the field, not in
+the spec), so the names are compared case-insensitively."""
+
+
+def _is_school_day(row: dict[str, Any]) -> bool:
+    return str(row.get("DayName") or "").strip().casefold() not in NOT_SCHOOL_DAYS
+
+
 def summarise(store: ReceiverStore) -> Summary:
     calendar = store.rows("calendar")
     classes = store.rows("classes")
@@ -172,7 +182,7 @@ def summarise(store: ReceiverStore) -> Summary:
     daily_dates = sorted({d.isoformat() for d in (wire.parse_date(r.get("Date")) for r in daily) if d})
     summary = Summary(
         basic={"calendar_days": len(calendar),
-               "school_days": sum(1 for r in calendar if str(r.get("DayName", "")).lower() != "holiday"),
+               "school_days": sum(1 for r in calendar if _is_school_day(r)),
                "classes": len(classes),
                "class_lists": len({m.get("ClassCode") for m in memberships}),
                "class_memberships": len(memberships),

@@ -145,3 +145,24 @@ def test_show_previews_what_arrived_without_serving(receiver: Receiver, small_sc
     assert main(["liss-serve", "--dir", str(tmp_path / "liss"), "--show", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["basic"]["classes"] > 0
     assert main(["liss-serve", "--dir", str(tmp_path / "liss")]) == 2
+
+
+def test_days_marked_weekend_in_any_case_are_not_school_days(receiver: Receiver) -> None:
+    """liss.md: a calendar row is Date and DayName (a bell-times DayName or Holiday), DayNumber blank on
+    holidays and weekends; a timetabler that names weekends "weekend" (lower case) must not add them."""
+    from mis_wizard.vendors.liss import publish
+
+    days = [{"Date": "2026-11-20", "DayName": "FriA", "DayNumber": 5},
+            {"Date": "2026-11-21", "DayName": "weekend"},
+            {"Date": "2026-11-22", "DayName": "Weekend", "DayNumber": ""},
+            {"Date": "2026-11-23", "DayName": "MonB", "DayNumber": 6},
+            {"Date": "2026-11-24", "DayName": "holiday"}]
+
+    async def go() -> None:
+        async with build_client(backoff=0.01) as http:
+            auth = timetabler.timetabler_auth(AUTH.school, AUTH.username, AUTH.password)
+            await publish.publish_calendar(http, receiver.url, auth, days)
+
+    asyncio.run(go())
+    basic = receiver.summary().basic
+    assert basic["calendar_days"] == 5 and basic["school_days"] == 2
