@@ -17,6 +17,16 @@ from mis_wizard.vendors.powerschool import wire
 from mis_wizard.vendors.powerschool.client import KEY, PowerSchoolConnector, wanted_resources
 from mis_wizard.vendors.powerschool.sandbox import PowerSchoolEmulator
 
+FACTS: tuple[tuple[str, str, str], ...] = (
+    ("GET /ws/v1/district (with optional expansions) gives the district's information.", "confirmed",
+     "powerschool.md, Endpoints (S1)"),
+    ("It answers one object wrapped by its name, {\"district\": {..}}, as /ws/v1/student/{dcid} and "
+     "/ws/v1/metadata do; pypowerschool's current_district() reads it so.", "inferred",
+     "the fact sheet gives no fields for it; wrapper by analogy with the documented single resources"),
+    ("The district object carries its name.", "inferred", "no listing of its fields was found"),
+)
+"""(fact, confirmed/inferred, where from) for what the connector and its emulator rely on."""
+
 DATA_PROVIDER = f"{wire.PLUGIN_SCREEN} > [plugin] > Data Provider Configuration"
 
 FIELDS = (

@@ -251,6 +251,12 @@ class PowerSchoolEmulator(Emulator):
                                      lambda: [{"_name": "student_guardian_detail", "_id": i, **r}
                                               for i, r in enumerate(district.guardians, 1)],
                                      self.table_max_page_size)
+        if path == "/ws/v1/district":
+            if "schools" not in plugin.grants:
+                return _forbidden()
+            # powerschool.md lists GET /ws/v1/district ("District info") without its fields; the one-object
+            # wrapper {"district": {..}} is the API's way for one resource (see FACTS in __init__.py).
+            return json_response({"district": {"name": f"{self.school.name} District"}})
         if m := re.fullmatch(r"/ws/v1/(student|term|school)/(\d+)", path):
             return self._one(plugin, district, m.group(1), int(m.group(2)))
         found = self._collection(path, district)

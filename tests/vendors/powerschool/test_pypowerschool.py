@@ -42,3 +42,15 @@ def test_pypowerschool_pages_all_students_as_our_connector_does(sandbox, medium_
     assert [s["name"] for s in client.schools_in_district()] == [r["name"] for r in stream_all(creds, "schools")]
     # 1,000 students at 111 a page: the last page holds one student, as an object
     assert client.fetch_metadata()["plugin_id"] == hosted.emulator.plugins[0].plugin_id
+
+
+@pytest.mark.filterwarnings("ignore:Use .content=<...>. to upload raw bytes:DeprecationWarning")
+def test_pypowerschool_reads_the_current_district(sandbox, small_school, fresh_client_class):
+    """powerschool.md lists GET /ws/v1/district (District info); pypowerschool's current_district()
+    unwraps {"district": {..}}."""
+    hosted = sandbox.add(PowerSchoolEmulator(small_school))
+    creds = hosted.emulator.credentials(hosted.base_url)
+    client = fresh_client_class(hosted.base_url, creds["plugin"]["client_id"], creds["plugin"]["client_secret"])
+    district = client.current_district()
+    assert district["name"] == f"{small_school.name} District"
+    assert any(e.path == "/ws/v1/district" and e.status == 200 for e in sandbox.log)
