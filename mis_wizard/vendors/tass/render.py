@@ -105,7 +105,8 @@ class Renderer:
             "date_of_entry": ddmmyyyy(s.entry_date), "date_of_birth": ddmmyyyy(s.birth_date), "alternate_id": "",
             "given_names": s.first_name,
         }
-        if details:
+        if details:  # Student Details' documented answer has no portal_user_code (getStudentsDetails.md)
+            del general["portal_user_code"]
             general.update({"lui_number": 6600000 + int(s.id[1:]), "par_code": s.family_id[1:].zfill(6),
                             "sms_flg": "Y", "multipar_flg ": "Y" if rng.random() < 0.2 else "N",
                             "last_update_on": ddmmyyyy(self.school.anchor) + " 09:00:00 AM",
