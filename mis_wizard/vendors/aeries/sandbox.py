@@ -278,6 +278,11 @@ def _student_record(s: Student, shift: int) -> dict[str, Any]:
             "NetworkLoginID": s.email.split("@")[0]}
 
 
+MAILING_ONLY_SHARE = 0.1
+"""Share of contact rows typed with only a MailingName (first and last names blank), as some
+districts' older contacts are (inferred; see FACTS in __init__.py)."""
+
+
 def _contact_records(school: School) -> list[dict[str, Any]]:
     """One row per student and contact, as Aeries keeps them: a parent of siblings is a separate
     row under each child. Some later copies were retyped with different capitals in the e-mail
@@ -285,6 +290,7 @@ def _contact_records(school: School) -> list[dict[str, Any]]:
     students = {s.id: s for s in school.students}
     contacts = {c.id: c for c in school.contacts}
     retyped = random.Random(f"{school.seed}:aeries-contact-copies")
+    mailing_only = random.Random(f"{school.seed}:aeries-mailing-name-only")
     seen: set[str] = set()
     out = []
     for link in school.contact_links:
@@ -303,6 +309,8 @@ def _contact_records(school: School) -> list[dict[str, Any]]:
                     "Address": "", "AddressCity": "", "AddressState": "CA", "AddressZipCode": "", "HomePhone": "",
                     "WorkPhone": "", "WorkPhoneExt": "", "CellPhone": c.mobile, "EmailAddress": email,
                     "Comments": "", "CorrespondanceLanguageCode": "00"})
+        if " " not in c.last_name and mailing_only.random() < MAILING_ONLY_SHARE:
+            out[-1].update({"FirstName": "", "LastName": ""})
     return out
 
 def _xml(body: Any, element: str) -> str:

@@ -281,3 +281,19 @@ def test_a_400_puts_aeries_words_in_the_headline() -> None:
     assert err.remedy
     plain = _refusal(httpx.Response(400, text="<html>Bad Request</html>"), "students")
     assert plain.message.startswith("Aeries refused to send students:") and "<html>" not in plain.message
+
+
+def test_contacts_typed_with_only_a_mailing_name_stream_with_their_names(aeries, small_school) -> None:
+    """Some of the emulator's contact rows carry only MailingName ("Mrs First Last"); the contacts
+    stream still gives every person's first and last name, as the school typed them."""
+    from mis_wizard.vendors.aeries.sandbox import _contact_records
+
+    rows = _contact_records(small_school)
+    mailing_only = [r for r in rows if not r["FirstName"] and not r["LastName"]]
+    assert mailing_only and all(r["MailingName"] for r in mailing_only)
+    streamed = stream_all(aeries.emulator.credentials(aeries.base_url), "contacts")
+    names = {(p["FirstName"], p["LastName"]) for p in streamed}
+    assert all(p["FirstName"] and p["LastName"] for p in streamed)
+    contacts = {c.id: c for c in small_school.contacts}
+    linked = {link.contact_id for link in small_school.contact_links}
+    assert {(contacts[c].first_name, contacts[c].last_name) for c in linked} == names
