@@ -75,6 +75,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except engine.RemovalsHeld as exc:
         report, code = exc.report, EXIT_HELD
         print(f"{exc} Run again with --confirm-removals.", file=sys.stderr)
+    except engine.TooManyExcluded as exc:
+        print(f"Sync failed: {exc}", file=sys.stderr)
+        print(json.dumps(exc.report.to_json(), indent=2) if args.json else exc.report.as_text())
+        return EXIT_FAILED
     except (VendorError, SinkError) as exc:
         print(f"Sync failed: {getattr(exc, 'message', str(exc))}", file=sys.stderr)
         return EXIT_FAILED
