@@ -76,7 +76,8 @@ ENTITIES = (
                                          ("LowGradeLevel", None), ("HighGradeLevel", None), ("DoNotReport", None)),
            "SchoolCode", "standard_api"),
     Entity("terms", "Terms (per school)", _fields(("TermCode", "term.id"), ("TermDescription", "term.name"),
-                                                   ("StartDate", "term.start_date"), ("EndDate", "term.end_date")),
+                                                   ("StartDate", "term.start_date"), ("EndDate", "term.end_date"),
+                                                   ("SchoolCode", "term.school_id")),
            "TermCode", "standard_api"),
     Entity("students", "Students", _fields(
         ("StudentID", "student.id"), ("StudentNumber", "student.code"), ("SchoolCode", "student.school_id"),
