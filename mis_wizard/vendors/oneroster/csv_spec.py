@@ -172,6 +172,8 @@ def check_bulk_package(path: str | Path) -> list[Problem]:
             problems.append(Problem(MANIFEST, f"marks {name}.csv absent but it is in the package", line, "value"))
 
     tables: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    unreadable: set[str] = set()
+    """Files whose rows were not read (a wrong header): references into them are not checked."""
     for name, text in sorted(files.items()):
         if name == MANIFEST:
             continue
@@ -193,6 +195,7 @@ def check_bulk_package(path: str | Path) -> list[Problem]:
                           and not (i >= len(expected) and h.startswith("metadata."))), len(header))
             problems.append(Problem(name, f"header must be exactly: {','.join(expected)}", 1,
                                     header[wrong] if wrong < len(header) else expected[min(wrong, len(expected) - 1)]))
+            unreadable.add(name)
             continue
         if len(rows) == 1:
             problems.append(Problem(name, "has a header but no rows; leave it out and mark it absent in manifest.csv"))
@@ -235,6 +238,8 @@ def check_bulk_package(path: str | Path) -> list[Problem]:
     defined = {name: {r["sourcedId"] for _, r in records} for name, records in tables.items()}
     for name, records in tables.items():
         for column, target in REFERENCES.get(name, []):
+            if target in unreadable:
+                continue
             known = defined.get(target, set())
             shown = 0
             for n, r in records:
