@@ -204,6 +204,9 @@ def check_bulk_package(path: str | Path) -> list[Problem]:
         seen: dict[str, int] = {}
         required = REQUIRED.get(name, ())
         enums = ENUMS.get(name, {})
+        # Real packages write "TRUE" and "Scheduled" and consumers take them: a vocabulary word
+        # in another case is accepted, any other word is not.
+        folded = {column: {v.casefold() for v in allowed} for column, allowed in enums.items()}
         for n, row in rows[1:]:
             if len(row) != len(header):
                 problems.append(Problem(name, f"has {len(row)} cells, the header has {len(header)}", n))
@@ -224,7 +227,7 @@ def check_bulk_package(path: str | Path) -> list[Problem]:
                     seen[sid] = n
             for column, allowed in enums.items():
                 value = record[column]
-                if value and value not in allowed:
+                if value and value not in allowed and value.casefold() not in folded[column]:
                     problems.append(Problem(name, f"{value!r} is not one of: {', '.join(allowed)}", n, column))
             for column in DATES.get(name, ()):
                 if record[column] and not _DATE.match(record[column]):
@@ -238,9 +241,9 @@ def check_bulk_package(path: str | Path) -> list[Problem]:
     defined = {name: {r["sourcedId"] for _, r in records} for name, records in tables.items()}
     for name, records in tables.items():
         for column, target in REFERENCES.get(name, []):
-            if target in unreadable:
-                continue
-            known = defined.get(target, set())
+            if target in unreadable or target not in defined:
+                continue  # a file marked absent may be one the consumer already holds (bulk-minimal)
+            known = defined[target]
             shown = 0
             for n, r in records:
                 for ref in (x.strip() for x in r[column].split(",")):

@@ -119,7 +119,7 @@ CASES = [
     ("vocabulary", cell("users.csv", 0, "role", "pupil"), "users.csv", 2, "role", "'pupil'"),
     ("vocabulary", cell("users.csv", 1, "enabledUser", "yes"), "users.csv", 3, "enabledUser", "true, false"),
     ("vocabulary", cell("orgs.csv", 0, "type", "campus"), "orgs.csv", 2, "type", "school"),
-    ("vocabulary", cell("academicSessions.csv", 1, "type", "Term"), "academicSessions.csv", 3, "type", "term"),
+    ("vocabulary", cell("academicSessions.csv", 1, "type", "quarter"), "academicSessions.csv", 3, "type", "term"),
     ("vocabulary", cell("classes.csv", 0, "classType", "lesson"), "classes.csv", 2, "classType", "homeroom"),
     ("vocabulary", cell("enrollments.csv", 0, "role", "learner"), "enrollments.csv", 2, "role", "'learner'"),
     ("vocabulary", cell("enrollments.csv", 0, "primary", "no"), "enrollments.csv", 2, "primary", "'no'"),
@@ -142,6 +142,14 @@ def test_each_rule_rejects_with_file_line_and_column(tmp_path: Path, rule: str, 
     assert hit, f"{rule}: {[str(p) for p in problems]}"
     assert words in hit[0].message
     assert str(hit[0]).startswith(f"{file} line {line} column {column}: ")
+
+
+def test_a_vocabulary_word_in_another_case_is_taken(tmp_path: Path) -> None:
+    """Real packages (the bulk-minimal fixture) write TRUE and Scheduled, and consumers read them."""
+    files = json.loads(json.dumps(VALID))
+    files["users.csv"][0]["enabledUser"] = "TRUE"
+    files["classes.csv"][0]["classType"] = "Scheduled"
+    assert check_bulk_package(write_zip(tmp_path / "case.zip", files)) == []
 
 
 def test_header_out_of_order_names_the_column(tmp_path: Path) -> None:
