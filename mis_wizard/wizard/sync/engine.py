@@ -53,10 +53,10 @@ class TooManyExcluded(SinkError):
         self.entities = entities
 
 
-def over_excluded(subject: Subject, report: RunReport) -> dict[str, tuple[int, int, str]]:
-    """Entities whose filters dropped every record (for an entity the targets need) or more than the
-    profile's share: entity → (excluded, pulled, the commonest reason)."""
-    needed = {t.entity for t in parse_targets(subject.profile.targets).values()}
+def over_excluded(subject: Subject, report: RunReport, output: Output) -> dict[str, tuple[int, int, str]]:
+    """Entities whose filters dropped every record (of an entity the targets need, or one written as
+    its own table) or more than the profile's share: entity → (excluded, pulled, the commonest reason)."""
+    needed = {t.entity for t in parse_targets(subject.profile.targets).values()} | set(output.tables)
     share = subject.profile.max_excluded_share
     dropped: dict[str, int] = {}
     reasons: dict[str, dict[str, int]] = {}
@@ -239,7 +239,7 @@ async def run(plan: Plan, ctx: Context, progress: Progress | None = None) -> Run
         dataset = await pull(subject, ctx, entities_for(subject, plan.entities), report, progress)
         output = shape(subject, dataset, report, keep_dataset=plan.sink.reads_dataset)
         del dataset
-        excessive = over_excluded(subject, report)
+        excessive = over_excluded(subject, report, output)
         if excessive:
             raise TooManyExcluded(report, excessive)
         output.school_name = plan.school_name or subject.school.get("name", "")
