@@ -56,6 +56,9 @@ class Profile:
     recipients: tuple[str, ...] = ()
     allow_plain_http: bool = False
     removal_threshold: float = 0.10
+    max_excluded_share: float = 1.0
+    """A sync that excludes more than this share of an entity's records (or every record of one
+    the profile's targets need) fails instead of writing: 1.0 only stops the all-excluded case."""
     systems: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Requirements per system id, as the profile gives them (vendor defaults fill the rest)."""
     targets: dict[str, Any] = field(default_factory=dict)
@@ -133,6 +136,9 @@ def parse(text: str, profile_id: str, source: str, ref: str = "", check_mapping:
     threshold = handoff.get("removal_threshold", 0.10)
     if not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
         raise ProfileError(source, "handoff.removal_threshold", "must be a fraction between 0 and 1, e.g. 0.1")
+    max_excluded = handoff.get("max_excluded_share", 1.0)
+    if isinstance(max_excluded, bool) or not isinstance(max_excluded, int | float) or not 0 <= max_excluded <= 1:
+        raise ProfileError(source, "handoff.max_excluded_share", "must be a fraction between 0 and 1, e.g. 0.5")
     allow_http = handoff.get("allow_plain_http", False)
     if not isinstance(allow_http, bool):
         raise ProfileError(source, "handoff.allow_plain_http", "must be true or false")
@@ -156,7 +162,7 @@ def parse(text: str, profile_id: str, source: str, ref: str = "", check_mapping:
                               support_phone=_string(integrator, "integrator.support_phone", source),
                               support_url=_string(integrator, "integrator.support_url", source)),
         recipients=tuple(r.strip() for r in recipients), allow_plain_http=allow_http,
-        removal_threshold=float(threshold), systems={k: dict(v) for k, v in systems.items()},
+        removal_threshold=float(threshold), max_excluded_share=float(max_excluded), systems={k: dict(v) for k, v in systems.items()},
         targets=targets, filters=filters, raw=data, ref=ref or profile_id)
 
 

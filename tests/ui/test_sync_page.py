@@ -244,3 +244,29 @@ def test_screenshot_of_the_sync_report(sync_page, served, tmp_path, qtbot, gui):
     bar.setValue(bar.maximum())
     gui.settle()
     assert window.grab().save(str(SHOTS / "sync_page_report.png"))
+
+
+def test_a_sync_that_leaves_out_every_student_is_red_with_the_reason(make_window, served, tmp_path, qtbot):
+    """Integris sends no status; a profile taking only "current" would leave out the whole school."""
+    box, school = served
+    strict = parse('[integrator]\nname = "Strict"\nsupport_email = "s@strict.example"\n'
+                   '[[filters]]\nname = "field_values"\n'
+                   'params = { concept = "student.status", values = ["current"] }\n', "strict", "test profile")
+    window = make_window(profile=strict, sandbox=box)
+    session = window.ctx.new_session()
+    session.system = SYSTEM
+    session.import_credentials(window.ctx.demo_credentials(), window.ctx.requirements(), window.ctx.secrets)
+    window.ctx.save()
+    window.go(next(i for i, p in enumerate(window.pages) if p.page_id == "sync"))
+    page = window.page
+    assert isinstance(page, SyncPage)
+    out = tmp_path / "csv"
+    to_csv(page, out)
+    page.run_sync()
+    qtbot.waitUntil(lambda: not page.running, timeout=30_000)
+    text = page.state_label.text()
+    assert text.startswith("Failed.") and page.state_label.objectName() == "FieldError"
+    on_roll = sum(s.status == "current" for s in school.students)
+    assert f"students: {on_roll} of {on_roll} left out" in text and "nothing was written" in text
+    assert "left out" in page.report_view.summary.text() and "Failed" in page.report_view.summary.text()
+    assert not out.exists() or not any(out.iterdir())

@@ -373,6 +373,8 @@ class SyncPage(Page):
             text = f"{exc.message} {exc.remedy}"
         elif isinstance(exc, SinkError):
             text = str(exc)
+            if isinstance(exc, engine.TooManyExcluded):
+                self.report_view.show_report(exc.report)
         else:
             text = (f"The sync stopped unexpectedly ({type(exc).__name__}). The last good output was kept. "
                     "Run it again; if it happens again, copy the summary for support on the previous page.")

@@ -81,13 +81,18 @@ def _fields(*pairs: tuple[str, str | None]) -> tuple[RawField, ...]:
     return tuple(RawField(name, concept) for name, concept in pairs)
 
 
+TERM_SCHOOL = "SchoolCode"
+"""Aeries numbers each school's terms 1-4, and a term row does not say its school: the client adds
+the SchoolCode it asked for (``schools/{code}/terms``), so terms of two schools stay apart."""
+
 ENTITIES = (
     Entity("schools", "Schools", _fields(("SchoolCode", "school.id"), ("Name", "school.name"),
                                          ("StateSchoolID", "school.code"), ("InactiveStatusCode", None),
                                          ("LowGradeLevel", None), ("HighGradeLevel", None), ("DoNotReport", None)),
            "SchoolCode", "standard_api"),
     Entity("terms", "Terms (per school)", _fields(("TermCode", "term.id"), ("TermDescription", "term.name"),
-                                                   ("StartDate", "term.start_date"), ("EndDate", "term.end_date")),
+                                                   ("StartDate", "term.start_date"), ("EndDate", "term.end_date"))
+           + (RawField(TERM_SCHOOL, "term.school_id", "the school in the address (added by the client)"),),
            "TermCode", "standard_api"),
     Entity("students", "Students", _fields(
         ("StudentID", "student.id"), ("StudentNumber", "student.code"), ("SchoolCode", "student.school_id"),

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from mis_wizard.vendors.aeries import people
+from mis_wizard.vendors.aeries import TERM_SCHOOL, people
 from mis_wizard.vendors.base import (
     CheckResult,
     Context,
@@ -301,7 +301,10 @@ class AeriesConnector:
         count = 0
         for code in codes:
             if entity == "terms":
-                rows = await _json(await api.get(f"schools/{code}/terms"), "terms")
+                # Term codes repeat from school to school (1-4 at each): the school they belong
+                # to is only in the address, so each row carries it.
+                rows = [{**row, TERM_SCHOOL: code} if isinstance(row, dict) else row
+                        for row in await _json(await api.get(f"schools/{code}/terms"), "terms")]
             elif entity == "students":
                 async for page in _student_pages(api, code, ctx):
                     for row in page:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 MANIFEST = "manifest.csv"
@@ -57,6 +59,57 @@ REFERENCES: dict[str, list[tuple[str, str]]] = {
 """Columns holding sourcedIds (list cells are comma-separated) and the file that defines them."""
 
 
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "orgs.csv": ("sourcedId", "name", "type"),
+    "academicSessions.csv": ("sourcedId", "title", "type", "startDate", "endDate", "schoolYear"),
+    "courses.csv": ("sourcedId", "title", "orgSourcedId"),
+    "classes.csv": ("sourcedId", "title", "courseSourcedId", "classType", "schoolSourcedId", "termSourcedIds"),
+    "users.csv": ("sourcedId", "enabledUser", "orgSourcedIds", "role", "username", "givenName", "familyName"),
+    "enrollments.csv": ("sourcedId", "classSourcedId", "schoolSourcedId", "userSourcedId", "role"),
+    "demographics.csv": ("sourcedId",),
+}
+"""Columns whose value every row must have (the bold columns of the 1.1 CSV binding)."""
+
+_BOOL = ("true", "false")
+ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "orgs.csv": {"type": ("department", "school", "district", "local", "state", "national")},
+    "academicSessions.csv": {"type": ("gradingPeriod", "semester", "schoolYear", "term")},
+    "classes.csv": {"classType": ("homeroom", "scheduled")},
+    "users.csv": {"enabledUser": _BOOL,
+                  "role": ("administrator", "aide", "guardian", "parent", "proctor", "relative", "student",
+                           "teacher")},
+    "enrollments.csv": {"role": ("administrator", "proctor", "student", "teacher"), "primary": _BOOL},
+    "demographics.csv": {"sex": ("male", "female"), **{c: _BOOL for c in (
+        "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander",
+        "white", "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity")}},
+}
+"""Columns with a fixed vocabulary (a blank optional cell is allowed; required ones are checked above)."""
+
+DATES: dict[str, tuple[str, ...]] = {
+    "academicSessions.csv": ("startDate", "endDate"),
+    "enrollments.csv": ("beginDate", "endDate"),
+    "demographics.csv": ("birthDate",),
+}
+YEARS: dict[str, tuple[str, ...]] = {"academicSessions.csv": ("schoolYear",)}
+_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a package, where it is: line 1 is the header; column is a header name."""
+
+    file: str
+    message: str
+    line: int = 0
+    column: str = ""
+
+    def __str__(self) -> str:
+        where = self.file + (f" line {self.line}" if self.line else "") + (
+            f" column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
 def _read_package(path: Path) -> dict[str, str]:
     if path.is_dir():
         return {p.name: p.read_bytes().decode("utf-8-sig") for p in path.iterdir() if p.suffix == ".csv"}
@@ -64,82 +117,141 @@ def _read_package(path: Path) -> dict[str, str]:
         return {Path(n).name: zf.read(n).decode("utf-8-sig") for n in zf.namelist() if n.endswith(".csv")}
 
 
+def _numbered_rows(text: str) -> list[tuple[int, list[str]]]:
+    """Rows with the line each starts on (a quoted cell may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out: list[tuple[int, list[str]]] = []
+    start = 1
+    for row in reader:
+        if row:
+            out.append((start, row))
+        start = reader.line_num + 1
+    return out
+
+
 def _rows(text: str) -> list[list[str]]:
-    return [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+    return [row for _, row in _numbered_rows(text)]
 
 
 def validate_bulk_package(path: str | Path) -> list[str]:
-    """Problems with a OneRoster 1.1 bulk CSV package (a .zip or a folder); empty when it is valid."""
+    """Problems with a OneRoster 1.1 bulk CSV package (a .zip or a folder), each naming file, line
+    and column; empty when it is valid."""
+    return [str(p) for p in check_bulk_package(path)]
+
+
+def check_bulk_package(path: str | Path) -> list[Problem]:
+    """As :func:`validate_bulk_package`, the problems as :class:`Problem` values."""
     try:
         files = _read_package(Path(path))
     except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
-        return [f"The package cannot be read: {exc}"]
-    problems: list[str] = []
+        return [Problem(str(path), f"the package cannot be read ({exc.__class__.__name__.lower()}): "
+                        "make sure it is a OneRoster zip or folder")]
+    problems: list[Problem] = []
     if MANIFEST not in files:
-        return ["manifest.csv is missing."]
-    manifest = _rows(files[MANIFEST])
-    if not manifest or manifest[0] != MANIFEST_HEADER:
-        problems.append("manifest.csv must start with the header propertyName,value.")
-    props = {r[0]: (r[1] if len(r) > 1 else "") for r in manifest[1:]}
-    if props.get("oneroster.version") != "1.1":
-        problems.append("manifest.csv must say oneroster.version,1.1.")
+        return [Problem(MANIFEST, "is missing")]
+    manifest = _numbered_rows(files[MANIFEST])
+    if not manifest or manifest[0][1] != MANIFEST_HEADER:
+        problems.append(Problem(MANIFEST, "must start with the header propertyName,value", 1))
+    props = {r[0]: (r[1] if len(r) > 1 else "", n) for n, r in manifest[1:]}
+    version, vline = props.get("oneroster.version", ("", 0))
+    if version != "1.1":
+        problems.append(Problem(MANIFEST, "must say oneroster.version,1.1", vline, "value" if vline else ""))
     for name in MANIFEST_FILES:
-        mode = props.get(f"file.{name}")
+        mode, line = props.get(f"file.{name}", (None, 0))
         if mode is None:
-            problems.append(f"manifest.csv does not list file.{name}.")
+            problems.append(Problem(MANIFEST, f"does not list file.{name}"))
         elif mode not in FILE_MODES:
-            problems.append(f"manifest.csv gives file.{name} as {mode!r}; use bulk, delta or absent.")
+            problems.append(Problem(MANIFEST, f"gives file.{name} as {mode!r}; use bulk, delta or absent", line,
+                                    "value"))
         elif mode == "delta":
-            problems.append(f"file.{name} is delta, but this is a bulk package.")
+            problems.append(Problem(MANIFEST, f"file.{name} is delta, but this is a bulk package", line, "value"))
         elif mode == "bulk" and f"{name}.csv" not in files:
-            problems.append(f"manifest.csv lists {name}.csv as bulk but the package has no such file.")
+            problems.append(Problem(MANIFEST, f"lists {name}.csv as bulk but the package has no such file", line,
+                                    "value"))
         elif mode == "absent" and f"{name}.csv" in files:
-            problems.append(f"{name}.csv is in the package but manifest.csv marks it absent.")
+            problems.append(Problem(MANIFEST, f"marks {name}.csv absent but it is in the package", line, "value"))
 
-    tables: dict[str, list[dict[str, str]]] = {}
+    tables: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    unreadable: set[str] = set()
+    """Files whose rows were not read (a wrong header): references into them are not checked."""
     for name, text in sorted(files.items()):
         if name == MANIFEST:
             continue
         if "\r" in text.replace("\r\n", "\n"):
-            problems.append(f"{name} has a carriage return inside a field.")
-        rows = _rows(text)
+            problems.append(Problem(name, "has a carriage return inside a field"))
+        rows = _numbered_rows(text)
         expected = HEADERS.get(name)
         if expected is None:
             if name[:-4] not in MANIFEST_FILES:
-                problems.append(f"{name} is not a OneRoster 1.1 file.")
+                problems.append(Problem(name, "is not a OneRoster 1.1 file"))
             continue
         if not rows:
-            problems.append(f"{name} is empty; leave it out and mark it absent in manifest.csv.")
+            problems.append(Problem(name, "is empty; leave it out and mark it absent in manifest.csv"))
             continue
-        header = rows[0]
+        header = rows[0][1]
         spec_part = header[: len(expected)]
         if spec_part != expected or any(not h.startswith("metadata.") for h in header[len(expected):]):
-            problems.append(f"{name} header must be exactly: {','.join(expected)} (got {','.join(header)}).")
+            wrong = next((i for i, h in enumerate(header) if i >= len(expected) or h != expected[i]
+                          and not (i >= len(expected) and h.startswith("metadata."))), len(header))
+            problems.append(Problem(name, f"header must be exactly: {','.join(expected)}", 1,
+                                    header[wrong] if wrong < len(header) else expected[min(wrong, len(expected) - 1)]))
+            unreadable.add(name)
             continue
         if len(rows) == 1:
-            problems.append(f"{name} has a header but no rows; leave it out and mark it absent in manifest.csv.")
+            problems.append(Problem(name, "has a header but no rows; leave it out and mark it absent in manifest.csv"))
             continue
-        records = []
-        for n, row in enumerate(rows[1:], start=2):
+        records: list[tuple[int, dict[str, str]]] = []
+        seen: dict[str, int] = {}
+        required = REQUIRED.get(name, ())
+        enums = ENUMS.get(name, {})
+        # Real packages write "TRUE" and "Scheduled" and consumers take them: a vocabulary word
+        # in another case is accepted, any other word is not.
+        folded = {column: {v.casefold() for v in allowed} for column, allowed in enums.items()}
+        for n, row in rows[1:]:
             if len(row) != len(header):
-                problems.append(f"{name} line {n} has {len(row)} cells, the header has {len(header)}.")
+                problems.append(Problem(name, f"has {len(row)} cells, the header has {len(header)}", n))
                 continue
             record = dict(zip(header, row, strict=True))
-            if record["status"] or record["dateLastModified"]:
-                problems.append(f"{name} line {n}: status and dateLastModified must be blank in a bulk package.")
-            if not record["sourcedId"]:
-                problems.append(f"{name} line {n} has no sourcedId.")
-            records.append(record)
+            for column in ("status", "dateLastModified"):
+                if record[column]:
+                    problems.append(Problem(name, "must be blank in a bulk package", n, column))
+            for column in required:
+                if not record[column].strip():
+                    problems.append(Problem(name, "is required but blank", n, column))
+            sid = record["sourcedId"]
+            if sid:
+                if sid in seen:
+                    problems.append(Problem(name, f"sourcedId {sid!r} is already used on line {seen[sid]}", n,
+                                            "sourcedId"))
+                else:
+                    seen[sid] = n
+            for column, allowed in enums.items():
+                value = record[column]
+                if value and value not in allowed and value.casefold() not in folded[column]:
+                    problems.append(Problem(name, f"{value!r} is not one of: {', '.join(allowed)}", n, column))
+            for column in DATES.get(name, ()):
+                if record[column] and not _DATE.match(record[column]):
+                    problems.append(Problem(name, f"{record[column]!r} is not a date as YYYY-MM-DD", n, column))
+            for column in YEARS.get(name, ()):
+                if record[column] and not _YEAR.match(record[column]):
+                    problems.append(Problem(name, f"{record[column]!r} is not a year as YYYY", n, column))
+            records.append((n, record))
         tables[name] = records
 
-    defined = {name: {r["sourcedId"] for r in records} for name, records in tables.items()}
+    defined = {name: {r["sourcedId"] for _, r in records} for name, records in tables.items()}
     for name, records in tables.items():
         for column, target in REFERENCES.get(name, []):
-            if target not in defined:
-                continue
-            missing = sorted({ref.strip() for r in records for ref in r[column].split(",") if ref.strip()}
-                             - defined[target])
-            if missing:
-                shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
-                problems.append(f"{name} {column} refers to sourcedIds not defined in {target}: {shown}.")
+            if target in unreadable or target not in defined:
+                continue  # a file marked absent may be one the consumer already holds (bulk-minimal)
+            known = defined[target]
+            shown = 0
+            for n, r in records:
+                for ref in (x.strip() for x in r[column].split(",")):
+                    if ref and ref not in known:
+                        shown += 1
+                        if shown <= 20:
+                            problems.append(Problem(name, f"refers to {ref!r}, which {target} does not define", n,
+                                                    column))
+            if shown > 20:
+                problems.append(Problem(name, f"{shown - 20} more references not defined in {target}", 0, column))
     return problems

@@ -341,8 +341,17 @@ def _split_combined(dataset: Dataset, entity: str, params: Mapping[str, Any], re
 def _field_values(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
     wanted = {v.casefold() for v in params["values"]}
     concept = params["concept"]
-    return _keep(dataset[entity], report, lambda r: None if text(r.get(concept)).strip().casefold() in wanted
+    records = dataset[entity]
+    kept = _keep(records, report, lambda r: None if text(r.get(concept)).strip().casefold() in wanted
                  else f"{concept.split('.', 1)[1]} {text(r.get(concept))!r} not taken")
+    if records and not kept:
+        sent = Counter(text(r.get(concept)).strip() or "(blank)" for r in records)
+        taken = ", ".join(repr(v) for v in params["values"]) or "none"
+        report.suggestion = (f"None of this filter's values ({taken}) matches what the school's system sends "
+                             f"for {concept.split('.', 1)[1]}: it sends "
+                             + ", ".join(f"{v!r} ({n})" for v, n in sent.most_common(8))
+                             + ". Add the values the integrator should receive to the profile's filter.")
+    return kept
 
 
 _LINKED = ("contact_links", "contacts")

@@ -166,7 +166,7 @@ class Rule:
             key = source_value.strip()
             unmatched = None
             if not key:
-                value = ""
+                value = table.get("", "")  # a "" code maps a blank value (Aeries sends "" for active)
             elif key in table:
                 value = table[key]
             elif key.casefold() in folded:

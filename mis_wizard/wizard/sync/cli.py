@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from mis_wizard.vendors.errors import VendorError
+from mis_wizard.vendors.oneroster.csv_spec import check_bulk_package
 from mis_wizard.wizard.cli import EXIT_FAILED, EXIT_OK, UsageError, new_context
 from mis_wizard.wizard.handoff.cli import subject_from
 from mis_wizard.wizard.session import SessionProblem, SessionStore
@@ -33,6 +34,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--ca-cert", type=Path)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_sync)
+
+    v = sub.add_parser("validate", help="check a file the wizard (or anything else) wrote, as its consumers will")
+    v.add_argument("format", choices=["oneroster"], help="oneroster: a OneRoster 1.1 bulk CSV zip or folder")
+    v.add_argument("path", type=Path)
+    v.add_argument("--json", action="store_true", help="the problems as JSON (file, line, column, message)")
+    v.set_defaults(handler=cmd_validate)
 
     s = sub.add_parser("schedule", help="run the sync daily (Task Scheduler on Windows; prints a cron line elsewhere)")
     s.add_argument("--session", required=True)
@@ -75,6 +82,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except engine.RemovalsHeld as exc:
         report, code = exc.report, EXIT_HELD
         print(f"{exc} Run again with --confirm-removals.", file=sys.stderr)
+    except engine.TooManyExcluded as exc:
+        print(f"Sync failed: {exc}", file=sys.stderr)
+        print(json.dumps(exc.report.to_json(), indent=2) if args.json else exc.report.as_text())
+        return EXIT_FAILED
     except (VendorError, SinkError) as exc:
         print(f"Sync failed: {getattr(exc, 'message', str(exc))}", file=sys.stderr)
         return EXIT_FAILED
@@ -84,6 +95,22 @@ def cmd_sync(args: argparse.Namespace) -> int:
         SessionStore().save(subject.session)
     print(json.dumps(report.to_json(), indent=2) if args.json else report.as_text())
     return code
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    if not args.path.exists():
+        raise UsageError(f"{args.path} does not exist")
+    problems = check_bulk_package(args.path)
+    if args.json:
+        print(json.dumps([{"file": p.file, "line": p.line, "column": p.column, "message": p.message}
+                          for p in problems], indent=2))
+    elif problems:
+        print(f"{args.path} is not a valid OneRoster 1.1 bulk package ({len(problems)} problems):")
+        for p in problems:
+            print(f"  {p}")
+    else:
+        print(f"{args.path} is a valid OneRoster 1.1 bulk package.")
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:

@@ -39,6 +39,43 @@ class RemovalsHeld(Exception):
         self.tables = tables
 
 
+class TooManyExcluded(SinkError):
+    """The integrator's filters left out every record of an entity its targets need, or more than
+    the profile's ``max_excluded_share`` of one; nothing was written."""
+
+    def __init__(self, report: RunReport, entities: dict[str, tuple[int, int, str]]) -> None:
+        parts = [f"{entity}: {excluded} of {pulled} left out (mostly {reason})"
+                 for entity, (excluded, pulled, reason) in entities.items()]
+        super().__init__("This sync would leave out too many records, so nothing was written: "
+                         + "; ".join(parts) + ". Check the profile's filters and the values they take "
+                         "against what the school's system sends (the preview's report shows both).")
+        self.report = report
+        self.entities = entities
+
+
+def over_excluded(subject: Subject, report: RunReport, output: Output) -> dict[str, tuple[int, int, str]]:
+    """Entities whose filters dropped every record (of an entity the targets need, or one written as
+    its own table) or more than the profile's share: entity → (excluded, pulled, the commonest reason)."""
+    needed = {t.entity for t in parse_targets(subject.profile.targets).values()} | set(output.tables)
+    share = subject.profile.max_excluded_share
+    dropped: dict[str, int] = {}
+    reasons: dict[str, dict[str, int]] = {}
+    for f in report.filters:
+        entity = f["entity"]
+        dropped[entity] = dropped.get(entity, 0) + int(f["dropped"])
+        for reason, n in f["reasons"].items():
+            reasons.setdefault(entity, {})[reason] = reasons.get(entity, {}).get(reason, 0) + n
+    out: dict[str, tuple[int, int, str]] = {}
+    for entity, excluded in dropped.items():
+        pulled = report.tables[entity].pulled if entity in report.tables else 0
+        if not pulled or not excluded:
+            continue
+        if (excluded >= pulled and entity in needed) or excluded / pulled > share:
+            common = max(reasons.get(entity, {"filters": 0}).items(), key=lambda kv: kv[1])[0]
+            out[entity] = (min(excluded, pulled), pulled, common)
+    return out
+
+
 @dataclass
 class Plan:
     subject: Subject
@@ -202,6 +239,9 @@ async def run(plan: Plan, ctx: Context, progress: Progress | None = None) -> Run
         dataset = await pull(subject, ctx, entities_for(subject, plan.entities), report, progress)
         output = shape(subject, dataset, report, keep_dataset=plan.sink.reads_dataset)
         del dataset
+        excessive = over_excluded(subject, report, output)
+        if excessive:
+            raise TooManyExcluded(report, excessive)
         output.school_name = plan.school_name or subject.school.get("name", "")
         removals = diff(output, previous, report)
         threshold = subject.profile.removal_threshold

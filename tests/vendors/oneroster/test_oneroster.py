@@ -69,14 +69,14 @@ def _broken(tmp_path: Path, name: str, edit) -> Path:
 
 
 @pytest.mark.parametrize(("name", "edit", "expect"), [
-    ("manifest.csv", lambda p: p.unlink(), "manifest.csv is missing"),
+    ("manifest.csv", lambda p: p.unlink(), "manifest.csv: is missing"),
     ("users.csv", lambda p: p.write_text(p.read_text().replace("givenName,familyName", "familyName,givenName")),
-     "users.csv header must be exactly"),
+     "users.csv line 1 column familyName: header must be exactly"),
     ("orgs.csv", lambda p: p.write_text(p.read_text().splitlines()[0] + "\r\n"), "has a header but no rows"),
     ("enrollments.csv", lambda p: p.write_text(p.read_text().replace("usr-222-987654", "usr-nobody")),
-     "userSourcedId refers to sourcedIds not defined in users.csv: usr-nobody"),
+     "column userSourcedId: refers to 'usr-nobody', which users.csv does not define"),
     ("orgs.csv", lambda p: p.write_text(p.read_text().replace("org-sch-222-456,,", "org-sch-222-456,active,")),
-     "status and dateLastModified must be blank"),
+     "orgs.csv line 2 column status: must be blank in a bulk package"),
     ("manifest.csv", lambda p: p.write_text(p.read_text().replace("file.lineItems,absent\n", "")),
      "does not list file.lineItems"),
 ])

@@ -108,8 +108,12 @@ class Builder:
             if not (start and end):
                 self.exclude("academicSessions.csv", "term without start or end date")
                 continue
-            sid = f"as-{_s(t.get('term.id'))}"
-            ids[_s(t.get("term.id"))] = sid
+            # A term id may repeat across schools (Aeries numbers each school's terms 1-4).
+            tid, school = _s(t.get("term.id")), _s(t.get("term.school_id"))
+            sid = f"as-{school}-{tid}" if school else f"as-{tid}"
+            if school:
+                ids[f"{school}:{tid}"] = sid
+            ids.setdefault(tid, sid)
             self.row("academicSessions.csv", sourcedId=sid, title=t.get("term.name") or sid, type="term",
                      startDate=start, endDate=end, parentSourcedId=year_id, schoolYear=year)
         return ids, year_id
@@ -126,6 +130,8 @@ class Builder:
             if not pid:
                 self.exclude("users.csv", "student without an id")
                 continue
+            if self.nameless(s, "student"):
+                continue
             defined[f"student:{pid}"] = f"u-s-{pid}"
             self.row("users.csv", sourcedId=f"u-s-{pid}", enabledUser="true", orgSourcedIds=org_of(s, "student"),
                      role="student", username=s.get("student.email") or s.get("student.code") or pid,
@@ -138,7 +144,7 @@ class Builder:
                 self.row("demographics.csv", sourcedId=f"u-s-{pid}", birthDate=birth, sex=sex)
         for t in self.data.get("staff", []):
             pid = _s(t.get("staff.id"))
-            if not pid:
+            if not pid or self.nameless(t, "staff"):
                 continue
             defined[f"staff:{pid}"] = f"u-t-{pid}"
             self.row("users.csv", sourcedId=f"u-t-{pid}", enabledUser="true", orgSourcedIds=org_of(t, "staff"),
@@ -147,6 +153,15 @@ class Builder:
                      identifier=t.get("staff.code"), email=t.get("staff.email"))
         self.guardians(defined, default_org)
         return defined
+
+    def nameless(self, record: dict[str, Any], prefix: str) -> bool:
+        """OneRoster requires givenName and familyName: a person the system sent without both is
+        left out and counted (their enrolments then go too), not written as a row consumers reject."""
+        if _s(record.get(f"{prefix}.first_name")) and _s(record.get(f"{prefix}.last_name")):
+            return False
+        who = {"student": "student", "staff": "staff member", "contact": "contact"}[prefix]
+        self.exclude("users.csv", f"{who} without a first or last name from the school's system")
+        return True
 
     def guardians(self, defined: dict[str, str], default_org: str) -> None:
         links: dict[str, list[str]] = {}
@@ -160,6 +175,8 @@ class Builder:
             if not children:
                 self.exclude("users.csv", "contact linked to no student in the package")
                 continue
+            if self.nameless(c, "contact"):
+                continue
             defined[f"contact:{cid}"] = f"u-g-{cid}"
             self.row("users.csv", sourcedId=f"u-g-{cid}", enabledUser="true", orgSourcedIds=default_org,
                      role="guardian", username=c.get("contact.email") or f"guardian-{cid}",
@@ -172,7 +189,7 @@ class Builder:
         """Class id → (class sourcedId, org sourcedId); one course per subject."""
         courses: dict[str, str] = {}
         out: dict[str, tuple[str, str]] = {}
-        all_terms = ",".join(terms.values()) or year_id
+        all_terms = ",".join(dict.fromkeys(terms.values())) or year_id
         for c in self.data.get("classes", []):
             cid = _s(c.get("class.id"))
             if not cid:
@@ -186,7 +203,8 @@ class Builder:
                 courses[subject] = course_id
                 self.row("courses.csv", sourcedId=course_id, schoolYearSourcedId=year_id,
                          title=_s(c.get("class.subject")) or subject, courseCode=subject, orgSourcedId=org)
-            term = terms.get(_s(c.get("class.term_id")), all_terms)
+            term_id = _s(c.get("class.term_id"))
+            term = terms.get(f"{_s(c.get('class.school_id'))}:{term_id}") or terms.get(term_id, all_terms)
             sid = f"class-{cid}"
             out[cid] = (sid, org)
             self.row("classes.csv", sourcedId=sid, title=c.get("class.name") or cid,

@@ -1,0 +1,265 @@
+"""The OneRoster package: one validator, rule by rule, and every system's sync through it.
+
+Each rejected package differs from a valid one in one cell (or one manifest row), and the
+problem must name that file, line and column. Then every system's emulator is synced with the
+demo and the oneroster profiles into a zip that must hold every student on roll and pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mis_wizard.vendors import registry
+from mis_wizard.vendors.oneroster.csv_spec import HEADERS, MANIFEST_FILES, check_bulk_package
+from mis_wizard.wizard.cli import main
+from mis_wizard.wizard.sync.report import RunReport
+from mis_wizard.wizard.sync.sinks.base import Output, SinkError
+from mis_wizard.wizard.sync.sinks.oneroster_sink import OneRosterSink
+from mis_wizard.wizard.sync.state import State
+
+Table = list[dict[str, str]]
+
+VALID: dict[str, Table] = {
+    "orgs.csv": [{"sourcedId": "org-1", "name": "Riverbend", "type": "school"}],
+    "academicSessions.csv": [
+        {"sourcedId": "as-y", "title": "2026", "type": "schoolYear", "startDate": "2026-01-27",
+         "endDate": "2026-12-18", "schoolYear": "2026"},
+        {"sourcedId": "as-1", "title": "Term 1", "type": "term", "startDate": "2026-01-27",
+         "endDate": "2026-04-02", "parentSourcedId": "as-y", "schoolYear": "2026"}],
+    "courses.csv": [{"sourcedId": "course-1", "schoolYearSourcedId": "as-y", "title": "Maths", "courseCode": "MA",
+                     "orgSourcedId": "org-1"}],
+    "classes.csv": [{"sourcedId": "class-1", "title": "7 Maths", "courseSourcedId": "course-1", "classType": "scheduled",
+                     "schoolSourcedId": "org-1", "termSourcedIds": "as-1"}],
+    "users.csv": [
+        {"sourcedId": "u-s-1", "enabledUser": "true", "orgSourcedIds": "org-1", "role": "student", "username": "ana",
+         "givenName": "Ana", "familyName": "Lee"},
+        {"sourcedId": "u-t-1", "enabledUser": "true", "orgSourcedIds": "org-1", "role": "teacher", "username": "tom",
+         "givenName": "Tom", "familyName": "Ng"},
+        {"sourcedId": "u-g-1", "enabledUser": "true", "orgSourcedIds": "org-1", "role": "guardian", "username": "may",
+         "givenName": "May", "familyName": "Lee", "agentSourcedIds": "u-s-1"}],
+    "enrollments.csv": [
+        {"sourcedId": "enr-1", "classSourcedId": "class-1", "schoolSourcedId": "org-1", "userSourcedId": "u-s-1",
+         "role": "student", "primary": "false", "beginDate": "2026-01-27"},
+        {"sourcedId": "enr-2", "classSourcedId": "class-1", "schoolSourcedId": "org-1", "userSourcedId": "u-t-1",
+         "role": "teacher", "primary": "true"}],
+    "demographics.csv": [{"sourcedId": "u-s-1", "birthDate": "2013-05-04", "sex": "female"}],
+}
+
+
+def manifest_rows(files: dict[str, Table]) -> list[list[str]]:
+    rows = [["propertyName", "value"], ["manifest.version", "1.0"], ["oneroster.version", "1.1"]]
+    rows += [[f"file.{n}", "bulk" if f"{n}.csv" in files else "absent"] for n in MANIFEST_FILES]
+    return rows
+
+
+def write_zip(path: Path, files: dict[str, Table], manifest: list[list[str]] | None = None,
+              headers: dict[str, list[str]] | None = None) -> Path:
+    def text(rows: list[list[str]]) -> str:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerows(rows)
+        return buf.getvalue()
+
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("manifest.csv", text(manifest or manifest_rows(files)))
+        for name, rows in files.items():
+            header = (headers or {}).get(name, HEADERS[name])
+            zf.writestr(name, text([header] + [[r.get(h, "") for h in header] for r in rows]))
+    return path
+
+
+def test_the_valid_package_passes(tmp_path: Path) -> None:
+    assert check_bulk_package(write_zip(tmp_path / "ok.zip", VALID)) == []
+
+
+def cell(file: str, index: int, column: str, value: str) -> Callable[[dict[str, Table]], None]:
+    def change(files: dict[str, Table]) -> None:
+        files[file][index][column] = value
+    return change
+
+
+# (rule, change, file, line, column, words in the message); line 2 is a file's first row.
+CASES = [
+    ("required value", cell("users.csv", 0, "givenName", ""), "users.csv", 2, "givenName", "required"),
+    ("required value", cell("classes.csv", 0, "termSourcedIds", ""), "classes.csv", 2, "termSourcedIds", "required"),
+    ("required value", cell("enrollments.csv", 1, "role", ""), "enrollments.csv", 3, "role", "required"),
+    ("unique sourcedId", cell("academicSessions.csv", 1, "sourcedId", "as-y"), "academicSessions.csv", 3,
+     "sourcedId", "already used on line 2"),
+    ("reference: class", cell("enrollments.csv", 0, "classSourcedId", "class-9"), "enrollments.csv", 2,
+     "classSourcedId", "'class-9'"),
+    ("reference: user", cell("enrollments.csv", 1, "userSourcedId", "u-t-9"), "enrollments.csv", 3,
+     "userSourcedId", "users.csv"),
+    ("reference: org", cell("users.csv", 1, "orgSourcedIds", "org-1,org-2"), "users.csv", 3, "orgSourcedIds",
+     "'org-2'"),
+    ("reference: course", cell("classes.csv", 0, "courseSourcedId", "course-2"), "classes.csv", 2,
+     "courseSourcedId", "courses.csv"),
+    ("reference: session", cell("classes.csv", 0, "termSourcedIds", "as-1,as-7"), "classes.csv", 2,
+     "termSourcedIds", "'as-7'"),
+    ("reference: school year", cell("courses.csv", 0, "schoolYearSourcedId", "as-x"), "courses.csv", 2,
+     "schoolYearSourcedId", "academicSessions.csv"),
+    ("reference: agent", cell("users.csv", 2, "agentSourcedIds", "u-s-5"), "users.csv", 4, "agentSourcedIds",
+     "'u-s-5'"),
+    ("reference: demographics", cell("demographics.csv", 0, "sourcedId", "u-s-8"), "demographics.csv", 2,
+     "sourcedId", "users.csv"),
+    ("date", cell("academicSessions.csv", 1, "startDate", "27/01/2026"), "academicSessions.csv", 3, "startDate",
+     "YYYY-MM-DD"),
+    ("date", cell("demographics.csv", 0, "birthDate", "2013-5-4"), "demographics.csv", 2, "birthDate",
+     "YYYY-MM-DD"),
+    ("date", cell("enrollments.csv", 0, "beginDate", "2026-13-01"), "enrollments.csv", 2, "beginDate",
+     "YYYY-MM-DD"),
+    ("year", cell("academicSessions.csv", 0, "schoolYear", "26"), "academicSessions.csv", 2, "schoolYear", "YYYY"),
+    ("vocabulary", cell("users.csv", 0, "role", "pupil"), "users.csv", 2, "role", "'pupil'"),
+    ("vocabulary", cell("users.csv", 1, "enabledUser", "yes"), "users.csv", 3, "enabledUser", "true, false"),
+    ("vocabulary", cell("orgs.csv", 0, "type", "campus"), "orgs.csv", 2, "type", "school"),
+    ("vocabulary", cell("academicSessions.csv", 1, "type", "quarter"), "academicSessions.csv", 3, "type", "term"),
+    ("vocabulary", cell("classes.csv", 0, "classType", "lesson"), "classes.csv", 2, "classType", "homeroom"),
+    ("vocabulary", cell("enrollments.csv", 0, "role", "learner"), "enrollments.csv", 2, "role", "'learner'"),
+    ("vocabulary", cell("enrollments.csv", 0, "primary", "no"), "enrollments.csv", 2, "primary", "'no'"),
+    ("vocabulary", cell("demographics.csv", 0, "sex", "F"), "demographics.csv", 2, "sex", "male, female"),
+    ("bulk status", cell("users.csv", 0, "status", "active"), "users.csv", 2, "status", "blank"),
+    ("bulk date", cell("orgs.csv", 0, "dateLastModified", "2026-01-01T00:00:00Z"), "orgs.csv", 2,
+     "dateLastModified", "blank"),
+]
+
+
+@pytest.mark.parametrize(("rule", "change", "file", "line", "column", "words"), CASES,
+                         ids=[f"{c[0]}-{c[2]}-{c[4]}" for c in CASES])
+def test_each_rule_rejects_with_file_line_and_column(tmp_path: Path, rule: str, change, file: str, line: int,
+                                                     column: str, words: str) -> None:
+    files = json.loads(json.dumps(VALID))
+    change(files)
+    problems = check_bulk_package(write_zip(tmp_path / "bad.zip", files))
+    assert problems, rule
+    hit = [p for p in problems if (p.file, p.line, p.column) == (file, line, column)]
+    assert hit, f"{rule}: {[str(p) for p in problems]}"
+    assert words in hit[0].message
+    assert str(hit[0]).startswith(f"{file} line {line} column {column}: ")
+
+
+def test_a_vocabulary_word_in_another_case_is_taken(tmp_path: Path) -> None:
+    """Real packages (the bulk-minimal fixture) write TRUE and Scheduled, and consumers read them."""
+    files = json.loads(json.dumps(VALID))
+    files["users.csv"][0]["enabledUser"] = "TRUE"
+    files["classes.csv"][0]["classType"] = "Scheduled"
+    assert check_bulk_package(write_zip(tmp_path / "case.zip", files)) == []
+
+
+def test_header_out_of_order_names_the_column(tmp_path: Path) -> None:
+    header = list(HEADERS["users.csv"])
+    i, j = header.index("givenName"), header.index("familyName")
+    header[i], header[j] = header[j], header[i]
+    problems = check_bulk_package(write_zip(tmp_path / "h.zip", VALID, headers={"users.csv": header}))
+    assert [(p.file, p.line, p.column) for p in problems] == [("users.csv", 1, "familyName")]
+
+
+def test_a_row_with_too_few_cells_names_its_line(tmp_path: Path) -> None:
+    path = write_zip(tmp_path / "short.zip", VALID)
+    with zipfile.ZipFile(path) as zf:
+        contents = {n: zf.read(n).decode() for n in zf.namelist()}
+    contents["orgs.csv"] += "org-2,,,Other\r\n"
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, t in contents.items():
+            zf.writestr(n, t)
+    problems = check_bulk_package(path)
+    assert [(p.file, p.line) for p in problems] == [("orgs.csv", 3)]
+    assert "4 cells" in problems[0].message
+
+
+@pytest.mark.parametrize(("row", "value", "words"), [
+    ("file.users", "absent", "marks users.csv absent"),
+    ("file.lineItems", "bulk", "no such file"),
+    ("file.classes", "delta", "bulk package"),
+    ("file.orgs", "full", "use bulk, delta or absent"),
+    ("oneroster.version", "1.0", "oneroster.version,1.1"),
+])
+def test_the_manifest_must_match_the_files(tmp_path: Path, row: str, value: str, words: str) -> None:
+    manifest = manifest_rows(VALID)
+    line = next(n for n, r in enumerate(manifest, start=1) if r[0] == row)
+    manifest[line - 1][1] = value
+    problems = check_bulk_package(write_zip(tmp_path / "m.zip", VALID, manifest=manifest))
+    assert [(p.file, p.line, p.column) for p in problems] == [("manifest.csv", line, "value")], problems
+    assert words in problems[0].message
+
+
+def test_a_manifest_without_a_file_row_is_rejected(tmp_path: Path) -> None:
+    manifest = [r for r in manifest_rows(VALID) if r[0] != "file.results"]
+    problems = check_bulk_package(write_zip(tmp_path / "m.zip", VALID, manifest=manifest))
+    assert [str(p) for p in problems] == ["manifest.csv: does not list file.results"]
+
+
+def test_validate_command(tmp_path: Path, capsys) -> None:
+    good = write_zip(tmp_path / "good.zip", VALID)
+    assert main(["validate", "oneroster", str(good)]) == 0
+    assert "is a valid OneRoster 1.1 bulk package" in capsys.readouterr().out
+    files = json.loads(json.dumps(VALID))
+    files["users.csv"][0]["givenName"] = ""
+    bad = write_zip(tmp_path / "bad.zip", files)
+    assert main(["validate", "oneroster", str(bad)]) == 1
+    assert "users.csv line 2 column givenName: is required but blank" in capsys.readouterr().out
+    assert main(["validate", "oneroster", str(bad), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == [
+        {"file": "users.csv", "line": 2, "column": "givenName", "message": "is required but blank"}]
+
+
+def test_the_sink_keeps_the_last_good_package_when_the_new_one_is_invalid(tmp_path: Path) -> None:
+    """Two schools with one id would give orgs.csv one sourcedId twice: the validator refuses it
+    before the rename, and the last good zip stays byte for byte."""
+    path = tmp_path / "roster.zip"
+    sink = OneRosterSink(path)
+    student = {"student.id": "1", "student.first_name": "Ana", "student.last_name": "Lee", "student.school_id": "7"}
+
+    async def write(schools: list[dict[str, str]]) -> None:
+        async with httpx.AsyncClient() as http:
+            state = State(tmp_path / "state.sqlite")
+            try:
+                await sink.write(Output({}, {}, {"schools": schools, "students": [student]}), state,
+                                 RunReport("test", sink.key), http)
+            finally:
+                state.close()
+
+    asyncio.run(write([{"school.id": "7", "school.name": "Riverbend"}]))
+    good = path.read_bytes()
+    assert check_bulk_package(path) == []
+    with pytest.raises(SinkError) as caught:
+        asyncio.run(write([{"school.id": "7", "school.name": "Riverbend"}, {"school.id": "7", "school.name": "Twin"}]))
+    assert "orgs.csv line 3 column sourcedId" in str(caught.value)
+    assert path.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["roster.zip", "state.sqlite"]
+
+
+@pytest.mark.parametrize("profile", ["demo", "oneroster"])
+@pytest.mark.parametrize("system", registry.SYSTEM_IDS)
+def test_every_system_syncs_every_student_into_a_valid_package(system: str, profile: str, small_school, sandbox,
+                                                              write_credentials, tmp_path: Path, capsys) -> None:
+    sandbox.add(registry.get(system).emulator(small_school))
+    creds = write_credentials(sandbox, system)
+    path = tmp_path / "roster.zip"
+    code = main(["sync", system, "--credentials", str(creds), "--profile", profile, "--to", f"oneroster:{path}",
+                 "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert check_bulk_package(path) == []
+    excluded = json.loads(out.out)["tables"].get("students", {}).get("excluded", {})
+    with zipfile.ZipFile(path) as zf:
+        users = list(csv.DictReader(io.StringIO(zf.read("users.csv").decode("utf-8-sig"))))
+    students = [u for u in users if u["role"] == "student"]
+    on_roll = sum(s.status == "current" for s in small_school.students)
+    leavers = len(small_school.students) - on_roll
+    assert all(u["givenName"] and u["familyName"] for u in students)
+    # the demo profile takes only students in a class (the synthetic school has one in none);
+    # the oneroster profile takes every student on roll, and leaves out only the system's leavers
+    if profile == "oneroster":
+        assert len(students) == on_roll, (len(students), on_roll)
+        assert sum(excluded.values()) <= leavers
+        assert all(reason.startswith("status ") and reason != "status '' not taken" for reason in excluded)
+    else:
+        assert on_roll - 1 <= len(students) <= on_roll, (len(students), on_roll)
+        assert set(excluded) <= {"in no class"}
