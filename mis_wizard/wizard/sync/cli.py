@@ -16,6 +16,7 @@ from mis_wizard.wizard.sync import engine
 from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.schedule import Schedule, ScheduleError, install
 from mis_wizard.wizard.sync.sinks import SinkError, parse_uri
+from mis_wizard.wizard.sync.state import set_aside_shared
 
 EXIT_HELD = 3
 
@@ -45,15 +46,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if not 1 <= args.concurrency <= 16:
         raise UsageError("--concurrency must be between 1 and 16")
     subject = subject_from(args)
+    setup = engine.setup_of(subject)
+    moved = set_aside_shared()
+    if moved:
+        print(moved, file=sys.stderr)
     try:
-        sink = parse_uri(args.to or (subject.session.sync.get("to", "") if subject.session else ""))
+        sink = parse_uri(args.to or (subject.session.sync.get("to", "") if subject.session else ""), setup)
     except SinkError as exc:
         raise UsageError(str(exc)) from exc
     try:
         entities = engine.entities_for(subject, args.entities)
     except SinkError as exc:
         raise UsageError(str(exc)) from exc
-    plan = engine.Plan(subject, sink, entities, args.confirm_removals)
+    plan = engine.Plan(subject, sink, entities, args.confirm_removals, setup=setup)
 
     live = sys.stderr.isatty()
 
