@@ -36,6 +36,7 @@ from mis_wizard.ui.async_runner import QueryOp
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
 from mis_wizard.ui.widgets.copied import flash_copied
+from mis_wizard.wizard import checks
 from mis_wizard.wizard.handoff import bundle, support, workbook
 from mis_wizard.wizard.session import now_iso
 from mis_wizard.wizard.subject import Subject, from_session
@@ -301,7 +302,11 @@ class FinishPage(Page):
         }
         for key, text in values.items():
             self.receipt_labels[key].setText(text)
-        restyle(self.receipt_labels["checked"], "FieldError" if failed or not results else "")
+        state, said = checks.check_state(session.checks, session.credentials, self.ctx.secrets)
+        if state in (checks.CHECK_KEYS_GONE, checks.CHECK_CHANGED):
+            self.receipt_labels["checked"].setText(said)
+        restyle(self.receipt_labels["checked"],
+                "FieldError" if failed or not results or state != checks.CHECK_FRESH else "")
         sync_time = session.sync.get("daily_at", "")
         if sync_time:
             self.schedule_time.setTime(QTime.fromString(sync_time, "HH:mm"))

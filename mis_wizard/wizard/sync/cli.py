@@ -7,11 +7,13 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from mis_wizard.vendors.errors import VendorError
 from mis_wizard.wizard.cli import EXIT_FAILED, EXIT_OK, UsageError, new_context
 from mis_wizard.wizard.handoff.cli import subject_from
-from mis_wizard.wizard.session import SessionProblem, SessionStore
+from mis_wizard.wizard.session import SessionProblem, SessionStore, now_iso
+from mis_wizard.wizard.subject import Subject
 from mis_wizard.wizard.sync import engine
 from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.schedule import Schedule, ScheduleError, install
@@ -80,8 +82,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except engine.RemovalsHeld as exc:
         report, code = exc.report, EXIT_HELD
         print(f"{exc} Run again with --confirm-removals.", file=sys.stderr)
+        _remember(subject, {**report.to_json(), "status": "held", "message": str(exc)})
     except (VendorError, SinkError) as exc:
+        reason = f"{exc.message} {exc.remedy}" if isinstance(exc, VendorError) else str(exc)
         print(f"Sync failed: {getattr(exc, 'message', str(exc))}", file=sys.stderr)
+        _remember(subject, {"status": "failed", "message": f"{reason} The last good output was kept.",
+                            "finished": now_iso()})
         return EXIT_FAILED
     if subject.session is not None and code == EXIT_OK:
         subject.session.sync = {**subject.session.sync, "to": args.to or subject.session.sync.get("to", ""),
@@ -89,6 +95,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
         SessionStore().save(subject.session)
     print(json.dumps(report.to_json(), indent=2) if args.json else report.as_text())
     return code
+
+
+def _remember(subject: Subject, last_run: dict[str, Any]) -> None:
+    """A held or failed run stays with its session, so the wizard shows it (red, with the reason)."""
+    if subject.session is not None:
+        subject.session.sync = {**subject.session.sync, "last_run": last_run}
+        SessionStore().save(subject.session)
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
