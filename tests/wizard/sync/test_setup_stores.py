@@ -111,3 +111,31 @@ def test_the_old_shared_store_is_kept_aside(sandbox, small_school, plain_profile
     assert not old.exists() and aside.read_bytes() == before
     assert aside.name in said
     assert os.listdir(app_home / "data" / "stores")
+
+
+def test_a_session_saved_with_the_old_shared_store_syncs_into_its_own(sandbox, small_school, plain_profile,
+                                                                    app_home, write_credentials, capsys) -> None:
+    from mis_wizard.vendors.sandbox.kit import Fault, FaultKind
+    from mis_wizard.wizard.secret_store import SecretStore
+    from mis_wizard.wizard.session import SessionStore
+
+    sandbox.add(registry.get("tass").emulator(small_school))
+    creds = json.loads(write_credentials(sandbox, "tass").read_text(encoding="utf-8"))
+    store, secrets = SessionStore(), SecretStore()
+    session = store.new(profile=str(plain_profile), system="tass")
+    session.school = {"name": "Riverbend College"}
+    from mis_wizard.wizard.profile import load
+
+    session.import_credentials(creds, load(str(plain_profile)).requirements("tass"), secrets)
+    session.sync = {"to": f"sqlite:{app_home / 'data' / 'sync.sqlite'}"}  # as the page saved it before
+    store.save(session)
+
+    assert main(["sync", "--session", session.id, "--entities", "students", "--json"]) == 0
+    capsys.readouterr()
+    assert stores(app_home) == ["riverbend-college-tass-plain.sqlite"]
+    assert not (app_home / "data" / "sync.sqlite").exists()
+
+    sandbox.inject("tass", Fault(FaultKind.MALFORMED))
+    assert main(["sync", "--session", session.id, "--entities", "students"]) == 1
+    last = SessionStore().load(session.id).sync["last_run"]
+    assert last["status"] == "failed" and "last good output was kept" in last["message"]
