@@ -156,3 +156,19 @@ def test_a_failed_sync_is_red_with_its_reason(make_window, box, qtbot) -> None:
     assert "needs attention" in tooltip(window, index) and "failed" in tooltip(window, index)
     sync, _ = page_of(window, "sync")
     assert "The last run failed." in sync.state_label.text() and reason in sync.state_label.text()
+
+
+def test_the_sync_page_keeps_the_old_shared_store_aside_and_says_so(make_window, box, app_home) -> None:
+    old = app_home / "data" / "sync.sqlite"
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_bytes(b"SQLite format 3\x00 records of every school")
+    window = make_window(profile=PLAIN, sandbox=box)
+    session = open_setup(window, "isams", "Hillside Grammar")
+    session.sync = {"to": f"sqlite:{old}"}  # what the page saved when every setup shared one store
+    window.ctx.save()
+    sync, _ = page_of(window, "sync")
+    kept = list((app_home / "data").glob("sync-shared-before-*.sqlite"))
+    assert not old.exists() and len(kept) == 1
+    assert kept[0].read_bytes() == b"SQLite format 3\x00 records of every school"
+    assert kept[0].name in sync.store_note.text() and sync.store_note.isVisibleTo(sync)
+    assert sync.path.text().endswith("hillside-grammar-isams-plain.sqlite")

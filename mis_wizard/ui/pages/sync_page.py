@@ -133,6 +133,10 @@ class SyncPage(Page):
         self.target_error = muted("", "FieldError")
         self.target_error.hide()
         layout.addWidget(self.target_error)
+        self.store_note = muted("", "Hint")
+        """Said once when the store every setup used to share was kept aside."""
+        self.store_note.hide()
+        layout.addWidget(self.store_note)
         self.body.addWidget(box)
 
         box, layout = card("Which records")
@@ -254,7 +258,8 @@ class SyncPage(Page):
         moved = set_aside_shared()
         if moved:
             log.info("shared store set aside when the sync page opened")
-            self.runs_note.setText(moved)
+            self.store_note.setText(moved)
+            self.store_note.show()
         saved = str(session.sync.get("to", ""))
         kind, path, liss = split_uri(saved or f"sqlite:{self.default_store()}")
         if kind == "sqlite" and path and Path(path).expanduser().resolve() == shared_path().resolve():

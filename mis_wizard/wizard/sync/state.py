@@ -76,8 +76,8 @@ def stores_dir() -> Path:
 
 
 def default_path(setup: str) -> Path:
-    """This setup's own default store; no other setup's records are ever in it."""
-    set_aside_shared()
+    """This setup's own default store; no other setup's records are ever in it. (Whoever runs a
+    sync first calls set_aside_shared, to say to the admin where the old shared store went.)"""
     return stores_dir() / f"{setup}.sqlite"
 
 
