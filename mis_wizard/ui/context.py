@@ -27,6 +27,8 @@ class WizardContext(QObject):
     session_changed = Signal()
     """The open session was replaced, or one of its values changed and was saved."""
     screen_safe_changed = Signal(bool)
+    session_opened = Signal()
+    """Another session (setup) was opened: every page drops what it showed of the one before."""
 
     def __init__(self, profile: Profile, *, store: SessionStore | None = None,
                  secrets: SecretStore | None = None, sandbox: Any = None) -> None:
@@ -53,6 +55,7 @@ class WizardContext(QObject):
     def open(self, session: Session) -> None:
         self.session = session
         log.info("opened session %s", session.id)
+        self.session_opened.emit()
         self.session_changed.emit()
 
     def new_session(self) -> Session:

@@ -298,6 +298,9 @@ class MainWindow(QMainWindow):
             item.setEnabled(enabled)
             item.setSelectable(enabled)
             words = "current page" if i == self.current else STATUS_WORDS[status]
+            reason = self.page_at(i).status_reason() if enabled else ""
+            if reason:
+                words = f"{words}: {reason}"
             item.setAccessibleText(f"{ref.title}, {words}")
             item.setToolTip(f"{ref.title}: {words}")
         self._select_sidebar(self.current)

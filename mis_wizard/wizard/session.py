@@ -46,6 +46,8 @@ class Session:
     filters: dict[str, Any] = field(default_factory=dict)
     sample_ids: list[str] = field(default_factory=list)
     sync: dict[str, Any] = field(default_factory=dict)
+    handoff: dict[str, Any] = field(default_factory=dict)
+    """What this setup handed over: {"bundle": {"path": str, "at": iso}}; never another session's."""
     format: int = FORMAT
 
     @property

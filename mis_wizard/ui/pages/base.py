@@ -37,6 +37,7 @@ class Page(QWidget):
     def __init__(self, ctx: WizardContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        ctx.session_opened.connect(self.session_opened)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea(self)
@@ -64,11 +65,19 @@ class Page(QWidget):
     def enter(self) -> None:
         """Called each time the page is shown: refresh from the session."""
 
+    def session_opened(self) -> None:
+        """Another session was opened: forget every result, choice and run shown for the one
+        before, and show this session's own (from the session and its own store)."""
+
     def leave(self) -> None:
         """Called before another page is shown: flush anything not yet saved."""
 
     def status(self) -> PageStatus:
         return PageStatus.TODO
+
+    def status_reason(self) -> str:
+        """Why the status is what it is, when that is not plain (said in the side list's tooltip)."""
+        return ""
 
     def can_advance(self) -> bool:
         return True

@@ -70,6 +70,13 @@ class ResultRow(QWidget):
         return self.text.text()
 
 
+def restyle_label(label: QLabel, name: str) -> None:
+    if label.objectName() != name:
+        label.setObjectName(name)
+        label.style().unpolish(label)
+        label.style().polish(label)
+
+
 def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
@@ -166,6 +173,8 @@ class CheckPage(Page):
         self.groups: dict[str, KeyGroup] = {}
         self.results: list[CheckResult] = []
         self.op: QueryOp[Any] | None = None
+        self._checked: tuple[Any, dict[str, Any]] | None = None
+        """The session a running check is for, and the values it checks (held in memory only)."""
 
     @property
     def running(self) -> bool:
@@ -227,6 +236,7 @@ class CheckPage(Page):
         if spec is None or session is None or self.running:
             return
         credentials = session.resolved_credentials(self.ctx.secrets)
+        self._checked = (session, credentials)
         requirements = self.ctx.requirements()
         allow_http = self.ctx.profile.allow_plain_http
         extra_ca = getattr(self.ctx.sandbox, "cert_path", None)
@@ -252,11 +262,20 @@ class CheckPage(Page):
         self._add(result)
 
     def _finished(self, _results: list[CheckResult]) -> None:
-        session = self.ctx.session
+        session, credentials = self._checked or (None, {})
+        self._checked = None
         stamp = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         if session is not None:
-            session.checks = {"checked_at": stamp, "results": [r.to_json() for r in self.results]}
-            self.ctx.save()
+            session.checks = checks.record(self.results, credentials, stamp)
+            if session is self.ctx.session:
+                self.ctx.save()
+            else:  # another setup was opened while this one was checked: keep it with its own session
+                self.ctx.store.save(session)
+                self.op = None
+                self.progress.hide()
+                self.run_button.setEnabled(True)
+                self.enter()
+                return
         counts = checks.summary(self.results)
         log.info("check finished: %s", counts)
         self._done(stamp)
@@ -284,7 +303,20 @@ class CheckPage(Page):
             QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(first_problem, 0, 120))
         self.state_changed.emit()
 
+    def fact(self) -> tuple[str, str]:
+        """What the saved check says now (see wizard.checks.check_state)."""
+        session = self.ctx.session
+        if session is None:
+            return checks.CHECK_NONE, ""
+        return checks.check_state(session.checks, session.credentials, self.ctx.secrets)
+
     def _summarise(self, checked_at: str) -> None:
+        state, message = self.fact()
+        if state in (checks.CHECK_KEYS_GONE, checks.CHECK_CHANGED) and not self.running:
+            self.summary.setText(message)
+            restyle_label(self.summary, "FieldError")
+            return
+        restyle_label(self.summary, "Muted")
         if not self.results:
             self.summary.setText("Not checked yet. Press Run the check when the keys are entered.")
             return
@@ -307,12 +339,14 @@ class CheckPage(Page):
     # state ----------------------------------------------------------------------------------
 
     def status(self) -> PageStatus:
-        session = self.ctx.session
-        saved = session.checks.get("results", []) if session else []
-        if not saved:
-            return PageStatus.TODO
-        failed = any(r.get("status") == Status.FAILED.value for r in saved)
-        return PageStatus.ATTENTION if failed else PageStatus.DONE
+        state, _message = self.fact()
+        if state == checks.CHECK_FRESH:
+            return PageStatus.DONE
+        return PageStatus.TODO if state == checks.CHECK_NONE else PageStatus.ATTENTION
+
+    def status_reason(self) -> str:
+        state, message = self.fact()
+        return message if state in (checks.CHECK_KEYS_GONE, checks.CHECK_CHANGED, checks.CHECK_FAILED) else ""
 
     def set_screen_safe(self, on: bool) -> None:
         for group in self.groups.values():

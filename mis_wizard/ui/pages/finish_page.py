@@ -36,7 +36,9 @@ from mis_wizard.ui.async_runner import QueryOp
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
 from mis_wizard.ui.widgets.copied import flash_copied
+from mis_wizard.wizard import checks
 from mis_wizard.wizard.handoff import bundle, support, workbook
+from mis_wizard.wizard.session import now_iso
 from mis_wizard.wizard.subject import Subject, from_session
 from mis_wizard.wizard.sync.schedule import Schedule, ScheduleError, install
 
@@ -270,7 +272,7 @@ class FinishPage(Page):
         self.body.addLayout(pair)
         self.body.addStretch(1)
         self.ops: set[QueryOp[Any]] = set()
-        self.last_bundle: Path | None = None
+        self.session_opened()
 
     # the receipt ----------------------------------------------------------------------------
 
@@ -300,10 +302,30 @@ class FinishPage(Page):
         }
         for key, text in values.items():
             self.receipt_labels[key].setText(text)
-        restyle(self.receipt_labels["checked"], "FieldError" if failed or not results else "")
+        state, said = checks.check_state(session.checks, session.credentials, self.ctx.secrets)
+        if state in (checks.CHECK_KEYS_GONE, checks.CHECK_CHANGED):
+            self.receipt_labels["checked"].setText(said)
+        restyle(self.receipt_labels["checked"],
+                "FieldError" if failed or not results or state != checks.CHECK_FRESH else "")
         sync_time = session.sync.get("daily_at", "")
         if sync_time:
             self.schedule_time.setTime(QTime.fromString(sync_time, "HH:mm"))
+
+    @property
+    def last_bundle(self) -> Path | None:
+        """This session's bundle, while the file is still there."""
+        session = self.ctx.session
+        saved = session.handoff.get("bundle", {}) if session is not None else {}
+        path = Path(saved["path"]) if isinstance(saved, dict) and saved.get("path") else None
+        return path if path is not None and path.is_file() else None
+
+    def session_opened(self) -> None:
+        for label in (self.bundle_status, self.workbook_status, self.support_status, self.schedule_status):
+            _said(label, "")
+        self.cron_row.hide()
+        out = self.last_bundle
+        if out is not None:
+            _said(self.bundle_status, f"Saved {out.name} in {out.parent}.")
 
     def _locked_to(self) -> str:
         keys = len(self.ctx.profile.recipients)
@@ -369,8 +391,14 @@ class FinishPage(Page):
         _said(self.bundle_status, "Encrypting…")
         log.info("bundle requested")
 
+        session = self.ctx.session
+
         def done(out: Path) -> None:
-            self.last_bundle = out
+            if session is not None:
+                session.handoff = {**session.handoff, "bundle": {"path": str(out), "at": now_iso()}}
+                self.ctx.store.save(session)
+            if self.ctx.session is not session:  # another setup was opened meanwhile: not its bundle
+                return
             how = "the integrator's key" if self.ctx.profile.recipients else "your passphrase"
             _said(self.bundle_status, f"Saved {out.name} in {out.parent}, locked to {how}. "
                                       f"Attach it to an e-mail to {self.ctx.profile.integrator.support_email}.")

@@ -39,12 +39,13 @@ from mis_wizard.ui.widgets.run_report import STATUS_WORDS, RunReportView, fit_ta
 from mis_wizard.vendors.base import Context
 from mis_wizard.vendors.errors import VendorError
 from mis_wizard.wizard.http import build_client
+from mis_wizard.wizard.session import now_iso
 from mis_wizard.wizard.subject import Subject
 from mis_wizard.wizard.sync import engine
 from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.sinks import SinkError, parse_uri
 from mis_wizard.wizard.sync.sinks.liss_sink import PASSWORD_ENV, LissSink
-from mis_wizard.wizard.sync.state import default_path
+from mis_wizard.wizard.sync.state import default_path, set_aside_shared, shared_path
 
 log = logging.getLogger(__name__)
 TARGETS = (
@@ -132,6 +133,10 @@ class SyncPage(Page):
         self.target_error = muted("", "FieldError")
         self.target_error.hide()
         layout.addWidget(self.target_error)
+        self.store_note = muted("", "Hint")
+        """Said once when the store every setup used to share was kept aside."""
+        self.store_note.hide()
+        layout.addWidget(self.store_note)
         self.body.addWidget(box)
 
         box, layout = card("Which records")
@@ -197,15 +202,69 @@ class SyncPage(Page):
         self.runs: list[RunReport] = []
         self.held_tables: dict[str, tuple[int, int]] = {}
         self.progress_rows: dict[str, int] = {}
+        self._running_for: Any = None
+        """The session the current (or last) run belongs to."""
         self._kind_changed()
 
     # the form -------------------------------------------------------------------------------
+
+    def setup(self) -> str:
+        """The open setup's name (school × system × profile): its own default store and runs."""
+        spec, session = self.ctx.spec, self.ctx.session
+        if spec is None or session is None:
+            return ""
+        return engine.setup_of(Subject(spec, self.ctx.profile, dict(session.credentials), school=dict(session.school)))
+
+    def default_store(self) -> str:
+        setup = self.setup()
+        return str(default_path(setup)) if setup else ""
+
+    def session_opened(self) -> None:
+        """Nothing of the setup before stays: its target, choices, progress, report and runs."""
+        self.path.clear()
+        for edit in self.liss.values():
+            edit.clear()
+        self.progress.setRowCount(0)
+        self.progress.hide()
+        self.progress_rows = {}
+        self.runs = []
+        self.held_tables = {}
+        self.runs_table.setRowCount(0)
+        self.runs_table.hide()
+        self.runs_note.setText("No runs yet.")
+        self.report_view.clear()
+        self._problem("")
+        self._show_last_run()
+
+    def _show_last_run(self) -> None:
+        """The state line from this session's facts: its last run, and why it failed if it did."""
+        session = self.ctx.session
+        last = session.sync.get("last_run", {}) if session is not None else {}
+        status, message = last.get("status", ""), str(last.get("message", ""))
+        restyle(self.state_label, "FieldError" if status in ("failed", "held") else "Muted")
+        if status == "failed":
+            self.state_label.setText(f"The last run failed. {message}".strip())
+        elif status == "held":
+            self.state_label.setText("The last run was held: it would have removed many records. Nothing was written.")
+        elif status == "ok":
+            self.state_label.setText(f"Last run finished {when(str(last.get('finished', '')))}.")
+        else:
+            self.state_label.setText("Not run yet.")
 
     def enter(self) -> None:
         spec, session = self.ctx.spec, self.ctx.session
         if spec is None or session is None or self.running:
             return
-        kind, path, liss = split_uri(str(session.sync.get("to", "")) or f"sqlite:{default_path()}")
+        moved = set_aside_shared()
+        if moved:
+            log.info("shared store set aside when the sync page opened")
+            self.store_note.setText(moved)
+            self.store_note.show()
+        saved = str(session.sync.get("to", ""))
+        kind, path, liss = split_uri(saved or f"sqlite:{self.default_store()}")
+        if kind == "sqlite" and path and Path(path).expanduser().resolve() == shared_path().resolve():
+            path = self.default_store()  # saved when every setup shared one store: this setup's own now
+        self._show_last_run()
         index = self.kind.findData(kind)
         self.kind.setCurrentIndex(max(index, 0))
         self.path.setText(path)
@@ -230,11 +289,11 @@ class SyncPage(Page):
         kind = self.kind.currentData()
         self.path_row.setVisible(kind != "liss")
         self.liss_row.setVisible(kind == "liss")
-        placeholder = {"sqlite": str(default_path()), "csv": "a folder, e.g. Documents/school-data",
+        placeholder = {"sqlite": self.default_store(), "csv": "a folder, e.g. Documents/school-data",
                        "xlsx": "a file ending .xlsx", "oneroster": "a file ending .zip"}.get(kind, "")
         self.path.setPlaceholderText(placeholder)
         if kind == "sqlite" and not self.path.text():
-            self.path.setText(str(default_path()))
+            self.path.setText(self.default_store())
 
     def _browse(self) -> None:
         kind = self.kind.currentData()
@@ -271,8 +330,9 @@ class SyncPage(Page):
             return
         uri = self.chosen_uri()
         entities = self.chosen_entities()
+        setup = self.setup()
         try:
-            sink = parse_uri(uri)
+            sink = parse_uri(uri, setup)
         except SinkError as exc:
             self._problem(str(exc))
             return
@@ -285,7 +345,8 @@ class SyncPage(Page):
             sink.password = password
         session.sync = {**session.sync, "to": uri, "entities": entities}
         self.ctx.save()
-        plan = engine.Plan(subject_of(self.ctx), sink, entities, confirm_removals)
+        plan = engine.Plan(subject_of(self.ctx), sink, entities, confirm_removals, setup=setup)
+        self._running_for = session
         allow_http = self.ctx.profile.allow_plain_http
         extra_ca = getattr(self.ctx.sandbox, "cert_path", None)
         progress = self._bridge.moved.emit
@@ -346,24 +407,40 @@ class SyncPage(Page):
 
     def _finished(self, outcome: RunReport | str) -> None:
         self._stopped()
+        if self._running_for is not self.ctx.session:  # another setup was opened meanwhile
+            self._record(outcome.to_json() if isinstance(outcome, RunReport) else None)
+            return
         if outcome == CANCELLED:
             self.state_label.setText("Cancelled. The last good output was kept as it was.")
             log.info("sync cancelled")
         else:
             assert isinstance(outcome, RunReport)
-            session = self.ctx.session
-            if session is not None:
-                session.sync = {**session.sync, "last_run": outcome.to_json()}
-                self.ctx.save()
+            self._record(outcome.to_json())
+            restyle(self.state_label, "Muted")
             self.state_label.setText("Finished.")
             self.report_view.show_report(outcome)
             log.info("sync finished: %s", outcome.totals())
         self.refresh_runs(show_latest=outcome == CANCELLED)
         self.state_changed.emit()
 
+    def _record(self, last_run: dict[str, Any] | None) -> None:
+        """Keep a run's outcome in the session it ran for (which may no longer be the open one)."""
+        session = self._running_for
+        if session is None or last_run is None:
+            return
+        session.sync = {**session.sync, "last_run": last_run}
+        if session is self.ctx.session:
+            self.ctx.save()
+        else:
+            self.ctx.store.save(session)
+
     def _failed(self, exc: BaseException) -> None:
         self._stopped()
+        other = self._running_for is not self.ctx.session
         if isinstance(exc, engine.RemovalsHeld):
+            self._record({**exc.report.to_json(), "status": "held", "message": str(exc)})
+            if other:
+                return
             self.report_view.show_report(exc.report)
             self.state_label.setText("Held: this run would remove many records. Nothing was written.")
             self.refresh_runs()
@@ -379,6 +456,10 @@ class SyncPage(Page):
             text = (f"The sync stopped unexpectedly ({type(exc).__name__}). The last good output was kept. "
                     "Run it again; if it happens again, copy the summary for support on the previous page.")
         log.warning("sync failed: %s", type(exc).__name__)
+        self._record({"status": "failed", "message": f"{text} The last good output was kept.", "finished": now_iso()})
+        self.state_changed.emit()
+        if other:
+            return
         self.state_label.setText(f"Failed. {text} The last good output was kept.")
         restyle(self.state_label, "FieldError")
         self.refresh_runs(show_latest=True)
@@ -389,7 +470,8 @@ class SyncPage(Page):
                           for name, (removed, previous) in held.tables.items())
         answer = QMessageBox.question(
             self, "Remove these records?",
-            f"Compared with the last run, these records are no longer in the school's system:\n\n{lines}\n\n"
+            f"Compared with the last run for {held.school}, these {held.system} records are no longer in the "
+            f"school's system:\n\n{lines}\n\n"
             "That is more than the integrator expects between runs. If pupils really left (for example at the "
             "end of the year), go ahead. If not, check the keys and the school's system first.\n\n"
             "Remove them and write the new records?",
@@ -403,19 +485,24 @@ class SyncPage(Page):
     # previous runs --------------------------------------------------------------------------
 
     def refresh_runs(self, show_latest: bool = False) -> None:
+        setup = self.setup()
         try:
-            sink = parse_uri(self.chosen_uri())
+            sink = parse_uri(self.chosen_uri(), setup)
         except SinkError:
             return
+        asked_for = self.ctx.session
 
         def load() -> list[RunReport]:
             state = sink.state()
+            state.setup = setup  # this setup's runs only
             try:
                 return state.runs()
             finally:
                 state.close()
 
         def loaded(runs: list[RunReport]) -> None:
+            if asked_for is not self.ctx.session:
+                return
             self.runs = runs
             self._fill_runs()
             if show_latest and runs:
@@ -450,7 +537,19 @@ class SyncPage(Page):
     def status(self) -> PageStatus:
         session = self.ctx.session
         last = session.sync.get("last_run", {}) if session else {}
-        return PageStatus.DONE if last.get("status") == "ok" else PageStatus.TODO
+        status = last.get("status")
+        if status == "ok":
+            return PageStatus.DONE
+        return PageStatus.ATTENTION if status in ("failed", "held") else PageStatus.TODO
+
+    def status_reason(self) -> str:
+        session = self.ctx.session
+        last = session.sync.get("last_run", {}) if session else {}
+        if last.get("status") == "failed":
+            return f"the last sync failed. {last.get('message', '')}".strip()
+        if last.get("status") == "held":
+            return "the last sync was held: it would remove many records"
+        return ""
 
     def set_screen_safe(self, on: bool) -> None:
         self.report_view.set_screen_safe(on)

@@ -7,16 +7,19 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from mis_wizard.vendors.errors import VendorError
 from mis_wizard.vendors.oneroster.csv_spec import check_bulk_package
 from mis_wizard.wizard.cli import EXIT_FAILED, EXIT_OK, UsageError, new_context
 from mis_wizard.wizard.handoff.cli import subject_from
-from mis_wizard.wizard.session import SessionProblem, SessionStore
+from mis_wizard.wizard.session import SessionProblem, SessionStore, now_iso
+from mis_wizard.wizard.subject import Subject
 from mis_wizard.wizard.sync import engine
 from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.schedule import Schedule, ScheduleError, install
 from mis_wizard.wizard.sync.sinks import SinkError, parse_uri
+from mis_wizard.wizard.sync.state import set_aside_shared
 
 EXIT_HELD = 3
 
@@ -52,15 +55,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if not 1 <= args.concurrency <= 16:
         raise UsageError("--concurrency must be between 1 and 16")
     subject = subject_from(args)
+    setup = engine.setup_of(subject)
+    moved = set_aside_shared()
+    if moved:
+        print(moved, file=sys.stderr)
     try:
-        sink = parse_uri(args.to or (subject.session.sync.get("to", "") if subject.session else ""))
+        sink = parse_uri(args.to or (subject.session.sync.get("to", "") if subject.session else ""), setup)
     except SinkError as exc:
         raise UsageError(str(exc)) from exc
     try:
         entities = engine.entities_for(subject, args.entities)
     except SinkError as exc:
         raise UsageError(str(exc)) from exc
-    plan = engine.Plan(subject, sink, entities, args.confirm_removals)
+    plan = engine.Plan(subject, sink, entities, args.confirm_removals, setup=setup)
 
     live = sys.stderr.isatty()
 
@@ -82,12 +89,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except engine.RemovalsHeld as exc:
         report, code = exc.report, EXIT_HELD
         print(f"{exc} Run again with --confirm-removals.", file=sys.stderr)
+        _remember(subject, {**report.to_json(), "status": "held", "message": str(exc)})
     except engine.TooManyExcluded as exc:
         print(f"Sync failed: {exc}", file=sys.stderr)
         print(json.dumps(exc.report.to_json(), indent=2) if args.json else exc.report.as_text())
+        _remember(subject, {"status": "failed", "message": f"{exc} The last good output was kept.",
+                            "finished": now_iso()})
         return EXIT_FAILED
     except (VendorError, SinkError) as exc:
+        reason = f"{exc.message} {exc.remedy}" if isinstance(exc, VendorError) else str(exc)
         print(f"Sync failed: {getattr(exc, 'message', str(exc))}", file=sys.stderr)
+        _remember(subject, {"status": "failed", "message": f"{reason} The last good output was kept.",
+                            "finished": now_iso()})
         return EXIT_FAILED
     if subject.session is not None and code == EXIT_OK:
         subject.session.sync = {**subject.session.sync, "to": args.to or subject.session.sync.get("to", ""),
@@ -111,6 +124,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(f"{args.path} is a valid OneRoster 1.1 bulk package.")
     return EXIT_FAILED if problems else EXIT_OK
+
+
+def _remember(subject: Subject, last_run: dict[str, Any]) -> None:
+    """A held or failed run stays with its session, so the wizard shows it (red, with the reason)."""
+    if subject.session is not None:
+        subject.session.sync = {**subject.session.sync, "last_run": last_run}
+        SessionStore().save(subject.session)
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:

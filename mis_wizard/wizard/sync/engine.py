@@ -24,6 +24,7 @@ from mis_wizard.wizard.subject import Subject
 from mis_wizard.wizard.sync.report import RunReport, TableReport
 from mis_wizard.wizard.sync.sinks import Output, Sink, SinkError
 from mis_wizard.wizard.sync.sinks.base import ID, row_hash
+from mis_wizard.wizard.sync.state import school_of_credentials, setup_name
 
 Progress = Callable[[str, int, int, bool], None]
 """(entity, records so far, pages so far, entity finished)."""
@@ -32,11 +33,15 @@ Progress = Callable[[str, int, int, bool], None]
 class RemovalsHeld(Exception):
     """The run would remove more than the threshold; nothing was written."""
 
-    def __init__(self, report: RunReport, tables: dict[str, tuple[int, int]]) -> None:
-        detail = ", ".join(f"{name}: {removed} of {previous}" for name, (removed, previous) in tables.items())
-        super().__init__(f"This run would remove {detail}. Confirm to go ahead.")
+    def __init__(self, report: RunReport, tables: dict[str, tuple[int, int]], school: str = "",
+                 system: str = "") -> None:
+        detail = ", ".join(f"{name}: {removed} removed of {previous}" for name, (removed, previous) in tables.items())
+        whose = f"{school or 'this school'}'s {system} records" if system else f"{school or 'this school'}'s records"
+        super().__init__(f"This run would remove some of {whose} ({detail}). Confirm to go ahead.")
         self.report = report
         self.tables = tables
+        self.school = school or "this school"
+        self.system = system
 
 
 class TooManyExcluded(SinkError):
@@ -84,6 +89,18 @@ class Plan:
     """Empty: what the profile's targets and filters need (or every entity the system has)."""
     confirm_removals: bool = False
     school_name: str = ""
+    setup: str = ""
+    """The setup (school × system × profile) whose state this run compares against; from the subject if empty."""
+
+
+def setup_of(subject: Subject) -> str:
+    """A setup's name: a session's school, else the credentials file's school name or server, then system and profile."""
+    school = (subject.school.get("name") or "").strip() or school_of_credentials(subject.credentials)
+    return setup_name(school, subject.spec.id, subject.profile.ref or subject.profile.id)
+
+
+def school_label(subject: Subject) -> str:
+    return (subject.school.get("name") or "").strip() or school_of_credentials(subject.credentials)
 
 
 def entities_for(subject: Subject, asked: list[str]) -> list[str]:
@@ -234,6 +251,7 @@ async def run(plan: Plan, ctx: Context, progress: Progress | None = None) -> Run
     report = RunReport(system=subject.spec.id, sink=plan.sink.key)
     started = time.perf_counter()
     state = plan.sink.state()
+    state.setup = plan.setup or setup_of(subject)
     try:
         previous = state.hashes(plan.sink.key)
         dataset = await pull(subject, ctx, entities_for(subject, plan.entities), report, progress)
@@ -248,7 +266,7 @@ async def run(plan: Plan, ctx: Context, progress: Progress | None = None) -> Run
         held = {n: rp for n, rp in removals.items() if rp[1] and rp[0] / rp[1] > threshold}
         if held and not plan.confirm_removals:
             report.status = "held"
-            raise RemovalsHeld(report, held)
+            raise RemovalsHeld(report, held, school_label(subject), subject.spec.name)
         await plan.sink.write(output, state, report, ctx.http)
         report.status = "ok"
     except RemovalsHeld as exc:

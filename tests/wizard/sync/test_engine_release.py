@@ -66,7 +66,7 @@ def test_the_state_keeps_the_hashes_the_diff_computed(sandbox, small_school, tmp
             return await engine.run(engine.Plan(subject, sink, ["students"]), Context(http))
 
     assert asyncio.run(go()).table("students").added == len(small_school.students)
-    state = State(tmp_path / "store.sqlite")
+    state = State(tmp_path / "store.sqlite", setup=engine.setup_of(subject))
     stored = state.hashes(sink.key)["students"]
     rows = state.conn.execute('SELECT * FROM "data_students"')
     names = [d[0] for d in rows.description]

@@ -10,19 +10,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from mis_wizard.wizard.sync.sinks.base import Output, Sink, SinkError
-from mis_wizard.wizard.sync.state import default_path
+from mis_wizard.wizard.sync.state import default_path, shared_path
 
 SCHEMES = ("sqlite", "csv", "xlsx", "oneroster", "liss")
 
 
-def parse_uri(uri: str | None) -> Sink:
+def parse_uri(uri: str | None, setup: str = "") -> Sink:
+    """``setup``: whose default store an empty URI (or the old shared store's) means."""
     from mis_wizard.wizard.sync.sinks.files import CsvSink, XlsxSink
     from mis_wizard.wizard.sync.sinks.liss_sink import LissSink
     from mis_wizard.wizard.sync.sinks.oneroster_sink import OneRosterSink
     from mis_wizard.wizard.sync.sinks.sqlite_sink import SqliteSink
 
     if not uri:
-        return SqliteSink(default_path())
+        return SqliteSink(default_path(setup or "unnamed"))
     scheme, sep, rest = uri.partition(":")
     if not sep or scheme not in SCHEMES or not rest:
         raise SinkError(f"{uri!r} is not a sync target; use one of: sqlite:PATH, csv:DIR, xlsx:FILE, "
@@ -31,6 +32,8 @@ def parse_uri(uri: str | None) -> Sink:
         return LissSink(rest)
     path = Path(rest).expanduser()
     if scheme == "sqlite":
+        if path.resolve() == shared_path().resolve():  # a target saved before each setup had its own store
+            return SqliteSink(default_path(setup or "unnamed"))
         return SqliteSink(path)
     if scheme == "csv":
         return CsvSink(path)

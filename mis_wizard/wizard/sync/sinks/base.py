@@ -55,7 +55,8 @@ class Sink(ABC):
         """Identifies the output in the state store (the normalised URI)."""
 
     def state(self) -> State:
-        """Where this sink's last good state lives (the SQLite sink keeps it in its own file)."""
+        """Where this sink's last good state lives (the SQLite sink keeps it in its own file); the
+        engine scopes it to the run's setup."""
         return State()
 
     @abstractmethod
