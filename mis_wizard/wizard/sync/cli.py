@@ -13,7 +13,7 @@ from mis_wizard.vendors.errors import VendorError
 from mis_wizard.wizard.cli import EXIT_FAILED, EXIT_OK, UsageError, new_context
 from mis_wizard.wizard.handoff.cli import subject_from
 from mis_wizard.wizard.session import SessionProblem, SessionStore
-from mis_wizard.wizard.sync import engine, schedule
+from mis_wizard.wizard.sync import engine, history, schedule
 from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.schedule import Schedule, ScheduleError
 from mis_wizard.wizard.sync.sinks import SinkError, parse_uri
@@ -35,6 +35,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_sync)
 
+    r = sub.add_parser("runs", help="list a setup's sync runs: when, result, counts, and why one failed")
+    r.add_argument("--session", required=True, help="the saved session (setup)")
+    r.add_argument("--limit", type=int, default=20, help=f"at most this many, newest first (up to {history.MAX_RUNS})")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(handler=cmd_runs)
+
     s = sub.add_parser("schedule", help="run the sync daily with Windows Task Scheduler (or list or remove it)")
     s.add_argument("--session", help="the saved session (setup) to sync")
     s.add_argument("--daily", metavar="HH:MM", help="time of day, 24-hour (e.g. 02:30)")
@@ -54,13 +60,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if not 1 <= args.concurrency <= 16:
         raise UsageError("--concurrency must be between 1 and 16")
     subject = subject_from(args)
+    to = args.to or (subject.session.sync.get("to", "") if subject.session else "")
     try:
-        sink = parse_uri(args.to or (subject.session.sync.get("to", "") if subject.session else ""))
-    except SinkError as exc:
-        raise UsageError(str(exc)) from exc
-    try:
+        sink = parse_uri(to)
         entities = engine.entities_for(subject, args.entities)
     except SinkError as exc:
+        if subject.session is not None:  # a scheduled run's only trace is its history
+            history.append(subject.session.id, history.failure(subject.spec.id, to, str(exc)))
         raise UsageError(str(exc)) from exc
     plan = engine.Plan(subject, sink, entities, args.confirm_removals)
 
@@ -93,6 +99,26 @@ def cmd_sync(args: argparse.Namespace) -> int:
         SessionStore().save(subject.session)
     print(json.dumps(report.to_json(), indent=2) if args.json else report.as_text())
     return code
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    if not 1 <= args.limit <= history.MAX_RUNS:
+        raise UsageError(f"--limit must be between 1 and {history.MAX_RUNS}")
+    try:
+        session = SessionStore().load(args.session)
+    except SessionProblem as exc:
+        raise UsageError(str(exc)) from exc
+    runs = history.runs(session.id, args.limit)
+    if args.json:
+        print(json.dumps({"session": session.id, "runs": runs}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not runs:
+        print(f"No sync has run for setup {session.id} yet.")
+        return EXIT_OK
+    print(f"Sync runs of setup {session.id}, newest first:")
+    for record in runs:
+        print(history.as_text(record))
+    return EXIT_OK
 
 
 NOT_WINDOWS = ("Scheduling the sync needs Windows: this computer is not Windows, so no task was created. "
