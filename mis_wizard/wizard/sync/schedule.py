@@ -170,8 +170,8 @@ class Schedule:
 
 def _schtasks(args: list[str], interactive: bool = False) -> subprocess.CompletedProcess[str]:
     try:
-        if interactive:  # the password prompt needs the console
-            return subprocess.run(args, text=True, stdout=subprocess.PIPE)
+        if interactive:  # schtasks asks for the password on the console: nothing captured
+            return subprocess.run(args, text=True)
         return subprocess.run(args, capture_output=True, text=True)
     except FileNotFoundError as exc:
         raise ScheduleError("Windows Task Scheduler (schtasks) was not found on this computer.") from exc
@@ -187,6 +187,8 @@ def install(schedule: Schedule) -> str:
         result = _schtasks(schedule.schtasks_args(xml), interactive=schedule.when_signed_out)
     if result.returncode != 0:
         said = (result.stderr or "").strip() or (result.stdout or "").strip()
+        if not said and schedule.when_signed_out:
+            said = "its reason is above (a wrong password is the usual one)"
         raise ScheduleError(f"Task Scheduler refused the task: {said or 'no reason given'}")
     return f"Created the Windows scheduled task '{schedule.task_name}', daily at {schedule.time}."
 
