@@ -6,9 +6,11 @@ Exit codes: 0 done, 1 a check (or the thing asked for) failed, 2 unusable input.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -335,7 +337,43 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None, gui: Callable[[argparse.Namespace], int] | None = None) -> int:
-    """Run a command; with none, hand over to ``gui`` (the ui layer passes itself in)."""
+    """Run a command; with none, hand over to ``gui`` (the ui layer passes itself in).
+
+    A reader that stops early (``mis-wizard … --json | head``) closes the output: the command
+    then ends quietly with exit 0, as other command-line tools do.
+    """
+    try:
+        return _main(argv, gui)
+    except OSError as exc:
+        if not _output_closed(exc):
+            raise
+        _silence_stdout()
+        return EXIT_OK
+
+
+def _output_closed(exc: BaseException) -> bool:
+    """A write to stdout failed because its reader went away (EINVAL is how Windows says so for a pipe)."""
+    if isinstance(exc, BrokenPipeError):
+        return True
+    if isinstance(exc, OSError) and exc.errno == errno.EINVAL and sys.platform == "win32":
+        try:
+            sys.stdout.flush()
+        except OSError:
+            return True
+    return False
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush at exit has nowhere to fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (the windowed program)
+        pass
+
+
+def _main(argv: list[str] | None, gui: Callable[[argparse.Namespace], int] | None) -> int:
     args = gui_arguments(sys.argv[1:] if argv is None else argv) if gui is not None else None
     if args is None:
         args = build_parser().parse_args(argv)
@@ -346,14 +384,20 @@ def main(argv: list[str] | None = None, gui: Callable[[argparse.Namespace], int]
                 raise UsageError("the GUI is not available in this entry point; run `mis-wizard`")
             return gui(args)
         handler: Handler = args.handler
-        return handler(args)
+        code = handler(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, where a closed output is recognised, not at the interpreter's exit
+        return code
     except UsageError as exc:
         print(f"mis-wizard: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("mis-wizard: interrupted.", file=sys.stderr)
         return 130
-    except Exception:
+    except Exception as exc:
+        if _output_closed(exc):
+            logging.getLogger("mis_wizard").info("%s: the output was closed by its reader; stopped", args.command)
+            raise
         logging.getLogger("mis_wizard").exception("unexpected error in %s", args.command or "gui")
         print(f"mis-wizard: unexpected error; the details are in the log ({log_path}). "
               "Please send `mis-wizard support-report` to the integrator.", file=sys.stderr)

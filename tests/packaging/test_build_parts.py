@@ -3,6 +3,9 @@ numbers Windows reads, and the WiX fragment harvested from a one-folder build.""
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import ModuleType
@@ -79,3 +82,33 @@ def test_wix_source_has_one_upgrade_code_for_both_scopes(packaging_dir: Path) ->
     text = (packaging_dir / "wix" / "mis-wizard.wxs").read_text(encoding="utf-8")
     assert text.count('UpgradeCode="3C7A9E52-6B1D-4F0E-9A84-2D5C1B7E9F30"') == 1
     assert 'InstallScope="perUser"' in text and 'InstallScope="perMachine"' in text
+
+
+def _shortcut_roots(text: str) -> dict[str, str]:
+    """The Start-menu component's registry root in each scope's branch of the WiX source."""
+    block = text.split('<?if $(var.Scope) = "perMachine" ?>')[-1].split("<?endif?>")[0]
+    machine, _, user = block.partition("<?else?>")
+    pick = re.compile(r'<RegistryValue Root="(\w+)" Key="Software\\MIS Onboarding Wizard" Name="StartMenuShortcut"')
+    return {"perMachine": pick.findall(machine)[0], "perUser": pick.findall(user)[0]}
+
+
+def test_per_machine_shortcut_key_path_is_not_per_user(packaging_dir: Path) -> None:
+    text = (packaging_dir / "wix" / "mis-wizard.wxs").read_text(encoding="utf-8")
+    assert _shortcut_roots(text) == {"perMachine": "HKLM", "perUser": "HKCU"}
+
+
+@pytest.mark.skipif(not (shutil.which("wixl") and shutil.which("msiinfo")), reason="needs wixl and msitools")
+@pytest.mark.parametrize(("scope", "root"), [("perMachine", "2"), ("perUser", "1")])
+def test_built_msi_registry_root(build_script: ModuleType, tmp_path: Path, scope: str, root: str) -> None:
+    """The Registry table as Windows Installer reads it: Root 2 is HKLM, 1 is HKCU."""
+    msi = build_script.build_msi(_fake_bundle(tmp_path), scope, tmp_path / f"{scope}.msi", tmp_path / "wix")
+    text = subprocess.run(["msiinfo", "export", str(msi), "Registry"], capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+    columns = text[0].split("\t")
+    rows = [dict(zip(columns, line.split("\t"), strict=False)) for line in text[3:] if line]
+    shortcut = [r for r in rows if r["Name"] == "StartMenuShortcut"]
+    assert len(shortcut) == 1 and shortcut[0]["Root"] == root
+    component = subprocess.run(["msiinfo", "export", str(msi), "Component"], capture_output=True, text=True,
+                               check=True).stdout
+    assert any(line.startswith("StartMenuShortcut\t") and shortcut[0]["Registry"] in line
+               for line in component.splitlines())

@@ -491,7 +491,8 @@ class FinishPage(Page):
                 self.cron_line.setCursorPosition(0)
                 self.cron_row.show()
             else:
-                _said(self.schedule_status, said)
+                _said(self.schedule_status, f"{said} {plan.explanation} Its results: the runs listed on the "
+                                            f"Sync page, or `mis-wizard runs --session {session.id}`.")
             log.info("daily sync scheduled at %s", at)
 
         def failed(exc: BaseException) -> None:

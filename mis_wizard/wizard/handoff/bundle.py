@@ -24,6 +24,7 @@ from pyrage import x25519
 
 from mis_wizard import __version__
 from mis_wizard.wizard import atomic
+from mis_wizard.wizard.handoff import armor
 from mis_wizard.wizard.subject import Subject
 
 FORMAT_VERSION = 1
@@ -149,6 +150,10 @@ def open_bundle(path: Path, identity: Path | None = None, passphrase: str | None
         ciphertext = path.read_bytes()
     except OSError as exc:
         raise BundleError("bundle.unreadable", f"Cannot read {path}.") from exc
+    try:
+        ciphertext = armor.dearmor(ciphertext)  # `age -a` output
+    except armor.ArmorError as exc:
+        raise BundleError("bundle.damaged", f"The bundle is damaged ({exc}); ask the school to send it again.") from exc
     kind = _header_kind(ciphertext)
     if kind == "not_age":
         raise BundleError("bundle.not_a_bundle", f"{path} is not an encrypted bundle (no age header).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,9 @@ from mis_wizard.wizard.cli import EXIT_FAILED, EXIT_OK, UsageError, new_context
 from mis_wizard.wizard.handoff.cli import subject_from
 from mis_wizard.wizard.session import SessionProblem, SessionStore, now_iso
 from mis_wizard.wizard.subject import Subject
-from mis_wizard.wizard.sync import engine
+from mis_wizard.wizard.sync import engine, history, schedule
 from mis_wizard.wizard.sync.report import RunReport
-from mis_wizard.wizard.sync.schedule import Schedule, ScheduleError, install
+from mis_wizard.wizard.sync.schedule import Schedule, ScheduleError
 from mis_wizard.wizard.sync.sinks import SinkError, parse_uri
 from mis_wizard.wizard.sync.state import set_aside_shared
 
@@ -44,10 +45,24 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     v.add_argument("--json", action="store_true", help="the problems as JSON (file, line, column, message)")
     v.set_defaults(handler=cmd_validate)
 
-    s = sub.add_parser("schedule", help="run the sync daily (Task Scheduler on Windows; prints a cron line elsewhere)")
-    s.add_argument("--session", required=True)
-    s.add_argument("--daily", required=True, metavar="HH:MM")
+    r = sub.add_parser("runs", help="list a setup's sync runs: when, result, counts, and why one failed")
+    r.add_argument("--session", required=True, help="the saved session (setup)")
+    r.add_argument("--limit", type=int, default=20, help=f"at most this many, newest first (up to {history.MAX_RUNS})")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(handler=cmd_runs)
+
+    s = sub.add_parser("schedule", help="run the sync daily with Windows Task Scheduler (or list or remove it)")
+    s.add_argument("--session", help="the saved session (setup) to sync")
+    s.add_argument("--daily", metavar="HH:MM", help="time of day, 24-hour (e.g. 02:30)")
     s.add_argument("--to", default="")
+    s.add_argument("--when-signed-out", action="store_true",
+                   help="run whether or not anyone is signed in (Windows asks for this account's password once); "
+                        "the default runs only while you are signed in")
+    s.add_argument("--xml-out", type=Path, metavar="FILE",
+                   help="write the Task Scheduler definition to FILE instead of creating the task")
+    what = s.add_mutually_exclusive_group()
+    what.add_argument("--remove", action="store_true", help="remove the session's scheduled sync")
+    what.add_argument("--list", action="store_true", help="list this program's scheduled syncs")
     s.set_defaults(handler=cmd_schedule)
 
 
@@ -59,13 +74,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     moved = set_aside_shared()
     if moved:
         print(moved, file=sys.stderr)
+    to = args.to or (subject.session.sync.get("to", "") if subject.session else "")
     try:
-        sink = parse_uri(args.to or (subject.session.sync.get("to", "") if subject.session else ""), setup)
-    except SinkError as exc:
-        raise UsageError(str(exc)) from exc
-    try:
+        sink = parse_uri(to, setup)
         entities = engine.entities_for(subject, args.entities)
     except SinkError as exc:
+        if subject.session is not None:  # a scheduled run's only trace is its history
+            history.append(subject.session.id, history.failure(subject.spec.id, to, str(exc)))
         raise UsageError(str(exc)) from exc
     plan = engine.Plan(subject, sink, entities, args.confirm_removals, setup=setup)
 
@@ -133,10 +148,91 @@ def _remember(subject: Subject, last_run: dict[str, Any]) -> None:
         SessionStore().save(subject.session)
 
 
+def cmd_runs(args: argparse.Namespace) -> int:
+    if not 1 <= args.limit <= history.MAX_RUNS:
+        raise UsageError(f"--limit must be between 1 and {history.MAX_RUNS}")
+    try:
+        session = SessionStore().load(args.session)
+    except SessionProblem as exc:
+        raise UsageError(str(exc)) from exc
+    runs = history.runs(session.id, args.limit)
+    if args.json:
+        print(json.dumps({"session": session.id, "runs": runs}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not runs:
+        print(f"No sync has run for setup {session.id} yet.")
+        return EXIT_OK
+    print(f"Sync runs of setup {session.id}, newest first:")
+    for record in runs:
+        print(history.as_text(record))
+    return EXIT_OK
+
+
+NOT_WINDOWS = ("Scheduling the sync needs Windows: this computer is not Windows, so no task was created. "
+               "On Windows, the wizard would create the task with:")
+
+
 def cmd_schedule(args: argparse.Namespace) -> int:
     try:
+        if args.list:
+            return _list_schedules()
+        if not args.session:
+            raise UsageError("say which setup: --session ID (see `mis-wizard sessions`)")
+        if args.remove:
+            if sys.platform != "win32":
+                print("Scheduled syncs are Windows tasks and this computer is not Windows, so there is nothing "
+                      "to remove here. On Windows the wizard would run:")
+                print("  " + subprocess.list2cmdline(["schtasks", "/Delete", "/TN",
+                                                      f"{schedule.TASK_PREFIX} {args.session}", "/F"]))
+                return EXIT_FAILED
+            print(schedule.remove(args.session))
+            return EXIT_OK
+        if not args.daily:
+            raise UsageError("say when: --daily HH:MM (24-hour, e.g. 02:30)")
         SessionStore().load(args.session)
-        print(install(Schedule(args.session, args.daily, args.to)))
+        plan = Schedule(args.session, args.daily, args.to, when_signed_out=args.when_signed_out)
+        return _create(plan, args.xml_out)
     except (SessionProblem, ScheduleError) as exc:
         raise UsageError(str(exc)) from exc
+
+
+def _create(plan: Schedule, xml_out: Path | None) -> int:
+    if xml_out is not None:
+        plan.write_xml(xml_out)
+        print(f"Wrote the Task Scheduler definition for a daily sync at {plan.time} to {xml_out}.")
+        print("On Windows, create the task from it with:")
+        print("  " + subprocess.list2cmdline(plan.schtasks_args(xml_out)))
+        print(plan.explanation)
+        return EXIT_OK
+    if sys.platform != "win32":
+        print(NOT_WINDOWS)
+        print("  " + subprocess.list2cmdline(plan.schtasks_args("task.xml")))
+        print("from this task definition (task.xml; --xml-out FILE writes it to a file):")
+        print(plan.task_xml())
+        print(f"The task would run: {subprocess.list2cmdline(plan.command())}")
+        print(plan.explanation)
+        print("To run it daily on this computer instead, add this line to the crontab of the account that "
+              "runs the wizard (crontab -e):")
+        print(plan.cron_line())
+        return EXIT_FAILED
+    print(plan.explanation)
+    if plan.when_signed_out:
+        print("Windows now asks for the password of this account, once; it is kept by Windows with the task.",
+              flush=True)
+    print(schedule.install(plan))
+    print(f"See its results with: mis-wizard runs --session {plan.session_id}")
+    return EXIT_OK
+
+
+def _list_schedules() -> int:
+    if sys.platform != "win32":
+        print("Scheduled syncs are Windows tasks and this computer is not Windows, so there are none to list. "
+              "On Windows the wizard reads them with:")
+        print("  schtasks /Query /FO CSV /NH")
+        return EXIT_FAILED
+    tasks = schedule.list_tasks()
+    if not tasks:
+        print("No scheduled syncs on this computer.")
+    for t in tasks:
+        print(f"{t['session']}  next run {t['next_run']}  ({t['status']})")
     return EXIT_OK

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,10 +22,13 @@ from mis_wizard.wizard.mapping.canonical import RAW, Record, converter, record_i
 from mis_wizard.wizard.mapping.mapper import Mapper, raw_fields
 from mis_wizard.wizard.mapping.schema import parse_targets
 from mis_wizard.wizard.subject import Subject
+from mis_wizard.wizard.sync import history
 from mis_wizard.wizard.sync.report import RunReport, TableReport
 from mis_wizard.wizard.sync.sinks import Output, Sink, SinkError
 from mis_wizard.wizard.sync.sinks.base import ID, row_hash
 from mis_wizard.wizard.sync.state import school_of_credentials, setup_name
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int, bool], None]
 """(entity, records so far, pages so far, entity finished)."""
@@ -246,6 +250,14 @@ def diff(output: Output, previous: dict[str, dict[str, str]], report: RunReport)
     return big
 
 
+def _remember(session_id: str, report: RunReport) -> None:
+    """The setup's own run history (`mis-wizard runs`); a failure to write it never fails the run."""
+    try:
+        history.append(session_id, history.entry(report))
+    except (OSError, ValueError):
+        log.warning("could not add this run to the setup's run history", exc_info=True)
+
+
 async def run(plan: Plan, ctx: Context, progress: Progress | None = None) -> RunReport:
     subject = plan.subject
     report = RunReport(system=subject.spec.id, sink=plan.sink.key)
@@ -286,5 +298,7 @@ async def run(plan: Plan, ctx: Context, progress: Progress | None = None) -> Run
         report.finished = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         report.run_id = state.record_run(report)
         state.close()
+        if subject.session is not None:
+            _remember(subject.session.id, report)
     return report
 
