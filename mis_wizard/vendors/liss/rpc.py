@@ -13,7 +13,13 @@ from typing import Any
 
 import httpx
 
-from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status
+from mis_wizard.vendors.errors import (
+    BULK_REPLY,
+    FailureKind,
+    VendorError,
+    classify_exception,
+    classify_status,
+)
 from mis_wizard.vendors.liss import wire
 
 LISS_VERSION = 10002
@@ -67,7 +73,8 @@ async def call(http: httpx.AsyncClient, url: str, method: str, params: list[Any]
         attempt += 1
         try:
             response = await http.post(url, content=body, headers={"Content-Type": "application/json",
-                                                                    "Accept": "application/json"})
+                                                                    "Accept": "application/json"},
+                                     extensions=BULK_REPLY)
         except httpx.HTTPError as exc:
             raise network_error(exc) from None
         if response.status_code >= 400:

@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from mis_wizard.vendors.errors import SMALL_REPLY
+
 API_ROOT = "/ims/oneroster/v1p1"
 TOKEN_PATHS = ("/v2/oauth/token", "/token")
 SCOPE = "https://purl.imsglobal.org/spec/or/v1p1/scope/roster-core.readonly"
@@ -95,11 +97,12 @@ class OneRosterClient:
 
     async def _request_token(self, url: str) -> httpx.Response:
         form = {"grant_type": "client_credentials", "scope": SCOPE}
-        response = await self.http.post(url, data=form, auth=(self.client_id, self.client_secret))
+        response = await self.http.post(url, data=form, auth=(self.client_id, self.client_secret),
+                                        extensions=SMALL_REPLY)
         if response.status_code in (400, 401):
             # Older servers read the credentials from the form rather than the Basic header.
             alt = await self.http.post(url, data={**form, "client_id": self.client_id,
-                                                  "client_secret": self.client_secret})
+                                                  "client_secret": self.client_secret}, extensions=SMALL_REPLY)
             if alt.status_code == 200:
                 return alt
         return response

@@ -201,7 +201,7 @@ class PowerSchoolApi:
         for path in paths:
             try:
                 response = await self.http.post(self.base_url + path, content=b"grant_type=client_credentials",
-                                                headers=headers)
+                                                headers=headers, extensions=errors.SMALL_REPLY)
             except httpx.HTTPError as exc:
                 raise network_error(exc, "asking for a token") from None
             if response.status_code not in (404, 405):

@@ -31,7 +31,7 @@ from mis_wizard.vendors.base import (
     Status,
     Timer,
 )
-from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception
+from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, classify_exception
 from mis_wizard.vendors.streams import merged
 from mis_wizard.vendors.tass import wire
 from mis_wizard.vendors.tass.modules import (
@@ -89,9 +89,9 @@ class App:
     async def call(self, ctx: Context, method: str, params: Mapping[str, str]) -> Reply:
         fields = wire.request_fields(method, self.app_code, self.company, self.version, params, self.token_key)
         if len(self.url) + len(urllib.parse.urlencode(fields)) > LONG_URL:
-            response = await ctx.http.post(self.url, data=fields)
+            response = await ctx.http.post(self.url, data=fields, extensions=BULK_REPLY)
         else:
-            response = await ctx.http.get(self.url, params=fields)
+            response = await ctx.http.get(self.url, params=fields, extensions=BULK_REPLY)
         return wire.parse_reply(response.status_code, response.text)
 
 
