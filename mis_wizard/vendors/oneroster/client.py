@@ -88,8 +88,14 @@ class OneRosterClient:
                 if response.status_code != 200:
                     raise TokenRefused(response.status_code, error_text(response))
                 body = response.json()
-                self._token = str(body["access_token"])
-                self._expires = time.monotonic() + float(body.get("expires_in") or 3600)
+                token = body.get("access_token") if isinstance(body, dict) else None
+                if not isinstance(token, str) or not token.strip():
+                    raise ValueError("the token answer holds no access_token")
+                lifetime = body.get("expires_in") or 3600
+                if isinstance(lifetime, bool) or not isinstance(lifetime, int | float | str):
+                    raise ValueError("the token answer's expires_in is not a number")
+                self._token = token
+                self._expires = time.monotonic() + float(lifetime)
                 self._cookie = "; ".join(f"{k}={v}" for k, v in response.cookies.items())
                 self.token_path = path
                 return self._token
