@@ -259,7 +259,10 @@ def _handler_for(liss: LissServer, max_body: int = wire.MAX_BODY,
 
         def do_POST(self) -> None:
             try:
-                body = self._body()
+                try:
+                    body = self._body()
+                finally:
+                    self.connection.settimeout(SOCKET_SECONDS)
             except _Refused as refused:
                 self.close_connection = True  # what was not read of the request must not be read as the next
                 self._send(refused.status, refused.text.encode(), "text/plain; charset=utf-8")
@@ -293,19 +296,33 @@ def _handler_for(liss: LissServer, max_body: int = wire.MAX_BODY,
             pieces: list[bytes] = []
             left = length
             while left > 0:
-                if time.monotonic() > deadline:
-                    raise _Refused(408, f"The request took longer than {body_seconds:g} seconds to arrive.")
-                piece = self.rfile.read(min(left, _PIECE))
+                self._wait_until(deadline)
+                try:
+                    piece = self.rfile.read1(min(left, _PIECE))  # what has arrived, not a wait for all of it
+                except TimeoutError:
+                    raise self._slow() from None
                 if not piece:
                     raise _Refused(400, "The request ended before its stated length.")
                 pieces.append(piece)
                 left -= len(piece)
             return b"".join(pieces)
 
+        def _slow(self) -> _Refused:
+            return _Refused(408, f"The request took longer than {body_seconds:g} seconds to arrive.")
+
+        def _wait_until(self, deadline: float) -> None:
+            """Fail once the deadline has passed; otherwise wait no longer than it for the next bytes."""
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._slow()
+            self.connection.settimeout(min(SOCKET_SECONDS, left))
+
         def _line(self, deadline: float) -> bytes:
-            if time.monotonic() > deadline:
-                raise _Refused(408, f"The request took longer than {body_seconds:g} seconds to arrive.")
-            line = self.rfile.readline(_MAX_LINE + 1)
+            self._wait_until(deadline)
+            try:
+                line = self.rfile.readline(_MAX_LINE + 1)
+            except TimeoutError:
+                raise self._slow() from None
             if len(line) > _MAX_LINE or not line.endswith(b"\n"):
                 raise _Refused(400, "The request's chunked body is malformed.")
             return line
