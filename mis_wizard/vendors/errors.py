@@ -100,6 +100,16 @@ def classify_status(status: int) -> Failure:
                    "Send the support report to the integrator.")
 
 
+def reply_code(exc: BaseException) -> str | None:
+    """The code suffix of a reply cut off by the HTTP client's bounds (``reply_too_large`` or
+    ``reply_too_slow``), so each vendor's code names it rather than "unreachable"; else None."""
+    if isinstance(exc, ReplyTooLarge):
+        return "reply_too_large"
+    if isinstance(exc, ReplyTooSlow):
+        return "reply_too_slow"
+    return None
+
+
 def classify_exception(exc: BaseException) -> Failure:
     """Network and parse errors, in the order a connection fails."""
     if isinstance(exc, VendorError):

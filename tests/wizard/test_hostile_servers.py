@@ -172,6 +172,7 @@ def test_a_reply_that_never_ends_is_cut_at_the_ceiling(system: str, mode: str, s
     assert failed and all(r["status"] != "ok" for r in results)
     assert any(TOO_LARGE_RE.search(r["message"]) for r in failed), [r["message"] for r in failed]
     assert "support" in next(r for r in failed if TOO_LARGE in r["message"])["remedy"]
+    assert all(r["code"].endswith("reply_too_large") for r in failed if TOO_LARGE in r["message"])
     assert took < 20
     assert tracemalloc.get_traced_memory()[1] / 1e6 < 100
 
@@ -184,6 +185,7 @@ def test_a_reply_that_trickles_meets_the_overall_deadline(system: str, small_sch
     assert code == 1
     failed = [r for r in results if r["status"] == "failed"]
     assert any(TOO_SLOW in r["message"] for r in failed), [r["message"] for r in failed]
+    assert all(r["code"].endswith("reply_too_slow") for r in failed if TOO_SLOW in r["message"])
     assert all(r["status"] != "ok" for r in results)
     assert took < 15  # the 60 s read timeout never fires on a byte every 0.2 s; the 2 s deadline does
 

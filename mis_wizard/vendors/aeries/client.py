@@ -26,7 +26,13 @@ from mis_wizard.vendors.base import (
     Status,
     Timer,
 )
-from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status
+from mis_wizard.vendors.errors import (
+    FailureKind,
+    VendorError,
+    classify_exception,
+    classify_status,
+    reply_code,
+)
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS, Wording, check_consumer
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
@@ -150,7 +156,7 @@ class AeriesConnector:
         if problem is not None:
             f = classify_exception(problem)  # VendorError keeps its own message and kind
             yield result("Aeries address", Layer.REACH, Status.FAILED,
-                         "unreachable" if f.kind is FailureKind.CONFIG else "transient", f.message, f.remedy,
+                         reply_code(problem) or ("unreachable" if f.kind is FailureKind.CONFIG else "transient"), f.message, f.remedy,
                          type(problem).__name__, t.ms, "connection")
             return
         if not isinstance(info, dict) or "DatabaseYear" not in info:
@@ -173,7 +179,8 @@ class AeriesConnector:
                 schools_response = await api.get("schools")
             except httpx.HTTPError as exc:
                 f = classify_exception(exc)
-                yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "transient", f.message,
+                yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED,
+                             reply_code(exc) or "transient", f.message,
                              f.remedy, type(exc).__name__, t.ms)
                 return
         if schools_response.status_code in (401, 403):
@@ -217,7 +224,8 @@ class AeriesConnector:
                     response = await api.get(path, params)
                 except httpx.HTTPError as exc:
                     f = classify_exception(exc)
-                    yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, "transient", f.message, f.remedy,
+                    yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, reply_code(exc) or "transient",
+                                 f.message, f.remedy,
                                  type(exc).__name__, t.ms)
                     continue
             code = AREA_CODES[area]

@@ -123,6 +123,8 @@ def _status_failure(response: httpx.Response) -> tuple[str, errors.Failure]:
 
 def _exception_failure(exc: BaseException) -> tuple[str, errors.Failure]:
     failure = errors.classify_exception(exc)
+    if errors.reply_code(exc):
+        return f"integris.{errors.reply_code(exc)}", failure
     if failure.kind is errors.FailureKind.TRANSIENT:
         return "integris.transient_failure", failure
     if failure.kind is errors.FailureKind.CONFIG:

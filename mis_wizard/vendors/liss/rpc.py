@@ -19,6 +19,7 @@ from mis_wizard.vendors.errors import (
     VendorError,
     classify_exception,
     classify_status,
+    reply_code,
 )
 from mis_wizard.vendors.liss import wire
 
@@ -104,6 +105,8 @@ def answer_error(exc: wire.WireError, method: str, response: httpx.Response) -> 
 def network_error(exc: BaseException) -> VendorError:
     failure = classify_exception(exc)
     detail = type(exc).__name__
+    if reply_code(exc):
+        return VendorError(f"liss.{reply_code(exc)}", failure.message, failure.remedy, failure.kind, detail)
     if failure.kind is FailureKind.TRANSIENT:
         return VendorError("liss.transient_failure", failure.message,
                            failure.remedy + " If it keeps happening, ask the integrator whether their LISS server is up.",

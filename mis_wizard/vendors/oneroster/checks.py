@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from mis_wizard.vendors.base import CheckResult, Layer, Status, Timer
-from mis_wizard.vendors.errors import FailureKind, classify_exception, classify_status
+from mis_wizard.vendors.errors import FailureKind, classify_exception, classify_status, reply_code
 from mis_wizard.vendors.oneroster.client import NoTokenEndpoint, OneRosterClient, TokenRefused, error_text
 
 DEFAULT_ENDPOINTS = ("orgs", "academicSessions", "courses", "classes", "students", "teachers", "enrollments",
@@ -72,7 +72,7 @@ async def check_consumer(client: OneRosterClient, wording: Wording,
         return
     if isinstance(failure, httpx.HTTPError):
         f = classify_exception(failure)
-        what = "unreachable" if f.kind is FailureKind.CONFIG else "transient"
+        what = reply_code(failure) or ("unreachable" if f.kind is FailureKind.CONFIG else "transient")
         yield result("OneRoster address", Layer.REACH, Status.FAILED, what, f.message, f.remedy,
                      type(failure).__name__, t.ms)
         return
@@ -111,8 +111,9 @@ async def check_consumer(client: OneRosterClient, wording: Wording,
         check = f"Read {endpoint}"
         if isinstance(response, BaseException):
             f = classify_exception(response)
-            yield result(check, Layer.AUTHORISE, Status.FAILED, "transient" if f.kind is FailureKind.TRANSIENT
-                         else "read_failed", f.message, f.remedy, type(response).__name__, ms)
+            yield result(check, Layer.AUTHORISE, Status.FAILED, reply_code(response) or (
+                "transient" if f.kind is FailureKind.TRANSIENT else "read_failed"), f.message, f.remedy,
+                type(response).__name__, ms)
         elif response.status_code == 200 and collection_rows(response, endpoint) is None:
             yield result(check, Layer.AUTHORISE, Status.FAILED, f"{endpoint}_unreadable",
                          f"The server answered {endpoint} with something that is not OneRoster data.",

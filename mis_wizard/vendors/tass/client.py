@@ -31,7 +31,7 @@ from mis_wizard.vendors.base import (
     Status,
     Timer,
 )
-from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, classify_exception
+from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, classify_exception, reply_code
 from mis_wizard.vendors.streams import merged
 from mis_wizard.vendors.tass import wire
 from mis_wizard.vendors.tass.modules import (
@@ -103,7 +103,9 @@ def _result(key: str, check: str, layer: Layer, status: Status, code: str, messa
 def _network_failure(key: str, check: str, layer: Layer, exc: BaseException, ms: int) -> CheckResult:
     failure = classify_exception(exc)
     text = str(exc).lower()
-    if isinstance(exc, httpx.ConnectError) and "certificate" in failure.message:
+    if reply_code(exc):
+        code = str(reply_code(exc))
+    elif isinstance(exc, httpx.ConnectError) and "certificate" in failure.message:
         code = "tls_untrusted"
     elif isinstance(exc, httpx.TimeoutException):
         code = "timeout"
