@@ -271,3 +271,18 @@ def test_a_token_reply_has_the_small_ceiling(small_school, tmp_path: Path) -> No
         with pytest.raises(ReplyTooLarge) as large:
             asyncio.run(token(server.url))
     assert large.value.limit == 500_000
+
+
+OTHERS = [s for s in registry.SYSTEM_IDS if s not in ("powerschool", "aeries") and registry.get(s).emulator]
+
+
+@pytest.mark.parametrize("mode, said", [("endless", TOO_LARGE), ("trickle", TOO_SLOW)])
+@pytest.mark.parametrize("system", OTHERS)
+def test_every_other_system_check_ends_with_the_clear_failure(system: str, mode: str, said: str, small_school,
+                                                              tmp_path: Path, capsys) -> None:
+    with HostileServer(mode) as server:
+        code, results, took = run_check(system, server, small_school, tmp_path, capsys)
+    assert code == 1
+    assert all(r["status"] != "ok" for r in results), [(r["check"], r["message"]) for r in results]
+    assert any(said in r["message"] for r in results), [r["message"] for r in results]
+    assert took < 20
