@@ -286,3 +286,22 @@ def test_every_other_system_check_ends_with_the_clear_failure(system: str, mode:
     assert all(r["status"] != "ok" for r in results), [(r["check"], r["message"]) for r in results]
     assert any(said in r["message"] for r in results), [r["message"] for r in results]
     assert took < 20
+
+
+ANSWERED_FOR_REAL = {"reachable", "token_ok", "reach_ok", "partner_ok", "systeminfo_ok", "client_accepted",
+                     "plugin_enabled"}
+"""What the hostile server does answer properly (its token, and in wrong_types its address probes):
+the only results that may be ok."""
+
+
+@pytest.mark.parametrize("mode", ["garbage", "wrong_types"])
+@pytest.mark.parametrize("system", registry.SYSTEM_IDS)
+def test_no_check_reports_a_read_it_could_not_parse(system: str, mode: str, small_school, tmp_path: Path,
+                                                    capsys) -> None:
+    if registry.get(system).emulator is None:
+        pytest.skip("no live check")
+    with HostileServer(mode) as server:
+        code, results, _ = run_check(system, server, small_school, tmp_path, capsys)
+    assert code == 1 and any(r["status"] == "failed" for r in results)
+    ok = [r["code"].split(".", 1)[1].removeprefix("oneroster_") for r in results if r["status"] == "ok"]
+    assert set(ok) <= ANSWERED_FOR_REAL, ok
