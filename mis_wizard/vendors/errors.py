@@ -27,6 +27,34 @@ class Failure:
     remedy: str
 
 
+REPLY_KIND = "mis_wizard.reply_kind"
+"""An httpx request extension naming the kind of reply a request expects, so the one HTTP client
+bounds its size and time by kind: ``"small"`` (a token, a probe), ``"data"`` (a page of records,
+the default) or ``"bulk"`` (a whole data set in one reply: iSAMS Batch, LISS, TASS)."""
+SMALL_REPLY = {REPLY_KIND: "small"}
+BULK_REPLY = {REPLY_KIND: "bulk"}
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:g} MB"
+
+
+class ReplyTooLarge(httpx.TransportError):
+    """A reply (as received, after decompression) went past its ceiling; reading stopped there."""
+
+    def __init__(self, limit: int, *, request: httpx.Request | None = None) -> None:
+        super().__init__(f"reply larger than {limit} bytes", request=request)
+        self.limit = limit
+
+
+class ReplyTooSlow(httpx.TimeoutException):
+    """A reply was not complete within its overall deadline (however steadily it trickled)."""
+
+    def __init__(self, seconds: float, *, request: httpx.Request | None = None) -> None:
+        super().__init__(f"reply not complete within {seconds:g} s", request=request)
+        self.seconds = seconds
+
+
 class VendorError(Exception):
     """Raised by connectors when the system refuses; carries a stable code and a remedy."""
 
@@ -72,10 +100,32 @@ def classify_status(status: int) -> Failure:
                    "Send the support report to the integrator.")
 
 
+def reply_code(exc: BaseException) -> str | None:
+    """The code suffix of a reply cut off by the HTTP client's bounds (``reply_too_large`` or
+    ``reply_too_slow``), so each vendor's code names it rather than "unreachable"; else None."""
+    if isinstance(exc, ReplyTooLarge):
+        return "reply_too_large"
+    if isinstance(exc, ReplyTooSlow):
+        return "reply_too_slow"
+    return None
+
+
 def classify_exception(exc: BaseException) -> Failure:
     """Network and parse errors, in the order a connection fails."""
     if isinstance(exc, VendorError):
         return Failure(exc.kind, exc.message, exc.remedy)
+    if isinstance(exc, ReplyTooLarge):
+        return Failure(FailureKind.CONFIG,
+                       f"The server kept sending more than {_megabytes(exc.limit)} for one reply; this is not the "
+                       "school's API or it is misbehaving.",
+                       "Check the server address is your system's own address; if it is, ask your system's "
+                       "support to look at the server.")
+    if isinstance(exc, ReplyTooSlow):
+        return Failure(FailureKind.TRANSIENT,
+                       f"The server took longer than {exc.seconds:g} seconds to send one reply, so the wizard "
+                       "stopped waiting.",
+                       "Try again later; if it keeps happening, check the network or the proxy, or ask your "
+                       "system's support whether the server is overloaded.")
     if isinstance(exc, httpx.ConnectError):
         text = str(exc).lower()
         if isinstance(exc.__cause__, ssl.SSLCertVerificationError) or "certificate" in text:

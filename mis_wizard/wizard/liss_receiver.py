@@ -19,6 +19,7 @@ import sqlite3
 import ssl
 import sys
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,6 +29,12 @@ from mis_wizard.vendors.liss import wire
 from mis_wizard.vendors.liss.receiver_protocol import LissServer, Publish, ServerAuth, UnknownMethod
 
 DB_NAME = "liss-received.sqlite"
+BODY_SECONDS = 120.0
+"""How long one request's body may take to arrive in all (a sender trickling bytes is cut off)."""
+SOCKET_SECONDS = 30.0
+"""How long the receiver waits for any one piece of a request before closing the connection."""
+_PIECE = 64 * 1024
+_MAX_LINE = 1024
 KINDS = {"publishClasses": "classes", "publishClassMemberships": "class_memberships", "publishCalendar": "calendar",
          "publishDailyData": "daily_data", "publishDailyDeltas": "daily_deltas", "publishTimetable": "timetable",
          "publishBellTimes": "bell_times", "publishStudents": "students", "publishTeachers": "teachers",
@@ -207,11 +214,12 @@ class Receiver:
     """The LISS server on a socket, serving from a background thread until ``close()``."""
 
     def __init__(self, directory: Path, auth: ServerAuth, host: str = "127.0.0.1", port: int = 0,
-                 tls: ssl.SSLContext | None = None) -> None:
+                 tls: ssl.SSLContext | None = None, max_body: int = wire.MAX_BODY,
+                 body_seconds: float = BODY_SECONDS) -> None:
         self.host = host
         self.store = ReceiverStore(directory)
         self.liss = LissServer(auth, ReceiverBackend(self.store), sis_name="MIS Wizard LISS receiver")
-        self.httpd = ThreadingHTTPServer((host, port), _handler_for(self.liss))
+        self.httpd = ThreadingHTTPServer((host, port), _handler_for(self.liss, max_body, body_seconds))
         self.httpd.daemon_threads = True
         self.scheme = "http"
         if tls is not None:
@@ -238,21 +246,120 @@ class Receiver:
         return summarise(self.store)
 
 
-def _handler_for(liss: LissServer) -> type[BaseHTTPRequestHandler]:
+class _Refused(Exception):
+    """A request the receiver answers with ``status`` and ``text`` before (or instead of) reading on."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(text)
+        self.status = status
+        self.text = text
+
+
+def _handler_for(liss: LissServer, max_body: int = wire.MAX_BODY,
+                 body_seconds: float = BODY_SECONDS) -> type[BaseHTTPRequestHandler]:
+    def too_large() -> _Refused:
+        return _Refused(413, f"The request is larger than {max_body / 1_000_000:g} MB, more than any LISS call.")
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        timeout = SOCKET_SECONDS
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
             """Requests carry the password in their body; nothing about them is written to stderr."""
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > wire.MAX_BODY:
-                self._send(413, b"Request too large for a LISS call", "text/plain; charset=utf-8")
-                self.close_connection = True
+            try:
+                try:
+                    body = self._body()
+                finally:
+                    self.connection.settimeout(SOCKET_SECONDS)
+            except _Refused as refused:
+                self.close_connection = True  # what was not read of the request must not be read as the next
+                self._send(refused.status, refused.text.encode(), "text/plain; charset=utf-8")
                 return
-            body, content_type = liss.handle(self.rfile.read(length))
-            self._send(200, body, content_type)
+            status, answer, content_type = liss.answer(body)
+            self._send(status, answer, content_type)
+
+        def _body(self) -> bytes:
+            """The request body, refused before reading when its framing is missing, malformed or too
+            large, and bounded while reading (chunked bodies have no length to check first)."""
+            deadline = time.monotonic() + body_seconds
+            encodings = [e.strip().lower() for v in self.headers.get_all("Transfer-Encoding") or []
+                         for e in v.split(",") if e.strip()]
+            lengths = [v.strip() for v in self.headers.get_all("Content-Length") or []]
+            if encodings:
+                if lengths:
+                    raise _Refused(400, "The request has both Content-Length and Transfer-Encoding.")
+                if encodings != ["chunked"]:
+                    raise _Refused(501, "Only chunked transfer encoding is understood here.")
+                return self._chunked(deadline)
+            if not lengths:
+                raise _Refused(411, "The request has no Content-Length; a LISS call states its length.")
+            if len(set(lengths)) > 1 or not lengths[0].isdigit() or not lengths[0].isascii():
+                raise _Refused(400, "The request's Content-Length is not a length (a whole number of bytes).")
+            length = int(lengths[0])
+            if length > max_body:
+                raise too_large()
+            return self._read(length, deadline)
+
+        def _read(self, length: int, deadline: float) -> bytes:
+            pieces: list[bytes] = []
+            left = length
+            while left > 0:
+                self._wait_until(deadline)
+                try:
+                    piece = self.rfile.read1(min(left, _PIECE))  # what has arrived, not a wait for all of it
+                except TimeoutError:
+                    raise self._slow() from None
+                if not piece:
+                    raise _Refused(400, "The request ended before its stated length.")
+                pieces.append(piece)
+                left -= len(piece)
+            return b"".join(pieces)
+
+        def _slow(self) -> _Refused:
+            return _Refused(408, f"The request took longer than {body_seconds:g} seconds to arrive.")
+
+        def _wait_until(self, deadline: float) -> None:
+            """Fail once the deadline has passed; otherwise wait no longer than it for the next bytes."""
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._slow()
+            self.connection.settimeout(min(SOCKET_SECONDS, left))
+
+        def _line(self, deadline: float) -> bytes:
+            self._wait_until(deadline)
+            try:
+                line = self.rfile.readline(_MAX_LINE + 1)
+            except TimeoutError:
+                raise self._slow() from None
+            if len(line) > _MAX_LINE or not line.endswith(b"\n"):
+                raise _Refused(400, "The request's chunked body is malformed.")
+            return line
+
+        def _chunked(self, deadline: float) -> bytes:
+            pieces: list[bytes] = []
+            total = 0
+            while True:
+                size_text = self._line(deadline).split(b";", 1)[0].strip()
+                try:
+                    size = int(size_text, 16) if size_text and size_text.isalnum() else -1
+                except ValueError:
+                    size = -1
+                if size < 0:
+                    raise _Refused(400, "The request's chunked body is malformed.")
+                if size == 0:
+                    break
+                total += size
+                if total > max_body:
+                    raise too_large()
+                pieces.append(self._read(size, deadline))
+                if self._line(deadline).strip():
+                    raise _Refused(400, "The request's chunked body is malformed.")
+            for _ in range(64):  # trailer fields, up to the empty line that ends the request
+                if not self._line(deadline).strip():
+                    return b"".join(pieces)
+            raise _Refused(400, "The request's chunked body is malformed.")
 
         def do_GET(self) -> None:
             self._send(405, b"This is a LISS server: POST JSON-RPC or XML-RPC calls here.", "text/plain; charset=utf-8")
@@ -278,6 +385,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--certfile", type=Path, help="TLS certificate (PEM) to serve https://")
     parser.add_argument("--keyfile", type=Path, help="TLS private key (PEM) for --certfile")
     parser.add_argument("--json", action="store_true", help="print one JSON line with the address first")
+    parser.add_argument("--max-request-mb", type=float, default=wire.MAX_BODY / 1_000_000,
+                        help=f"largest request accepted, in MB (default {wire.MAX_BODY / 1_000_000:g})")
     parser.add_argument("--show", action="store_true",
                         help="do not serve: show what has arrived in --dir so far (Basic sync, Publish and sync, "
                              "warnings), and exit")
@@ -320,7 +429,7 @@ def run(args: argparse.Namespace) -> int:
         tls.load_cert_chain(args.certfile, args.keyfile)
     try:
         receiver = Receiver(args.dir, ServerAuth(args.school_code, args.username, password), args.host, args.port,
-                            tls)
+                            tls, max_body=max(1, int(args.max_request_mb * 1_000_000)))
     except OSError as exc:
         print(f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -134,3 +134,23 @@ def test_the_system_proxy_is_used_except_for_loopback_and_bypassed_hosts(monkeyp
     proxy = "http://proxy.school.internal:3128"
     assert sent == [(proxy, "district.powerschool.com"), (None, "sis.school.internal"), (None, "127.0.0.1"),
                     (proxy, "district.powerschool.com")]
+
+
+class GzipBomb(Emulator):
+    system = "gzipbomb"
+
+    def handle(self, request: Request) -> Response:
+        return Response(200, gzip.compress(b"0" * 20_000_000), headers={"Content-Encoding": "gzip"})
+
+    def credentials(self, base_url: str) -> dict[str, str]:
+        return {"base_url": base_url}
+
+
+def test_the_ceiling_counts_what_a_compressed_reply_becomes(sandbox) -> None:
+    from mis_wizard.vendors.errors import ReplyTooLarge
+    from mis_wizard.wizard.http import reply_limits
+
+    base = sandbox.add(GzipBomb()).base_url
+    with pytest.raises(ReplyTooLarge):  # about 20 KB on the wire, 20 MB once unpacked
+        get(base + "/x", limits=reply_limits("data=1MB"))
+    assert get(base + "/x", limits=reply_limits("data=30MB")).content == b"0" * 20_000_000

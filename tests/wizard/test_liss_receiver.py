@@ -166,3 +166,140 @@ def test_days_marked_weekend_in_any_case_are_not_school_days(receiver: Receiver)
     asyncio.run(go())
     basic = receiver.summary().basic
     assert basic["calendar_days"] == 5 and basic["school_days"] == 2
+
+
+# Hostile senders: a request's framing is checked before its body is read, and a body is bounded while it arrives.
+
+AUTH_OBJECT = {"School": AUTH.school, "UserName": AUTH.username, "Password": AUTH.password, "LissVersion": 10002}
+HELLO = wire.request_body("liss.hello", [], 1)
+
+
+def raw_exchange(receiver: Receiver, request: bytes, timeout: float = 5.0) -> tuple[int, bytes]:
+    """Send bytes as they are (no client to fix the framing) and read the answer until the server closes."""
+    import socket
+
+    with socket.create_connection((receiver.host, receiver.httpd.server_port), timeout=timeout) as sock:
+        sock.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            piece = sock.recv(65536)
+            if not piece:
+                break
+            answer += piece
+        head, _, body = answer.partition(b"\r\n\r\n")
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        while len(body) < length:
+            piece = sock.recv(65536)
+            if not piece:
+                break
+            body += piece
+    return int(head.split(b" ", 2)[1]), body
+
+
+def post_head(*headers: str) -> bytes:
+    return ("POST /liss HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "".join(f"{h}\r\n" for h in headers) + "\r\n").encode()
+
+
+def still_answers(receiver: Receiver) -> bool:
+    answer = httpx.post(receiver.url, content=HELLO, headers={"Content-Type": "application/json"}, timeout=5)
+    return answer.status_code == 200 and answer.json()["result"]["LissVersion"] == 10002
+
+
+@pytest.mark.parametrize("headers, status", [
+    (("Content-Length: -1",), 400),
+    ((), 411),
+    (("Content-Length: 12abc",), 400),
+    (("Content-Length: 99999999999999",), 413),
+    (("Content-Length: 10", "Content-Length: 11"), 400),
+    (("Content-Length: 10", "Transfer-Encoding: chunked"), 400),
+    (("Transfer-Encoding: gzip",), 501),
+])
+def test_bad_framing_is_refused_before_the_body_is_read(receiver: Receiver, headers: tuple[str, ...],
+                                                        status: int) -> None:
+    import time
+
+    started = time.monotonic()
+    got, text = raw_exchange(receiver, post_head(*headers) + HELLO)
+    assert got == status and text  # a plain sentence, not a traceback or a closed socket
+    assert time.monotonic() - started < 3  # answered at once, not after reading until the sender gives up
+    assert still_answers(receiver)
+
+
+def test_a_chunked_body_is_read_up_to_the_ceiling_and_no_further(tmp_path: Path) -> None:
+    r = Receiver(tmp_path / "liss", AUTH, max_body=4000).start()
+    try:
+        ok_status, ok_body = raw_exchange(r, post_head("Transfer-Encoding: chunked")
+                                          + b"%x\r\n%s\r\n0\r\n\r\n" % (len(HELLO), HELLO))
+        assert ok_status == 200 and json.loads(ok_body)["result"]["LissVersion"] == 10002
+        chunk = b"x" * 1500
+        endless = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(4))
+        status, text = raw_exchange(r, post_head("Transfer-Encoding: chunked") + endless)
+        assert status == 413 and b"larger than 0.004 MB" in text
+        status, _ = raw_exchange(r, post_head("Transfer-Encoding: chunked") + b"zz\r\nabc\r\n")
+        assert status == 400
+        big = raw_exchange(r, post_head("Content-Length: 4001") + b"x" * 4001)
+        assert big[0] == 413
+        assert still_answers(r)
+    finally:
+        r.close()
+
+
+def test_a_sender_trickling_its_body_is_cut_off(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    r = Receiver(tmp_path / "liss", AUTH, body_seconds=0.5).start()
+    try:
+        with socket.create_connection((r.host, r.httpd.server_port), timeout=5) as sock:
+            sock.sendall(post_head(f"Content-Length: {len(HELLO)}"))
+            started = time.monotonic()
+            answer = b""
+            for byte in HELLO:
+                try:
+                    sock.sendall(bytes([byte]))
+                except OSError:
+                    break
+                sock.settimeout(0.2)
+                try:
+                    answer += sock.recv(4096)
+                except TimeoutError:
+                    continue
+                if answer:
+                    break
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:40]
+            assert time.monotonic() - started < 3
+        assert still_answers(r)
+    finally:
+        r.close()
+
+
+def publish(receiver: Receiver, method: str, rows: list) -> httpx.Response:
+    body = wire.request_body(f"liss.{method}", [AUTH_OBJECT, "20261122T00:00:00", rows], 2)
+    return httpx.post(receiver.url, content=body, headers={"Content-Type": "application/json"}, timeout=5)
+
+
+@pytest.mark.parametrize("rows, said", [
+    ([1, None, "x"], "Row 1 of publishStudents is a number, not a record"),
+    ([{"StudentId": "S1", "FirstName": "Ada"}, None], "Row 2 of publishStudents is null"),
+    ([{"FirstName": "Ada"}], "Row 1 of publishStudents has no StudentId"),
+    ([{"StudentId": None}], "has no StudentId"),
+    ([{"StudentId": True}], "has no StudentId"),
+    ([{"StudentId": ["S1"]}], "has no StudentId"),
+])
+def test_a_publish_whose_rows_are_not_records_is_refused_and_keeps_what_was_there(
+        receiver: Receiver, rows: list, said: str) -> None:
+    good = publish(receiver, "publishStudents", [{"StudentId": "S1", "FirstName": "Ada", "Surname": "L"}])
+    assert good.status_code == 200 and good.json()["result"] == ""
+    refused = publish(receiver, "publishStudents", rows)
+    assert refused.status_code == 400
+    assert said in wire.error_text(refused.json()["error"])
+    assert receiver.store.rows("students") == [{"StudentId": "S1", "FirstName": "Ada", "Surname": "L"}]
+    assert still_answers(receiver)
+
+
+def test_dated_rows_need_a_date(receiver: Receiver) -> None:
+    refused = publish(receiver, "publishCalendar", [{"Date": "not a day", "DayName": "MonA"}])
+    assert refused.status_code == 400 and "Date that is not a date" in wire.error_text(refused.json()["error"])
+    assert publish(receiver, "publishCalendar", [{"Date": "20261123", "DayName": "MonA"}]).status_code == 200

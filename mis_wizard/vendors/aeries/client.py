@@ -26,7 +26,13 @@ from mis_wizard.vendors.base import (
     Status,
     Timer,
 )
-from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status
+from mis_wizard.vendors.errors import (
+    FailureKind,
+    VendorError,
+    classify_exception,
+    classify_status,
+    reply_code,
+)
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS, Wording, check_consumer
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
@@ -53,6 +59,18 @@ def server_base(url: str) -> str:
     if base.lower().endswith("/api/v5"):
         base = base[: -len("/api/v5")]
     return base
+
+
+def json_list(response: httpx.Response) -> list[dict[str, Any]] | None:
+    """An Aeries list answer (a JSON array of objects), or None when the body is not one, so a
+    check reports a read as working only for an answer that parses as Aeries'."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, list) or not all(isinstance(row, dict) for row in body):
+        return None
+    return body
 
 
 def school_year_of(day: dt.date) -> int:
@@ -138,7 +156,7 @@ class AeriesConnector:
         if problem is not None:
             f = classify_exception(problem)  # VendorError keeps its own message and kind
             yield result("Aeries address", Layer.REACH, Status.FAILED,
-                         "unreachable" if f.kind is FailureKind.CONFIG else "transient", f.message, f.remedy,
+                         reply_code(problem) or ("unreachable" if f.kind is FailureKind.CONFIG else "transient"), f.message, f.remedy,
                          type(problem).__name__, t.ms, "connection")
             return
         if not isinstance(info, dict) or "DatabaseYear" not in info:
@@ -161,7 +179,8 @@ class AeriesConnector:
                 schools_response = await api.get("schools")
             except httpx.HTTPError as exc:
                 f = classify_exception(exc)
-                yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "transient", f.message,
+                yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED,
+                             reply_code(exc) or "transient", f.message,
                              f.remedy, type(exc).__name__, t.ms)
                 return
         if schools_response.status_code in (401, 403):
@@ -177,7 +196,15 @@ class AeriesConnector:
                          "transient" if f.kind is FailureKind.TRANSIENT else "schools_failed", f.message, f.remedy,
                          f"HTTP {schools_response.status_code}: {error_text(schools_response)}", t.ms)
             return
-        schools = [s for s in schools_response.json() if s.get("SchoolCode")]
+        listed = json_list(schools_response)
+        if listed is None:
+            yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "schools_unreadable",
+                         "The server answered the list of schools with something that is not Aeries data.",
+                         "Use the address of your Aeries login page up to the last /, for example "
+                         "https://aeries.district.example.org/aeries; if it is right, send the support report.",
+                         f"HTTP 200, {len(schools_response.content)} bytes", t.ms)
+            return
+        schools = [s for s in listed if s.get("SchoolCode")]
         yield result("Certificate accepted", Layer.AUTHENTICATE, Status.OK, "certificate_ok",
                      "Aeries accepted the certificate.", detail=f"{len(schools)} schools", ms=t.ms)
 
@@ -197,14 +224,21 @@ class AeriesConnector:
                     response = await api.get(path, params)
                 except httpx.HTTPError as exc:
                     f = classify_exception(exc)
-                    yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, "transient", f.message, f.remedy,
+                    yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, reply_code(exc) or "transient",
+                                 f.message, f.remedy,
                                  type(exc).__name__, t.ms)
                     continue
             code = AREA_CODES[area]
-            if response.status_code == 200:
+            rows = json_list(response) if response.status_code == 200 else None
+            if response.status_code == 200 and rows is None:
+                yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, f"{code}_unreadable",
+                             f"The server answered {area} with something that is not Aeries data.",
+                             "Check the Aeries address; if it is right, send the support report to the integrator.",
+                             f"HTTP 200, {len(response.content)} bytes", t.ms)
+            elif response.status_code == 200:
                 yield result(f"Read {area}", Layer.AUTHORISE, Status.OK, f"{code}_ok", f"{area} can be read.", ms=t.ms)
                 if area == "Student Data":
-                    sample = response.json()
+                    sample = rows
             elif response.status_code in (401, 403):
                 yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, f"{code}_not_permitted",
                              f"The certificate may not read {area}.",
@@ -351,10 +385,11 @@ async def _student_pages(api: AeriesApi, code: Any, ctx: Context) -> AsyncIterat
 async def _json(response: httpx.Response, what: str) -> list[Record]:
     if response.status_code != 200:
         raise _refusal(response, what)
-    body = response.json()
-    if not isinstance(body, list):
-        raise VendorError("aeries.unreadable", f"Aeries' {what} answer is not a list.",
-                          "Send the support report to the integrator.", FailureKind.BUG)
+    body = json_list(response)
+    if body is None:
+        raise VendorError("aeries.unreadable", f"The server's answer for {what} is not Aeries data (a list of "
+                          "records).", "Check the Aeries address; if it is right, send the support report to the "
+                          "integrator.", FailureKind.BUG, detail=f"HTTP 200, {len(response.content)} bytes")
     return body
 
 

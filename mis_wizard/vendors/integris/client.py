@@ -92,7 +92,8 @@ class _Session:
 
     async def request_token(self) -> httpx.Response:
         return await self.http.post(self.base + wire.TOKEN_PATH, data=wire.token_form(self.client_id,
-                                                                                      self.client_secret))
+                                                                                      self.client_secret),
+                                    extensions=errors.SMALL_REPLY)
 
     async def get(self, resource: str | None, params: dict[str, str] | None = None) -> httpx.Response:
         path = wire.RESOURCE_PATH.format(school_id=self.school_id, resource=resource) if resource \
@@ -122,6 +123,8 @@ def _status_failure(response: httpx.Response) -> tuple[str, errors.Failure]:
 
 def _exception_failure(exc: BaseException) -> tuple[str, errors.Failure]:
     failure = errors.classify_exception(exc)
+    if errors.reply_code(exc):
+        return f"integris.{errors.reply_code(exc)}", failure
     if failure.kind is errors.FailureKind.TRANSIENT:
         return "integris.transient_failure", failure
     if failure.kind is errors.FailureKind.CONFIG:

@@ -24,7 +24,7 @@ from mis_wizard.vendors.base import (
     Status,
     Timer,
 )
-from mis_wizard.vendors.errors import FailureKind, VendorError, classify_status
+from mis_wizard.vendors.errors import BULK_REPLY, SMALL_REPLY, FailureKind, VendorError, classify_status
 from mis_wizard.vendors.isams import rest
 from mis_wizard.vendors.isams.records import READERS
 from mis_wizard.vendors.isams.replies import BatchReply, Redactor, admin_ui, batch_failure, network_failure
@@ -139,7 +139,7 @@ async def _probe(ctx: Context, base: str, redact: Redactor) -> CheckResult:
     with Timer() as t:
         for _attempt in range(2):  # a reply garbled on the way is asked for once more
             try:
-                response = await ctx.http.get(base + BATCH_PATH.format(fmt="xml"))
+                response = await ctx.http.get(base + BATCH_PATH.format(fmt="xml"), extensions=SMALL_REPLY)
             except Exception as exc:  # every network failure becomes a result, never an escape
                 code, failure = network_failure(exc)
                 return CheckResult(CONNECTION, check, Layer.REACH, Status.FAILED, code, failure.message,
@@ -170,7 +170,7 @@ async def _batch(ctx: Context, base: str, api_key: str, requirements: Requiremen
     reply = BatchReply.unreadable()
     for _attempt in range(2):
         response = await ctx.http.post(url, params={"apiKey": api_key}, content=body,
-                                       headers={"Content-Type": "application/xml"})
+                                       headers={"Content-Type": "application/xml"}, extensions=BULK_REPLY)
         reply = BatchReply.of(response)
         if reply.readable:
             return reply

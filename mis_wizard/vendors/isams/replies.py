@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import httpx
 
 from mis_wizard.vendors.base import Layer
-from mis_wizard.vendors.errors import Failure, FailureKind, classify_exception, classify_status
+from mis_wizard.vendors.errors import Failure, FailureKind, classify_exception, classify_status, reply_code
 from mis_wizard.vendors.isams.wire import (
     Message,
     Tree,
@@ -54,6 +54,8 @@ def network_failure(exc: BaseException) -> tuple[str, Failure]:
     """A network failure's code (unreachable = the admin must fix something; dropped = try again)
     with the shared wording from the failure table."""
     failure = classify_exception(exc)
+    if reply_code(exc):
+        return f"isams.{reply_code(exc)}", failure
     return ("isams.unreachable" if failure.kind is FailureKind.CONFIG else "isams.connection_dropped"), failure
 
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from mis_wizard.vendors.base import CheckResult, Context, Layer, Record, Requirements, Status, Timer
-from mis_wizard.vendors.errors import FailureKind, VendorError
+from mis_wizard.vendors.errors import SMALL_REPLY, FailureKind, VendorError
 from mis_wizard.vendors.isams.records import registration_rows
 from mis_wizard.vendors.isams.replies import Redactor, network_failure
 from mis_wizard.vendors.isams.wire import REGISTER_PATH, TOKEN_PATH
@@ -42,7 +42,8 @@ async def _token(ctx: Context, base: str, values: Mapping[str, Any], redact: Red
         try:
             response = await ctx.http.post(base + TOKEN_PATH, data={
                 "grant_type": "client_credentials", "client_id": str(values.get("client_id") or "").strip(),
-                "client_secret": str(values.get("client_secret") or "").strip(), "scope": "restapi"})
+                "client_secret": str(values.get("client_secret") or "").strip(), "scope": "restapi"},
+                extensions=SMALL_REPLY)
         except Exception as exc:  # every network failure becomes a result
             code, failure = network_failure(exc)
             raise RestRefused(CheckResult(KEY, "REST token", Layer.REACH, Status.FAILED, code, failure.message,

@@ -30,6 +30,47 @@ class UnknownMethod(Exception):
     """The backend has no answer for this read."""
 
 
+class BadRows(ValueError):
+    """A publish whose rows are not LISS records; the message says which row is wrong and how."""
+
+
+REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "publishStudents": (("StudentId",),), "publishTeachers": (("TeacherId",),),
+    "publishRooms": (("RoomId", "RoomCode"),), "publishClasses": (("ClassCode",),),
+    "publishClassMemberships": (("StudentId",), ("ClassCode",)), "publishCalendar": (("Date",),),
+    "publishDailyData": (("Date",),), "publishDailyDeltas": (("Date",),),
+}
+"""Per publish, the fields every row must carry (one of each group): the record's identifier, or the
+date a dated row belongs to. Everything else is kept as sent; LISS senders differ in what they add."""
+
+
+def _identifier(value: Any) -> bool:
+    return (isinstance(value, str) and bool(value.strip())) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list"}.get(
+        type(value), type(value).__name__)
+
+
+def row_problem(method: str, rows: list[Any]) -> str | None:
+    """What is wrong with the first bad row of a publish, in words for the timetabler, or None."""
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, Mapping):
+            return (f"Row {number} of {method} is {_kind_of(row)}, not a record: each row must be an object of "
+                    "named fields (such as StudentId, FirstName).")
+        for group in REQUIRED_FIELDS.get(method, ()):
+            if not any(_identifier(row.get(name)) for name in group):
+                return (f"Row {number} of {method} has no {' or '.join(group)} (text or a number); "
+                        "every row needs one.")
+        if "Date" in row and method in ("publishCalendar", "publishDailyData", "publishDailyDeltas") \
+                and wire.parse_date(row.get("Date")) is None:
+            return f"Row {number} of {method} has a Date that is not a date: {str(row.get('Date'))[:40]!r}."
+    return None
+
+
 @dataclass(frozen=True)
 class ServerAuth:
     """The school code, username and password a server accepts."""
@@ -74,11 +115,15 @@ class Publish:
 
 
 def publish_from(call: wire.Call) -> Publish | None:
-    """The rows of a publish call, or None when it carries no array at all."""
+    """The rows of a publish call, or None when it carries no array at all; raises BadRows when a
+    row is not a record of this publish (a list of anything else must not replace what was kept)."""
     rest = call.params[1:]
     for i, value in enumerate(rest):
         if isinstance(value, list):
-            rows = [r for r in value if isinstance(r, Mapping)]
+            problem = row_problem(call.name, value)
+            if problem:
+                raise BadRows(problem)
+            rows = list(value)
             auth = call.params[0] if call.params and isinstance(call.params[0], Mapping) else {}
             return Publish(call.name, [dict(r) for r in rows], rest[:i] + rest[i + 1:],
                            str(auth.get("UserAgent", "")))
@@ -107,10 +152,22 @@ class LissServer:
 
     def handle(self, body: bytes) -> tuple[bytes, str]:
         """Answer one POST body; LISS answers every outcome with HTTP 200 and a result or error."""
+        _status, answer, content_type = self.answer(body)
+        return answer, content_type
+
+    def answer(self, body: bytes) -> tuple[int, bytes, str]:
+        """The HTTP status with the answer: 200, except 400 for a publish whose rows are not records
+        (the body is still a LISS error saying which row), for servers that say so in HTTP too."""
         try:
             call = wire.decode_call(body)
         except wire.WireError:
-            return wire.encode_error(None, "Invalid Call", self.style)
+            return 200, *wire.encode_error(None, "Invalid Call", self.style)
+        try:
+            return 200, *self._answer(call)
+        except BadRows as exc:
+            return 400, *wire.encode_error(call, f"Invalid parameters provided! {exc}", self.style)
+
+    def _answer(self, call: wire.Call) -> tuple[bytes, str]:
         if call.name == "hello":
             return wire.encode_result(call, {"SIS": self.sis_name, "LissVersion": LISS_VERSION})
         refusal = self.auth.refusal(call.params[0] if call.params else None)

@@ -13,7 +13,14 @@ from typing import Any
 
 import httpx
 
-from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status
+from mis_wizard.vendors.errors import (
+    BULK_REPLY,
+    FailureKind,
+    VendorError,
+    classify_exception,
+    classify_status,
+    reply_code,
+)
 from mis_wizard.vendors.liss import wire
 
 LISS_VERSION = 10002
@@ -67,7 +74,8 @@ async def call(http: httpx.AsyncClient, url: str, method: str, params: list[Any]
         attempt += 1
         try:
             response = await http.post(url, content=body, headers={"Content-Type": "application/json",
-                                                                    "Accept": "application/json"})
+                                                                    "Accept": "application/json"},
+                                     extensions=BULK_REPLY)
         except httpx.HTTPError as exc:
             raise network_error(exc) from None
         if response.status_code >= 400:
@@ -97,6 +105,8 @@ def answer_error(exc: wire.WireError, method: str, response: httpx.Response) -> 
 def network_error(exc: BaseException) -> VendorError:
     failure = classify_exception(exc)
     detail = type(exc).__name__
+    if reply_code(exc):
+        return VendorError(f"liss.{reply_code(exc)}", failure.message, failure.remedy, failure.kind, detail)
     if failure.kind is FailureKind.TRANSIENT:
         return VendorError("liss.transient_failure", failure.message,
                            failure.remedy + " If it keeps happening, ask the integrator whether their LISS server is up.",

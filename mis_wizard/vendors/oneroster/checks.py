@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from mis_wizard.vendors.base import CheckResult, Layer, Status, Timer
-from mis_wizard.vendors.errors import FailureKind, classify_exception, classify_status
+from mis_wizard.vendors.errors import FailureKind, classify_exception, classify_status, reply_code
 from mis_wizard.vendors.oneroster.client import NoTokenEndpoint, OneRosterClient, TokenRefused, error_text
 
 DEFAULT_ENDPOINTS = ("orgs", "academicSessions", "courses", "classes", "students", "teachers", "enrollments",
@@ -32,6 +33,20 @@ class Wording:
     url_remedy: str
     permission_remedy: Callable[[str], str]
     """Remedy for an endpoint the consumer may not read, given the endpoint name."""
+
+
+def collection_rows(response: httpx.Response, endpoint: str) -> list[Any] | None:
+    """The records of a OneRoster collection answer (``{"students": [...]}``), or None when the body
+    is not that: not JSON, not an object, or without the collection's list of objects. A check counts
+    an endpoint readable only when its answer parses as OneRoster."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    rows = body.get(endpoint.split("/")[-1]) if isinstance(body, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        return None
+    return rows
 
 
 async def check_consumer(client: OneRosterClient, wording: Wording,
@@ -57,7 +72,7 @@ async def check_consumer(client: OneRosterClient, wording: Wording,
         return
     if isinstance(failure, httpx.HTTPError):
         f = classify_exception(failure)
-        what = "unreachable" if f.kind is FailureKind.CONFIG else "transient"
+        what = reply_code(failure) or ("unreachable" if f.kind is FailureKind.CONFIG else "transient")
         yield result("OneRoster address", Layer.REACH, Status.FAILED, what, f.message, f.remedy,
                      type(failure).__name__, t.ms)
         return
@@ -96,8 +111,14 @@ async def check_consumer(client: OneRosterClient, wording: Wording,
         check = f"Read {endpoint}"
         if isinstance(response, BaseException):
             f = classify_exception(response)
-            yield result(check, Layer.AUTHORISE, Status.FAILED, "transient" if f.kind is FailureKind.TRANSIENT
-                         else "read_failed", f.message, f.remedy, type(response).__name__, ms)
+            yield result(check, Layer.AUTHORISE, Status.FAILED, reply_code(response) or (
+                "transient" if f.kind is FailureKind.TRANSIENT else "read_failed"), f.message, f.remedy,
+                type(response).__name__, ms)
+        elif response.status_code == 200 and collection_rows(response, endpoint) is None:
+            yield result(check, Layer.AUTHORISE, Status.FAILED, f"{endpoint}_unreadable",
+                         f"The server answered {endpoint} with something that is not OneRoster data.",
+                         w.url_remedy, f"HTTP 200, {len(response.content)} bytes, "
+                         f"{response.headers.get('content-type', 'no content type')}", ms)
         elif response.status_code == 200:
             yield result(check, Layer.AUTHORISE, Status.OK, f"{endpoint}_ok", f"{endpoint} can be read.", ms=ms)
             if endpoint == "students":
@@ -114,10 +135,7 @@ async def check_consumer(client: OneRosterClient, wording: Wording,
     if sample is None:
         yield skip("Sample student", Layer.SAMPLE)
         return
-    try:
-        students = sample.json().get("students") or []
-    except ValueError:
-        students = None
+    students = collection_rows(sample, "students")
     if students is None:
         yield result("Sample student", Layer.SAMPLE, Status.FAILED, "unreadable",
                      "The list of students could not be read.", "Send the support report to the integrator.")
@@ -125,6 +143,10 @@ async def check_consumer(client: OneRosterClient, wording: Wording,
         yield result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
                      "OneRoster answered but lists no students.",
                      "Check that students are enrolled for this school year in your system.")
+    elif not isinstance(students[0].get("sourcedId"), str) or not students[0]["sourcedId"]:
+        yield result("Sample student", Layer.SAMPLE, Status.FAILED, "unreadable",
+                     "The student record has no sourcedId, so it is not a OneRoster record.",
+                     "Send the support report to the integrator.")
     else:
         yield result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
                      detail=f"sourcedId {students[0].get('sourcedId')}")

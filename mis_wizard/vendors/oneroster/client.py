@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from mis_wizard.vendors.errors import SMALL_REPLY
+
 API_ROOT = "/ims/oneroster/v1p1"
 TOKEN_PATHS = ("/v2/oauth/token", "/token")
 SCOPE = "https://purl.imsglobal.org/spec/or/v1p1/scope/roster-core.readonly"
@@ -86,8 +88,14 @@ class OneRosterClient:
                 if response.status_code != 200:
                     raise TokenRefused(response.status_code, error_text(response))
                 body = response.json()
-                self._token = str(body["access_token"])
-                self._expires = time.monotonic() + float(body.get("expires_in") or 3600)
+                token = body.get("access_token") if isinstance(body, dict) else None
+                if not isinstance(token, str) or not token.strip():
+                    raise ValueError("the token answer holds no access_token")
+                lifetime = body.get("expires_in") or 3600
+                if isinstance(lifetime, bool) or not isinstance(lifetime, int | float | str):
+                    raise ValueError("the token answer's expires_in is not a number")
+                self._token = token
+                self._expires = time.monotonic() + float(lifetime)
                 self._cookie = "; ".join(f"{k}={v}" for k, v in response.cookies.items())
                 self.token_path = path
                 return self._token
@@ -95,11 +103,12 @@ class OneRosterClient:
 
     async def _request_token(self, url: str) -> httpx.Response:
         form = {"grant_type": "client_credentials", "scope": SCOPE}
-        response = await self.http.post(url, data=form, auth=(self.client_id, self.client_secret))
+        response = await self.http.post(url, data=form, auth=(self.client_id, self.client_secret),
+                                        extensions=SMALL_REPLY)
         if response.status_code in (400, 401):
             # Older servers read the credentials from the form rather than the Basic header.
             alt = await self.http.post(url, data={**form, "client_id": self.client_id,
-                                                  "client_secret": self.client_secret})
+                                                  "client_secret": self.client_secret}, extensions=SMALL_REPLY)
             if alt.status_code == 200:
                 return alt
         return response

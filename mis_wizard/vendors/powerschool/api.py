@@ -111,7 +111,9 @@ class TokenCache:
 def network_error(exc: BaseException, what: str) -> VendorError:
     """A network or parse failure as a VendorError with our stable codes."""
     failure = errors.classify_exception(exc)
-    if failure.kind is FailureKind.TRANSIENT:
+    if errors.reply_code(exc):
+        code = f"powerschool.{errors.reply_code(exc)}"
+    elif failure.kind is FailureKind.TRANSIENT:
         code = "powerschool.transient"
     elif failure.kind is FailureKind.CONFIG:
         code = "powerschool.tls_untrusted" if "certificate" in failure.message else "powerschool.unreachable"
@@ -201,7 +203,7 @@ class PowerSchoolApi:
         for path in paths:
             try:
                 response = await self.http.post(self.base_url + path, content=b"grant_type=client_credentials",
-                                                headers=headers)
+                                                headers=headers, extensions=errors.SMALL_REPLY)
             except httpx.HTTPError as exc:
                 raise network_error(exc, "asking for a token") from None
             if response.status_code not in (404, 405):

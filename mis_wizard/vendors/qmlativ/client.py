@@ -27,7 +27,13 @@ from mis_wizard.vendors.base import (
     Status,
     Timer,
 )
-from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status
+from mis_wizard.vendors.errors import (
+    SMALL_REPLY,
+    FailureKind,
+    VendorError,
+    classify_exception,
+    classify_status,
+)
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
 from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, EMAILS, ENROLMENTS, JOIN_SOURCE, NAMES, OBJECT_OF
@@ -61,10 +67,11 @@ class QmlativApi:
             pair = f"{urllib.parse.quote(self.key, safe='')}:{urllib.parse.quote(self.secret, safe='')}"
             basic = {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
             url = f"{self.base}/oauth/token"
-            response = await self.http.post(url, data={"grant_type": "client_credentials"}, headers=basic)
+            response = await self.http.post(url, data={"grant_type": "client_credentials"}, headers=basic,
+                                            extensions=SMALL_REPLY)
             if response.status_code in (400, 401):
                 form = await self.http.post(url, data={"grant_type": "client_credentials", "client_id": self.key,
-                                                       "client_secret": self.secret})
+                                                       "client_secret": self.secret}, extensions=SMALL_REPLY)
                 if form.status_code == 200:
                     response = form
             if response.status_code != 200:

@@ -31,7 +31,7 @@ from mis_wizard.vendors.base import (
     Status,
     Timer,
 )
-from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception
+from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, classify_exception, reply_code
 from mis_wizard.vendors.streams import merged
 from mis_wizard.vendors.tass import wire
 from mis_wizard.vendors.tass.modules import (
@@ -92,9 +92,9 @@ class App:
     async def call(self, ctx: Context, method: str, params: Mapping[str, str]) -> Reply:
         fields = wire.request_fields(method, self.app_code, self.company, self.version, params, self.token_key)
         if len(self.url) + len(urllib.parse.urlencode(fields)) > LONG_URL:
-            response = await ctx.http.post(self.url, data=fields)
+            response = await ctx.http.post(self.url, data=fields, extensions=BULK_REPLY)
         else:
-            response = await ctx.http.get(self.url, params=fields)
+            response = await ctx.http.get(self.url, params=fields, extensions=BULK_REPLY)
         return wire.parse_reply(response.status_code, response.text)
 
 
@@ -106,7 +106,9 @@ def _result(key: str, check: str, layer: Layer, status: Status, code: str, messa
 def _network_failure(key: str, check: str, layer: Layer, exc: BaseException, ms: int) -> CheckResult:
     failure = classify_exception(exc)
     text = str(exc).lower()
-    if isinstance(exc, httpx.ConnectError) and "certificate" in failure.message:
+    if reply_code(exc):
+        code = str(reply_code(exc))
+    elif isinstance(exc, httpx.ConnectError) and "certificate" in failure.message:
         code = "tls_untrusted"
     elif isinstance(exc, httpx.TimeoutException):
         code = "timeout"

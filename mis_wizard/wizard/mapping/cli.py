@@ -12,8 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from mis_wizard.vendors.base import Context, Credentials, Requirements, VendorSpec
-from mis_wizard.vendors.errors import VendorError
+from mis_wizard.vendors.errors import VendorError, classify_exception
 
 from .field_codes import field_codes, to_csv
 from .preview import MAX_SAMPLES, PreviewError, preview, read, resolve_target, validation_report
@@ -57,6 +59,10 @@ async def run_preview(args: argparse.Namespace, spec: VendorSpec, ctx: Context, 
         return 2
     except VendorError as exc:
         print(f"{spec.name} refused: {exc.message}" + (f"\n{exc.remedy}" if exc.remedy else ""))
+        return 2
+    except httpx.HTTPError as exc:  # a connector that lets a network failure through: said the same way
+        failure = classify_exception(exc)
+        print(f"Cannot read from {spec.name}: {failure.message}" + (f"\n{failure.remedy}" if failure.remedy else ""))
         return 2
     _emit(args, result.to_json(), result.to_text())
     return 1 if result.error_count else 0
