@@ -49,6 +49,16 @@ class FieldKind(enum.StrEnum):
     def is_secret(self) -> bool:
         return self in (FieldKind.SECRET, FieldKind.MULTILINE_SECRET)
 
+    @property
+    def max_length(self) -> int:
+        """Far above any real value of the kind (a PEM certificate is a few KB), so only junk is refused."""
+        return _MAX_LENGTH[self]
+
+
+_MAX_LENGTH = {FieldKind.TEXT: 500, FieldKind.URL: 2048, FieldKind.CODE: 200, FieldKind.SECRET: 4096,
+               FieldKind.MULTILINE_SECRET: 65536, FieldKind.CHOICE: 200}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 
 @dataclass(frozen=True)
 class Field:
@@ -76,6 +86,12 @@ class Field:
         text = (value or "").strip()
         if not text:
             return f"{self.label} is required." if self.required else None
+        if len(text) > self.kind.max_length:
+            return (f"{self.label} is {len(text):,} characters long, more than any real one "
+                    f"({self.kind.max_length:,} at most). Copy it again from your system and paste only that value.")
+        if _CONTROL.search(text) or (self.kind is not FieldKind.MULTILINE_SECRET and ("\n" in text or "\r" in text)):
+            return (f"{self.label} holds characters that are not part of any real value (such as line breaks or "
+                    "invisible control characters). Type it again or copy it again from your system.")
         if self.kind is FieldKind.CHOICE and self.choices and text not in self.choices:
             return f"{self.label} must be one of: {', '.join(self.choices)}."
         if self.kind is FieldKind.URL and not re.match(r"^https?://[^\s/]+", text, re.IGNORECASE):
