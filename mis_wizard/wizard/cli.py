@@ -353,7 +353,12 @@ def main(argv: list[str] | None = None, gui: Callable[[argparse.Namespace], int]
     except KeyboardInterrupt:
         print("mis-wizard: interrupted.", file=sys.stderr)
         return 130
-    except Exception:
+    except Exception as exc:
+        from mis_wizard.wizard.session import SessionProblem
+
+        if isinstance(exc, SessionProblem):
+            print(f"mis-wizard: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         logging.getLogger("mis_wizard").exception("unexpected error in %s", args.command or "gui")
         print(f"mis-wizard: unexpected error; the details are in the log ({log_path}). "
               "Please send `mis-wizard support-report` to the integrator.", file=sys.stderr)

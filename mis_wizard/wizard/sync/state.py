@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from mis_wizard.wizard import paths
+from mis_wizard.wizard import atomic, paths
 from mis_wizard.wizard.sync.report import RunReport
 
 SCHEMA = """
@@ -27,7 +27,7 @@ def default_path() -> Path:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic.create_private(path)  # SQLite gives its -wal and -shm files the database file's mode
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.executescript(SCHEMA)
