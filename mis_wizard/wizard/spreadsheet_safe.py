@@ -34,7 +34,7 @@ def row(values: Iterable[Any]) -> list[Any]:
 
 def restore(value: str) -> str:
     """The text as it was before ``neutralise``: for reading back a workbook the wizard wrote."""
-    if value.startswith(PREFIX) and value[1:].startswith(TRIGGERS):
+    if value.startswith(PREFIX) and value[1:].startswith((*TRIGGERS, "\n")):  # XML keeps \r as \n
         return value[1:]
     return value
 

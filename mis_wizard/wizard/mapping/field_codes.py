@@ -29,7 +29,7 @@ def field_codes(records: Iterable[Record]) -> dict[str, Counter[str]]:
 
 def to_csv(codes: dict[str, Counter[str]], max_values: int = MAX_VALUES) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # so a value holding either is quoted
     writer.writerow(["field", "value", "count"])
     for name, values in codes.items():
         ordered = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
