@@ -164,6 +164,9 @@ def read_credentials(path: Path) -> dict[str, Any]:
         raise UsageError(f"cannot read credentials file {path}: {exc.strerror or exc}") from exc
     except ValueError as exc:
         raise UsageError(f"credentials file {path} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise UsageError(f"credentials file {path} is nested too deeply to be a credentials file; it should hold "
+                         "one JSON object of field ids and values") from exc
     if not isinstance(data, dict):
         raise UsageError(f"credentials file {path} must hold a JSON object of field ids and values")
     return data
