@@ -158,6 +158,7 @@ class SessionStore:
 
     def save(self, session: Session) -> None:
         """Atomic: a crash mid-save leaves the previous file."""
+        target = self.path(session.id)  # checks the id before anything is written
         session.updated = now_iso()
         data = json.dumps(asdict(session), indent=2, sort_keys=True, ensure_ascii=False)
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{session.id}.", suffix=".tmp")
@@ -166,7 +167,7 @@ class SessionStore:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, self.path(session.id))
+            os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
