@@ -166,6 +166,9 @@ def read_credentials(path: Path) -> dict[str, Any]:
         raise UsageError(f"cannot read credentials file {path}: {exc.strerror or exc}") from exc
     except ValueError as exc:
         raise UsageError(f"credentials file {path} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise UsageError(f"credentials file {path} is nested too deeply to be a credentials file; it should hold "
+                         "one JSON object of field ids and values") from exc
     if not isinstance(data, dict):
         raise UsageError(f"credentials file {path} must hold a JSON object of field ids and values")
     return data
@@ -398,6 +401,11 @@ def _main(argv: list[str] | None, gui: Callable[[argparse.Namespace], int] | Non
         if _output_closed(exc):
             logging.getLogger("mis_wizard").info("%s: the output was closed by its reader; stopped", args.command)
             raise
+        from mis_wizard.wizard.session import SessionProblem
+
+        if isinstance(exc, SessionProblem):
+            print(f"mis-wizard: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         logging.getLogger("mis_wizard").exception("unexpected error in %s", args.command or "gui")
         print(f"mis-wizard: unexpected error; the details are in the log ({log_path}). "
               "Please send `mis-wizard support-report` to the integrator.", file=sys.stderr)

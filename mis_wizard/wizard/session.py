@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,6 +22,13 @@ from mis_wizard.wizard import paths
 from mis_wizard.wizard.secret_store import SecretStore, is_ref
 
 FORMAT = 1
+
+ID_PATTERN = re.compile(r"[0-9a-f]{12}")
+"""What ``SessionStore.new`` makes (six random bytes as hex); anything else is not a session id."""
+
+
+def valid_id(session_id: object) -> bool:
+    return isinstance(session_id, str) and ID_PATTERN.fullmatch(session_id) is not None
 
 
 def now_iso() -> str:
@@ -98,6 +107,35 @@ class SessionProblem(Exception):
     pass
 
 
+class BadSessionId(SessionProblem):
+    """The id given is not one the wizard makes: no file is looked at."""
+
+
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "id": str, "created": str, "updated": str, "profile": str, "system": str, "school": dict,
+    "credentials": dict, "steps_done": dict, "page": str, "checks": dict, "mapping": dict, "filters": dict,
+    "sample_ids": list, "sync": dict, "format": int}
+
+
+def _schema_problem(data: dict[str, Any]) -> str | None:
+    """Why a parsed session file does not fit a session, or None when it does."""
+    for key in ("id", "created", "updated"):
+        if key not in data:
+            return "is missing required parts"
+    for key, kind in _TYPES.items():
+        if key in data and (not isinstance(data[key], kind) or isinstance(data[key], bool) and kind is int):
+            return f"has a wrong kind of value for {key!r}"
+    if not valid_id(data["id"]):
+        return "has an id the wizard does not make"
+    if not all(isinstance(v, str) for v in data.get("school", {}).values()):
+        return "has a wrong kind of value in 'school'"
+    if not all(isinstance(v, str) for v in data.get("sample_ids", [])):
+        return "has a wrong kind of value in 'sample_ids'"
+    if not all(isinstance(v, bool) for v in data.get("steps_done", {}).values()):
+        return "has a wrong kind of value in 'steps_done'"
+    return None
+
+
 class SessionStore:
     def __init__(self, root: Path | None = None) -> None:
         self.root = root or paths.sessions_dir()
@@ -106,6 +144,10 @@ class SessionStore:
         """Files that could not be read and were moved aside, said to the admin once."""
 
     def path(self, session_id: str) -> Path:
+        if not valid_id(session_id):
+            shown = repr(session_id) if isinstance(session_id, str) and len(session_id) <= 40 else "The id given"
+            raise BadSessionId(f"{shown} is not a session id (they are 12 characters, digits and the letters a to f, such as "
+                               "3f9a0c21b7de). Run `mis-wizard sessions list` to see them.")
         return self.root / f"{session_id}.json"
 
     def new(self, profile: str = "demo", system: str = "") -> Session:
@@ -118,6 +160,7 @@ class SessionStore:
 
     def save(self, session: Session) -> None:
         """Atomic: a crash mid-save leaves the previous file."""
+        target = self.path(session.id)  # checks the id before anything is written
         session.updated = now_iso()
         data = json.dumps(asdict(session), indent=2, sort_keys=True, ensure_ascii=False)
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{session.id}.", suffix=".tmp")
@@ -126,7 +169,7 @@ class SessionStore:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, self.path(session.id))
+            os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -142,22 +185,27 @@ class SessionStore:
             data = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(data, dict):
                 raise ValueError("not an object")
-            version = int(data.get("format", 0))
-        except (ValueError, OSError, UnicodeDecodeError) as exc:
+            version = data.get("format", 0)
+            if not isinstance(version, int) or isinstance(version, bool):
+                raise ValueError("format is not a number")
+        except (ValueError, OSError, UnicodeDecodeError, RecursionError) as exc:
             raise self._set_aside(path, f"could not be read ({exc.__class__.__name__})") from exc
         if version > FORMAT:
             raise self._set_aside(path, f"was written by a newer version of the wizard (format {version})")
-        try:
-            known = set(Session.__dataclass_fields__)
-            return Session(**{k: v for k, v in data.items() if k in known})
-        except TypeError as exc:
-            raise self._set_aside(path, "is missing required parts") from exc
+        problem = _schema_problem(data)
+        if problem is None and data["id"] != path.stem:
+            problem = "names a different session inside"
+        if problem is not None:
+            raise self._set_aside(path, problem)
+        known = set(Session.__dataclass_fields__)
+        return Session(**{k: v for k, v in data.items() if k in known})
 
     def _set_aside(self, path: Path, why: str) -> SessionProblem:
         aside = path.with_name(f"{path.stem}.{dt.datetime.now():%Y%m%d-%H%M%S}.set-aside")
         path.replace(aside)
         message = f"Session file {path.name} {why}; it was moved aside to {aside.name} and left untouched."
         self.problems.append(message)
+        logging.getLogger("mis_wizard").warning("%s", message)
         return SessionProblem(message)
 
     def list(self) -> list[Session]:

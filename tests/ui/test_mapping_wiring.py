@@ -9,6 +9,7 @@ import csv
 import dataclasses
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -261,6 +262,7 @@ def test_field_codes_are_exported_off_the_gui_thread(make_window, gui, qtbot, sa
     names = {r["value"] for r in rows if r["field"] == "student.first_name"}
     assert len(names & {s.first_name for s in small_school.students}) > 10
     assert "Saved the field codes of" in page.widget.note.text()
+    assert os.name != "posix" or stat.S_IMODE(out.stat().st_mode) == 0o600, "holds pupils' data: user only"
 
 
 def test_long_school_and_field_names_fit_the_window(make_window, gui, qtbot, sandbox, small_school, tmp_path):

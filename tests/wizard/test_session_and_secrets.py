@@ -51,18 +51,18 @@ def test_without_a_keyring_backend_secrets_stay_in_memory_and_it_says_so(app_hom
 
 def test_corrupt_session_is_moved_aside_not_overwritten(app_home: Path) -> None:
     store = SessionStore()
-    bad = store.path("broken")
+    bad = store.path("0000000b0cce")
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(SessionProblem, match="moved aside"):
-        store.load("broken")
+        store.load("0000000b0cce")
     assert not bad.exists()
-    aside = list(store.root.glob("broken.*.set-aside"))
+    aside = list(store.root.glob("0000000b0cce.*.set-aside"))
     assert aside and aside[0].read_text() == "{not json"
 
 
 def test_newer_format_session_is_reported_and_kept(app_home: Path) -> None:
     store = SessionStore()
-    store.path("future").write_text(json.dumps({"id": "future", "format": FORMAT + 1}), encoding="utf-8")
+    (store.root / "future.json").write_text(json.dumps({"id": "future", "format": FORMAT + 1}), encoding="utf-8")
     assert store.list() == []
     assert any("newer version" in p for p in store.problems)
     assert list(store.root.glob("future.*.set-aside"))

@@ -22,6 +22,7 @@ from mis_wizard.ui.pages.base import Page, PageStatus
 from mis_wizard.ui.pages.live import Live, failure_text, read_key, relevant_targets
 from mis_wizard.ui.pages.mapping_page import MappingPage
 from mis_wizard.vendors.base import Context
+from mis_wizard.wizard import atomic
 from mis_wizard.wizard.mapping import preview
 from mis_wizard.wizard.mapping.canonical import RAW, Record
 from mis_wizard.wizard.mapping.field_codes import field_codes, to_csv
@@ -164,7 +165,7 @@ class MappingStep(Page):
         async def work(ctx: Context) -> int:
             records, _ = await preview.read(live.spec, ctx, live.credentials, live.requirements, entity)
             text = to_csv(field_codes(records))
-            await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+            await asyncio.to_thread(atomic.write_bytes, path, text.encode("utf-8"))
             return len(records)
 
         def done(count: int) -> None:

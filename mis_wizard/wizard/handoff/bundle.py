@@ -29,6 +29,13 @@ from mis_wizard.wizard.subject import Subject
 
 FORMAT_VERSION = 1
 MEMBERS = ("manifest.json", "credentials.json", "checks.json", "mapping.json")
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
+"""A real bundle is a few kilobytes; anything this large is not one."""
+MAX_MEMBER_BYTES = 16 * 1024 * 1024
+MAX_TOTAL_BYTES = 32 * 1024 * 1024
+"""Ceilings on what the bundle's members expand to, counted while reading (the zip's own sizes may lie)."""
+MAX_IDENTITY_BYTES = 64 * 1024
+CHUNK = 64 * 1024
 
 
 class BundleError(Exception):
@@ -124,9 +131,18 @@ def generate_identity(out: Path) -> str:
 
 def read_identity(path: Path) -> x25519.Identity:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_IDENTITY_BYTES + 1)
     except OSError as exc:
         raise BundleError("bundle.identity_unreadable", f"Cannot read the identity file {path}.") from exc
+    try:
+        if len(raw) > MAX_IDENTITY_BYTES or b"\0" in raw:
+            raise ValueError("not a text file")
+        lines = raw.decode("utf-8").splitlines()
+    except ValueError as exc:  # UnicodeDecodeError too
+        raise BundleError("bundle.identity_not_text",
+                          f"{path} is not an identity file: it is not a short text file. Give the file "
+                          "`mis-wizard keygen` wrote (it holds a line starting AGE-SECRET-KEY-).") from exc
     for line in lines:
         if line.strip().startswith("AGE-SECRET-KEY-"):
             try:
@@ -147,9 +163,13 @@ def _header_kind(ciphertext: bytes) -> str:
 def open_bundle(path: Path, identity: Path | None = None, passphrase: str | None = None) -> OpenedBundle:
     """Decrypt and check a bundle; every failure is a BundleError with its own code, nothing written."""
     try:
-        ciphertext = path.read_bytes()
+        with open(path, "rb") as fh:
+            ciphertext = fh.read(MAX_BUNDLE_BYTES + 1)
     except OSError as exc:
         raise BundleError("bundle.unreadable", f"Cannot read {path}.") from exc
+    if len(ciphertext) > MAX_BUNDLE_BYTES:
+        raise BundleError("bundle.too_large", f"{path} is far larger than a bundle can be "
+                          f"({MAX_BUNDLE_BYTES // (1024 * 1024)} MB at most), so it was not opened.")
     try:
         ciphertext = armor.dearmor(ciphertext)  # `age -a` output
     except armor.ArmorError as exc:
@@ -180,14 +200,50 @@ def open_bundle(path: Path, identity: Path | None = None, passphrase: str | None
     return _unpack(data)
 
 
+def _too_large() -> BundleError:
+    return BundleError("bundle.too_large",
+                       "The bundle's contents expand to far more than a bundle holds "
+                       f"({MAX_MEMBER_BYTES // (1024 * 1024)} MB a part, {MAX_TOTAL_BYTES // (1024 * 1024)} MB in all), "
+                       "so it was not opened. Ask the school to export it again from the wizard.")
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, budget: int) -> bytes:
+    """A member's bytes, stopped as soon as it passes its ceiling or the bundle's remaining budget."""
+    limit = min(MAX_MEMBER_BYTES, budget)
+    if zf.getinfo(name).file_size > limit:
+        raise _too_large()
+    out = bytearray()
+    with zf.open(name) as fh:
+        while chunk := fh.read(CHUNK):
+            out += chunk
+            if len(out) > limit:
+                raise _too_large()
+    return bytes(out)
+
+
 def _unpack(data: bytes) -> OpenedBundle:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            parts = {name: json.loads(zf.read(name)) for name in MEMBERS}
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+            raw: dict[str, bytes] = {}
+            budget = MAX_TOTAL_BYTES
+            for name in MEMBERS:
+                raw[name] = _read_member(zf, name, budget)
+                budget -= len(raw[name])
+        parts = {name: json.loads(value) for name, value in raw.items()}
+    except (zipfile.BadZipFile, KeyError, ValueError, RecursionError, EOFError) as exc:
         raise BundleError("bundle.damaged", "The bundle decrypted but its contents are incomplete.") from exc
+    if not all(isinstance(parts[name], dict) for name in MEMBERS):
+        raise BundleError("bundle.damaged", "The bundle decrypted but its contents are not what the wizard writes.")
     version = parts["manifest.json"].get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if version is None:
+        raise BundleError("bundle.no_format",
+                          "This bundle's manifest says no format version, so it was not made by the MIS Onboarding "
+                          "Wizard or has been altered. Ask the school to export it again from the wizard.")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise BundleError("bundle.bad_format",
+                          "This bundle's manifest has a format version the wizard never writes, so it was not "
+                          "opened. Ask the school to export it again from the wizard.")
+    if version > FORMAT_VERSION:
         raise BundleError("bundle.newer_format",
                           f"This bundle uses format {version}, newer than this program reads ({FORMAT_VERSION}). "
                           "Update the MIS Onboarding Wizard and open it again.")

@@ -155,10 +155,24 @@ def cmd_template_import(args: argparse.Namespace) -> int:
     store = SessionStore()
     session = store.new(profile=profile.ref, system=system)
     session.school = school
-    session.import_credentials(credentials, profile.requirements(system), SecretStore())
+    secrets = SecretStore()
+    session.import_credentials(credentials, profile.requirements(system), secrets)
     store.save(session)
     print(f"Created session {session.id}: {session.title}")
+    if not secrets.persistent and _has_secret(session.credentials):
+        print("Note: this computer has no credential store the wizard can use, so the secrets from the workbook "
+              "were held in memory only while this command ran and are not saved with the session. Enter them "
+              "again in the wizard before checking or exporting, or set up a credential store and import again.",
+              file=sys.stderr)
     return EXIT_OK
+
+
+def _has_secret(credentials: object) -> bool:
+    from mis_wizard.wizard.secret_store import is_ref
+
+    if is_ref(credentials):
+        return True
+    return isinstance(credentials, dict) and any(_has_secret(v) for v in credentials.values())
 
 
 def cmd_support_report(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from mis_wizard import APP_NAME, __version__
 from mis_wizard.vendors import registry
 from mis_wizard.vendors.base import CONNECTION, Field, KeySet
-from mis_wizard.wizard import atomic
+from mis_wizard.wizard import atomic, spreadsheet_safe
 from mis_wizard.wizard.subject import Subject
 
 SECRET_PLACEHOLDER = "(held in the encrypted bundle)"
@@ -58,10 +58,10 @@ def export(subject: Subject, out: Path, include_secrets: bool = False) -> Path:
 
 def _summary(ws: Worksheet, subject: Subject, key_sets: tuple[KeySet, ...],
              results: dict[str, list[dict[str, Any]]], include_secrets: bool) -> None:
-    ws["A1"] = f"{subject.spec.name} credentials for {subject.profile.integrator.name}"
+    _put(ws, 1, 1, f"{subject.spec.name} credentials for {subject.profile.integrator.name}")
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = f"School: {subject.school.get('name', '') or '(not given)'}"
-    ws["A3"] = (f"Prepared with {APP_NAME} {__version__} on {dt.date.today():%d %B %Y}. "
+    _put(ws, 2, 1, f"School: {subject.school.get('name', '') or '(not given)'}")
+    _put(ws, 3, 1, f"Prepared with {APP_NAME} {__version__} on {dt.date.today():%d %B %Y}. "
                 + ("Contains secrets: store and send it securely." if include_secrets
                    else "Secrets are not in this workbook; they travel only in the encrypted bundle."))
     extra = _role_column(subject)
@@ -82,7 +82,7 @@ def _summary(ws: Worksheet, subject: Subject, key_sets: tuple[KeySet, ...],
             cells.append(extra[1])
         cells += [checked_at if ks.id in results else "", _result_text(results.get(ks.id, []))]
         for col, value in enumerate(cells, start=1):
-            cell = ws.cell(row=row, column=col, value=value)
+            cell = _put(ws, row, col, value)
             cell.border = BORDER
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         row += 1
@@ -105,17 +105,17 @@ def _role_column(subject: Subject) -> tuple[str, str] | None:
 
 
 def _key_set_sheet(ws: Worksheet, ks: KeySet, values: dict[str, Any], include_secrets: bool) -> None:
-    ws["A1"] = ks.label
+    _put(ws, 1, 1, ks.label)
     ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = ks.purpose or ks.help
+    _put(ws, 2, 1, ks.purpose or ks.help)
     _header_row(ws, 4, ["Field", "Value", "Where it comes from", "Format", "Field id"])
     for row, f in enumerate(ks.fields, start=5):
         cells = [f.label, _value(f, values.get(f.id, ""), include_secrets), f.help, f.format_hint, f.id]
         for col, value in enumerate(cells, start=1):
-            cell = ws.cell(row=row, column=col, value=value)
+            cell = _put(ws, row, col, value)
             cell.border = BORDER
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws["G1"] = ks.id
+    _put(ws, 1, 7, ks.id)
     ws.column_dimensions["G"].hidden = True
     _finish(ws, 5, header_row=4)
 
@@ -126,9 +126,18 @@ def _meta(ws: Worksheet, subject: Subject, include_secrets: bool) -> None:
             ("includes_secrets", "yes" if include_secrets else "no"), ("app_version", __version__)]
     _header_row(ws, 1, ["Property", "Value"])
     for i, (k, v) in enumerate(rows, start=2):
-        ws.cell(row=i, column=1, value=k)
-        ws.cell(row=i, column=2, value=v)
+        _put(ws, i, 1, k)
+        _put(ws, i, 2, v)
     _finish(ws, 2, header_row=1)
+
+
+def _put(ws: Worksheet, row: int, column: int, value: Any) -> Any:
+    """Every cell of the workbook goes through here, so no value becomes a live formula."""
+    return spreadsheet_safe.set_cell(ws, row, column, value)
+
+
+def _text(value: Any) -> str:
+    return spreadsheet_safe.restore(str(value or ""))
 
 
 def _value(f: Field, value: Any, include_secrets: bool) -> str:
@@ -159,7 +168,7 @@ def _result_text(results: list[dict[str, Any]]) -> str:
 
 def _header_row(ws: Worksheet, row: int, headers: list[str]) -> None:
     for col, text in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=col, value=text)
+        cell = _put(ws, row, col, text)
         cell.fill, cell.font, cell.border = HEADER_FILL, HEADER_FONT, BORDER
         cell.alignment = Alignment(wrap_text=True, vertical="center")
 
@@ -193,7 +202,7 @@ def read(path: Path) -> tuple[str, str, dict[str, str], dict[str, Any]]:
     if META_SHEET not in wb.sheetnames:
         raise WorkbookError(f"{path} has no '{META_SHEET}' sheet; export a template with "
                             "`mis-wizard template export` and fill that one in.")
-    meta = {str(r[0].value): str(r[1].value or "") for r in wb[META_SHEET].iter_rows(min_row=2) if r[0].value}
+    meta = {_text(r[0].value): _text(r[1].value) for r in wb[META_SHEET].iter_rows(min_row=2) if r[0].value}
     system = meta.get("system", "")
     if system not in registry.SYSTEM_IDS:
         raise WorkbookError(f"The '{META_SHEET}' sheet names no known system (found {system!r}).")
@@ -202,10 +211,11 @@ def read(path: Path) -> tuple[str, str, dict[str, str], dict[str, Any]]:
         key_set = ws["G1"].value
         if not key_set:
             continue
-        target = credentials if key_set == CONNECTION else credentials.setdefault(str(key_set), {})
+        key_set = _text(key_set)
+        target = credentials if key_set == CONNECTION else credentials.setdefault(key_set, {})
         for row in ws.iter_rows(min_row=5):
             value, field_id = row[1].value, row[4].value
             if field_id and value not in (None, "", SECRET_PLACEHOLDER):
-                target[str(field_id)] = str(value).strip()
+                target[_text(field_id)] = _text(value).strip()
     school = {"name": meta.get("school", ""), "code": meta.get("school_code", "")}
     return system, meta.get("profile", "demo") or "demo", school, credentials

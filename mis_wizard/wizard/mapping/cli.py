@@ -16,6 +16,7 @@ import httpx
 
 from mis_wizard.vendors.base import Context, Credentials, Requirements, VendorSpec
 from mis_wizard.vendors.errors import VendorError, classify_exception
+from mis_wizard.wizard import atomic
 
 from .field_codes import field_codes, to_csv
 from .preview import MAX_SAMPLES, PreviewError, preview, read, resolve_target, validation_report
@@ -45,7 +46,7 @@ async def run_preview(args: argparse.Namespace, spec: VendorSpec, ctx: Context, 
         if args.field_codes:
             target, _raw = resolve_target(spec, parse_targets(profile.targets), args.entity)
             records, _ = await read(spec, ctx, credentials, requirements, target.entity)
-            args.field_codes.write_text(to_csv(field_codes(records)), encoding="utf-8")
+            atomic.write_bytes(args.field_codes, to_csv(field_codes(records)).encode("utf-8"))
             print(f"Wrote the field codes of {len(records)} {target.entity} records to {args.field_codes}")
             return 0
         if args.report:

@@ -11,6 +11,8 @@ import io
 from collections import Counter
 from collections.abc import Iterable
 
+from mis_wizard.wizard import spreadsheet_safe
+
 from .canonical import Record, text
 
 MAX_VALUES = 200
@@ -27,12 +29,12 @@ def field_codes(records: Iterable[Record]) -> dict[str, Counter[str]]:
 
 def to_csv(codes: dict[str, Counter[str]], max_values: int = MAX_VALUES) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # so a value holding either is quoted
     writer.writerow(["field", "value", "count"])
     for name, values in codes.items():
         ordered = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
         for value, count in ordered[:max_values]:
-            writer.writerow([name, value, count])
+            writer.writerow(spreadsheet_safe.row([name, value, count]))
         if len(ordered) > max_values:
-            writer.writerow([name, f"({len(ordered) - max_values} more distinct values)", ""])
+            writer.writerow(spreadsheet_safe.row([name, f"({len(ordered) - max_values} more distinct values)", ""]))
     return out.getvalue()

@@ -278,6 +278,8 @@ async def run(plan: Plan, ctx: Context, progress: Progress | None = None) -> Run
         held = {n: rp for n, rp in removals.items() if rp[1] and rp[0] / rp[1] > threshold}
         if held and not plan.confirm_removals:
             report.status = "held"
+            for t in report.tables.values():
+                t.written = 0  # counted while mapping; a held run writes nothing
             raise RemovalsHeld(report, held, school_label(subject), subject.spec.name)
         await plan.sink.write(output, state, report, ctx.http)
         report.status = "ok"

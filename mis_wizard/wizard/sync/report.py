@@ -62,6 +62,9 @@ class RunReport:
         took = f"{self.elapsed_ms} ms" if self.elapsed_ms < 1000 else f"{self.elapsed_ms / 1000:.1f} s"
         lines = [f"Sync {self.system} → {self.sink}: {self.status} in {took}"
                  + (f" — {self.message}" if self.message else "")]
+        if self.status == "held":
+            lines.append("  Nothing was written: the run was held because it would remove many records. "
+                         "The last output is unchanged.")
         for name, t in self.tables.items():
             excluded = sum(t.excluded.values())
             lines.append(f"  {name:<22} {t.written:>7} written  +{t.added} ~{t.changed} -{t.removed}"

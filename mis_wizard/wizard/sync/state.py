@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mis_wizard.wizard import paths
+from mis_wizard.wizard import atomic, paths
 from mis_wizard.wizard.sync.report import RunReport
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def set_aside_shared() -> str:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic.create_private(path)  # SQLite gives its -wal and -shm files the database file's mode
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.executescript(SCHEMA)

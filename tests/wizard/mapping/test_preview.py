@@ -9,6 +9,8 @@ import csv
 import datetime as dt
 import io
 import json
+import os
+import stat
 
 import pytest
 
@@ -153,6 +155,7 @@ def test_cli_prints_mapped_records_with_errors_as_text_and_json(integris, capsys
     assert run(lambda ctx: run_preview(cli_args("--entity", "students", "--field-codes", str(csv_path)),
                                        INTEGRIS, ctx, integris, reqs, pe)) == 0
     assert "student.last_name" in csv_path.read_text(encoding="utf-8")
+    assert os.name != "posix" or stat.S_IMODE(csv_path.stat().st_mode) == 0o600, "holds pupils' data: user only"
     assert run(lambda ctx: run_preview(cli_args("--entity", "students", "--sample", *"abcdef"), INTEGRIS, ctx,
                                        integris, reqs, pe)) == 2
     assert "at most 5" in capsys.readouterr().out

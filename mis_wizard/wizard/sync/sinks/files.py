@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import httpx
 from openpyxl import Workbook
 
-from mis_wizard.wizard import atomic
+from mis_wizard.wizard import atomic, spreadsheet_safe
 from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.sinks.base import ID, Output, Sink
 from mis_wizard.wizard.sync.state import State
@@ -45,10 +46,11 @@ class CsvSink(Sink):
             for name, rows in output.tables.items():
                 tmp = self.folder / f".{name}.csv.partial"
                 columns = _ordered(output, name)
-                with open(tmp, "w", newline="", encoding="utf-8") as fh:
+                with atomic.private_open(tmp, "w", newline="", encoding="utf-8") as fh:
                     writer = csv.writer(fh)
-                    writer.writerow(columns)
-                    writer.writerows([("" if r.get(c) is None else r.get(c)) for c in columns] for r in rows)
+                    writer.writerow(spreadsheet_safe.row(columns))
+                    writer.writerows(spreadsheet_safe.row(("" if r.get(c) is None else r.get(c)) for c in columns)
+                                     for r in rows)
                 staged.append((tmp, self.folder / f"{name}.csv"))
             for tmp, final in staged:
                 tmp.replace(final)
@@ -56,6 +58,15 @@ class CsvSink(Sink):
             for tmp, _ in staged:
                 tmp.unlink(missing_ok=True)
         _commit(state, self.key, output)
+
+
+def _cell_value(value: object) -> object:
+    """Numbers and dates stay typed; anything else is written as text."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float, dt.date, dt.datetime, dt.time)) and not isinstance(value, bool):
+        return value
+    return str(value)
 
 
 class XlsxSink(Sink):
@@ -73,8 +84,8 @@ class XlsxSink(Sink):
         for name, rows in output.tables.items():
             ws = wb.create_sheet(name[:31])
             columns = _ordered(output, name)
-            ws.append(columns)
+            ws.append(spreadsheet_safe.write_only_row(ws, columns))
             for r in rows:
-                ws.append(["" if r.get(c) is None else str(r.get(c)) for c in columns])
+                ws.append(spreadsheet_safe.write_only_row(ws, (_cell_value(r.get(c)) for c in columns)))
         atomic.write_with(self.path, lambda tmp: wb.save(tmp))
         _commit(state, self.key, output)

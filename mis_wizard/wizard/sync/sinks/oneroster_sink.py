@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from mis_wizard.vendors.oneroster.csv_spec import HEADERS, MANIFEST_FILES, validate_bulk_package
-from mis_wizard.wizard import atomic
+from mis_wizard.wizard import atomic, spreadsheet_safe
 from mis_wizard.wizard.mapping.transforms import parse_date
 from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.sinks.base import Output, Sink, SinkError
@@ -242,8 +242,8 @@ class Builder:
 def _csv(header: list[str], rows: Iterable[Row]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([r.get(h, "") for h in header] for r in rows)
+    writer.writerow(spreadsheet_safe.row(header))
+    writer.writerows(spreadsheet_safe.row(r.get(h, "") for h in header) for r in rows)
     return buf.getvalue().encode("utf-8")
 
 
