@@ -305,3 +305,31 @@ def test_no_check_reports_a_read_it_could_not_parse(system: str, mode: str, smal
     assert code == 1 and any(r["status"] == "failed" for r in results)
     ok = [r["code"].split(".", 1)[1].removeprefix("oneroster_") for r in results if r["status"] == "ok"]
     assert set(ok) <= ANSWERED_FOR_REAL, ok
+
+
+WITH_EMULATOR = [s for s in registry.SYSTEM_IDS if registry.get(s).emulator]
+
+
+@pytest.mark.parametrize("mode, said", [("endless", TOO_LARGE), ("trickle", TOO_SLOW), ("garbage", None)])
+@pytest.mark.parametrize("system", WITH_EMULATOR)
+def test_every_system_preview_and_sync_end_clearly_and_write_nothing(system: str, mode: str, said: str | None,
+                                                                     small_school, tmp_path: Path, capsys,
+                                                                     measured: dict[str, float]) -> None:
+    out_dir = tmp_path / "out"
+    with HostileServer(mode) as server:
+        path = credentials(system, server.url, small_school, tmp_path)
+        capsys.readouterr()
+        started = time.monotonic()
+        preview_code = main(["preview", system, "--credentials", str(path), "--entity", "students"])
+        preview = capsys.readouterr()
+        sync_code = main(["sync", system, "--credentials", str(path), "--to", f"csv:{out_dir}"])
+        sync = capsys.readouterr()
+        took = time.monotonic() - started
+    for code, said_text in ((preview_code, preview.out + preview.err), (sync_code, sync.out + sync.err)):
+        assert code != 0, said_text
+        assert "unexpected error" not in said_text and "Traceback" not in said_text, said_text
+        if said:
+            assert said in said_text, said_text
+    assert not out_dir.exists() or not any(out_dir.iterdir())  # nothing written from a misbehaving server
+    assert took < 40
+    assert tracemalloc.get_traced_memory()[1] / 1e6 < 150

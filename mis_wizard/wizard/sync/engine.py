@@ -15,8 +15,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from mis_wizard.vendors.base import Context
-from mis_wizard.vendors.errors import VendorError
+from mis_wizard.vendors.errors import VendorError, classify_exception, reply_code
 from mis_wizard.wizard.mapping import filters as filter_engine
 from mis_wizard.wizard.mapping.canonical import RAW, Record, converter, record_id
 from mis_wizard.wizard.mapping.mapper import Mapper, raw_fields
@@ -150,8 +152,13 @@ async def pull(subject: Subject, ctx: Context, entities: list[str], report: RunR
                 outer_on_page(name, count)
 
         ctx.on_page = on_page
-        async for raw in connector.stream(ctx, subject.credentials, subject.requirements, entity_id):
-            rows.append(convert(raw))
+        try:
+            async for raw in connector.stream(ctx, subject.credentials, subject.requirements, entity_id):
+                rows.append(convert(raw))
+        except httpx.HTTPError as exc:  # a connector that lets a network failure through: worded by the one table
+            failure = classify_exception(exc)
+            code = f"{subject.spec.id}.{reply_code(exc) or 'unreachable'}"
+            raise VendorError(code, failure.message, failure.remedy, failure.kind) from exc
         if progress:
             progress(entity_id, len(rows), pages, True)
         dataset[entity_id] = rows
