@@ -11,6 +11,7 @@ support staff can prepare one for a school.
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -193,12 +194,32 @@ def _sheet_name(label: str) -> str:
     return label[:31]
 
 
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+"""A filled credentials workbook unpacks to well under 1 MB; far more is not one (or is a zip bomb)."""
+
+
+def _refuse_oversized(path: Path) -> None:
+    """Sizes from the zip's own directory, before openpyxl expands anything."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(info.file_size for info in z.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        raise WorkbookError(f"{path} could not be read as an Excel workbook. Open it in Excel, save it as an "
+                            "Excel Workbook (.xlsx) and import that file.") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise WorkbookError(f"{path} is far larger inside than a credentials workbook can be "
+                            f"({unpacked // (1024 * 1024)} MB unpacked), so it was not opened. Export a new "
+                            "template with the wizard and fill that one in.")
+
+
 def read(path: Path) -> tuple[str, str, dict[str, str], dict[str, Any]]:
     """Read a filled workbook: (system, profile, school, credentials). Placeholders are left out."""
+    _refuse_oversized(path)
     try:
         wb = load_workbook(path, read_only=False, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise WorkbookError(f"{path} is not a workbook this wizard wrote ({type(exc).__name__}).") from exc
+        raise WorkbookError(f"{path} could not be read as an Excel workbook. Open it in Excel, save it as an "
+                            "Excel Workbook (.xlsx) and import that file.") from exc
     if META_SHEET not in wb.sheetnames:
         raise WorkbookError(f"{path} has no '{META_SHEET}' sheet; export a template with "
                             "`mis-wizard template export` and fill that one in.")

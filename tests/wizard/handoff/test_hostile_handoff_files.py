@@ -157,3 +157,23 @@ def test_deep_bundle_member_is_damaged_not_a_crash(deep: str, tmp_path: Path, ca
     assert main(["bundle", "open", str(seal(tmp_path, members, recipient)), "--identity", str(key)]) == 1
     err = capsys.readouterr().err
     assert "unexpected error" not in err and "contents" in err
+
+
+def test_a_workbook_that_is_not_one_says_what_to_do(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "filled.xlsx"
+    path.write_bytes(b"\x00\xffnot a workbook")
+    assert main(["template", "import", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "could not be read as an Excel workbook" in err and "save it as an Excel Workbook" in err
+    assert "BadZipFile" not in err and "Error" not in err
+
+
+def test_a_workbook_that_expands_hugely_is_refused_unopened(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b" " * (200 * 1024 * 1024))
+    assert path.stat().st_size < 1024 * 1024
+    assert main(["template", "import", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "far larger inside than a credentials workbook can be" in err and "200 MB unpacked" in err
