@@ -105,7 +105,7 @@ def check_state(checks: dict[str, Any], stored: dict[str, Any], secrets: Any) ->
     """What the last check says now, from facts: (state, a plain sentence for the admin).
 
     "ok" only while every key it checked is still held and unchanged."""
-    from mis_wizard.wizard.secret_store import is_ref
+    from mis_wizard.wizard.session import resolve_refs
 
     results = checks.get("results") or []
     if missing_secrets(stored, secrets):
@@ -115,15 +115,7 @@ def check_state(checks: dict[str, Any], stored: dict[str, Any], secrets: Any) ->
     if not results:
         return CHECK_NONE, "Not checked yet. Press Run the check when the keys are entered."
     salt, digest = checks.get("salt"), checks.get("digest")
-
-    def resolve(value: Any) -> Any:
-        if is_ref(value):
-            return secrets.get(value)
-        if isinstance(value, dict):
-            return {k: resolve(v) for k, v in value.items()}
-        return value
-
-    current = {k: resolve(v) for k, v in stored.items()}
+    current = resolve_refs(stored, secrets)
     if not (isinstance(salt, str) and isinstance(digest, str)) or credentials_digest(current, salt) != digest:
         return CHECK_CHANGED, "The keys changed after the last check. Run the check again."
     if any(r.get("status") == Status.FAILED.value for r in results):

@@ -84,14 +84,7 @@ class Session:
 
     def resolved_credentials(self, secrets: SecretStore) -> dict[str, Any]:
         """The credentials with secrets filled in, for a check or a bundle; never saved."""
-        def resolve(value: Any) -> Any:
-            if is_ref(value):
-                return secrets.get(value)
-            if isinstance(value, dict):
-                return {k: resolve(v) for k, v in value.items()}
-            return value
-
-        return {k: resolve(v) for k, v in self.credentials.items()}
+        return resolve_refs(self.credentials, secrets)
 
     def import_credentials(self, credentials: dict[str, Any], requirements: dict[str, Any],
                            secrets: SecretStore) -> None:
@@ -229,3 +222,15 @@ class SessionStore:
 
         drop(session.credentials)
         self.path(session_id).unlink()
+
+
+def resolve_refs(credentials: dict[str, Any], secrets: SecretStore) -> dict[str, Any]:
+    """Credentials with each secret reference replaced by the held value (None when it is gone)."""
+    def resolve(value: Any) -> Any:
+        if is_ref(value):
+            return secrets.get(value)
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        return value
+
+    return {k: resolve(v) for k, v in credentials.items()}
