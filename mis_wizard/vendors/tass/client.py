@@ -429,6 +429,10 @@ class TassConnector:
         assert method is not None
         try:
             reply = await app.call(ctx, name, params)
+        except wire.TokenError as exc:  # a Token Key that cannot encrypt: nothing was sent
+            raise VendorError("tass.token_key_invalid", f"The Token Key of the {app.module.label} app cannot be "
+                              f"used: {exc}", f"Copy the Token Key again from {GATEWAY} (the app's row) and paste "
+                              "it into Enter the keys.") from exc
         except httpx.HTTPError as exc:
             failure = classify_exception(exc)
             raise VendorError("tass.connection_failed", failure.message, failure.remedy, failure.kind,

@@ -139,3 +139,22 @@ def test_a_session_saved_with_the_old_shared_store_syncs_into_its_own(sandbox, s
     assert main(["sync", "--session", session.id, "--entities", "students"]) == 1
     last = SessionStore().load(session.id).sync["last_run"]
     assert last["status"] == "failed" and "last good output was kept" in last["message"]
+
+
+def test_a_tass_token_key_that_cannot_be_used_says_so_and_the_fixed_key_syncs(sandbox, small_school, plain_profile,
+                                                                              app_home, write_credentials,
+                                                                              capsys) -> None:
+    sandbox.add(registry.get("tass").emulator(small_school))
+    path = write_credentials(sandbox, "tass")
+    good = json.loads(path.read_text(encoding="utf-8"))
+    broken = json.loads(json.dumps(good))
+    for keys in broken.values():
+        if isinstance(keys, dict) and "token_key" in keys:
+            keys["token_key"] = "c2hvcnQ="  # base64 of five bytes: no AES key
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    assert sync_default("tass", path, plain_profile) == 1
+    err = capsys.readouterr().err
+    assert "Token Key" in err and "cannot be used" in err and "unexpected error" not in err
+    path.write_text(json.dumps(good), encoding="utf-8")
+    assert sync_default("tass", path, plain_profile) == 0
+    assert added(json.loads(capsys.readouterr().out)) > 0
