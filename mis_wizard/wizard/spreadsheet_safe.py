@@ -64,3 +64,36 @@ def set_cell(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
     else:
         cell.value = value
     return cell
+
+
+SHEET_NAME_LIMIT = 31
+"""Excel refuses a sheet name longer than this."""
+
+_SHEET_NAME_FORBIDDEN = "[]:*?/\\"
+
+
+def sheet_name(name: str, taken: Iterable[str] = (), limit: int = SHEET_NAME_LIMIT) -> str:
+    """A sheet name Excel accepts: forbidden characters made spaces, shortened at a word boundary
+    (not mid-word) to Excel's 31 characters, and not the same (ignoring case, as Excel does) as any
+    name in ``taken``: a clash gets " (2)", " (3)"... with the words shortened to make room."""
+    for ch in _SHEET_NAME_FORBIDDEN:
+        name = name.replace(ch, " ")
+    name = " ".join(name.split()).strip("'") or "Sheet"
+    used = {t.casefold() for t in taken}
+    candidate = _shorten(name, limit)
+    n = 2
+    while candidate.casefold() in used:
+        suffix = f" ({n})"
+        candidate = _shorten(name, limit - len(suffix)) + suffix
+        n += 1
+    return candidate
+
+
+def _shorten(name: str, limit: int) -> str:
+    if len(name) <= limit:
+        return name
+    cut = name[:limit + 1]
+    boundary = max(cut.rfind(" "), cut.rfind("_"), cut.rfind("-"))
+    if boundary > 0:
+        return name[:boundary].rstrip(" _-")
+    return name[:limit]  # one long word: nothing better than cutting it

@@ -50,7 +50,7 @@ def export(subject: Subject, out: Path, include_secrets: bool = False) -> Path:
     connection = KeySet(CONNECTION, "Connection", subject.spec.fields)
     for ks in (connection, *key_sets):
         values = subject.credentials if ks.id == CONNECTION else subject.credentials.get(ks.id, {})
-        _key_set_sheet(wb.create_sheet(_sheet_name(ks.label)), ks, values if isinstance(values, dict) else {},
+        _key_set_sheet(wb.create_sheet(_sheet_name(ks.label, [*wb.sheetnames, META_SHEET])), ks, values if isinstance(values, dict) else {},
                        include_secrets)
     _meta(wb.create_sheet(META_SHEET), subject, include_secrets)
     atomic.write_with(out, lambda tmp: wb.save(tmp))
@@ -188,10 +188,8 @@ def _finish(ws: Worksheet, columns: int, header_row: int) -> None:
     ws.print_title_rows = f"{header_row}:{header_row}"
 
 
-def _sheet_name(label: str) -> str:
-    for ch in "[]:*?/\\":
-        label = label.replace(ch, " ")
-    return label[:31]
+def _sheet_name(label: str, taken: list[str]) -> str:
+    return spreadsheet_safe.sheet_name(label, taken)
 
 
 MAX_UNPACKED_BYTES = 32 * 1024 * 1024

@@ -82,7 +82,7 @@ class XlsxSink(Sink):
     async def write(self, output: Output, state: State, report: RunReport, http: httpx.AsyncClient) -> None:
         wb = Workbook(write_only=True)
         for name, rows in output.tables.items():
-            ws = wb.create_sheet(name[:31])
+            ws = wb.create_sheet(spreadsheet_safe.sheet_name(name, wb.sheetnames))
             columns = _ordered(output, name)
             ws.append(spreadsheet_safe.write_only_row(ws, columns))
             for r in rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,22 @@ from mis_wizard.wizard.sync.state import State
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _is_key_column(column: str) -> bool:
+    """The row id, each record's own id (``student.id``) and the columns that point at other rows
+    (``class_membership.student_id``, ``class.teacher_ids``, ``classSourcedId``)."""
+    lower = column.lower()
+    return column == ID or lower in ("id", "guid", "uuid") or lower.endswith(("_id", "_ids", "_guid", ".id")) \
+        or column.endswith(("Id", "Ids", "ID", "Guid", "GUID"))
+
+
+def _create_indexes(conn: sqlite3.Connection, name: str, columns: list[str]) -> None:
+    """An index on each key column that joins use, so a report across tables does not scan them."""
+    table = _quote(f"data_{name}")
+    for column in columns:
+        if _is_key_column(column):
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {_quote(f'idx_{name}_{column}')} ON {table} ({_quote(column)})")
 
 
 class SqliteSink(Sink):
@@ -41,6 +58,7 @@ class SqliteSink(Sink):
                 conn.executemany(
                     f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' for _ in columns)})",
                     ([None if r.get(c) is None else str(r.get(c)) for c in columns] for r in rows))
+                _create_indexes(conn, name, columns)
             state.replace_hashes(self.key, output.hashes())
             conn.execute("COMMIT")
         except BaseException:
