@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 
 import httpx
@@ -66,7 +67,16 @@ def _cell_value(value: object) -> object:
         return ""
     if isinstance(value, (int, float, dt.date, dt.datetime, dt.time)) and not isinstance(value, bool):
         return value
-    return str(value)
+    text = str(value)
+    if _ISO_DATE.fullmatch(text):  # the systems send dates as ISO text; Excel should see a date
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    return text
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class XlsxSink(Sink):

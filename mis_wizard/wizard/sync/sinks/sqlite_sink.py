@@ -28,7 +28,7 @@ def _create_indexes(conn: sqlite3.Connection, name: str, columns: list[str]) -> 
     """An index on each key column that joins use, so a report across tables does not scan them."""
     table = _quote(f"data_{name}")
     for column in columns:
-        if _is_key_column(column):
+        if column != ID and _is_key_column(column):  # the row id already has its primary-key index
             conn.execute(f"CREATE INDEX IF NOT EXISTS {_quote(f'idx_{name}_{column}')} ON {table} ({_quote(column)})")
 
 
