@@ -410,7 +410,6 @@ class IsamsEmulator(Emulator):
         for y in self.school.years:
             yid = self.year_id[y.id]
             el = SubElement(parent, "Year", {"Id": str(yid)})
-            _leaf(el, "NationalCurriculumYear", yid, Legacy="True")
             _leaf(el, "Name", y.name)
             _leaf(el, "Code", f"Y{y.level}")
 
@@ -420,7 +419,6 @@ class IsamsEmulator(Emulator):
             master = teachers[(i * 5) % len(teachers)]
             el = SubElement(parent, "House", {"Id": str(self.house_id[h.id]),
                                               "HouseMasterId": str(self.staff_id[master.id])})
-            _leaf(el, "HouseMaster", master.code, Legacy="True")
             _leaf(el, "Name", h.name)
             _leaf(el, "Code", h.name[:3].upper())
             _leaf(el, "Type", "Academic")
@@ -444,13 +442,12 @@ class IsamsEmulator(Emulator):
                 if staff:
                     SubElement(teachers, "Teacher", {"Id": str(i), "StaffId": str(self.staff_id[staff]),
                                                      "PrimaryTeacher": primary})
-            _leaf(el, "Description")
 
     def _render_setlists(self, parent: Element, _filter: str) -> None:
         for number, (class_id, student_id) in enumerate(self.school.memberships, start=1):
             set_id = class_id[2:].lstrip("0")
             el = SubElement(parent, "SetList", {"Id": str(number), "SetId": set_id,
-                                                "PupilId": str(self.pupil_id[student_id]), "AuthorId": "1"})
+                                                "PupilId": str(self.pupil_id[student_id])})
             _leaf(el, "SetId", set_id, Legacy="True")
             _leaf(el, "SchoolId", self.school_id[student_id], Legacy="True")
 
