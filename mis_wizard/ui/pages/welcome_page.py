@@ -53,6 +53,11 @@ class WelcomePage(Page):
             "the result securely for the team that receives it.", "PageIntro")
         self.body.addWidget(self.intro_label)
         self.problem_banner: Banner | None = None
+        self.failed_banner: Banner | None = None
+        """Said when a saved setup's most recent run was unattended (scheduled) and failed."""
+        self.failed_open_button: QPushButton | None = None
+        self.last_runs: dict[str, dict] = {}
+        """Each saved setup's most recent run from its history, by session id."""
 
         new_card, new_layout = card("Start a new setup")
         new_layout.addWidget(muted("Choose this the first time, or to set up another school or system."))
@@ -97,6 +102,7 @@ class WelcomePage(Page):
         self.resume_button.setVisible(has)
         self.empty_label.setVisible(not has)
         self._show_problems()
+        self._show_failed_run(saved)
         self._update_buttons()
 
     def _saved_list(self) -> ChoiceList:
@@ -109,11 +115,22 @@ class WelcomePage(Page):
         return sessions
 
     def _fill(self, sessions: ChoiceList, saved: list[Session]) -> None:
+        from mis_wizard.wizard.sync import history
+
         sessions.clear()
+        self.last_runs = {}
         for session in saved:
-            item = sessions.add_choice(session.school.get("name") or "Unnamed school",
-                                            f"{_system_name(session)}  ·  last changed {_when(session.updated)}",
-                                            session.id)
+            subtitle = f"{_system_name(session)}  ·  last changed {_when(session.updated)}"
+            try:
+                newest = history.runs(session.id, 1)
+            except (OSError, ValueError):
+                newest = []
+            if newest:
+                self.last_runs[session.id] = newest[0]
+                subtitle += f"\nLast sync: {history.in_words(newest[0])}"
+            else:
+                subtitle += "\nNot synced yet."
+            item = sessions.add_choice(session.school.get("name") or "Unnamed school", subtitle, session.id)
             if self.ctx.session is not None and session.id == self.ctx.session.id:
                 sessions.setCurrentItem(item)
         sessions.setFixedHeight(min(MAX_LIST_HEIGHT, max(80, sessions.content_height() + 4)))
@@ -130,6 +147,34 @@ class WelcomePage(Page):
         self.problem_banner = Banner(text)
         self.body.insertWidget(2, self.problem_banner)
 
+    def _show_failed_run(self, saved: list[Session]) -> None:
+        """A scheduled run that failed is said at the top, with the way into that setup."""
+        from mis_wizard.wizard.sync import history
+
+        if self.failed_banner is not None:
+            self.failed_banner.deleteLater()
+            self.failed_banner = None
+        failed = [s for s in saved if history.failed_unattended(self.last_runs.get(s.id))]
+        if not failed:
+            return
+        lines = []
+        for session in failed:
+            record = self.last_runs[session.id]
+            school = session.school.get("name") or "Unnamed school"
+            lines.append(f"The scheduled sync for {school} ({_system_name(session)}) failed on "
+                         f"{history.when_words(record)}: {record.get('reason') or 'see the log.'}")
+        text = "\n".join(lines) + "\nOpen the setup to fix it, then run a sync to check."
+        self.failed_banner = Banner(text)
+        open_button = QPushButton(f"&Open {failed[0].school.get('name') or 'this setup'}")
+        open_button.setObjectName("Primary")
+        open_button.setAccessibleName(f"Open the setup for {failed[0].school.get('name') or 'this school'}")
+        open_button.clicked.connect(lambda: self._open_id(failed[0].id))
+        row = self.failed_banner.layout()
+        if isinstance(row, QHBoxLayout):  # before Dismiss
+            row.insertWidget(1, open_button)
+        self.failed_open_button = open_button
+        self.body.insertWidget(1, self.failed_banner)
+
     def _update_buttons(self) -> None:
         self.resume_button.setEnabled(self.sessions is not None and self.sessions.currentItem() is not None)
 
@@ -143,8 +188,11 @@ class WelcomePage(Page):
         item = self.sessions.currentItem() if self.sessions is not None else None
         if item is None:
             return
+        self._open_id(item.data(VALUE_ROLE))
+
+    def _open_id(self, session_id: str) -> None:
         try:
-            session = self.ctx.store.load(item.data(VALUE_ROLE))
+            session = self.ctx.store.load(session_id)
         except SessionProblem:
             self.refresh()
             return

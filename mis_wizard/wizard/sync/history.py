@@ -113,3 +113,42 @@ def as_text(record: dict[str, Any]) -> str:
             f"~{c.get('changed', 0)} -{c.get('removed', 0)}  errors {c.get('errors', 0)}  ({record.get('how', '')})")
     reason = record.get("reason")
     return line + (f"\n    why: {reason}" if reason else "")
+
+
+RESULT_WORDS = {"ok": "done", "held": "held back", "failed": "failed"}
+
+
+def when_words(record: dict[str, Any]) -> str:
+    """When the run started, in this computer's time: "3 Dec 02:30"."""
+    try:
+        stamp = dt.datetime.fromisoformat(str(record.get("started", ""))).astimezone()
+    except ValueError:
+        return "at an unknown time"
+    return f"{stamp.day} {stamp:%b %H:%M}"
+
+
+def counts_words(record: dict[str, Any]) -> str:
+    c = record.get("counts") or {}
+    written = int(c.get("written", 0) or 0)
+    text = f"{written} record{'' if written == 1 else 's'} written"
+    parts = [f"{int(c.get(k, 0) or 0)} {k}" for k in ("added", "changed", "removed") if c.get(k)]
+    errors = int(c.get("errors", 0) or 0)
+    if errors:
+        parts.append(f"{errors} with problems")
+    return text + (f" ({', '.join(parts)})" if parts else "")
+
+
+def in_words(record: dict[str, Any]) -> str:
+    """One run for a school admin: "3 Dec 02:30, failed — The server did not accept the credentials."."""
+    result = str(record.get("result", ""))
+    words = RESULT_WORDS.get(result, "ended")
+    scheduled = ", scheduled" if record.get("how") == "unattended" else ""
+    head = f"{when_words(record)}{scheduled}, {words}"
+    if result == "ok":
+        return f"{head}: {counts_words(record)}"
+    reason = str(record.get("reason") or "").strip() or "no reason was recorded; see the log."
+    return f"{head} — {reason}"
+
+
+def failed_unattended(record: dict[str, Any] | None) -> bool:
+    return bool(record) and record.get("result") == "failed" and record.get("how") == "unattended"  # type: ignore[union-attr]
