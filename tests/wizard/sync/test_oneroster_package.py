@@ -19,11 +19,11 @@ import httpx
 import pytest
 
 from mis_wizard.vendors import registry
-from mis_wizard.vendors.oneroster.csv_spec import HEADERS, MANIFEST_FILES, check_bulk_package
+from mis_wizard.vendors.oneroster.csv_spec import HEADERS, HEADERS_12, MANIFEST_FILES, check_bulk_package
 from mis_wizard.wizard.cli import main
 from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.sinks.base import Output, SinkError
-from mis_wizard.wizard.sync.sinks.oneroster_sink import OneRosterSink
+from mis_wizard.wizard.sync.sinks.oneroster_sink import FIXED_12, OneRosterSink
 from mis_wizard.wizard.sync.state import State
 
 Table = list[dict[str, str]]
@@ -235,31 +235,59 @@ def test_the_sink_keeps_the_last_good_package_when_the_new_one_is_invalid(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["roster.zip", "state.sqlite"]
 
 
+def _read(path: Path, name: str) -> list[dict[str, str]]:
+    with zipfile.ZipFile(path) as zf:
+        return list(csv.DictReader(io.StringIO(zf.read(name).decode("utf-8-sig"))))
+
+
 @pytest.mark.parametrize("profile", ["demo", "oneroster"])
 @pytest.mark.parametrize("system", registry.SYSTEM_IDS)
-def test_every_system_syncs_every_student_into_a_valid_package(system: str, profile: str, small_school, sandbox,
-                                                              write_credentials, tmp_path: Path, capsys) -> None:
+def test_every_system_syncs_every_student_into_valid_12_and_11_packages(system: str, profile: str, small_school,
+                                                                        sandbox, write_credentials, tmp_path: Path,
+                                                                        capsys) -> None:
+    """One emulator per system over loopback, synced twice: ``oneroster:`` (1.2) and ``oneroster11:`` (1.1)."""
     sandbox.add(registry.get(system).emulator(small_school))
     creds = write_credentials(sandbox, system)
-    path = tmp_path / "roster.zip"
-    code = main(["sync", system, "--credentials", str(creds), "--profile", profile, "--to", f"oneroster:{path}",
-                 "--json"])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    assert check_bulk_package(path) == []
-    excluded = json.loads(out.out)["tables"].get("students", {}).get("excluded", {})
-    with zipfile.ZipFile(path) as zf:
-        users = list(csv.DictReader(io.StringIO(zf.read("users.csv").decode("utf-8-sig"))))
-    students = [u for u in users if u["role"] == "student"]
     on_roll = sum(s.status == "current" for s in small_school.students)
     leavers = len(small_school.students) - on_roll
-    assert all(u["givenName"] and u["familyName"] for u in students)
-    # the demo profile takes only students in a class (the synthetic school has one in none);
-    # the oneroster profile takes every student on roll, and leaves out only the system's leavers
-    if profile == "oneroster":
-        assert len(students) == on_roll, (len(students), on_roll)
-        assert sum(excluded.values()) <= leavers
-        assert all(reason.startswith("status ") and reason != "status '' not taken" for reason in excluded)
-    else:
-        assert on_roll - 1 <= len(students) <= on_roll, (len(students), on_roll)
-        assert set(excluded) <= {"in no class"}
+    for scheme, version in (("oneroster", "1.2"), ("oneroster11", "1.1")):
+        path = tmp_path / f"roster-{version}.zip"
+        code = main(["sync", system, "--credentials", str(creds), "--profile", profile, "--to", f"{scheme}:{path}",
+                     "--json"])
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        assert check_bulk_package(path) == [], version
+        with zipfile.ZipFile(path) as zf:
+            manifest = dict(r.split(",", 1) for r in zf.read("manifest.csv").decode().split("\r\n")[1:] if r)
+        assert manifest["oneroster.version"] == version
+        report = json.loads(out.out)
+        excluded = report["tables"].get("students", {}).get("excluded", {})
+        users = {u["sourcedId"]: u for u in _read(path, "users.csv")}
+        if version == "1.2":
+            assert list(_read(path, "users.csv")[0]) == HEADERS_12["users.csv"]
+            roles = _read(path, "roles.csv")
+            students = [users[r["userSourcedId"]] for r in roles if r["role"] == "student"]
+            assert all(r["roleType"] == "primary" for r in roles)
+            assert {r["userSourcedId"] for r in roles} == set(users)
+            assert {d["sourcedId"] for d in _read(path, "demographics.csv")} == {u["sourcedId"] for u in students}
+            assert {f"file.{n[:-4]}" for n in FIXED_12} <= {k for k, v in manifest.items() if v == "bulk"}
+        else:
+            assert "roles.csv" not in zipfile.ZipFile(path).namelist()
+            students = [u for u in users.values() if u["role"] == "student"]
+        assert all(u["givenName"] and u["familyName"] for u in students)
+        # Qmlativ sends staff without names: they are left out of users.csv, and counted
+        nameless = report["tables"].get("oneroster:users.csv", {}).get("excluded", {}).get(
+            "staff member without a first or last name from the school's system", 0)
+        if system == "qmlativ":
+            assert nameless > 0
+        else:
+            assert nameless == 0
+        # the demo profile takes only students in a class (the synthetic school has one in none);
+        # the oneroster profile takes every student on roll, and leaves out only the system's leavers
+        if profile == "oneroster":
+            assert len(students) == on_roll, (version, len(students), on_roll)
+            assert sum(excluded.values()) <= leavers
+            assert all(reason.startswith("status ") and reason != "status '' not taken" for reason in excluded)
+        else:
+            assert on_roll - 1 <= len(students) <= on_roll, (version, len(students), on_roll)
+            assert set(excluded) <= {"in no class"}
