@@ -19,7 +19,13 @@ import httpx
 import pytest
 
 from mis_wizard.vendors import registry
-from mis_wizard.vendors.oneroster.csv_spec import HEADERS, HEADERS_12, MANIFEST_FILES, check_bulk_package
+from mis_wizard.vendors.oneroster.csv_spec import (
+    HEADERS,
+    HEADERS_12,
+    MANIFEST_FILES,
+    MANIFEST_FILES_12,
+    check_bulk_package,
+)
 from mis_wizard.wizard.cli import main
 from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.sinks.base import Output, SinkError
@@ -71,7 +77,7 @@ def write_zip(path: Path, files: dict[str, Table], manifest: list[list[str]] | N
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("manifest.csv", text(manifest or manifest_rows(files)))
         for name, rows in files.items():
-            header = (headers or {}).get(name, HEADERS[name])
+            header = (headers or {}).get(name) or HEADERS[name]
             zf.writestr(name, text([header] + [[r.get(h, "") for h in header] for r in rows]))
     return path
 
@@ -233,6 +239,152 @@ def test_the_sink_keeps_the_last_good_package_when_the_new_one_is_invalid(tmp_pa
     assert "orgs.csv line 3 column sourcedId" in str(caught.value)
     assert path.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["roster.zip", "state.sqlite"]
+
+
+# --- OneRoster 1.2: the same files, users without role and org, roles.csv and userProfiles.csv
+
+VALID_12: dict[str, Table] = {
+    **{k: v for k, v in VALID.items() if k != "users.csv"},
+    "users.csv": [
+        {"sourcedId": "u-s-1", "enabledUser": "true", "username": "ana", "givenName": "Ana", "familyName": "Lee",
+         "primaryOrgSourcedId": "org-1", "preferredGivenName": "Annie"},
+        {"sourcedId": "u-t-1", "enabledUser": "true", "username": "tom", "givenName": "Tom", "familyName": "Ng"},
+        {"sourcedId": "u-g-1", "enabledUser": "true", "username": "may", "givenName": "May", "familyName": "Lee",
+         "agentSourcedIds": "u-s-1"}],
+    "roles.csv": [
+        {"sourcedId": "r-1", "userSourcedId": "u-s-1", "roleType": "primary", "role": "student",
+         "orgSourcedId": "org-1", "beginDate": "2026-01-27", "userProfileSourcedId": "up-1"},
+        {"sourcedId": "r-2", "userSourcedId": "u-t-1", "roleType": "primary", "role": "teacher",
+         "orgSourcedId": "org-1"},
+        {"sourcedId": "r-3", "userSourcedId": "u-g-1", "roleType": "primary", "role": "guardian",
+         "orgSourcedId": "org-1"}],
+    "userProfiles.csv": [
+        {"sourcedId": "up-1", "userSourcedId": "u-s-1", "profileType": "app", "vendorId": "v-1",
+         "credentialType": "password", "username": "ana"}],
+}
+
+
+def manifest_12(files: dict[str, Table], version: str = "1.2") -> list[list[str]]:
+    rows = [["propertyName", "value"], ["manifest.version", "1.0"], ["oneroster.version", version]]
+    return rows + [[f"file.{n}", "bulk" if f"{n}.csv" in files else "absent"] for n in MANIFEST_FILES_12]
+
+
+def write_zip_12(path: Path, files: dict[str, Table], manifest: list[list[str]] | None = None,
+                 headers: dict[str, list[str]] | None = None) -> Path:
+    return write_zip(path, files, manifest or manifest_12(files), {**HEADERS_12, **(headers or {})})
+
+
+def test_the_valid_12_package_passes(tmp_path: Path) -> None:
+    assert check_bulk_package(write_zip_12(tmp_path / "ok.zip", VALID_12)) == []
+    assert check_bulk_package(write_zip_12(tmp_path / "ok.zip", VALID_12), "1.2") == []
+
+
+CASES_12 = [c for c in CASES if c[2] != "users.csv"] + [
+    ("required value", cell("users.csv", 0, "username", ""), "users.csv", 2, "username", "required"),
+    ("required value", cell("roles.csv", 0, "roleType", ""), "roles.csv", 2, "roleType", "required"),
+    ("required value", cell("roles.csv", 1, "orgSourcedId", ""), "roles.csv", 3, "orgSourcedId", "required"),
+    ("required value", cell("userProfiles.csv", 0, "vendorId", ""), "userProfiles.csv", 2, "vendorId", "required"),
+    ("unique sourcedId", cell("roles.csv", 2, "sourcedId", "r-1"), "roles.csv", 4, "sourcedId",
+     "already used on line 2"),
+    ("reference: role user", cell("roles.csv", 1, "userSourcedId", "u-t-9"), "roles.csv", 3, "userSourcedId",
+     "users.csv"),
+    ("reference: role org", cell("roles.csv", 0, "orgSourcedId", "org-9"), "roles.csv", 2, "orgSourcedId",
+     "'org-9'"),
+    ("reference: role profile", cell("roles.csv", 0, "userProfileSourcedId", "up-9"), "roles.csv", 2,
+     "userProfileSourcedId", "userProfiles.csv"),
+    ("reference: profile user", cell("userProfiles.csv", 0, "userSourcedId", "u-s-9"), "userProfiles.csv", 2,
+     "userSourcedId", "users.csv"),
+    ("reference: primary org", cell("users.csv", 0, "primaryOrgSourcedId", "org-2"), "users.csv", 2,
+     "primaryOrgSourcedId", "'org-2'"),
+    ("reference: agent", cell("users.csv", 2, "agentSourcedIds", "u-s-5"), "users.csv", 4, "agentSourcedIds",
+     "'u-s-5'"),
+    ("date", cell("roles.csv", 0, "beginDate", "2026/01/27"), "roles.csv", 2, "beginDate", "YYYY-MM-DD"),
+    ("vocabulary", cell("roles.csv", 0, "roleType", "main"), "roles.csv", 2, "roleType", "primary, secondary"),
+    ("vocabulary", cell("roles.csv", 1, "role", "staff"), "roles.csv", 3, "role", "'staff'"),
+    ("vocabulary", cell("users.csv", 1, "enabledUser", "yes"), "users.csv", 3, "enabledUser", "true, false"),
+    ("vocabulary", cell("demographics.csv", 0, "sex", "X"), "demographics.csv", 2, "sex", "unspecified, other"),
+    ("bulk status", cell("roles.csv", 0, "status", "active"), "roles.csv", 2, "status", "blank"),
+    ("role for every user", cell("roles.csv", 1, "userSourcedId", "u-s-1"), "users.csv", 3, "sourcedId",
+     "no role in roles.csv"),
+    ("one primary role per org", cell("roles.csv", 1, "userSourcedId", "u-s-1"), "roles.csv", 3, "roleType",
+     "second primary role"),
+]
+
+
+@pytest.mark.parametrize(("rule", "change", "file", "line", "column", "words"), CASES_12,
+                         ids=[f"{c[0]}-{c[2]}-{c[4]}" for c in CASES_12])
+def test_each_12_rule_rejects_with_file_line_and_column(tmp_path: Path, rule: str, change, file: str, line: int,
+                                                        column: str, words: str) -> None:
+    files = json.loads(json.dumps(VALID_12))
+    change(files)
+    problems = check_bulk_package(write_zip_12(tmp_path / "bad.zip", files))
+    hit = [p for p in problems if (p.file, p.line, p.column) == (file, line, column)]
+    assert hit, f"{rule}: {[str(p) for p in problems]}"
+    assert words in hit[0].message, str(hit[0])
+    assert str(hit[0]).startswith(f"{file} line {line} column {column}: ")
+
+
+def test_12_takes_what_11_does_not(tmp_path: Path) -> None:
+    """1.2's sex vocabulary has other and unspecified, and every vocabulary takes an ext: token."""
+    files = json.loads(json.dumps(VALID_12))
+    files["demographics.csv"][0]["sex"] = "other"
+    files["roles.csv"][1]["role"] = "ext:headOfYear"
+    assert check_bulk_package(write_zip_12(tmp_path / "12.zip", files)) == []
+    old = json.loads(json.dumps(VALID))
+    old["demographics.csv"][0]["sex"] = "other"
+    old["users.csv"][1]["role"] = "ext:headOfYear"
+    problems = check_bulk_package(write_zip(tmp_path / "11.zip", old))
+    assert {(p.file, p.column) for p in problems} == {("demographics.csv", "sex"), ("users.csv", "role")}
+
+
+def test_a_11_users_header_in_a_12_package_is_rejected(tmp_path: Path) -> None:
+    files = json.loads(json.dumps(VALID_12))
+    problems = check_bulk_package(write_zip_12(tmp_path / "h.zip", files, headers={"users.csv": HEADERS["users.csv"]}))
+    assert [(p.file, p.line, p.column) for p in problems if p.file == "users.csv"] == [("users.csv", 1, "orgSourcedIds")]
+    assert "header must be exactly" in problems[0].message
+
+
+def test_a_121_package_is_read_with_the_121_users_header(tmp_path: Path) -> None:
+    header = [c for c in HEADERS_12["users.csv"] if c != "resourceSourcedIds"]
+    path = write_zip_12(tmp_path / "121.zip", VALID_12, manifest=manifest_12(VALID_12, "1.2.1"),
+                        headers={"users.csv": header})
+    assert check_bulk_package(path) == []
+    path = write_zip_12(tmp_path / "121b.zip", VALID_12, manifest=manifest_12(VALID_12, "1.2.1"))
+    assert [p.column for p in check_bulk_package(path)] == ["resourceSourcedIds"]
+
+
+@pytest.mark.parametrize(("row", "value", "words"), [
+    ("file.roles", "absent", "marks roles.csv absent"),
+    ("file.scoreScales", "bulk", "no such file"),
+    ("file.users", "delta", "bulk package"),
+    ("oneroster.version", "2.0", "oneroster.version,1.2"),
+])
+def test_the_12_manifest_must_match_the_files(tmp_path: Path, row: str, value: str, words: str) -> None:
+    manifest = manifest_12(VALID_12)
+    line = next(n for n, r in enumerate(manifest, start=1) if r[0] == row)
+    manifest[line - 1][1] = value
+    problems = check_bulk_package(write_zip_12(tmp_path / "m.zip", VALID_12, manifest=manifest))
+    assert (problems[0].file, problems[0].line, problems[0].column) == ("manifest.csv", line, "value"), problems
+    assert words in problems[0].message
+
+
+def test_a_12_manifest_without_file_roles_and_a_version_mismatch(tmp_path: Path) -> None:
+    manifest = [r for r in manifest_12(VALID_12) if r[0] != "file.userResources"]
+    problems = check_bulk_package(write_zip_12(tmp_path / "m.zip", VALID_12, manifest=manifest))
+    assert [str(p) for p in problems] == ["manifest.csv: does not list file.userResources"]
+    problems = check_bulk_package(write_zip(tmp_path / "v.zip", VALID), "1.2")
+    assert [(p.file, p.line, p.column) for p in problems] == [("manifest.csv", 3, "value")]
+    assert "should be 1.2" in problems[0].message
+
+
+def test_validate_command_names_the_12_version(tmp_path: Path, capsys) -> None:
+    good = write_zip_12(tmp_path / "good.zip", VALID_12)
+    assert main(["validate", "oneroster", str(good)]) == 0
+    assert "is a valid OneRoster 1.2 bulk package" in capsys.readouterr().out
+    files = json.loads(json.dumps(VALID_12))
+    files["roles.csv"][0]["role"] = "pupil"
+    assert main(["validate", "oneroster", str(write_zip_12(tmp_path / "bad.zip", files))]) == 1
+    assert "roles.csv line 2 column role: 'pupil' is not one of" in capsys.readouterr().out
 
 
 def _read(path: Path, name: str) -> list[dict[str, str]]:
