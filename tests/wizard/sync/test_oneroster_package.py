@@ -443,3 +443,106 @@ def test_every_system_syncs_every_student_into_valid_12_and_11_packages(system: 
         else:
             assert on_roll - 1 <= len(students) <= on_roll, (version, len(students), on_roll)
             assert set(excluded) <= {"in no class"}
+
+
+MAPPED_PROFILE = """
+[integrator]
+name = "Mapped OneRoster Test"
+support_email = "support@mapped.example"
+
+[targets.users]
+entity = "students"
+fields = [
+  { name = "sourcedId", concept = "student.id", required = true },
+  { name = "givenName", concept = "student.first_name", rule = { kind = "transform", source = "student.first_name", steps = [{ name = "case", params = { to = "upper" } }] } },
+  { name = "preferredGivenName", concept = "student.first_name" },
+  { name = "orgSourcedIds", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "org-nowhere" } }] } },
+]
+
+[targets.demographics]
+entity = "students"
+fields = [
+  { name = "sourcedId", concept = "student.id", required = true },
+  { name = "sex", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "nonbinary" } }] } },
+]
+
+[targets.teachers]
+entity = "staff"
+fields = [{ name = "sourcedId", concept = "staff.id", required = true }]
+
+[targets.classes]
+entity = "classes"
+fields = [
+  { name = "sourcedId", concept = "class.id", required = true },
+  { name = "classType", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "homeroom" } }] } },
+]
+
+[targets.enrollments]
+entity = "class_memberships"
+fields = [{ name = "classSourcedId", concept = "class_membership.class_id", required = true }]
+
+[targets.userProfiles]
+entity = "students"
+fields = [
+  { name = "sourcedId", concept = "student.id", required = true },
+  { name = "profileType", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "reading-app" } }] } },
+  { name = "vendorId", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "vendor-1" } }] } },
+  { name = "credentialType", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "password" } }] } },
+  { name = "username", concept = "student.id" },
+]
+"""
+
+
+def test_the_package_takes_the_profiles_mapped_values(small_school, sandbox, write_credentials, tmp_path: Path,
+                                                     capsys) -> None:
+    """The zip is built from the profile's targets, as the other sinks are: a mapped column reaches
+    the file, a sourcedId reference the profile maps is the sink's own, and a value the vocabulary
+    does not take is reported and not written."""
+    sandbox.add(registry.get("tass").emulator(small_school))
+    profile = tmp_path / "mapped.toml"
+    profile.write_text(MAPPED_PROFILE, encoding="utf-8")
+    path = tmp_path / "mapped.zip"
+    code = main(["sync", "tass", "--credentials", str(write_credentials(sandbox, "tass")), "--profile", str(profile),
+                 "--to", f"oneroster:{path}", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert check_bulk_package(path) == []
+    users = _read(path, "users.csv")
+    roles = {r["userSourcedId"]: r for r in _read(path, "roles.csv")}
+    students = [u for u in users if roles[u["sourcedId"]]["role"] == "student"]
+    assert students and all(u["preferredGivenName"] and u["givenName"] == u["preferredGivenName"].upper()
+                            for u in students)
+    assert any(u["givenName"] != u["preferredGivenName"] for u in students)
+    assert {u["primaryOrgSourcedId"] for u in users} <= {o["sourcedId"] for o in _read(path, "orgs.csv")}
+    assert {c["classType"] for c in _read(path, "classes.csv")} == {"homeroom"}
+    assert {d["sex"] for d in _read(path, "demographics.csv")} <= {"male", "female", ""}
+    errors = json.loads(out.out)["tables"]["oneroster:demographics.csv"]["errors"]
+    assert errors and errors[0]["field"] == "sex" and "'nonbinary'" in errors[0]["error"]
+    profiles = _read(path, "userProfiles.csv")
+    assert len(profiles) == len(students)
+    assert {(p["profileType"], p["vendorId"], p["credentialType"]) for p in profiles} == {
+        ("reading-app", "vendor-1", "password")}
+    with zipfile.ZipFile(path) as zf:
+        assert "file.userProfiles,bulk" in zf.read("manifest.csv").decode()
+
+
+def test_a_12_run_that_would_leave_a_fixed_file_empty_writes_nothing(tmp_path: Path) -> None:
+    """The setup reads classes but none came: School Data Sync would mark every class inactive."""
+    path = tmp_path / "roster.zip"
+    path.write_bytes(b"last good")
+    sink = OneRosterSink(path)
+    student = {"student.id": "1", "student.first_name": "Ana", "student.last_name": "Lee"}
+
+    async def write() -> None:
+        async with httpx.AsyncClient() as http:
+            state = State(tmp_path / "state.sqlite")
+            try:
+                await sink.write(Output({}, {}, {"students": [student], "classes": []}), state,
+                                 RunReport("test", sink.key), http)
+            finally:
+                state.close()
+
+    with pytest.raises(SinkError) as caught:
+        asyncio.run(write())
+    assert "courses.csv, classes.csv, enrollments.csv" in str(caught.value)
+    assert path.read_bytes() == b"last good"

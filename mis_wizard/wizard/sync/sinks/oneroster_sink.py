@@ -207,8 +207,8 @@ class Builder:
                 if user is None:
                     self.exclude("userProfiles.csv", "profile of a person not in the package")
                     continue
-                values = {c: _cell(r.get(c), c) for c in ("profileType", "vendorId", "applicationId", "description",
-                                                          "credentialType", "username")}
+                columns = ("profileType", "vendorId", "applicationId", "description", "credentialType", "username")
+                values: dict[str, Any] = {c: _cell(r.get(c), c) for c in columns}
                 if not all(values[c] for c in ("profileType", "vendorId", "credentialType", "username")):
                     self.exclude("userProfiles.csv", "profile without a type, vendor, credential type or username")
                     continue
