@@ -546,3 +546,11 @@ def test_a_12_run_that_would_leave_a_fixed_file_empty_writes_nothing(tmp_path: P
         asyncio.run(write())
     assert "courses.csv, classes.csv, enrollments.csv" in str(caught.value)
     assert path.read_bytes() == b"last good"
+
+
+def test_a_11_package_with_12_files_is_rejected(tmp_path: Path) -> None:
+    """roles.csv and userProfiles.csv are 1.2 files: a package that says 1.1 may not carry them."""
+    files = {**json.loads(json.dumps(VALID)), "roles.csv": VALID_12["roles.csv"]}
+    problems = check_bulk_package(write_zip(tmp_path / "r.zip", files, manifest=manifest_rows(VALID),
+                                            headers={"roles.csv": HEADERS_12["roles.csv"]}))
+    assert [str(p) for p in problems] == ["roles.csv: is not a OneRoster 1.1 file"]
