@@ -479,7 +479,10 @@ fields = [
 
 [targets.enrollments]
 entity = "class_memberships"
-fields = [{ name = "classSourcedId", concept = "class_membership.class_id", required = true }]
+fields = [
+  { name = "classSourcedId", concept = "class_membership.class_id", required = true },
+  { name = "role", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "proctor" } }] } },
+]
 
 [targets.userProfiles]
 entity = "students"
@@ -515,6 +518,9 @@ def test_the_package_takes_the_profiles_mapped_values(small_school, sandbox, wri
     assert any(u["givenName"] != u["preferredGivenName"] for u in students)
     assert {u["primaryOrgSourcedId"] for u in users} <= {o["sourcedId"] for o in _read(path, "orgs.csv")}
     assert {c["classType"] for c in _read(path, "classes.csv")} == {"homeroom"}
+    kinds = {u["sourcedId"]: roles[u["sourcedId"]]["role"] for u in users}
+    enrolments = {(kinds[e["userSourcedId"]], e["role"]) for e in _read(path, "enrollments.csv")}
+    assert enrolments == {("student", "proctor"), ("teacher", "teacher")}, enrolments
     assert {d["sex"] for d in _read(path, "demographics.csv")} <= {"male", "female", ""}
     errors = json.loads(out.out)["tables"]["oneroster:demographics.csv"]["errors"]
     assert errors and errors[0]["field"] == "sex" and "'nonbinary'" in errors[0]["error"]

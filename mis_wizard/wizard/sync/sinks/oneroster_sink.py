@@ -77,10 +77,10 @@ def _grade(level: Any) -> str:
 
 FIXED_12 = ("orgs.csv", "academicSessions.csv", "courses.csv", "classes.csv", "users.csv", "roles.csv",
             "enrollments.csv", "demographics.csv")
-CLASS_FILES = ("courses.csv", "classes.csv", "enrollments.csv")
 """The 1.2 package's file set, the same on every run of a setup (userProfiles.csv joins it when the
-profile maps one); a setup that does not read classes (users only, which School Data Sync takes)
-has no CLASS_FILES."""
+profile maps one)."""
+CLASS_FILES = ("courses.csv", "classes.csv", "enrollments.csv")
+"""Left out of the fixed set for a setup that reads no classes (users only, which School Data Sync takes)."""
 
 MAPPED: dict[str, tuple[str, str]] = {
     "users": ("students", "users.csv"), "teachers": ("staff", "users.csv"), "guardians": ("contacts", "users.csv"),
@@ -89,7 +89,7 @@ MAPPED: dict[str, tuple[str, str]] = {
 }
 """Profile target name → (its entity, the OneRoster file whose columns its mapped values fill)."""
 
-_OWN = {"sourcedId", "status", "dateLastModified", "role", "orgSourcedIds", "primaryOrgSourcedId",
+_OWN = {"sourcedId", "status", "dateLastModified", "orgSourcedIds", "primaryOrgSourcedId",
         "agentSourcedIds", "classSourcedId", "schoolSourcedId", "userSourcedId", "courseSourcedId",
         "termSourcedIds", "parentSourcedId", "schoolYearSourcedId", "orgSourcedId", "resourceSourcedIds"}
 """Columns the sink always writes itself: ids, references, and the bulk-mode blanks (users.csv's
@@ -151,7 +151,7 @@ class Builder:
         header = self.spec.headers.get(file, [])
         enums = self.spec.enums.get(file, {})
         for column in header:
-            if column in _OWN or column not in mapped:
+            if column in _OWN or column not in mapped or (column == "role" and file == "users.csv"):
                 continue
             value = _cell(mapped[column], column)
             if not value:
