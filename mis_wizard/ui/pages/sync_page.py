@@ -52,7 +52,8 @@ TARGETS = (
     ("sqlite", "This computer's store (SQLite, the default)"),
     ("csv", "A folder of CSV files"),
     ("xlsx", "An Excel workbook (.xlsx)"),
-    ("oneroster", "A OneRoster 1.1 package (.zip)"),
+    ("oneroster", "OneRoster 1.2 package (.zip): Microsoft School Data Sync, apps on the current standard"),
+    ("oneroster11", "OneRoster 1.1 package (.zip): apps that ask for OneRoster 1.1"),
     ("liss", "A LISS server (timetable publishing)"),
 )
 CANCELLED = "cancelled"
@@ -290,7 +291,8 @@ class SyncPage(Page):
         self.path_row.setVisible(kind != "liss")
         self.liss_row.setVisible(kind == "liss")
         placeholder = {"sqlite": self.default_store(), "csv": "a folder, e.g. Documents/school-data",
-                       "xlsx": "a file ending .xlsx", "oneroster": "a file ending .zip"}.get(kind, "")
+                       "xlsx": "a file ending .xlsx", "oneroster": "a file ending .zip",
+                       "oneroster11": "a file ending .zip"}.get(kind, "")
         self.path.setPlaceholderText(placeholder)
         if kind == "sqlite" and not self.path.text():
             self.path.setText(self.default_store())
@@ -302,7 +304,7 @@ class SyncPage(Page):
             chosen = QFileDialog.getExistingDirectory(self, "Folder for the CSV files", start)
         else:
             filters = {"sqlite": "SQLite store (*.sqlite)", "xlsx": "Excel workbook (*.xlsx)",
-                       "oneroster": "OneRoster package (*.zip)"}
+                       "oneroster": "OneRoster package (*.zip)", "oneroster11": "OneRoster package (*.zip)"}
             chosen, _ = QFileDialog.getSaveFileName(self, "Where to write", start, filters.get(kind, ""))
         if chosen:
             self.path.setText(chosen)

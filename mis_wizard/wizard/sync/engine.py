@@ -207,7 +207,8 @@ def shape(subject: Subject, dataset: dict[str, list[Record]], report: RunReport,
             rows.add(record_id(entity_id, record) or str(i), {k: record.get(k) for k in names})
         tables[entity_id] = rows.rows
         columns[entity_id] = names
-    return Output(tables, columns, filtered if keep_dataset else {})
+    entities = {**{e: e for e in tables}, **{t.name: t.entity for t in targets}}
+    return Output(tables, columns, filtered if keep_dataset else {}, entities=entities)
 
 
 def _each(dataset: dict[str, list[Record]], entity_id: str, *, consume: bool) -> Iterator[Record]:
