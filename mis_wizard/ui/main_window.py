@@ -17,7 +17,7 @@ import logging
 
 from PySide6 import QtCore
 from PySide6.QtCore import QSize, QTimer
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QPaintEvent, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QPaintEvent, QShortcut, QStandardItem
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -89,6 +89,8 @@ class MainWindow(QMainWindow):
         ctx.session_changed.connect(self.refresh)
         ctx.screen_safe_changed.connect(self._apply_screen_safe)
         self._painted = False
+        self._note = ""
+        """Said beside Next after a step could not be opened yet (cleared when the page changes)."""
         self.current = -1
         self.go(0)
 
@@ -224,6 +226,7 @@ class MainWindow(QMainWindow):
             page = PAGES[index].load()(self.ctx)
             page.state_changed.connect(self.refresh)
             page.advance.connect(self._page_asks_advance)
+            page.open_page.connect(self._page_asks_open)
             page.set_screen_safe(self.ctx.screen_safe)
             self.stack.addWidget(page)
             self._built[index] = page
@@ -246,6 +249,7 @@ class MainWindow(QMainWindow):
             return
         if index != self.current and self.current >= 0:
             self.page.leave()
+        self._note = ""
         self.current = index
         page = self.page_at(index)
         if self.ctx.session is not None and page.needs_session and self.ctx.session.page != page.page_id:
@@ -260,8 +264,45 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def go_next(self) -> None:
-        if self.next_button.isEnabled():
-            self.go(self.current + 1)
+        if not self.next_button.isEnabled():
+            return
+        if self.page.hold_next():  # the page said what is missing, at the field
+            self.refresh()
+            return
+        self.open_step(self.current + 1)
+
+    def index_of(self, page_id: str) -> int:
+        return next(i for i, ref in enumerate(PAGES) if ref.page_id == page_id)
+
+    def missing(self, index: int) -> list[tuple[int, str]]:
+        """The steps page ``index`` needs that are not done yet, in order, each with what it still
+        wants ("check the keys first")."""
+        out = []
+        for need in PAGES[index].needs:
+            i = self.index_of(need)
+            if self.available(i):
+                said = self.page_at(i).unmet()
+                if said:
+                    out.append((i, said))
+        return out
+
+    def open_step(self, index: int) -> None:
+        """Open a step as the admin asked (Next or the side list), but never past a step it needs:
+        that step is shown instead, with its message at the field, and the reason beside Next."""
+        missing = self.missing(index) if 0 <= index < len(PAGES) and self.available(index) else []
+        if not missing:
+            self.go(index)
+            return
+        first, said = missing[0]
+        if first != self.current:
+            self.go(first)
+        self.page_at(first).hold_next()
+        self._note = f"To open “{PAGES[index].title}”, {said}."
+        log.info("page %s needs %s first", PAGES[index].page_id, PAGES[first].page_id)
+        self.refresh()
+
+    def _page_asks_open(self, page_id: str) -> None:
+        self.go(self.index_of(page_id))
 
     def go_back(self) -> None:
         self.go(self.current - 1)
@@ -278,7 +319,7 @@ class MainWindow(QMainWindow):
 
     def _sidebar_moved(self, row: int) -> None:
         if row != self.current:
-            self.go(row)
+            self.open_step(row)
 
     def _select_sidebar(self, row: int) -> None:
         self.sidebar.blockSignals(True)
@@ -301,15 +342,32 @@ class MainWindow(QMainWindow):
             reason = self.page_at(i).status_reason() if enabled else ""
             if reason:
                 words = f"{words}: {reason}"
-            item.setAccessibleText(f"{ref.title}, {words}")
-            item.setToolTip(f"{ref.title}: {words}")
+            missing = self.missing(i) if enabled and i != self.current else []
+            needs = f"Needs: {missing[0][1]}" if missing else ""
+            if missing:
+                item.setIcon(theme.icon("step-locked"))
+            self._set_needs(item, ref.title, needs)
+            more = f". Not possible yet: {'; '.join(said for _, said in missing)}" if missing else ""
+            item.setAccessibleText(f"{ref.title}, {words}{more}")
+            item.setAccessibleDescription(needs)
+            item.setToolTip(f"{ref.title}: {words}" + (f"\n{needs}" if needs else ""))
         self._select_sidebar(self.current)
         page = self.page
         self.back_button.setEnabled(self.current > 0)
         last = self.current == len(PAGES) - 1
         can = page.can_advance() and not last
         self.next_button.setEnabled(can)
-        self.blocked_label.setText("" if can or last else page.blocked_reason())
+        self.next_button.setVisible(not last)  # the last page ends the setup with its own buttons
+        self.blocked_label.setText(self._note if can or last else page.blocked_reason())
+
+    @staticmethod
+    def _set_needs(item: QStandardItem, title: str, needs: str) -> None:
+        """A step not possible yet shows what it needs on a second line (set only when it changes:
+        each change repaints the list)."""
+        text = f"{title}\n{needs}" if needs else title
+        if item.text() != text:
+            item.setText(text)
+            item.setSizeHint(QSize(SIDEBAR_WIDTH - 20, 58 if needs else 40))
 
     # help, keys, screen-share ---------------------------------------------------------------
 

@@ -200,5 +200,12 @@ class MappingStep(Page):
             return PageStatus.TODO
         return PageStatus.ATTENTION if self.problems or self.sample_errors() else PageStatus.DONE
 
+    def unmet(self) -> str:
+        if self.reading:
+            return "wait for the sample records to be read"
+        if self._read_for != read_key(self.ctx) or (not self.samples and not self.problems):
+            return "map the fields first"
+        return ""
+
     def set_screen_safe(self, on: bool) -> None:
         self.widget.set_screen_share_safe(on)

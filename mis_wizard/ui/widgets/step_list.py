@@ -1,5 +1,6 @@
 """The steps down the side of the window: one row per page, a status icon, greyed out while the
-page cannot be opened yet.
+page cannot be opened yet. A step that needs an earlier one first says so on a second line
+("Needs: check the keys first"), set by the window.
 
 A list view over a QStandardItemModel rather than a QListWidget: a QStandardItem is enabled,
 made selectable and given its screen-reader text with plain calls, where a QListWidgetItem needs
@@ -21,6 +22,7 @@ class StepList(QListView):
         super().__init__(parent)
         self._model = QStandardItemModel(self)
         self.setModel(self._model)
+        self.setWordWrap(True)  # a long "Needs: …" line wraps inside the fixed-width side list
         self.selectionModel().currentRowChanged.connect(self._moved)
 
     def add_step(self, title: str, size: QSize) -> QStandardItem:
