@@ -250,6 +250,9 @@ def test_a_refused_read_is_said_in_place_without_the_secret(make_window, gui, qt
     assert page.status() is PageStatus.ATTENTION
     assert side_word(window, window.pages[window.current + 1]) == "to do"
     window.go_next()
+    assert window.page.page_id == "check", "Next does not go past the key the check refused"
+    assert "To open “Preview the records”, fix the keys that failed the check first." == window.blocked_label.text()
+    window.go(window.current + 2)  # opened directly: the preview says the refusal in place too
     step = window.page
     qtbot.waitUntil(lambda: not step.running, timeout=WAIT)
     assert "could not be shown" in step.widget.status.text() and bad_secret not in step.widget.status.text()
