@@ -215,7 +215,11 @@ class DonePage(Page):
         at = str(session.sync.get("daily_at", ""))
         to = str(session.sync.get("to", ""))
         what, where = target_of(to) if to else ("", "")
-        if at:
+        if at and session.sync.get("daily_by") == "cron":
+            self._say("nightly", f"The sync is set for every day at {at} through the crontab line you were "
+                                 "given (this computer has no Task Scheduler). Each run's result shows on the "
+                                 "Welcome page beside this setup and here.")
+        elif at:
             self._say("nightly", f"This computer runs the sync every day at {at}. Each run's result shows on the "
                                  "Welcome page beside this setup and here; a run that failed is shown at the top "
                                  "when the wizard opens.")

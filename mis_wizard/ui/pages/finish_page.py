@@ -493,7 +493,8 @@ class FinishPage(Page):
         self.cron_row.hide()
 
         def done(said: str) -> None:
-            session.sync = {**session.sync, "daily_at": at}
+            session.sync = {**session.sync, "daily_at": at,
+                            "daily_by": "cron" if said == plan.cron_line() else "task"}
             self.ctx.save()
             if said == plan.cron_line():
                 _said(self.schedule_status, f"This computer has no Task Scheduler; to sync daily at {at}, add this "

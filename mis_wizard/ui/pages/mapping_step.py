@@ -203,9 +203,7 @@ class MappingStep(Page):
     def unmet(self) -> str:
         if self.reading:
             return "wait for the sample records to be read"
-        if self._read_for != read_key(self.ctx) or (not self.samples and not self.problems):
-            return "map the fields first"
-        return ""
+        return "map the fields first" if self._read_for != read_key(self.ctx) else ""
 
     def set_screen_safe(self, on: bool) -> None:
         self.widget.set_screen_share_safe(on)

@@ -124,7 +124,7 @@ class PreviewStep(Page):
         if self.running:
             return "wait for the preview to finish"
         if not self._shown_for.startswith(read_key(self.ctx)) or (self.result is None and not self.problem):
-            return "preview the records first"
+            return "preview the records first" if relevant_targets(self.ctx) else ""
         return "preview the records again first" if self.problem else ""
 
     def set_screen_safe(self, on: bool) -> None:
