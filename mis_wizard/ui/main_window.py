@@ -17,7 +17,7 @@ import logging
 
 from PySide6 import QtCore
 from PySide6.QtCore import QSize, QTimer
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QPaintEvent, QShortcut, QStandardItem
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -346,7 +346,7 @@ class MainWindow(QMainWindow):
             needs = f"Needs: {missing[0][1]}" if missing else ""
             if missing:
                 item.setIcon(theme.icon("step-locked"))
-            self._set_needs(item, ref.title, needs)
+            self.sidebar.set_needs(i, needs)
             more = f". Not possible yet: {'; '.join(said for _, said in missing)}" if missing else ""
             item.setAccessibleText(f"{ref.title}, {words}{more}")
             item.setAccessibleDescription(needs)
@@ -359,15 +359,6 @@ class MainWindow(QMainWindow):
         self.next_button.setEnabled(can)
         self.next_button.setVisible(not last)  # the last page ends the setup with its own buttons
         self.blocked_label.setText(self._note if can or last else page.blocked_reason())
-
-    @staticmethod
-    def _set_needs(item: QStandardItem, title: str, needs: str) -> None:
-        """A step not possible yet shows what it needs on a second line (set only when it changes:
-        each change repaints the list)."""
-        text = f"{title}\n{needs}" if needs else title
-        if item.text() != text:
-            item.setText(text)
-            item.setSizeHint(QSize(SIDEBAR_WIDTH - 20, 58 if needs else 40))
 
     # help, keys, screen-share ---------------------------------------------------------------
 

@@ -70,6 +70,20 @@ class DonePage(Page):
         super().__init__(ctx, parent)
         self.opener: Callable[[Path], Any] = open_folder
         """How a folder is shown in the file manager; one function, so a test can ask it where."""
+        row = QHBoxLayout()  # first, so the way out is in view without scrolling
+        self.open_button = QPushButton("&Open folder")
+        self.open_button.setObjectName("Primary")
+        self.open_button.clicked.connect(self.open_folder)
+        self.another_button = QPushButton("Start &another setup")
+        self.another_button.setAccessibleName("Start another setup")
+        self.another_button.setToolTip("This setup stays saved; the new one starts with choosing the system.")
+        self.another_button.clicked.connect(self.start_another)
+        self.folder_note = muted("", "Hint")
+        row.addWidget(self.open_button)
+        row.addWidget(self.another_button)
+        row.addSpacing(8)
+        row.addWidget(self.folder_note, 1)
+        self.body.addLayout(row)
         self.sections: dict[str, tuple[QLabel, QGridLayout]] = {}
         for key, title in (("checked", "What was checked"), ("sent", "What was sent"),
                            ("nightly", "The daily sync on this computer"), ("tell", "What to tell the integrator")):
@@ -85,21 +99,6 @@ class DonePage(Page):
             layout.addLayout(grid)
             self.sections[key] = (lead, grid)
             self.body.addWidget(box)
-
-        row = QHBoxLayout()
-        self.open_button = QPushButton("&Open folder")
-        self.open_button.setObjectName("Primary")
-        self.open_button.clicked.connect(self.open_folder)
-        self.another_button = QPushButton("Start &another setup")
-        self.another_button.setAccessibleName("Start another setup")
-        self.another_button.setToolTip("This setup stays saved; the new one starts with choosing the system.")
-        self.another_button.clicked.connect(self.start_another)
-        self.folder_note = muted("", "Hint")
-        row.addWidget(self.open_button)
-        row.addWidget(self.another_button)
-        row.addSpacing(8)
-        row.addWidget(self.folder_note, 1)
-        self.body.addLayout(row)
         self.body.addStretch(1)
         self.folder: Path | None = None
         """What Open folder opens: where the bundle (or workbook, or synced records) is."""
