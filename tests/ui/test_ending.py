@@ -223,6 +223,7 @@ def test_the_last_page_sums_up_this_setup_and_ends_it(make_window, gui, sandbox,
     assert str(files["store"]) in text, "where the records go"
     runs = history.runs(session.id)
     assert len(runs) == 1 and history.in_words(runs[0]) in text, "the Welcome page's wording of the last run"
+    assert runs[0]["how"] == "by hand" and "scheduled" not in history.in_words(runs[0]), "run from the window"
     assert f"E-mail {files['bundle'].name} to {profile.integrator.support_email}" in text
     assert "Riverbend College (TASS.web)" in text
     assert not window.next_button.isVisible() and window.back_button.isEnabled()

@@ -345,7 +345,7 @@ class SyncPage(Page):
             sink.password = password
         session.sync = {**session.sync, "to": uri, "entities": entities}
         self.ctx.save()
-        plan = engine.Plan(subject_of(self.ctx), sink, entities, confirm_removals, setup=setup)
+        plan = engine.Plan(subject_of(self.ctx), sink, entities, confirm_removals, setup=setup, how="by hand")
         self._running_for = session
         allow_http = self.ctx.profile.allow_plain_http
         extra_ca = getattr(self.ctx.sandbox, "cert_path", None)
