@@ -225,7 +225,7 @@ def test_the_last_page_sums_up_this_setup_and_ends_it(make_window, gui, sandbox,
     assert len(runs) == 1 and history.in_words(runs[0]) in text, "the Welcome page's wording of the last run"
     assert runs[0]["how"] == "by hand" and "scheduled" not in history.in_words(runs[0]), "run from the window"
     assert f"E-mail {files['bundle'].name} to {profile.integrator.support_email}" in text
-    assert "Riverbend College (TASS.web)" in text
+    assert "Riverbend College (TASS.web)" in text and text.startswith("This setup is finished.")
     assert not window.next_button.isVisible() and window.back_button.isEnabled()
     assert window.sidebar.needs(window.current) == "" and window.sidebar.item(window.current).text() == "All done"
     assert done.status().value == "done"
@@ -265,7 +265,7 @@ def test_the_last_page_sums_up_this_setup_and_ends_it(make_window, gui, sandbox,
                    history.in_words(runs[0]), "02:30"):
         assert leaked not in text, f"setup B shows A's {leaked!r}"
     assert "Nothing was sent from this setup" in text and "No sync has run for this setup yet." in text
-    assert "The keys were not checked in this setup." in text
+    assert "The keys were not checked in this setup." in text and "This setup is not finished yet" in text
     asked.clear()
     done.open_button.click()
     assert asked and asked[0] != files["bundle"].parent

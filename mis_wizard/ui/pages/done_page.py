@@ -61,7 +61,7 @@ def short_key(recipient: str) -> str:
 class DonePage(Page):
     page_id = "done"
     title = "All done"
-    intro = ("This setup is finished. Here is what was checked, what was sent and where the files are. "
+    intro = ("What was done in this setup: what was checked, what was sent and where the files are. "
              "You can come back to this page from the Welcome page at any time.")
     help_text = ("A summary of this setup only. Open folder shows the files in your file manager; Start another "
                  "setup begins a new one for another school or system, and this one stays saved.")
@@ -70,6 +70,9 @@ class DonePage(Page):
         super().__init__(ctx, parent)
         self.opener: Callable[[Path], Any] = open_folder
         """How a folder is shown in the file manager; one function, so a test can ask it where."""
+        self.state_note = muted("")
+        """Whether the setup is finished, and if not, what is still to do."""
+        self.body.addWidget(self.state_note)
         row = QHBoxLayout()  # first, so the way out is in view without scrolling
         self.open_button = QPushButton("&Open folder")
         self.open_button.setObjectName("Primary")
@@ -118,12 +121,18 @@ class DonePage(Page):
         session, spec = self.ctx.session, self.ctx.spec
         self.folder = None
         if session is None or spec is None:
+            self.state_note.clear()
             self._update_open()
             return
         self._fill_checked(session, spec)
         self._fill_sent(session)
         self._fill_nightly(session)
         self._fill_tell(session, spec)
+        finished = self.status() is PageStatus.DONE
+        restyle(self.state_note, "" if finished else "FieldError")
+        self.state_note.setText("This setup is finished." if finished else
+                                "This setup is not finished yet: no bundle was made and no sync has run. Go back to "
+                                "Send it to the integrator, or Sync on this computer, to finish it.")
         self._update_open()
 
     def _say(self, key: str, text: str, *, error: bool = False) -> None:
@@ -255,7 +264,7 @@ class DonePage(Page):
             lines.append(f"Attach {workbook.name} if they asked for the credentials workbook.")
         results = session.checks.get("results") or []
         to_look = sum(1 for r in results if r.get("status") in ("warning", "failed"))
-        if to_look:
+        if to_look and bundle is not None:
             lines.append(f"Mention that {plural(to_look, 'check')} still "
                          f"{'needs' if to_look == 1 else 'need'} a look; the bundle carries the check results.")
         at = str(session.sync.get("daily_at", ""))
@@ -302,7 +311,7 @@ class DonePage(Page):
 
     def summary_text(self) -> str:
         """Everything the page says, as plain text (what a screen reader reads, card by card)."""
-        parts = []
+        parts = [self.state_note.text()]
         for lead, grid in self.sections.values():
             parts.append(lead.text())
             for i in range(grid.count()):
