@@ -274,16 +274,19 @@ class MainWindow(QMainWindow):
     def index_of(self, page_id: str) -> int:
         return next(i for i, ref in enumerate(PAGES) if ref.page_id == page_id)
 
-    def missing(self, index: int) -> list[tuple[int, str]]:
+    def missing(self, index: int, asked: dict[int, str] | None = None) -> list[tuple[int, str]]:
         """The steps page ``index`` needs that are not done yet, in order, each with what it still
-        wants ("check the keys first")."""
+        wants ("check the keys first"). ``asked`` keeps each page's answer for one refresh: the
+        check's reads the credential store."""
+        asked = {} if asked is None else asked
         out = []
         for need in PAGES[index].needs:
             i = self.index_of(need)
             if self.available(i):
-                said = self.page_at(i).unmet()
-                if said:
-                    out.append((i, said))
+                if i not in asked:
+                    asked[i] = self.page_at(i).unmet()
+                if asked[i]:
+                    out.append((i, asked[i]))
         return out
 
     def open_step(self, index: int) -> None:
@@ -330,6 +333,7 @@ class MainWindow(QMainWindow):
         """Side list icons, header and Back/Next, from the session as it is now."""
         session = self.ctx.session
         self.session_label.setText(session.title if session is not None else "No setup open")
+        asked: dict[int, str] = {}
         for i, ref in enumerate(PAGES):
             item = self.sidebar.item(i)
             enabled = self.available(i)
@@ -342,7 +346,7 @@ class MainWindow(QMainWindow):
             reason = self.page_at(i).status_reason() if enabled else ""
             if reason:
                 words = f"{words}: {reason}"
-            missing = self.missing(i) if enabled and i != self.current else []
+            missing = self.missing(i, asked) if enabled and i != self.current else []
             needs = f"Needs: {missing[0][1]}" if missing else ""
             if missing:
                 item.setIcon(theme.icon("step-locked"))

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from mis_wizard.ui.pages.done_page import DonePage
 from mis_wizard.vendors import registry
+from mis_wizard.wizard import paths
 from mis_wizard.wizard.handoff import bundle
 from mis_wizard.wizard.profile import load_builtin
 from mis_wizard.wizard.sync import history
@@ -268,9 +269,21 @@ def test_the_last_page_sums_up_this_setup_and_ends_it(make_window, gui, sandbox,
     assert "The keys were not checked in this setup." in text and "This setup is not finished yet" in text
     asked.clear()
     done.open_button.click()
-    assert asked and asked[0] != files["bundle"].parent
+    assert asked == [paths.data_dir()], "B has no files of its own yet: the wizard's folder, not A's"
 
     window.ctx.open(window.ctx.store.load(a.id))  # back to A: its own facts again
     window.go(index_of(window, "done"))
     assert str(files["bundle"]) in done.summary_text() and "Hillside" not in done.summary_text()
     assert window.ctx.session.id == a.id != b.id
+    window.close()
+
+    # after a restart, resuming A opens its last page with its files and runs, read from disk
+    again = make_window(profile=profile, sandbox=sandbox)
+    welcome = again.pages[0]
+    row = next(r for r in range(welcome.sessions.count()) if "Riverbend" in welcome.sessions.item(r).text())
+    welcome.sessions.setCurrentRow(row)
+    welcome.resume_button.click()
+    assert again.page.page_id == "done"
+    text = again.page.summary_text()
+    assert text.startswith("This setup is finished.") and str(files["bundle"]) in text
+    assert history.in_words(runs[0]) in text and "Hillside" not in text
