@@ -69,7 +69,7 @@ def focused(widget) -> bool:
     return QApplication.focusWidget() is widget
 
 
-def test_next_stays_on_an_empty_school_name_and_says_so_at_the_field(make_window, gui, qtbot) -> None:
+def test_next_stays_on_an_empty_school_name_and_says_so_at_the_field(make_window, gui, shots, qtbot) -> None:
     window = make_window()
     school = start(window, gui)
     school.edits["contact_name"].setText("Jordan Smith")
@@ -82,8 +82,11 @@ def test_next_stays_on_an_empty_school_name_and_says_so_at_the_field(make_window
     error = school.errors["name"]
     assert error.isVisibleTo(school) and error.text() == "School name is needed."
     assert school.edits["name"].property("invalid") is True
+    assert school.edits["name"].accessibleDescription() == "School name is needed."
     qtbot.waitUntil(lambda: focused(school.edits["name"]), timeout=2_000)
     assert not school.errors["contact_name"].isVisibleTo(school), "only the missing field is marked"
+    gui.settle()
+    assert window.grab().save(str(shots / "held-school.png"))
 
     school.edits["name"].setText("Riverbend College")
     assert not error.isVisibleTo(school)
@@ -92,7 +95,7 @@ def test_next_stays_on_an_empty_school_name_and_says_so_at_the_field(make_window
 
 
 def test_a_required_key_failing_the_check_stops_next_and_names_the_key(make_window, gui, sandbox, small_school,
-                                                                        qtbot) -> None:
+                                                                        shots, qtbot) -> None:
     hosted = sandbox.add(registry.get("tass").emulator(small_school))
     window = make_window(sandbox=sandbox)
     start(window, gui)
@@ -114,6 +117,11 @@ def test_a_required_key_failing_the_check_stops_next_and_names_the_key(make_wind
     group = check.groups[bad[0]]
     assert group.held.isVisibleTo(check) and label in group.held.text()
     qtbot.waitUntil(lambda: focused(check.run_button), timeout=2_000)
+    for size, name in (((1366, 768), "held-check.png"), ((800, 500), "held-check-800x500.png")):
+        window.setMinimumSize(0, 0)
+        window.resize(*size)
+        gui.settle()
+        assert window.grab().save(str(shots / name))
     mapping = index_of(window, "mapping")
     assert window.sidebar.needs(mapping) == "Needs: fix the keys that failed the check first"
 

@@ -416,6 +416,7 @@ class CheckPage(Page):
         first = self.groups.get(failing[0]) if failing else None
         if first is not None:
             QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(first, 0, 120))
+        self.run_button.setAccessibleDescription(text)  # read out with the focus, which goes to Run the check
         self.run_button.setFocus()
         return True
 
@@ -423,6 +424,7 @@ class CheckPage(Page):
         self.held.setText(text)
         self.held.setVisible(bool(text))
         if not text:
+            self.run_button.setAccessibleDescription("")
             for group in self.groups.values():
                 group.say_held("")
 

@@ -103,6 +103,7 @@ class SchoolPage(Page):
         self.errors[f.id].setText(message)
         self.errors[f.id].setVisible(bool(message))
         self.edits[f.id].setProperty("invalid", bool(message))
+        self.edits[f.id].setAccessibleDescription(message)  # read out when the focus lands on the field
         self.edits[f.id].style().polish(self.edits[f.id])
 
     def _problems(self) -> list[tuple[SchoolField, str]]:
