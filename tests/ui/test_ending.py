@@ -175,6 +175,18 @@ def test_the_side_list_marks_what_is_not_possible_yet_and_never_opens_past_it(ma
     assert window.sidebar.needs(done) == "Needs: create the bundle or run a sync first"
 
 
+def test_sync_page_next_asks_for_a_bundle_or_a_sync_before_the_end(make_window, gui, qtbot) -> None:
+    window = make_window()
+    start(window, gui)
+    gui.fill_school(window)
+    window.go(index_of(window, "sync"))  # as a resumed setup opens it
+    sync = window.page
+    window.go_next()
+    assert window.page is sync
+    assert sync.state_label.text().startswith("To finish, run the sync here, or go Back and create the encrypted")
+    qtbot.waitUntil(lambda: focused(sync.run_button), timeout=2_000)
+
+
 def walk_to_the_end(window, gui, qtbot, tmp_path: Path, school: str) -> dict[str, Path]:
     """The whole demo path as an admin takes it: check, map, preview, whole school, bundle and
     workbook, the daily sync, one sync run, then Next onto the last page."""
@@ -236,6 +248,7 @@ def test_the_last_page_sums_up_this_setup_and_ends_it(make_window, gui, sandbox,
     assert f"E-mail {files['bundle'].name} to {profile.integrator.support_email}" in text
     assert "Riverbend College (TASS.web)" in text and text.startswith("This setup is finished.")
     assert not window.next_button.isVisible() and window.back_button.isEnabled()
+    qtbot.waitUntil(lambda: focused(done.open_button), timeout=2_000)
     assert window.sidebar.needs(window.current) == "" and window.sidebar.item(window.current).text() == "All done"
     assert done.status().value == "done"
 

@@ -110,6 +110,7 @@ class DonePage(Page):
 
     def enter(self) -> None:
         self.fill()
+        self.open_button.setFocus()  # Next, which had the focus, is not on this page
 
     def session_opened(self) -> None:
         self.fill()
