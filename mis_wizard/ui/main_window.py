@@ -338,7 +338,8 @@ class MainWindow(QMainWindow):
             item = self.sidebar.item(i)
             enabled = self.available(i)
             status = self.page_at(i).status() if enabled else PageStatus.TODO
-            icon = "step-current" if i == self.current else f"step-{status.value}"
+            missing = self.missing(i, asked) if enabled and i != self.current else []
+            icon = "step-current" if i == self.current else "step-locked" if missing else f"step-{status.value}"
             item.setIcon(theme.icon(icon))
             item.setEnabled(enabled)
             item.setSelectable(enabled)
@@ -346,10 +347,7 @@ class MainWindow(QMainWindow):
             reason = self.page_at(i).status_reason() if enabled else ""
             if reason:
                 words = f"{words}: {reason}"
-            missing = self.missing(i, asked) if enabled and i != self.current else []
             needs = f"Needs: {missing[0][1]}" if missing else ""
-            if missing:
-                item.setIcon(theme.icon("step-locked"))
             self.sidebar.set_needs(i, needs)
             more = f". Not possible yet: {'; '.join(said for _, said in missing)}" if missing else ""
             item.setAccessibleText(f"{ref.title}, {words}{more}")
