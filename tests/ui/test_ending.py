@@ -305,6 +305,11 @@ def test_the_last_page_sums_up_this_setup_and_ends_it(make_window, gui, sandbox,
     welcome.sessions.setCurrentRow(row)
     welcome.resume_button.click()
     assert again.page.page_id == "done"
+    again.go(index_of(again, "welcome"))
+    assert again.sidebar.needs(index_of(again, "done")) == "", "a finished setup's summary can always be read"
+    assert again.sidebar.needs(index_of(again, "finish")) == "Needs: map the fields first", "not re-run yet"
+    again.sidebar.setCurrentRow(index_of(again, "done"))
+    assert again.page.page_id == "done"
     text = again.page.summary_text()
     assert text.startswith("This setup is finished.") and str(files["bundle"]) in text
     assert history.in_words(runs[0]) in text and "Hillside" not in text

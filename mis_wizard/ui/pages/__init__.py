@@ -53,7 +53,9 @@ PAGES: tuple[PageRef, ...] = (
     PageRef("report", "Check the whole school", "report_step:ReportStep", needs=("check", "mapping")),
     PageRef("finish", "Send it to the integrator", "finish_page:FinishPage", needs=SENT_NEEDS),
     PageRef("sync", "Sync on this computer", "sync_page:SyncPage", needs=SENT_NEEDS),
-    PageRef("done", "All done", "done_page:DonePage", needs=(*SENT_NEEDS, "sync")),
+    PageRef("done", "All done", "done_page:DonePage", needs=("sync",)),
+    # the end is a record of what was done: once a bundle was made or a sync ran it can always be
+    # read, also after a restart (when Map, Preview and Whole school have not been run again yet)
 )
 
 __all__ = ["PAGES", "Page", "PageRef", "PageStatus"]
