@@ -7,7 +7,8 @@ once per method (and contact filter) and cached, so a 5,000-pupil school answers
 
 Values iSAMS has and the synthetic school does not are derived from it deterministically
 (``random.Random(f"{seed}:isams-…")``): key GUIDs, SchoolIds, parental responsibility "Default",
-medical conditions, register IDs.
+register IDs. Datasets no public sample shows (Medical) answer empty, and each item carries only
+the names isams.md lists (tests/vendors/isams/test_fact_sheet_fields.py holds it to that).
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario
 from mis_wizard.vendors.sandbox.school import School, Student
 
 _GUID_LEN = 36
-CONDITIONS = ("Asthma", "Nut allergy", "Diabetes (Type 1)", "Epilepsy", "Hay fever")
 
 
 @dataclass
@@ -357,8 +357,10 @@ class IsamsEmulator(Emulator):
         for c in self.school.contacts:
             if c.id not in links:
                 continue
+            # Only what isams.md lists for a Contact: no Title, RelationType, Priority or mail-merge
+            # flags (the sheet says no source shows them); parental responsibility's values are
+            # documented, its element name is inferred (see FACTS).
             el = SubElement(parent, "Contact", {"Id": str(self.contact_id[c.id])})
-            _leaf(el, "Title", c.title)
             _leaf(el, "Forename", c.first_name)
             _leaf(el, "Surname", c.last_name)
             _leaf(el, "EmailAddress", c.email)
@@ -369,12 +371,9 @@ class IsamsEmulator(Emulator):
                 p = SubElement(pupils, "Pupil", {"Id": str(self.pupil_id[s.id])})
                 _leaf(p, "SchoolId", self.school_id[s.id], Legacy="True")
                 _leaf(p, "Status", "Current" if s.status == "current" else "Left")
-                _leaf(p, "RelationType", link.relationship)
                 responsibility = "Default" if (s.id, c.id) in self.pr_default else \
                     "Yes" if link.parental_responsibility else "No"
                 _leaf(p, "ParentalResponsibility", responsibility)
-                _leaf(p, "Priority", link.priority)
-                _leaf(p, "MailMerge", ",".join(link.mail_merge))
 
     def _render_currentstaff(self, parent: Element, _filter: str) -> None:
         for s in self.school.staff:
@@ -450,16 +449,6 @@ class IsamsEmulator(Emulator):
                                                 "PupilId": str(self.pupil_id[student_id])})
             _leaf(el, "SetId", set_id, Legacy="True")
             _leaf(el, "SchoolId", self.school_id[student_id], Legacy="True")
-
-    def _render_medicalconditions(self, parent: Element, _filter: str) -> None:
-        rng = random.Random(f"{self.school.seed}:isams-medical")
-        number = 0
-        for s in self.school.current_students():
-            if rng.random() < 0.08:
-                number += 1
-                el = SubElement(parent, "Condition", {"Id": str(number), "PupilId": str(self.pupil_id[s.id])})
-                _leaf(el, "SchoolId", self.school_id[s.id], Legacy="True")
-                _leaf(el, "Name", rng.choice(CONDITIONS))
 
     # --- REST ----------------------------------------------------------------------------------------
 
