@@ -45,12 +45,22 @@ FACTS: tuple[tuple[str, str, str], ...] = (
      "tass.md, Errors (T8, T10, T12, T16)"),
     ("The reason for a refused call is in System Admin > Utilities > API Gateway Maintenance > TASS APIs > Log.",
      "confirmed", "TASS staff in TheAlphaSchoolSystemPTYLTD/student-details issue 13; tass.md (T10)"),
+    ("API calls are HTTPS only since TASS v49 (older setups allowed HTTP); each app also has an \"HTTPS Only\" "
+     "flag.", "confirmed", "tass.md, Auth and request format (T1, T19, T12)"),
+    ("An app's optional Application Server restricts callers to one originating server.", "confirmed",
+     "tass.md, Credentials (T15)"),
+    ("Calls through a proxy come from the proxy's address, so an Application Server restriction can refuse them; "
+     "TASS's status for such a refusal is not documented (read as 401 or 403).", "inferred",
+     "issue 18; tass.md documents the restriction, not the reply"),
 )
 """(fact, confirmed/inferred, where from) for what the connector relies on."""
 
 CONNECTION_FIELDS = (
     Field("base_url", "TASS.web address", FieldKind.URL, example="https://tass.yourschool.edu.au",
-          format_hint="the https:// address you open TASS.web at, such as https://tass.yourschool.edu.au",
+          # https only since TASS v49 (see FACTS); plain http only to this computer (the sandbox).
+          pattern=r"(?i)(https://\S+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/\S*)?)",
+          format_hint="the https:// address you open TASS.web at, such as https://tass.yourschool.edu.au; TASS.web "
+                      "answers its API over https only (since TASS v49), so an http:// address will not work",
           help="The address of your school's TASS.web server, as in your browser's address bar when you "
                "use TASS (the part before /tassweb)."),
     Field("company_code", "Company Code", FieldKind.CODE, pattern=r"0[1-9]|[1-9][0-9]",

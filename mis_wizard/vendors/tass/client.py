@@ -49,6 +49,10 @@ API_LOG = f"{GATEWAY} > TASS APIs > Log"
 TOKEN_RECIPE = ("the parameters as JSON, encrypted with AES-ECB using the app's Token Key, base64-encoded, "
                 "then URL-encoded, with the parameters not repeated in the URL")
 ROLES = "System Admin > Users > Security Role Permissions"
+APPLICATION_SERVER = ("If the app has an Application Server set, TASS answers only calls from that server, so calls "
+                      "from this computer, or through the school's web proxy (TASS then sees the proxy's address), "
+                      "are refused: clear the Application Server on the app while you check, or set it to the "
+                      "address TASS sees for the integrator's server.")
 LONG_URL = 1800
 """Above this many characters a call goes as a POST form, as IIS limits query strings."""
 
@@ -142,7 +146,13 @@ def _reply_failure(key: str, check: str, layer: Layer, reply: Reply, app: App, m
                        f"typed (all 24 characters of the key, including ==); check the app is for Company Code "
                        f"{app.company} and that its licence is current. TASS answers 401 when it cannot decrypt "
                        f"the token, which is almost always the token recipe ({TOKEN_RECIPE}), so a wrong "
-                       f"Token Key looks the same; the reason TASS logged is in {API_LOG}.", detail, ms)
+                       f"Token Key looks the same; the reason TASS logged is in {API_LOG}. {APPLICATION_SERVER}",
+                       detail, ms)
+    if reply.kind is ReplyKind.FORBIDDEN:
+        return _result(key, check, layer, Status.FAILED, "caller_refused",
+                       f"TASS.web refused the {label} app's call from this computer.",
+                       f"In {GATEWAY} > TASS APIs, open the {label} app. {APPLICATION_SERVER} The reason TASS "
+                       f"logged is in {API_LOG}.", detail, ms)
     if reply.kind is ReplyKind.ROLE_REFUSED:
         return _result(key, check, layer, Status.FAILED, "version_refused_role",
                        f"The {label} app has a Security Role, so TASS refuses version {app.version} calls.",
@@ -257,6 +267,12 @@ class TassConnector:
                            "That address shows a sign-in page, not the TASS.web API.",
                            "Use the address of your TASS.web server itself (the part before /tassweb when you "
                            "use TASS.web), not a portal or single sign-on page.", f"HTTP {reply.status}", t.ms)
+        if reply.kind is ReplyKind.FORBIDDEN:
+            return _result(CONNECTION, check, Layer.REACH, Status.FAILED, "caller_refused",
+                           "TASS.web refused calls from this computer.",
+                           "Ask your TASS administrator whether the server only lets some addresses call its API, "
+                           f"and check the apps in {GATEWAY} > TASS APIs. {APPLICATION_SERVER}",
+                           f"HTTP {reply.status} at /tassweb/api/", t.ms)
         if reply.kind is ReplyKind.NOT_TASS:
             return _result(CONNECTION, check, Layer.REACH, Status.FAILED, "not_tass_api",
                            "Something answers at that address, but it is not TASS.web's API.",
