@@ -33,7 +33,7 @@ from mis_wizard.vendors.base import (
 )
 from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, classify_exception, reply_code
 from mis_wizard.vendors.streams import merged
-from mis_wizard.vendors.tass import wire
+from mis_wizard.vendors.tass import endpoints, wire
 from mis_wizard.vendors.tass.modules import (
     BY_ID,
     MODULES,
@@ -100,6 +100,17 @@ class App:
         else:
             response = await ctx.http.get(self.url, params=fields, extensions=BULK_REPLY)
         return wire.parse_reply(response.status_code, response.text)
+
+
+def _plain_http(base_url: str) -> CheckResult | None:
+    """TASS answers its API over HTTPS only since v49; plain http only to this computer (the sandbox)."""
+    url = str(base_url or "").strip()
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if url.lower().startswith("http://") and not _loopback(host):
+        return _result(CONNECTION, "TASS.web address", Layer.REACH, Status.FAILED, "plain_http",
+                       "The address starts with http://; TASS.web answers the API over HTTPS only (since "
+                       "TASS v49).", "Type the address with https:// , as your browser shows it for TASS.web.")
+    return None
 
 
 def _result(key: str, check: str, layer: Layer, status: Status, code: str, message: str, remedy: str = "",
@@ -204,6 +215,11 @@ class TassConnector:
 
     async def _check(self, ctx: Context, credentials: Credentials,
                      requirements: Requirements) -> AsyncIterator[CheckResult]:
+        if endpoints.wanted(requirements):  # the second way in: an API Endpoint Maintenance user
+            async for result in endpoints.check(ctx, credentials, requirements,
+                                                _plain_http(str(credentials.get("base_url", "")))):
+                yield result
+            return
         apps: list[App] = []
         for module_id, wanted in module_requirements(requirements).items():
             module = BY_ID[module_id]
@@ -248,11 +264,9 @@ class TassConnector:
     async def _reach(self, ctx: Context, base_url: str) -> CheckResult:
         check = "TASS.web address"
         url = api_url(base_url)
-        host = urllib.parse.urlsplit(url).hostname or ""
-        if url.lower().startswith("http://") and not _loopback(host):
-            return _result(CONNECTION, check, Layer.REACH, Status.FAILED, "plain_http",
-                           "The address starts with http://; TASS.web answers the API over HTTPS only (since "
-                           "TASS v49).", "Type the address with https:// , as your browser shows it for TASS.web.")
+        plain = _plain_http(base_url)
+        if plain is not None:
+            return plain
         failure: Exception | None = None
         with Timer() as t:
             try:
@@ -416,6 +430,11 @@ class TassConnector:
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:
         """TASS has no paging: each method answers whole, except the timetable, read one period per call."""
+        if endpoints.wanted(requirements):
+            raise VendorError("tass.endpoint_records_unsupported",
+                              "Records cannot be read through an API Endpoint Maintenance user yet; only its check "
+                              "runs.", "Ask the integrator for the API Gateway setup to preview or sync records.",
+                              FailureKind.CONFIG)
         app = App.from_credentials(BY_ID["lms"], credentials)
         if entity == "students":
             status = str(requirements.get("student_status") or "current")
