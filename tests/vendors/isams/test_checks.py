@@ -181,3 +181,27 @@ def test_a_400_naming_another_parameter_names_it() -> None:
     failure = batch_failure(reply, "Pupils key", ["PupilManager:GetCurrentPupils"], Redactor([]))
     assert failure.code == "isams.parameter_missing"
     assert failure.message == "iSAMS says the request for the Pupils key is missing the MethodsToRun parameter."
+
+
+def test_good_keys_say_their_records_come_from_the_cache(isams) -> None:
+    ok = [r for r in run_check(isams.emulator.credentials(isams.base_url)) if r.code == "isams.sample_ok"]
+    assert ok and all("API Key Cache Expiry" in r.message and "24 hours" in r.message for r in ok)
+    assert not [r for r in run_check(isams.emulator.credentials(isams.base_url))
+                if r.code == "isams.records_look_filtered"]
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_a_pupils_key_cut_by_a_school_filter_is_warned_of(isams, small_school, fmt: str) -> None:
+    """Filters set on a key silently cut what it returns (iSAMS Batch API FAQ): a pupils key answering
+    only one year, while teaching sets and set lists cover every year, is flagged with the key's
+    filter and cache settings named."""
+    creds = isams.emulator.scenarios(isams.base_url)["pupils_key_filtered"].credentials
+    results = run_check(creds, {"batch_format": fmt})
+    hits = [r for r in results if r.code == "isams.records_look_filtered"]
+    assert {r.key for r in hits} == {"pupils"} and all(r.status.value == "warning" for r in hits)
+    assert any("no pupils in year" in r.message for r in hits)
+    assert any("set lists name" in r.message for r in hits)
+    assert all("filters are set on its batch methods" in r.remedy and "API Key Cache Expiry" in r.remedy
+               for r in hits)
+    # the key itself is fine: accepted, methods ticked, records returned
+    assert {"isams.key_ok", "isams.methods_ok", "isams.sample_ok"} <= {r.code for r in results if r.key == "pupils"}
