@@ -270,28 +270,30 @@ def _looks_filtered(seen: Mapping[str, BatchReply], requirements: Requirements) 
     label = batch_keys(requirements)[pupils_key]["label"]
     current = {str(p.get("SchoolId") or "") for p in pupils}
     years = {str(p.get("NCYear") or "") for p in pupils}
-    out: list[CheckResult] = []
+    said: list[str] = []
+    details: list[str] = []
     sets, sets_key = rows("classes")
     if sets:
         empty = sorted({str(s.get("@YearId")) for s in sets if s.get("@YearId") not in (None, "")} - years,
                        key=lambda y: (len(y), y))
         if empty:
             sets_label = batch_keys(requirements)[sets_key]["label"]
-            out.append(CheckResult(
-                pupils_key, f"{label} complete", Layer.SAMPLE, Status.WARNING, "isams.records_look_filtered",
-                f"The {label} returned no pupils in year {', '.join(empty)}, although the {sets_label} has teaching "
-                "sets for it: a filter on the key may be leaving pupils out.", FILTER_REMEDY.format(label=label),
-                f"years with sets but no pupils: {', '.join(empty)}"))
+            which = f"year {empty[0]}" if len(empty) == 1 else f"years {', '.join(empty)}"
+            said.append(f"it returned no pupils in {which}, although the {sets_label} has teaching sets for "
+                        f"{'it' if len(empty) == 1 else 'them'}")
+            details.append(f"years with sets but no pupils: {', '.join(empty)}")
     lists, _lists_key = rows("class_memberships")
     if lists:
         missing = {str(m.get("SchoolId")) for m in lists if m.get("SchoolId")} - current
         if len(missing) >= max(5, len(current) // 20):
-            out.append(CheckResult(
-                pupils_key, f"{label} complete", Layer.SAMPLE, Status.WARNING, "isams.records_look_filtered",
-                f"The set lists name {len(missing)} pupils the {label} did not return ({len(current)} returned): "
-                "a filter on the key may be leaving pupils out.", FILTER_REMEDY.format(label=label),
-                f"{len(missing)} set-list pupils not among {len(current)} current pupils"))
-    return out
+            said.append(f"the set lists name {len(missing)} pupils it did not return (it returned {len(current)})")
+            details.append(f"{len(missing)} set-list pupils not among {len(current)} current pupils")
+    if not said:
+        return []
+    return [CheckResult(
+        pupils_key, f"{label} complete", Layer.SAMPLE, Status.WARNING, "isams.records_look_filtered",
+        f"The {label} may be leaving pupils out through a filter on the key: " + "; and ".join(said) + ".",
+        FILTER_REMEDY.format(label=label), "; ".join(details))]
 
 
 def _extra_methods(reply: BatchReply | BaseException, others: list[str]) -> list[str]:
