@@ -18,7 +18,7 @@ import re
 import threading
 import urllib.parse
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, json_response
 from mis_wizard.wizard.trace.scrub import ORIGIN, REMOVED
@@ -81,6 +81,8 @@ class ReplayEmulator(Emulator):
         return _with_origin(self.trace.get("credentials", {}), base_url)
 
     def handle(self, request: Request) -> Response:
+        if not self.base_url and request.headers.get("host"):
+            self.base_url = f"http://{request.headers['host']}"
         actual_query = [(k, v) for k, values in request.query.items() for v in values]
         body = self._body(request)
         with self._lock:
@@ -115,6 +117,7 @@ class ReplayEmulator(Emulator):
         if not _pairs_same(recorded.get("query", []), query, loose):
             return False
         kind, data = body if body is not None else (None, None)
+        data = cast(Any, data)
         if "json" in recorded:
             if kind != "json":
                 return False

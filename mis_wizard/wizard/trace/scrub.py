@@ -58,11 +58,13 @@ _PERSON_CONCEPTS.update({
 teacher's code is how the timetable is read, and the staff record itself is faked."""
 
 _NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (EMAIL, re.compile(r"e?mail(address)?\d*$|emailaddress")),
+    (EMAIL, re.compile(r"e?mail(address)?\d*$|emailaddress|username$|^login|loginid$|loginname$|portaluser")),
     (DATE, re.compile(r"(dateofbirth|birthdate|birthday|^dob$|^birth)")),
     (PHONE, re.compile(r"(phone|mobile|cellphone|^cell$|^fax|telephone)")),
     (ADDRESS, re.compile(r"(address(line)?\d*$|^street|suburb|postcode|postalcode|^zip(code)?$|^town$|^city$)")),
-    (NAME, re.compile(r"(forename|surname|firstname|lastname|givenname|familyname|middlename|preferredname|"
+    (ID, re.compile(r"^(usi|lui|luinumber|upn|uln|formerupn|statewideid|stateid|statestudentid|ssid|ssn|"
+                    r"nationalid|nhsnumber|medicarenumber|candidatenumber|uci)$")),
+    (NAME, re.compile(r"(forename|surname|initials|firstname|lastname|givenname|familyname|middlename|preferredname|"
                       r"fullname|mailingname|legalname|knownname|nickname|othername|maidenname|teachername|"
                       r"parentname|contactname|salutation)")),
 )
@@ -98,7 +100,7 @@ def personal_fields(spec: VendorSpec) -> dict[str, str]:
     for entity in spec.entities:
         for f in entity.fields:
             seen.setdefault(normal(f.name), set()).add(_PERSON_CONCEPTS.get(f.concept or ""))
-    return {name: kinds.pop() for name, kinds in seen.items() if len(kinds) == 1 and None not in kinds}
+    return {name: kind for name, kinds in seen.items() if len(kinds) == 1 and (kind := next(iter(kinds)))}
 
 
 def secret_name(name: str) -> bool:
@@ -116,15 +118,21 @@ class Scrubber:
         self.fields = personal_fields(spec)
         self.secrets: set[str] = set()
         self.origins: set[str] = set()
+        self.keep: set[str] = set()
+        """What the admin typed that is not secret (a LISS user name, a school code): kept as typed, so a
+        replay given the same values matches."""
         for key_set, f in spec.all_fields(requirements):
             holder = credentials.get(key_set) if key_set else credentials
             value = str((holder or {}).get(f.id, "") or "").strip() if isinstance(holder, dict) else ""
             if f.secret and value:
                 self.add_secret(value)
-            elif f.kind is FieldKind.URL and value:
+                continue
+            if f.kind is FieldKind.URL and value:
                 parts = urllib.parse.urlsplit(value)
                 if parts.scheme and parts.netloc:
                     self.origins.add(f"{parts.scheme}://{parts.netloc}")
+            if value:
+                self.keep.add(value)
         self.fakes: dict[tuple[str, str], str] = {}
         self._taken: set[str] = set()
         self.everywhere: dict[str, str] = {}
@@ -162,7 +170,7 @@ class Scrubber:
 
     def fake(self, kind: str, value: str) -> str:
         """The same-shaped fake of ``value``; the same one every time in this trace, never two originals alike."""
-        if not value.strip():
+        if not value.strip() or value.strip() in self.keep:
             return value
         known = self.fakes.get((kind, value))
         if known is not None:
@@ -320,10 +328,10 @@ class Scrubber:
         """A stand-in for a secret field's value with its shape (length, character classes, hex
         staying hex), so a replay's credentials pass the form check; it is not derived from the value."""
         rng = secrets.SystemRandom()
-        hexy = bool(re.fullmatch(r"[0-9A-Fa-f-]+", value))
+        hexy = bool(re.fullmatch(r"[0-9A-Fa-f{}-]+", value))
         out = []
         for c in value:
-            if hexy and c != "-":
+            if hexy and c not in "{}-":
                 out.append(rng.choice("0123456789abcdef" if not c.isupper() else "0123456789ABCDEF"))
             elif c.isdigit():
                 out.append(rng.choice("0123456789"))
@@ -366,12 +374,12 @@ def _fake_word(length: int, numbers: Iterable[int]) -> str:
     return "".join(letters)
 
 
-def _fake_words(value: str, digest: bytes) -> str:
+def _fake_words(value: str, digest: bytes, keep_small_words: bool = True) -> str:
     numbers = iter(_stream(digest))
 
     def one(m: re.Match[str]) -> str:
         word = m.group(0)
-        if word.lower() in _KEEP_WORDS and not word[0].isupper():
+        if keep_small_words and word.lower() in _KEEP_WORDS and not word[0].isupper():
             return word
         fake = _fake_word(len(word), numbers)
         if word.isupper() and len(word) > 1:
@@ -399,8 +407,8 @@ def _fake_digits(value: str, digest: bytes) -> str:
 def _fake_email(value: str, digest: bytes) -> str:
     local, at, domain = value.partition("@")
     if not at:
-        return _fake_words(value, digest)
-    return _fake_words(local, digest).lower() + at + domain
+        return _fake_words(value, digest, keep_small_words=False)
+    return _fake_words(local, digest, keep_small_words=False).lower() + at + domain
 
 
 def _fake_date(value: str, digest: bytes) -> str:
