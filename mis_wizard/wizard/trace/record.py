@@ -150,9 +150,10 @@ def _headers(pairs: list[tuple[str, str]], scrubber: scrub.Scrubber) -> dict[str
 
 def build_trace(spec: VendorSpec, credentials: Mapping[str, Any], requirements: Mapping[str, Any],
                 exchanges: list[Exchange], results: list[CheckResult] = (),  # type: ignore[assignment]
-                preview: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The file's contents: nothing in it is a secret or a real person's value."""
-    scrubber = scrub.Scrubber(spec, dict(credentials), requirements)
+                preview: Mapping[str, Any] | None = None, salt: bytes | None = None) -> dict[str, Any]:
+    """The file's contents: nothing in it is a secret or a real person's value. ``salt`` (random unless
+    given, as tests do to be repeatable) is what the fakes are derived from; it is not kept."""
+    scrubber = scrub.Scrubber(spec, dict(credentials), requirements, salt)
     staged = []
     for ex in exchanges:  # first every secret and personal value is learned, field by field
         req_headers = _headers(ex.request_headers, scrubber)
@@ -204,8 +205,8 @@ def _credential_shape(spec: VendorSpec, credentials: Mapping[str, Any], requirem
 
 
 async def capture(spec: VendorSpec, credentials: dict[str, Any], requirements: dict[str, Any], *,
-                  preview: int = 0, allow_plain_http: bool = False, extra_ca: Path | None = None
-                  ) -> tuple[dict[str, Any], list[CheckResult]]:
+                  preview: int = 0, allow_plain_http: bool = False, extra_ca: Path | None = None,
+                  salt: bytes | None = None) -> tuple[dict[str, Any], list[CheckResult]]:
     """Run the check (and, with ``preview``, read up to that many records of every entity) with
     a recorder on the client; return the trace's contents and the check's results."""
     from mis_wizard.wizard import checks
@@ -227,7 +228,7 @@ async def capture(spec: VendorSpec, credentials: dict[str, Any], requirements: d
                 previews[entity.id] = {"error": message}
             else:
                 previews[entity.id] = {"records": len(records)}
-    return build_trace(spec, credentials, requirements, recorder.exchanges, results, previews), results
+    return build_trace(spec, credentials, requirements, recorder.exchanges, results, previews, salt), results
 
 
 def write(trace: Mapping[str, Any], path: Path) -> None:

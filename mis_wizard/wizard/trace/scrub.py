@@ -79,12 +79,14 @@ _DROP_HEADERS = frozenset({"cookie", "set-cookie", "content-length", "date", "co
                            "content-encoding", "keep-alive", "host", "user-agent", "accept-encoding", "server"})
 _SECRET_HEADER = re.compile(r"(auth|token|key|secret|cert|session|password|signature)", re.IGNORECASE)
 _ID_ENDS = ("id", "ids", "key", "code", "number", "dcid", "guid")
-_KEEP_WORDS = frozenset({"and", "&", "van", "der", "den", "de", "la", "le", "von", "du", "di", "da", "del", "of"})
+_KEEP_WORDS = frozenset({"and", "or", "&"})
+"""The words joining two people in one contact ("David and Sarah"); name particles such as "van der" are faked."""
 _WORD = re.compile(r"[^\W\d_]+")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(.*)$")
 _DMY = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(.*)$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(.*)$")
-_CONSONANTS = "bdfgklmnprstvz"
+_CONSONANTS = "bdfgkmnpstvz"
+"""Without l, r and h, so a fake word is rarely a real name (no Ravi, no Patel)."""
 _VOWELS = "aeiou"
 
 
