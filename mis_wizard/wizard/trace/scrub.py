@@ -61,12 +61,13 @@ _NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (EMAIL, re.compile(r"e?mail(address)?\d*$|emailaddress|username$|^login|loginid$|loginname$|portaluser")),
     (DATE, re.compile(r"(dateofbirth|birthdate|birthday|^dob$|^birth)")),
     (PHONE, re.compile(r"(phone|mobile|cellphone|^cell$|^fax|telephone)")),
-    (ADDRESS, re.compile(r"(address(line)?\d*$|^street|suburb|postcode|postalcode|^zip(code)?$|^town$|^city$)")),
+    (ADDRESS, re.compile(r"(address|street|suburb|postcode|postalcode|^zip|^town$|^city$|locality)")),
     (ID, re.compile(r"^(usi|lui|luinumber|upn|uln|formerupn|statewideid|stateid|statestudentid|ssid|ssn|"
                     r"nationalid|nhsnumber|medicarenumber|candidatenumber|uci)$")),
     (NAME, re.compile(r"(forename|surname|initials|firstname|lastname|givenname|familyname|middlename|preferredname|"
                       r"fullname|mailingname|legalname|knownname|nickname|othername|maidenname|teachername|"
-                      r"parentname|contactname|salutation)")),
+                      r"parentname|contactname|salutation|(student|pupil|staff|employee|guardian|carer|person|"
+                      r"display|legal)name$)")),
 )
 """For fields no entity lists: by the field's name, lower case without punctuation."""
 
