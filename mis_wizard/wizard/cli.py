@@ -326,6 +326,9 @@ def start_replay(traces: list[Path], port: int = 0, tls: bool = False, host: str
     from mis_wizard.wizard.trace import record, replay
 
     emulators = [replay.ReplayEmulator(record.load(path)) for path in traces]
+    systems = [e.system for e in emulators]
+    if len(set(systems)) < len(systems):
+        raise ValueError("Two of these traces are from the same system; serve one of them at a time.")
     box = Sandbox(host=host, tls_dir=paths.data_dir() / "sandbox-tls" if tls else None)
     for i, emulator in enumerate(emulators):
         hosted = box.add(emulator, port=port + i if port else 0)

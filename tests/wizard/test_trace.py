@@ -194,6 +194,26 @@ def test_an_unrecorded_request_gets_a_404_naming_it(tmp_path: Path) -> None:
     assert elsewhere.status_code == 404 and "no request for that path" in elsewhere.json()["message"]
 
 
+def test_replay_takes_any_key_and_another_day(tmp_path: Path) -> None:
+    import httpx
+
+    trace = {"format": record.FORMAT, "system": "isams", "credentials": {}, "exchanges": [
+        {"request": {"method": "GET", "path": "/api/register", "query": [["apiKey", scrub.REMOVED],
+                                                                        ["date", "2026-12-03"]], "headers": {}},
+         "response": {"status": 200, "headers": {"content-type": "application/json"},
+                      "json": {"next": f"{scrub.ORIGIN}/api/register?page=2"}}}]}
+    path = tmp_path / "t.json"
+    record.write(trace, path)
+    with start_replay([path]) as box:
+        base = box.base_url("isams")
+        later = httpx.get(f"{base}/api/register", params={"apiKey": "a-fresh-key", "date": "2027-01-05"})
+        keyless = httpx.get(f"{base}/api/register", params={"date": "2026-12-03"})
+    assert later.status_code == 200 and later.json() == {"next": f"{base}/api/register?page=2"}
+    assert keyless.status_code == 404, "a parameter the trace had is still needed"
+    with pytest.raises(ValueError, match="same system"):
+        start_replay([path, path])
+
+
 def test_a_file_that_is_not_a_trace_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"exchanges": []}', encoding="utf-8")

@@ -79,11 +79,23 @@ def _charset(headers: Mapping[str, str]) -> str:
 
 
 def _decoded(body: bytes, headers: Mapping[str, str]) -> tuple[str | None, str]:
+    """The body as text, so it can be scrubbed: by its declared charset, a UTF-16 byte order mark, or, for
+    anything that says or looks like text, Latin-1 (which reads any bytes back as they were). Only what
+    is neither (an image, a PDF) stays bytes."""
     charset = _charset(headers)
     try:
         return body.decode(charset), charset
     except (LookupError, UnicodeDecodeError):
-        return None, charset
+        pass
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return body.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    ctype = headers.get("content-type", "").lower()
+    if any(word in ctype for word in ("json", "xml", "text", "html", "form")) or body.lstrip()[:1] in (b"<", b"{", b"["):
+        return body.decode("latin-1"), "latin-1"
+    return None, charset
 
 
 def _is_xml(text: str, headers: Mapping[str, str]) -> bool:
