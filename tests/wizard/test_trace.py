@@ -157,7 +157,8 @@ def test_same_value_gets_the_same_fake_across_json_xml_and_urls() -> None:
     spec = registry.get("isams")
     scrubber = scrub.Scrubber(spec, {"base_url": "https://school.example"}, spec.requirements())
     people = scrubber.learn_json({"Students": [{"SchoolId": "S000123", "Forename": "Olivia", "Surname": "O'Brien",
-                                                "DOB": "2012-03-04T00:00:00", "EmailAddress": "o.obrien@x.example"}]})
+                                                "DOB": "2012-03-04T00:00:00", "EmailAddress": "olivia.obrien@x.example",
+                                                "Fullname": "Olivia O'Brien"}]})
     xml = scrubber.learn_xml('<Pupil Id="1"><SchoolId>S000123</SchoolId><Forename>Olivia</Forename>'
                              '<Surname>O&apos;Brien</Surname><Form>7A</Form></Pupil>')
     link = scrubber.scrub_text("https://school.example/api/pupils/S000123?name=Olivia")
@@ -171,6 +172,8 @@ def test_same_value_gets_the_same_fake_across_json_xml_and_urls() -> None:
     assert link == f"{scrub.ORIGIN}/api/pupils/{fake_id}?name={fake_first}"
     assert re.fullmatch(r"19\d\d-\d\d-\d\dT00:00:00", person["DOB"])
     assert person["EmailAddress"].endswith("@x.example") and "obrien" not in person["EmailAddress"]
+    assert person["EmailAddress"].startswith(f"{fake_first.lower()}.")  # a word is faked alike everywhere
+    assert person["Fullname"] == f"{fake_first} {person['Surname']}"
     assert "Brien" not in xml + json.dumps(person)
 
 

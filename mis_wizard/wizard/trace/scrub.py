@@ -139,6 +139,8 @@ class Scrubber:
         self.fakes: dict[tuple[str, str], str] = {}
         self._taken: set[str] = set()
         self.everywhere: dict[str, str] = {}
+        self._tokens: dict[str, str] = {}
+        self._token_taken: set[str] = set()
         self.numbers: dict[int, int] = {}
         """Ids learned as numbers, replaced in other members that hold ids (``…ID``, ``…Key``, ``…Number``)."""
         self._pattern: re.Pattern[str] | None = None
@@ -178,16 +180,48 @@ class Scrubber:
         known = self.fakes.get((kind, value))
         if known is not None:
             return known
-        make: Callable[[str, bytes], str] = {NAME: _fake_words, ADDRESS: _fake_words, DATE: _fake_date,
-                                             EMAIL: _fake_email, PHONE: _fake_digits, ID: _fake_digits}[kind]
-        for attempt in range(50):
-            fake = make(value, self._digest(kind, value, attempt))
-            if fake not in self._taken and fake != value:
-                break
+        if kind in (NAME, ADDRESS, EMAIL):
+            fake = self._words(kind, value)
+        else:
+            make: Callable[[str, bytes], str] = {DATE: _fake_date, PHONE: _fake_digits, ID: _fake_digits}[kind]
+            for attempt in range(50):
+                fake = make(value, self._digest(kind, value, attempt))
+                if fake not in self._taken and fake != value:
+                    break
         self._taken.add(fake)
         self.fakes[(kind, value)] = fake
         self._remember(kind, value, fake)
         return fake
+
+    def _token(self, word: str) -> str:
+        """The fake of one word of a name (lower case), the same in every value it is part of, so
+        "Johnson" is faked alike in a surname, a display name "Dr O Johnson" and an e-mail."""
+        if word in self._tokens:
+            return self._tokens[word]
+        fake = word
+        for attempt in range(50):
+            fake = _fake_word(len(word), _stream(self._digest("word", word, attempt)))
+            if fake not in self._token_taken and fake != word:
+                break
+        self._token_taken.add(fake)
+        self._tokens[word] = fake
+        return fake
+
+    def _words(self, kind: str, value: str) -> str:
+        local, at, domain = value.partition("@") if kind == EMAIL else (value, "", "")
+        numbers = iter(_stream(self._digest(kind, value, 0)))
+
+        def one(m: re.Match[str]) -> str:
+            word = m.group(0)
+            if kind != EMAIL and word.lower() in _KEEP_WORDS and not word[0].isupper():
+                return word
+            fake = self._token(word.lower())
+            if word.isupper() and len(word) > 1:
+                return fake.upper()
+            return fake.capitalize() if word[0].isupper() else fake
+
+        text = re.sub(r"\d", lambda _m: str(next(numbers) % 10), _WORD.sub(one, local))
+        return text + at + domain
 
     def _remember(self, kind: str, value: str, fake: str) -> None:
         if kind in (NAME, ADDRESS):
@@ -377,22 +411,6 @@ def _fake_word(length: int, numbers: Iterable[int]) -> str:
     return "".join(letters)
 
 
-def _fake_words(value: str, digest: bytes, keep_small_words: bool = True) -> str:
-    numbers = iter(_stream(digest))
-
-    def one(m: re.Match[str]) -> str:
-        word = m.group(0)
-        if keep_small_words and word.lower() in _KEEP_WORDS and not word[0].isupper():
-            return word
-        fake = _fake_word(len(word), numbers)
-        if word.isupper() and len(word) > 1:
-            return fake.upper()
-        return fake.capitalize() if word[0].isupper() else fake
-
-    text = _WORD.sub(one, value)
-    return re.sub(r"\d", lambda _m: str(next(numbers) % 10), text)
-
-
 def _fake_digits(value: str, digest: bytes) -> str:
     numbers = iter(_stream(digest))
     out = []
@@ -405,13 +423,6 @@ def _fake_digits(value: str, digest: bytes) -> str:
         else:
             out.append(c)
     return "".join(out)
-
-
-def _fake_email(value: str, digest: bytes) -> str:
-    local, at, domain = value.partition("@")
-    if not at:
-        return _fake_words(value, digest, keep_small_words=False)
-    return _fake_words(local, digest, keep_small_words=False).lower() + at + domain
 
 
 def _fake_date(value: str, digest: bytes) -> str:
@@ -432,5 +443,5 @@ def _fake_date(value: str, digest: bytes) -> str:
     try:
         dt.date.fromisoformat(text)
     except ValueError:
-        return _fake_digits(value, digest) if any(c.isdigit() for c in value) else _fake_words(value, digest)
+        return _fake_digits(value, digest)
     return value
