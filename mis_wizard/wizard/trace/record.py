@@ -153,7 +153,7 @@ def _headers(pairs: list[tuple[str, str]], scrubber: scrub.Scrubber) -> dict[str
         if low in scrub._DROP_HEADERS:
             continue
         if low == "authorization" or scrub._SECRET_HEADER.search(low):
-            scrubber.add_secret(value)
+            scrubber.add_secret(value, scrub.LEARNED)
             out[name] = scrub.REMOVED
         else:
             out[name] = value

@@ -16,8 +16,9 @@ date by one in the same format a hundred years earlier, an e-mail's local part, 
 an id's digits), derived from a random salt per trace so the fakes cannot be traced back. The same
 original always gets the same fake, and once learned in one field it is replaced wherever it
 appears as a whole word (in JSON, XML, URLs and headers), so ids and names stay consistent across
-records. Structural values (school, class, year and term names and ids, codes, dates of the
-calendar) are kept: they are what a support engineer needs to reproduce an answer.
+records. Structural values (school, class, year and term names and ids, teacher and subject codes,
+row ids of under four characters, dates of the calendar) are kept: they name no one, and they are
+how records join and what a support engineer needs to reproduce an answer.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ REMOVED = "{removed}"
 ORIGIN = "{origin}"
 """Put where the system's own address (scheme, host and port) was; replay puts its own there."""
 
+LEARNED = 8
+"""Shortest value learned from a member's name that is removed everywhere (see ``Scrubber.add_secret``)."""
 NAME, DATE, EMAIL, PHONE, ADDRESS, ID = "name", "date", "email", "phone", "address", "id"
 
 _PERSON_CONCEPTS: dict[str, str] = {}
@@ -147,9 +150,12 @@ class Scrubber:
 
     # what to take out ---------------------------------------------------------------------
 
-    def add_secret(self, value: str) -> None:
+    def add_secret(self, value: str, shortest: int = 4) -> None:
+        """Remove ``value`` wherever it appears. What was only learned from a member's name (a token, a
+        ``key``) is taken out everywhere only when it is long enough to be a credential (8 characters),
+        so a short structural word under such a name is not removed from the whole trace."""
         value = value.strip()
-        if len(value) < 4:
+        if len(value) < shortest:
             return
         for form in (value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value),
                      json.dumps(value)[1:-1], html.escape(value)):
@@ -248,7 +254,7 @@ class Scrubber:
     def _member(self, name: str, value: Any) -> Any:
         if secret_name(name) and isinstance(value, str | int) and not isinstance(value, bool):
             if str(value).strip():
-                self.add_secret(str(value))
+                self.add_secret(str(value), LEARNED)
                 return REMOVED
             return value
         kind = self.kind_of(name)
@@ -266,7 +272,7 @@ class Scrubber:
         out = []
         for name, value in pairs:
             if secret_name(name) and value.strip():
-                self.add_secret(value)
+                self.add_secret(value, LEARNED)
                 out.append((name, REMOVED))
                 continue
             kind = self.kind_of(name)
@@ -295,7 +301,7 @@ class Scrubber:
                 kind = self.kind_of(stack[-1]) if stack else None
                 secret = bool(stack) and secret_name(normal(stack[-1])) and part.strip()
                 if secret:
-                    self.add_secret(html.unescape(part.strip()))
+                    self.add_secret(html.unescape(part.strip()), LEARNED)
                     out.append(REMOVED)
                 elif kind and part.strip():
                     lead, body, trail = _split_space(part)
@@ -307,7 +313,7 @@ class Scrubber:
     def _attribute(self, m: re.Match[str]) -> str:
         name, eq, quote, value = m.groups()
         if secret_name(name) and value.strip():
-            self.add_secret(html.unescape(value))
+            self.add_secret(html.unescape(value), LEARNED)
             return f"{name}{eq}{quote}{REMOVED}{quote}"
         kind = self.kind_of(name)
         if kind and value.strip():
