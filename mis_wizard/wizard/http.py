@@ -250,14 +250,21 @@ Recorder = Callable[[httpx.Request, httpx.Response], None]
 
 class RecordingTransport(httpx.AsyncBaseTransport):
     """Hands each finished exchange to a recorder: how ``mis-wizard capture`` sees every request of
-    every vendor in one place. The recorder keeps what it is given in memory; nothing is written here."""
+    every vendor in one place. A request that got no answer goes to the recorder's ``failed(request,
+    exc)`` when it has one. The recorder keeps what it is given in memory; nothing is written here."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, recorder: Recorder) -> None:
         self.inner = inner
         self.recorder = recorder
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
+        try:
+            response = await self.inner.handle_async_request(request)
+        except Exception as exc:
+            failed = getattr(self.recorder, "failed", None)
+            if callable(failed):
+                failed(request, exc)
+            raise
         self.recorder(request, response)
         return response
 

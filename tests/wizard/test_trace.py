@@ -217,6 +217,36 @@ def test_replay_takes_any_key_and_another_day(tmp_path: Path) -> None:
         start_replay([path, path])
 
 
+def test_a_request_that_got_no_answer_is_recorded_and_replayed_as_such(school, tmp_path: Path) -> None:
+    import httpx
+
+    from mis_wizard.vendors.sandbox.kit import Fault, FaultKind
+
+    spec = registry.get("integris")
+    assert spec.emulator is not None
+    recorder = record.Recorder()
+
+    async def ask(base: str) -> None:
+        async with build_client(allow_plain_http=True, retries=0, recorder=recorder) as http:
+            with pytest.raises(httpx.HTTPError):
+                await http.get(f"{base}/schools/1/teachers")
+
+    with Sandbox() as box:
+        hosted = box.add(spec.emulator(school))
+        box.inject("integris", Fault(FaultKind.DROP, route="/schools"))
+        asyncio.run(ask(hosted.base_url))
+        credentials = hosted.emulator.credentials(hosted.base_url)
+    trace = record.build_trace(spec, credentials, spec.requirements(), recorder.exchanges)
+    (only,) = trace["exchanges"]
+    assert only["request"]["path"] == "/schools/1/teachers" and "status" not in only["response"]
+    assert "(RemoteProtocolError)" in only["response"]["failed"] or "(ReadError)" in only["response"]["failed"]
+    path = tmp_path / "t.json"
+    record.write(trace, path)
+    with start_replay([path]) as replayed:
+        answer = httpx.get(f"{replayed.base_url('integris')}/schools/1/teachers")
+    assert answer.status_code == 504 and "got no answer" in answer.json()["message"]
+
+
 def test_a_file_that_is_not_a_trace_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"exchanges": []}', encoding="utf-8")

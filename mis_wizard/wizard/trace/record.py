@@ -48,6 +48,8 @@ class Exchange:
     status: int
     response_headers: list[tuple[str, str]]
     response_body: bytes
+    failure: str = ""
+    """When no answer came: what happened, in plain words (status is 0)."""
 
 
 class Recorder:
@@ -67,6 +69,14 @@ class Recorder:
             content = b""
         self.exchanges.append(Exchange(request.method, request.url, list(request.headers.items()), body,
                                        response.status_code, list(response.headers.items()), content))
+
+    def failed(self, request: httpx.Request, exc: BaseException) -> None:
+        try:
+            body = request.content
+        except httpx.RequestNotRead:
+            body = b""
+        self.exchanges.append(Exchange(request.method, request.url, list(request.headers.items()), body, 0, [],
+                                       b"", f"{classify_exception(exc).message} ({type(exc).__name__})"))
 
 
 def _charset(headers: Mapping[str, str]) -> str:
@@ -182,9 +192,9 @@ def build_trace(spec: VendorSpec, credentials: Mapping[str, Any], requirements: 
                         "query": [[k, scrubber.scrub_text(v)] for k, v in query],
                         "headers": {k: scrubber.scrub_text(v) for k, v in req_headers.items()},
                         **request.out(scrubber)},
-            "response": {"status": ex.status,
-                         "headers": {k: scrubber.scrub_text(v) for k, v in resp_headers.items()},
-                         **response.out(scrubber)},
+            "response": {"failed": scrubber.scrub_text(ex.failure)} if ex.failure else {
+                "status": ex.status, "headers": {k: scrubber.scrub_text(v) for k, v in resp_headers.items()},
+                **response.out(scrubber)},
         })
     return {
         "format": FORMAT, "system": spec.id, "app_version": __version__,

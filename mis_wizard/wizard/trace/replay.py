@@ -7,7 +7,7 @@ recordings that match, the first one not yet served is given (TASS encrypts its 
 the token, so its calls differ only in order); when all have been served the last is given again.
 Dates and times may differ (a check asks for today's timetable). A JSON-RPC reply gets the id
 the client sent. A request the trace does not hold gets a 404 naming it, and what the trace has
-for that path.
+for that path. A request that got no answer when it was recorded is answered 504, saying so.
 """
 
 from __future__ import annotations
@@ -132,6 +132,9 @@ class ReplayEmulator(Emulator):
         return body is None or "base64" in recorded
 
     def _answer(self, recorded: Mapping[str, Any], body: Any) -> Response:
+        if "failed" in recorded:  # the school's system gave no answer; a gateway says so
+            return json_response({"error": "no_answer_in_trace", "message": "When the trace was recorded this "
+                                  f"request got no answer: {recorded['failed']}"}, 504)
         headers = {k: self._origin(v) for k, v in recorded.get("headers", {}).items()}
         ctype = next((headers.pop(k) for k in list(headers) if k.lower() == "content-type"), "")
         if "json" in recorded:
