@@ -177,6 +177,21 @@ def test_same_value_gets_the_same_fake_across_json_xml_and_urls() -> None:
     assert "Brien" not in xml + json.dumps(person)
 
 
+def test_personal_is_decided_by_the_field_name_and_its_concepts() -> None:
+    spec = registry.get("integris")
+    scrubber = scrub.Scrubber(spec, {"school_id": "8881234"}, spec.requirements())
+    out = scrubber.learn_json({"classId": "CL00001", "description": "Year 7 English 1", "staffId1": "T00001",
+                               "comments": "Ring Olivia's mum after 3pm", "dateOfBirth": "04/03/2012",
+                               "homePhone": "03 9555 0123", "schoolId": "8881234", "gender": "F"})
+    kept = {k: out[k] for k in ("classId", "description", "staffId1", "schoolId", "gender")}
+    assert kept == {"classId": "CL00001", "description": "Year 7 English 1", "staffId1": "T00001",
+                    "schoolId": "8881234", "gender": "F"}, "structural values and what the admin typed stay"
+    assert "Olivia" not in out["comments"]
+    assert re.fullmatch(r"[A-Z][a-z]{3} [A-Z][a-z]{5}'[a-z] [a-z]{3} [a-z]{5} \d[a-z]{2}", out["comments"])
+    assert re.fullmatch(r"\d\d/\d\d/1912", out["dateOfBirth"])
+    assert re.fullmatch(r"0\d \d{4} \d{4}", out["homePhone"]) and out["homePhone"] != "03 9555 0123"
+
+
 def test_an_unrecorded_request_gets_a_404_naming_it(tmp_path: Path) -> None:
     import httpx
 

@@ -43,7 +43,8 @@ ORIGIN = "{origin}"
 
 LEARNED = 8
 """Shortest value learned from a member's name that is removed everywhere (see ``Scrubber.add_secret``)."""
-NAME, DATE, EMAIL, PHONE, ADDRESS, ID = "name", "date", "email", "phone", "address", "id"
+NAME, DATE, EMAIL, PHONE, ADDRESS, ID, TEXT = "name", "date", "email", "phone", "address", "id", "text"
+"""Kinds of personal value; TEXT is free text about a person (comments, notes), faked word by word."""
 
 _PERSON_CONCEPTS: dict[str, str] = {}
 for _entity in ("student", "contact", "staff"):
@@ -65,6 +66,7 @@ _NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (DATE, re.compile(r"(dateofbirth|birthdate|birthday|^dob$|^birth)")),
     (PHONE, re.compile(r"(phone|mobile|cellphone|^cell$|^fax|telephone)")),
     (ADDRESS, re.compile(r"(address|street|suburb|postcode|postalcode|^zip|^town$|^city$|locality)")),
+    (TEXT, re.compile(r"(comment|^notes?$|remark|^memo$|medicalnotes|dietary)")),
     (ID, re.compile(r"^(usi|lui|luinumber|upn|uln|formerupn|statewideid|stateid|statestudentid|ssid|ssn|"
                     r"nationalid|nhsnumber|medicarenumber|candidatenumber|uci)$")),
     (NAME, re.compile(r"(forename|surname|initials|firstname|lastname|givenname|familyname|middlename|preferredname|"
@@ -100,13 +102,17 @@ def normal(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", leaf.lower())
 
 
-def personal_fields(spec: VendorSpec) -> dict[str, str]:
-    """Normalised raw field name → kind, for names whose every concept in the spec is personal."""
+def personal_fields(spec: VendorSpec) -> tuple[dict[str, str], set[str]]:
+    """Normalised raw field names: those whose every concept in the spec is personal (→ kind), and
+    those some entity gives a concept that is not (a class ``description``), which the name rules
+    must leave alone."""
     seen: dict[str, set[str | None]] = {}
     for entity in spec.entities:
         for f in entity.fields:
-            seen.setdefault(normal(f.name), set()).add(_PERSON_CONCEPTS.get(f.concept or ""))
-    return {name: kind for name, kinds in seen.items() if len(kinds) == 1 and (kind := next(iter(kinds)))}
+            if f.concept:
+                seen.setdefault(normal(f.name), set()).add(_PERSON_CONCEPTS.get(f.concept))
+    personal = {name: kind for name, kinds in seen.items() if len(kinds) == 1 and (kind := next(iter(kinds)))}
+    return personal, set(seen) - set(personal)
 
 
 def secret_name(name: str) -> bool:
@@ -121,7 +127,7 @@ class Scrubber:
     def __init__(self, spec: VendorSpec, credentials: dict[str, Any], requirements: Mapping[str, Any],
                  salt: bytes | None = None) -> None:
         self.salt = salt or secrets.token_bytes(32)
-        self.fields = personal_fields(spec)
+        self.fields, self.structural = personal_fields(spec)
         self.secrets: set[str] = set()
         self.origins: set[str] = set()
         self.keep: set[str] = set()
@@ -169,6 +175,8 @@ class Scrubber:
             return None
         if key in self.fields:
             return self.fields[key]
+        if key in self.structural:
+            return None
         for kind, rule in _NAME_RULES:
             if rule.search(key):
                 return kind
@@ -186,7 +194,7 @@ class Scrubber:
         known = self.fakes.get((kind, value))
         if known is not None:
             return known
-        if kind in (NAME, ADDRESS, EMAIL):
+        if kind in (NAME, ADDRESS, TEXT, EMAIL):
             fake = self._words(kind, value)
         else:
             make: Callable[[str, bytes], str] = {DATE: _fake_date, PHONE: _fake_digits, ID: _fake_digits}[kind]
@@ -230,7 +238,7 @@ class Scrubber:
         return text + at + domain
 
     def _remember(self, kind: str, value: str, fake: str) -> None:
-        if kind in (NAME, ADDRESS):
+        if kind in (NAME, ADDRESS, TEXT):
             for original, replaced in zip(_WORD.findall(value), _WORD.findall(fake), strict=False):
                 if len(original) >= 3 and original[0].isupper():
                     self.everywhere.setdefault(original, replaced)
