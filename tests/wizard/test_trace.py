@@ -153,6 +153,40 @@ def test_capture_then_replay_gives_the_same_check_and_preview(system: str, schoo
     assert sorted(_secret_values(spec, described)) != sorted(_secret_values(spec, credentials))
 
 
+NOT_REPLAYABLE = (".unreachable", ".plain_http")
+"""Mistakes about the way to the server itself (nothing listening, http:// off this computer): the
+replay listens on loopback, so those cannot be what it serves."""
+
+
+@pytest.mark.parametrize("system", registry.SYSTEM_IDS)
+def test_each_setup_mistake_replays_with_its_own_code(system: str, school, tmp_path: Path) -> None:
+    spec = registry.get(system)
+    assert spec.emulator is not None
+    reqs = spec.requirements()
+
+    async def codes(credentials: dict[str, Any]) -> list[tuple[str, str, str]]:
+        async with build_client(allow_plain_http=True, retries=1, backoff=0.05) as http:
+            return sorted([(r.key, r.code, r.status.value)
+                           async for r in checks.run(spec, Context(http=http), credentials, reqs)])
+
+    with Sandbox() as box:
+        hosted = box.add(spec.emulator(school))
+        recorded = {}
+        for name, scenario in hosted.emulator.scenarios(hosted.base_url).items():
+            trace, results = asyncio.run(record.capture(spec, scenario.credentials, reqs, allow_plain_http=True))
+            found = sorted((r.key, r.code, r.status.value) for r in results)
+            if not any(code.endswith(NOT_REPLAYABLE) for _key, code, _status in found):
+                recorded[name] = (trace, found, scenario)
+    assert recorded
+    for name, (trace, found, scenario) in recorded.items():
+        assert scenario.expect in {code for _key, code, _status in found}, (system, name)
+        path = tmp_path / f"{name}.json"
+        record.write(trace, path)
+        with start_replay([path]) as replayed:
+            again = asyncio.run(codes(_pointed_at(spec, scenario.credentials, replayed.base_url(system))))
+        assert again == found, (system, name)
+
+
 def test_same_value_gets_the_same_fake_across_json_xml_and_urls() -> None:
     spec = registry.get("isams")
     scrubber = scrub.Scrubber(spec, {"base_url": "https://school.example"}, spec.requirements())

@@ -162,7 +162,7 @@ def _headers(pairs: list[tuple[str, str]], scrubber: scrub.Scrubber) -> dict[str
         low = name.lower()
         if low in scrub._DROP_HEADERS:
             continue
-        if low == "authorization" or scrub._SECRET_HEADER.search(low):
+        if low == "authorization" or scrub._SECRET_HEADER.search(low) and not low.endswith("-authenticate"):
             scrubber.add_secret(value, scrub.LEARNED)
             out[name] = scrub.REMOVED
         else:
