@@ -44,7 +44,8 @@ class Parser(argparse.ArgumentParser):
 
 
 Handler = Callable[[argparse.Namespace], int]
-FEATURE_MODULES: tuple[str, ...] = ("mis_wizard.wizard.handoff.cli", "mis_wizard.wizard.sync.cli")
+FEATURE_MODULES: tuple[str, ...] = ("mis_wizard.wizard.handoff.cli", "mis_wizard.wizard.sync.cli",
+                                    "mis_wizard.wizard.trace.cli")
 """Modules that add their own subcommands with ``add_commands(subparsers)``, so this file stays small."""
 
 
@@ -118,6 +119,8 @@ def build_parser() -> Parser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--tls", action="store_true", help="serve HTTPS with a generated self-signed certificate")
     p.add_argument("--json", action="store_true", help="print one JSON line describing the systems first")
+    p.add_argument("--replay", type=Path, action="append", metavar="TRACE",
+                   help="serve a trace from `mis-wizard capture` instead of the emulators (may be given again)")
     p.set_defaults(handler=cmd_sandbox)
 
     from mis_wizard.wizard import liss_receiver
@@ -316,11 +319,29 @@ def start_sandbox(size: str | int = "small", seed: int = 1, port: int = 0, tls: 
     return box
 
 
+def start_replay(traces: list[Path], port: int = 0, tls: bool = False, host: str = "127.0.0.1") -> Any:
+    """Serve each trace as its system's emulator (a TraceError is a ValueError: unusable input)."""
+    from mis_wizard.vendors.sandbox.kit import Sandbox
+    from mis_wizard.wizard import paths
+    from mis_wizard.wizard.trace import record, replay
+
+    emulators = [replay.ReplayEmulator(record.load(path)) for path in traces]
+    systems = [e.system for e in emulators]
+    if len(set(systems)) < len(systems):
+        raise ValueError("Two of these traces are from the same system; serve one of them at a time.")
+    box = Sandbox(host=host, tls_dir=paths.data_dir() / "sandbox-tls" if tls else None)
+    for i, emulator in enumerate(emulators):
+        hosted = box.add(emulator, port=port + i if port else 0)
+        emulator.credentials(hosted.base_url)  # tells the replay its own address, for {origin}
+    return box
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     import threading
 
     try:
-        box = start_sandbox(args.size, args.seed, args.port, args.tls, args.host)
+        box = start_replay(args.replay, args.port, args.tls, args.host) if args.replay else \
+            start_sandbox(args.size, args.seed, args.port, args.tls, args.host)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:

@@ -244,17 +244,50 @@ class ProxyRouter(httpx.AsyncBaseTransport):
             await t.aclose()
 
 
+Recorder = Callable[[httpx.Request, httpx.Response], None]
+"""Called with each finished exchange (the body read, after retries); see wizard/trace/."""
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """Hands each finished exchange to a recorder: how ``mis-wizard capture`` sees every request of
+    every vendor in one place. A request that got no answer goes to the recorder's ``failed(request,
+    exc)`` when it has one. The recorder keeps what it is given in memory; nothing is written here."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, recorder: Recorder) -> None:
+        self.inner = inner
+        self.recorder = recorder
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            response = await self.inner.handle_async_request(request)
+        except Exception as exc:
+            failed = getattr(self.recorder, "failed", None)
+            if callable(failed):
+                failed(request, exc)
+            raise
+        self.recorder(request, response)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def build_client(*, allow_plain_http: bool = False, extra_ca: Path | None = None,
                  timeout: httpx.Timeout = TIMEOUT, max_connections: int = 16, retries: int = MAX_RETRIES,
-                 backoff: float = 0.5, limits: Mapping[str, ReplyLimit] | None = None) -> httpx.AsyncClient:
-    """The client; ``limits`` by reply kind default to ``reply_limits()`` (the defaults and the environment)."""
+                 backoff: float = 0.5, limits: Mapping[str, ReplyLimit] | None = None,
+                 recorder: Recorder | None = None) -> httpx.AsyncClient:
+    """The client; ``limits`` by reply kind default to ``reply_limits()`` (the defaults and the environment).
+    ``recorder`` (for a trace) is given every exchange as it finishes."""
     verify = ssl_context(extra_ca)
     pool = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
 
     def make(proxy: str | None) -> httpx.AsyncBaseTransport:
         return httpx.AsyncHTTPTransport(verify=verify, limits=pool, proxy=proxy)
 
-    transport = GuardedTransport(ProxyRouter(make), allow_plain_http, retries=retries, backoff=backoff,
-                                 limits=reply_limits() if limits is None else limits)
+    transport: httpx.AsyncBaseTransport = GuardedTransport(
+        ProxyRouter(make), allow_plain_http, retries=retries, backoff=backoff,
+        limits=reply_limits() if limits is None else limits)
+    if recorder is not None:
+        transport = RecordingTransport(transport, recorder)
     return httpx.AsyncClient(transport=transport, timeout=timeout, headers={"User-Agent": USER_AGENT},
                              follow_redirects=False, trust_env=True)

@@ -7,13 +7,25 @@ created inside that loop; this page only receives finished results through Qt si
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import logging
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mis_wizard.ui import theme
 from mis_wizard.ui.async_runner import QueryOp
@@ -25,6 +37,8 @@ from mis_wizard.wizard.redact import redact
 
 log = logging.getLogger(__name__)
 DETAIL_HIDDEN = "Technical detail hidden while screen-share safe mode is on."
+TRACE_PREVIEW = 3
+"""Records of each kind a support trace reads beside the check."""
 
 
 def result_from_json(data: dict[str, Any]) -> CheckResult:
@@ -175,6 +189,19 @@ class CheckPage(Page):
         """Why Next did not go on: the check not run, stale, or a required key failing."""
         self.held.hide()
         top_layout.addWidget(self.held)
+        trace_row = QHBoxLayout()
+        self.trace_button = QPushButton("Save a trace for support")
+        self.trace_button.setToolTip("Runs the check again with a small preview and saves what your system answered, "
+                                     "with keys removed and people's details replaced by made-up ones.")
+        self.trace_button.clicked.connect(self.save_trace)
+        trace_row.addWidget(self.trace_button, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        trace_row.addSpacing(8)
+        self.trace_note = muted("")
+        self.trace_note.setWordWrap(True)
+        self.trace_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.trace_note.hide()
+        trace_row.addWidget(self.trace_note, 1)
+        top_layout.addLayout(trace_row)
         self.body.addWidget(top)
         self.groups_holder = QWidget()
         self.groups_layout = QVBoxLayout(self.groups_holder)
@@ -187,6 +214,9 @@ class CheckPage(Page):
         self.op: QueryOp[Any] | None = None
         self._checked: tuple[Any, dict[str, Any]] | None = None
         """The session a running check is for, and the values it checks (held in memory only)."""
+        self.choose_trace_path: Callable[[str], Path | None] = self._ask_trace_path
+        """Asks where to save a trace (a save dialog); tests put their own here."""
+        self.trace_op: QueryOp[Any] | None = None
 
     @property
     def running(self) -> bool:
@@ -270,6 +300,58 @@ class CheckPage(Page):
 
         self.op = QueryOp(parent=self, op=stream, success=self._finished) \
             .failure(self._failed).with_progress(self._arrived).run_in_background()
+
+    # trace for support -------------------------------------------------------------------
+
+    def _ask_trace_path(self, suggested: str) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(self, "Save a trace for support", str(Path.home() / suggested),
+                                                "Trace files (*.json)")
+        return Path(chosen) if chosen else None
+
+    def save_trace(self) -> None:
+        """Run the same check with a recorder and a small preview, and save the trace where the admin chooses."""
+        spec, session = self.ctx.spec, self.ctx.session
+        if spec is None or session is None or self.running or self.trace_op is not None:
+            return
+        path = self.choose_trace_path(f"{spec.id}-trace-for-support.json")
+        if path is None:
+            return
+        credentials = session.resolved_credentials(self.ctx.secrets)
+        requirements = self.ctx.requirements()
+        allow_http = self.ctx.profile.allow_plain_http
+        extra_ca = getattr(self.ctx.sandbox, "cert_path", None)
+
+        async def work() -> int:
+            from mis_wizard.wizard.trace import record
+
+            trace, _results = await record.capture(spec, credentials, requirements, preview=TRACE_PREVIEW,
+                                                   allow_plain_http=allow_http, extra_ca=extra_ca)
+            await asyncio.to_thread(record.write, trace, path)
+            return len(trace["exchanges"])
+
+        self.trace_button.setEnabled(False)
+        self._trace_says(f"Recording what {spec.name} answers… this takes as long as a check.")
+        self.trace_op = QueryOp(parent=self, op=work, success=lambda n: self._trace_saved(path, n)) \
+            .failure(self._trace_failed).run_in_background()
+
+    def _trace_saved(self, path: Path, exchanges: int) -> None:
+        self.trace_op = None
+        self.trace_button.setEnabled(True)
+        log.info("trace saved with %d exchanges", exchanges)
+        self._trace_says(f"Saved the trace to {path}. Keys and passwords were removed and people's details replaced "
+                         "by made-up ones. Open it and read it before you send it to the integrator's support.")
+
+    def _trace_failed(self, exc: BaseException) -> None:
+        self.trace_op = None
+        self.trace_button.setEnabled(True)
+        log.warning("trace could not be saved: %s", type(exc).__name__)
+        reason = f" ({exc.strerror})" if isinstance(exc, OSError) and exc.strerror else ""
+        self._trace_says(f"The trace could not be saved{reason}. Choose another folder, such as Documents, "
+                         "and try again.")
+
+    def _trace_says(self, text: str) -> None:
+        self.trace_note.setText(text)
+        self.trace_note.show()
 
     def _arrived(self, result: CheckResult) -> None:
         self._add(result)
