@@ -105,6 +105,19 @@ def test_map_preview_and_whole_school_survive_a_restart_until_the_mapping_change
     gui.settle()
     assert again.grab().save(str(shots / "resumed-send-reachable.png"))
 
+    # the facts are the session's own: another setup opened in this window has none of them
+    again.go(index_of(again, "welcome"))
+    again.pages[0].new_button.click()
+    gui.choose_system(again, "tass")
+    again.go_next()
+    gui.fill_school(again, "Hillside Grammar")
+    other = again.ctx.session
+    assert other.id != session.id and not other.progress
+    assert needs(again, "finish") == "Needs: check the keys first"
+    assert all(again.page_at(index_of(again, p)).status() is PageStatus.TODO for p in statuses)
+    again.ctx.open(again.ctx.store.load(session.id))  # back to Riverbend: its facts again
+    assert needs(again, "finish") == ""
+
     # looking at the mapping again changes nothing; changing a rule makes the later steps stale
     again.sidebar.setCurrentRow(index_of(again, "mapping"))
     mapping = again.page
