@@ -271,13 +271,16 @@ class VendorSpec:
         return out
 
 
-def form_results(spec: VendorSpec, credentials: Credentials, requirements: Requirements) -> list[CheckResult]:
-    """The FORM layer: every field's format, before anything goes on the network."""
-    results: list[CheckResult] = []
+def form_problems(spec: VendorSpec, credentials: Credentials,
+                  requirements: Requirements) -> list[tuple[str | None, Field, str]]:
+    """Every field whose value cannot be right, in form order (connection fields, then each key set
+    the profile asks for), as (key set id or None, field, message). An optional key set left
+    wholly empty is fine; one started must be complete."""
+    problems: list[tuple[str | None, Field, str]] = []
     for f in spec.fields:
         problem = f.validate(str(credentials.get(f.id, "") or ""))
         if problem:
-            results.append(_form_failure(spec, CONNECTION, f, problem))
+            problems.append((None, f, problem))
     for ks in spec.key_sets(requirements):
         values = credentials.get(ks.id) or {}
         if not isinstance(values, Mapping):
@@ -287,8 +290,14 @@ def form_results(spec: VendorSpec, credentials: Credentials, requirements: Requi
         for f in ks.fields:
             problem = f.validate(str(values.get(f.id, "") or ""))
             if problem:
-                results.append(_form_failure(spec, ks.id, f, problem))
-    return results
+                problems.append((ks.id, f, problem))
+    return problems
+
+
+def form_results(spec: VendorSpec, credentials: Credentials, requirements: Requirements) -> list[CheckResult]:
+    """The FORM layer: every field's format, before anything goes on the network."""
+    return [_form_failure(spec, CONNECTION if key is None else key, f, problem)
+            for key, f, problem in form_problems(spec, credentials, requirements)]
 
 
 def _form_failure(spec: VendorSpec, key: str, f: Field, problem: str) -> CheckResult:

@@ -57,6 +57,11 @@ class Session:
     sync: dict[str, Any] = field(default_factory=dict)
     handoff: dict[str, Any] = field(default_factory=dict)
     """What this setup handed over: {"bundle": {"path": str, "at": iso}}; never another session's."""
+    progress: dict[str, Any] = field(default_factory=dict)
+    """Steps done for this setup that a restart must not forget (the mapping seen with this
+    profile's targets, the preview, the whole-school check): {step: {"for": digest, "at": iso,
+    "status": "done" | "attention"}}. ``for`` is a hash of what the step was done for (the keys'
+    references and last check, the mapping): when that changes the step is to be done again."""
     format: int = FORMAT
 
     @property
@@ -64,6 +69,21 @@ class Session:
         school = self.school.get("name") or "Unnamed school"
         system = registry.get(self.system).name if self.system in registry.SYSTEM_IDS else "no system yet"
         return f"{school} — {system}"
+
+    def mark_done(self, step: str, done_for: str, status: str) -> None:
+        """Record that ``step`` was done for ``done_for`` (a description of what it depended on; only
+        its hash is kept) with the status it ended in."""
+        self.progress[step] = {"for": progress_digest(done_for), "at": now_iso(), "status": status}
+
+    def done_for(self, step: str, done_for: str) -> dict[str, Any] | None:
+        """What was recorded for ``step`` when it was done for exactly ``done_for``, else None."""
+        fact = self.progress.get(step)
+        if isinstance(fact, dict) and fact.get("for") == progress_digest(done_for):
+            return fact
+        return None
+
+    def forget_done(self, step: str) -> None:
+        self.progress.pop(step, None)
 
     def set_value(self, key_set: str | None, field_id: str, value: str, *, secret: bool,
                   secrets: SecretStore) -> None:
@@ -96,6 +116,13 @@ class Session:
                 self.set_value(key_set, f.id, str(source[f.id] or ""), secret=f.secret, secrets=secrets)
 
 
+def progress_digest(done_for: str) -> str:
+    """A short hash of what a step was done for; it holds secret references, never secret values."""
+    import hashlib
+
+    return hashlib.sha256(done_for.encode("utf-8")).hexdigest()[:32]
+
+
 class SessionProblem(Exception):
     pass
 
@@ -107,7 +134,7 @@ class BadSessionId(SessionProblem):
 _TYPES: dict[str, type | tuple[type, ...]] = {
     "id": str, "created": str, "updated": str, "profile": str, "system": str, "school": dict,
     "credentials": dict, "steps_done": dict, "page": str, "checks": dict, "mapping": dict, "filters": dict,
-    "sample_ids": list, "sync": dict, "format": int}
+    "sample_ids": list, "sync": dict, "progress": dict, "format": int}
 
 
 def _schema_problem(data: dict[str, Any]) -> str | None:

@@ -74,6 +74,8 @@ def test_good_demo_credentials_pass_and_survive_reopening(make_window, gui, sand
 def test_key_not_entered_says_so_plainly(make_window, gui, sandbox, small_school):
     window, creds, _hosted = _open_check_page(make_window, gui, sandbox, small_school)
     window.go_next()
+    assert window.page is creds, "Next waits for the keys the integrator needs"
+    window.sidebar.setCurrentRow(window.current + 1)  # the side list still opens the check to look ahead
     page = window.page
     note = page.groups["lms"].note.text()
     assert "not available yet" in note and "nothing has been entered" in note

@@ -47,6 +47,8 @@ def test_typed_secret_is_in_no_file_and_no_log_and_masked(make_window, gui, qtbo
     assert SECRET not in token.displayed_text(), "copying does not reveal"
 
     window.next_button.click()
+    assert window.page is page, "the other keys are still empty: Next waits for them"
+    window.sidebar.setCurrentRow(window.current + 1)  # the check can still be opened from the side list
     window.page.run_check()
     qtbot.waitUntil(lambda: not window.page.running, timeout=15_000)
     logging.getLogger("mis_wizard.test").info("credentials now %s", window.ctx.session.credentials)

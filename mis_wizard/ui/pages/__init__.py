@@ -55,7 +55,8 @@ PAGES: tuple[PageRef, ...] = (
     PageRef("sync", "Sync on this computer", "sync_page:SyncPage", needs=SENT_NEEDS),
     PageRef("done", "All done", "done_page:DonePage", needs=("sync",)),
     # the end is a record of what was done: once a bundle was made or a sync ran it can always be
-    # read, also after a restart (when Map, Preview and Whole school have not been run again yet)
+    # read, also after a restart or when the keys or mapping changed since (Map, Preview and Whole
+    # school are saved as done with the session, for the keys and mapping they were done with)
 )
 
 __all__ = ["PAGES", "Page", "PageRef", "PageStatus"]

@@ -117,6 +117,18 @@ def card(title: str = "", parent: QWidget | None = None) -> tuple[QFrame, QVBoxL
     return frame, layout
 
 
+def show_field_problem(field: QWidget, error: QLabel, message: str) -> None:
+    """Say what is wrong with a field where it is: the message under it (``error``), a red outline
+    (the ``invalid`` property, styled by app.qss), and the field's accessible description, read
+    out when the focus lands on it. An empty message clears all three."""
+    error.setText(message)
+    error.setVisible(bool(message))
+    for widget in {field, field.focusProxy() or field}:
+        widget.setProperty("invalid", bool(message))
+        widget.setAccessibleDescription(message)
+        widget.style().polish(widget)
+
+
 def muted(text: str, name: str = "Muted") -> QLabel:
     label = QLabel(text)
     label.setObjectName(name)

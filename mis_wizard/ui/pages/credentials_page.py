@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui.mnemonics import Mnemonics
-from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
+from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted, show_field_problem
 from mis_wizard.ui.widgets.secret_edit import SecretLineEdit, SecretTextEdit
-from mis_wizard.vendors.base import Field, FieldKind, KeySet, form_results
+from mis_wizard.vendors.base import Field, FieldKind, KeySet, form_problems, form_results
 
 log = logging.getLogger(__name__)
 SAVE_DELAY_MS = 300
@@ -61,11 +61,7 @@ class FieldInput:
         self.timer.setInterval(SAVE_DELAY_MS)
 
     def show_problem(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
-        target = self.widget.focusProxy() or self.widget
-        target.setProperty("invalid", bool(message))
-        target.style().polish(target)
+        show_field_problem(self.widget, self.error, message)
 
 
 class CredentialsPage(Page):
@@ -276,6 +272,29 @@ class CredentialsPage(Page):
             return []
         return [r.message for r in form_results(spec, session.resolved_credentials(self.ctx.secrets),
                                                 self.ctx.requirements())]
+
+    def hold_next(self) -> bool:
+        """A required key empty or a value that cannot be right (the spec's own field rules): each
+        says so under itself, and the first one gets the focus. Well-formed but wrong keys go on:
+        the check finds those."""
+        spec = self.ctx.spec
+        session = self.ctx.session
+        if spec is None or session is None:
+            return False
+        self.flush()
+        bad = [(self.inputs[(key_set, f.id)], said)
+               for key_set, f, said in form_problems(spec, session.resolved_credentials(self.ctx.secrets),
+                                                     self.ctx.requirements())
+               if (key_set, f.id) in self.inputs]
+        for item, said in bad:
+            item.show_problem(said)
+        if not bad:
+            return False
+        first = bad[0][0]
+        self.scroll.ensureWidgetVisible(first.widget, 0, 80)
+        first.widget.setFocus()
+        log.info("Next held on the keys page: %d field(s) to fix", len(bad))
+        return True
 
     def status(self) -> PageStatus:
         session = self.ctx.session

@@ -46,6 +46,25 @@ def read_key(ctx: WizardContext) -> str:
                       sort_keys=True, default=str)
 
 
+def mapping_key(ctx: WizardContext) -> str:
+    """What the mapping step is done for: the records read with these keys, mapped to this
+    profile's targets. Saved (as a hash) with the session, so a restart remembers it."""
+    return read_key(ctx) + json.dumps(ctx.profile.ref)
+
+
+def mapped_key(ctx: WizardContext) -> str:
+    """What the preview and the whole-school check are done for: these keys and this mapping, so
+    a changed mapping means they are to be run again."""
+    session = ctx.session
+    mapping = session.mapping if session is not None else {}
+    return read_key(ctx) + json.dumps(mapping, sort_keys=True)
+
+
+def saved_status(fact: dict[str, Any]) -> str:
+    """The status a saved step ended in ("done" or "attention")."""
+    return "attention" if fact.get("status") == "attention" else "done"
+
+
 def failure_text(exc: BaseException) -> str:
     """An exception as the admin reads it: what went wrong and what to do, with no secret in it."""
     if isinstance(exc, PreviewError):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from mis_wizard.ui.async_runner import QueryOp
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.pages.base import Page, PageStatus
-from mis_wizard.ui.pages.live import Live, failure_text, read_key, relevant_targets
+from mis_wizard.ui.pages.live import Live, failure_text, mapping_key, read_key, relevant_targets, saved_status
 from mis_wizard.ui.pages.mapping_page import MappingPage
 from mis_wizard.vendors.base import Context
 from mis_wizard.wizard import atomic
@@ -125,6 +125,8 @@ class MappingStep(Page):
     def _finished(self, _items: list[Any]) -> None:
         self.op = None
         self.widget.reload_button.setEnabled(True)
+        if self._remember():
+            self.ctx.save()
         self.state_changed.emit()
         if self.isVisible() and self._read_for != read_key(self.ctx):
             self.enter()
@@ -144,6 +146,7 @@ class MappingStep(Page):
         session = self.ctx.session
         if session is not None:
             session.mapping = mapping
+            self._remember()
             self.ctx.save()
             log.info("mapping changed")
             self.state_changed.emit()
@@ -195,15 +198,38 @@ class MappingStep(Page):
             errors += sum(len(mapper.map(r).errors) for r in self.samples.get(target.entity, []))
         return errors
 
-    def status(self) -> PageStatus:
-        if self._read_for != read_key(self.ctx) or (not self.samples and not self.problems):
-            return PageStatus.TODO
+    def _shown(self) -> bool:
+        """Sample records were read for this session and its keys, in this run of the wizard."""
+        return self._read_for == read_key(self.ctx) and bool(self.samples or self.problems)
+
+    def _remember(self) -> bool:
+        """Keep in the session that the mapping was seen with its records for these keys and this
+        profile, with how it ended, so a restart does not ask for it again. True when recorded."""
+        session = self.ctx.session
+        if session is None or self.reading or not self._shown():
+            return False
+        session.mark_done(self.page_id, mapping_key(self.ctx), self._status_now().value)
+        return True
+
+    def _saved(self) -> dict[str, Any] | None:
+        session = self.ctx.session
+        return session.done_for(self.page_id, mapping_key(self.ctx)) if session is not None else None
+
+    def _status_now(self) -> PageStatus:
         return PageStatus.ATTENTION if self.problems or self.sample_errors() else PageStatus.DONE
+
+    def status(self) -> PageStatus:
+        if self._shown():
+            return self._status_now()
+        saved = self._saved()  # done before a restart, for these same keys
+        return PageStatus(saved_status(saved)) if saved is not None else PageStatus.TODO
 
     def unmet(self) -> str:
         if self.reading:
             return "wait for the sample records to be read"
-        return "map the fields first" if self._read_for != read_key(self.ctx) else ""
+        if self._read_for == read_key(self.ctx) or self._saved() is not None:
+            return ""
+        return "map the fields first"
 
     def set_screen_safe(self, on: bool) -> None:
         self.widget.set_screen_share_safe(on)

@@ -9,7 +9,6 @@ the preview widget puts in its table a batch per event-loop turn.
 from __future__ import annotations
 
 import copy
-import json
 import logging
 from typing import Any
 
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import QWidget
 from mis_wizard.ui.async_runner import QueryOp
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.pages.base import Page, PageStatus
-from mis_wizard.ui.pages.live import Live, failure_text, read_key, relevant_targets
+from mis_wizard.ui.pages.live import Live, failure_text, mapped_key, read_key, relevant_targets, saved_status
 from mis_wizard.ui.pages.preview_page import PreviewPage
 from mis_wizard.vendors.base import Context
 from mis_wizard.wizard.mapping import preview
@@ -55,9 +54,7 @@ class PreviewStep(Page):
 
     def _key(self) -> str:
         """The preview is out of date when the session, its keys or its mapping change."""
-        session = self.ctx.session
-        mapping = session.mapping if session is not None else {}
-        return read_key(self.ctx) + json.dumps(mapping, sort_keys=True)
+        return mapped_key(self.ctx)
 
     def enter(self) -> None:
         session = self.ctx.session
@@ -100,6 +97,11 @@ class PreviewStep(Page):
             return  # another session was opened meanwhile: not this school's records
         self.result = result
         self.widget.show_result(result)
+        session = self.ctx.session
+        if session is not None:  # kept with the session: a restart does not ask for the preview again
+            status = PageStatus.ATTENTION if result.error_count or result.missing_samples else PageStatus.DONE
+            session.mark_done(self.page_id, self._shown_for, status.value)
+            self.ctx.save()
         self.state_changed.emit()
 
     def _failed(self, exc: BaseException) -> None:
@@ -109,23 +111,38 @@ class PreviewStep(Page):
         self.problem = failure_text(exc)
         log.warning("preview could not run: %s", type(exc).__name__)
         self.widget.show_problem(f"The preview could not be shown: {self.problem}")
+        session = self.ctx.session
+        if session is not None and self._failed_here():
+            session.forget_done(self.page_id)
+            self.ctx.save()
         self.state_changed.emit()
 
+    def _failed_here(self) -> bool:
+        """The last preview of this session and its keys could not be shown."""
+        return bool(self.problem) and self._shown_for.startswith(read_key(self.ctx))
+
+    def _saved(self) -> dict[str, Any] | None:
+        """The preview recorded for these keys and this mapping (in this run or before a restart)."""
+        session = self.ctx.session
+        return session.done_for(self.page_id, self._key()) if session is not None else None
+
     def status(self) -> PageStatus:
-        if not self._shown_for.startswith(read_key(self.ctx)):
-            return PageStatus.TODO
-        if self.problem:
+        if self._failed_here():
             return PageStatus.ATTENTION
-        if self.result is None:
-            return PageStatus.TODO
-        return PageStatus.ATTENTION if self.result.error_count or self.result.missing_samples else PageStatus.DONE
+        saved = self._saved()
+        return PageStatus(saved_status(saved)) if saved is not None else PageStatus.TODO
 
     def unmet(self) -> str:
         if self.running:
             return "wait for the preview to finish"
-        if not self._shown_for.startswith(read_key(self.ctx)) or (self.result is None and not self.problem):
-            return "preview the records first" if relevant_targets(self.ctx) else ""
-        return "preview the records again first" if self.problem else ""
+        if self._failed_here():
+            return "preview the records again first"
+        if self._saved() is not None or not relevant_targets(self.ctx):
+            return ""
+        session = self.ctx.session
+        if session is not None and self.page_id in session.progress:
+            return "preview the records again first"  # the keys or the mapping changed since
+        return "preview the records first"
 
     def set_screen_safe(self, on: bool) -> None:
         self.widget.set_screen_share_safe(on)

@@ -19,7 +19,7 @@ from mis_wizard.ui.async_runner import QueryOp
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.pages.base import Page, PageStatus
 from mis_wizard.ui.pages.finish_page import restyle
-from mis_wizard.ui.pages.live import Live, failure_text, read_key, relevant_targets
+from mis_wizard.ui.pages.live import Live, failure_text, mapped_key, read_key, relevant_targets, saved_status
 from mis_wizard.ui.pages.report_page import ReportPage
 from mis_wizard.vendors.base import Context
 from mis_wizard.wizard.mapping import filters as filtering
@@ -50,6 +50,8 @@ class ReportStep(Page):
         self.report: ValidationReport | None = None
         self.problem = ""
         self._ran_for = ""
+        self._mapped_for = ""
+        """The keys and mapping the last run read with (what it is saved as done for)."""
         self.op: QueryOp[Any] | None = None
 
     @property
@@ -101,6 +103,7 @@ class ReportStep(Page):
             return
         mapping, filters = copy.deepcopy(session.mapping), copy.deepcopy(session.filters)
         self._ran_for = self._key()
+        self._mapped_for = mapped_key(self.ctx)
         self.problem = ""
         self.widget.rerun.setEnabled(False)
         self._say("Reading every record from your system… this takes a minute or two for a large school.")
@@ -119,6 +122,12 @@ class ReportStep(Page):
             return  # another session was opened meanwhile: not this school's report
         self.report = report
         self.widget.set_report(report)
+        session = self.ctx.session
+        if session is not None:  # kept with the session: a restart does not ask for it again
+            broken = any(t.with_errors for t in report.targets) or report.not_read
+            status = PageStatus.ATTENTION if broken else PageStatus.DONE
+            session.mark_done(self.page_id, self._mapped_for, status.value)
+            self.ctx.save()
         self._say_state()
         self.state_changed.emit()
 
@@ -128,7 +137,20 @@ class ReportStep(Page):
         self.problem = failure_text(exc)
         log.warning("validation report could not run: %s", type(exc).__name__)
         self._say(f"The report could not be made: {self.problem}", error=True)
+        session = self.ctx.session
+        if session is not None and self._failed_here():
+            session.forget_done(self.page_id)
+            self.ctx.save()
         self.state_changed.emit()
+
+    def _failed_here(self) -> bool:
+        """The last run for this session and its keys could not make the report."""
+        return bool(self.problem) and self._ran_for.startswith(read_key(self.ctx))
+
+    def _saved(self) -> dict[str, Any] | None:
+        """The report recorded for these keys and this mapping (in this run or before a restart)."""
+        session = self.ctx.session
+        return session.done_for(self.page_id, mapped_key(self.ctx)) if session is not None else None
 
     def _say_state(self) -> None:
         if self.running:
@@ -145,19 +167,22 @@ class ReportStep(Page):
         self.widget.state.setText(text)
 
     def status(self) -> PageStatus:
-        if not self._ran_for.startswith(read_key(self.ctx)) or (self.report is None and not self.problem):
-            return PageStatus.TODO
-        if self.problem or self.report is None:
+        if self._failed_here():
             return PageStatus.ATTENTION
-        broken = any(t.with_errors for t in self.report.targets)
-        return PageStatus.ATTENTION if broken or self.report.not_read else PageStatus.DONE
+        saved = self._saved()
+        return PageStatus(saved_status(saved)) if saved is not None else PageStatus.TODO
 
     def unmet(self) -> str:
         if self.running:
             return "wait for the whole-school check to finish"
-        if not self._ran_for.startswith(read_key(self.ctx)) or (self.report is None and not self.problem):
-            return "check the whole school first"
-        return "check the whole school again first" if self.problem else ""
+        if self._failed_here():
+            return "check the whole school again first"
+        if self._saved() is not None:
+            return ""
+        session = self.ctx.session
+        if session is not None and self.page_id in session.progress:
+            return "check the whole school again first"  # the keys or the mapping changed since
+        return "check the whole school first"
 
     def set_screen_safe(self, on: bool) -> None:
         self.widget.set_screen_share_safe(on)

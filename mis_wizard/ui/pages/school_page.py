@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
+from mis_wizard.ui.pages.base import Page, PageStatus, card, muted, show_field_problem
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -100,11 +100,7 @@ class SchoolPage(Page):
 
     def _show_problem(self, f: SchoolField, text: str, *, quiet_if_empty: bool) -> None:
         message = "" if quiet_if_empty and not text.strip() else problem(f, text)
-        self.errors[f.id].setText(message)
-        self.errors[f.id].setVisible(bool(message))
-        self.edits[f.id].setProperty("invalid", bool(message))
-        self.edits[f.id].setAccessibleDescription(message)  # read out when the focus lands on the field
-        self.edits[f.id].style().polish(self.edits[f.id])
+        show_field_problem(self.edits[f.id], self.errors[f.id], message)
 
     def _problems(self) -> list[tuple[SchoolField, str]]:
         school = self.ctx.session.school if self.ctx.session else {}
