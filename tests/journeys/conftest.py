@@ -95,6 +95,12 @@ class Journey:
                     out.append(plain(label.text()))
         return out
 
+    def read(self, label: QLabel) -> str:
+        """One label as the admin reads it; it must be on screen."""
+        settle()
+        assert shown(self.window, label), f"{label.objectName() or 'the label'} is not on screen"
+        return plain(label.text())
+
     def text(self, root: QWidget | None = None) -> str:
         return "\n".join(self.texts(root))
 
@@ -265,7 +271,7 @@ class Journey:
         return page
 
     def check_summary(self) -> str:
-        return plain(self.at("Check the keys").summary.text())
+        return self.read(self.at("Check the keys").summary)
 
 
 @pytest.fixture
