@@ -111,6 +111,15 @@ class Journey:
             assert phrase in text, f"{phrase!r} is not on the {self.page.title!r} page:\n{text}"
         return text
 
+    def table(self, view: QAbstractItemView) -> list[list[str]]:
+        """A table on screen as rows of cell texts, the header row first."""
+        settle()
+        assert shown(self.window, view), f"{view.accessibleName()!r} is not on screen"
+        model = view.model()
+        columns = range(model.columnCount())
+        header = [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in columns]
+        return [header, *([str(model.index(r, c).data() or "") for c in columns] for r in range(model.rowCount()))]
+
     def banners_widgets(self) -> list[QWidget]:
         area = self.window.banner_area
         widgets = [area.itemAt(i).widget() for i in range(area.count())]
@@ -139,6 +148,10 @@ class Journey:
         return self.window.blocked_label.text() if shown(self.window, self.window.blocked_label) else ""
 
     # doing ---------------------------------------------------------------------------------
+
+    def look_at(self, widget: QWidget) -> None:
+        """Scroll the page so ``widget`` is on screen (before a screenshot of it)."""
+        self._into_view(widget)
 
     def _into_view(self, widget: QWidget) -> None:
         parent = widget.parentWidget()
