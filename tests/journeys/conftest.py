@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtGui import QTextDocumentFragment
+from PySide6.QtGui import QGuiApplication, QTextDocumentFragment
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -288,8 +288,9 @@ class Journey:
 
 
 @pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path / "shots")
+def shots(tmp_path: Path, qapp) -> Path:
+    """One folder per Qt platform (offscreen, xcb …), so the two runs' pictures sit side by side."""
+    folder = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path / "shots") / QGuiApplication.platformName()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
