@@ -60,6 +60,13 @@ def shown(root: QWidget, widget: QWidget) -> bool:
     return widget.isVisibleTo(root) and widget.window().isVisible()
 
 
+def _ancestors(widget: QWidget, stop: QWidget) -> Iterator[QWidget]:
+    parent = widget.parentWidget()
+    while parent is not None and parent is not stop:
+        yield parent
+        parent = parent.parentWidget()
+
+
 class Journey:
     """One admin at one window: every action goes through the screen, every check reads it."""
 
@@ -229,8 +236,31 @@ class Journey:
         self.qtbot.waitUntil(lambda: bool(condition()), timeout=timeout)
         settle()
 
-    def shot(self, label: str) -> Path:
+    def cut_off(self) -> list[str]:
+        """Visible texts and buttons that run past the right edge of the page's visible area, where
+        no scroll bar reaches them (the page scrolls only up and down)."""
         settle()
+        page = self.page
+        viewport = page.scroll.viewport()
+        right = viewport.mapTo(self.window, viewport.rect().topRight()).x()
+        out = []
+        for widget in page.findChildren(QLabel) + page.findChildren(QAbstractButton):
+            if not shown(self.window, widget) or not widget.width():
+                continue
+            inner = widget.parentWidget()
+            if any(isinstance(p, QAbstractItemView) for p in _ancestors(widget, page)):
+                continue  # inside a table or list, which scrolls sideways itself
+            edge = widget.mapTo(self.window, widget.rect().topRight()).x()
+            if edge > right + 1 and inner is not None:
+                out.append(f"{type(widget).__name__} {plain(getattr(widget, 'text', lambda: '')())[:80]!r} "
+                           f"ends at x={edge}, the page at x={right}")
+        return out
+
+    def shot(self, label: str) -> Path:
+        """Save the window as the admin sees it; nothing on the page may be cut off at the right."""
+        settle()
+        cut = self.cut_off()
+        assert not cut, f"{self.page.title}: cut off at the right edge:\n" + "\n".join(cut)
         path = self.shots / f"{self.name}-{len(self.taken) + 1:02d}-{label}.png"
         assert self.window.grab().save(str(path)), path
         self.taken.append(path)
