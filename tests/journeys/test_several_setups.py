@@ -1,8 +1,11 @@
 """Journey (a): one admin sets up three schools' systems one after another in one run of the demo
-wizard — TASS, then iSAMS, then PowerSchool — each through check and preview, and every page
-shows only the open setup's own facts; going back to the first shows its facts again."""
+wizard — TASS, then iSAMS, then PowerSchool, and the other way round — each through check and
+preview, and every page shows only the open setup's own facts; going back to the first shows its
+facts again."""
 
 from __future__ import annotations
+
+import pytest
 
 from mis_wizard.vendors import registry
 from mis_wizard.wizard.profile import load_builtin
@@ -97,11 +100,16 @@ def shows_only_its_own(j, system: str, school: str) -> None:
     j.shot(f"{system}-own-facts")
 
 
-def test_three_setups_one_after_another_each_keep_to_their_own(open_window, demo_box) -> None:
-    j = open_window(sandbox=demo_box, name="three-setups")
+ORDERS = {"tass-isams-powerschool": SETUPS, "powerschool-isams-tass": SETUPS[::-1]}
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_three_setups_one_after_another_each_keep_to_their_own(order, open_window, demo_box) -> None:
+    setups = ORDERS[order]
+    j = open_window(sandbox=demo_box, name=f"three-setups-{order}")
     j.at("Welcome")
     j.shot("welcome")
-    for system, school in SETUPS:
+    for system, school in setups:
         walk_to_preview(j, system, school)
         shows_only_its_own(j, system, school)
 
@@ -110,7 +118,7 @@ def test_three_setups_one_after_another_each_keep_to_their_own(open_window, demo
     assert sorted(listed) == sorted(s for _, s in SETUPS)
     j.shot("three-saved")
 
-    first_system, first_school = SETUPS[0]
+    first_system, first_school = setups[0]
     j.choose(welcome.sessions, first_school)
     j.press("Resume selected setup")
     j.at("Sync on this computer")  # where this setup was left
