@@ -127,6 +127,13 @@ class Journey:
         header = [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in columns]
         return [header, *([str(model.index(r, c).data() or "") for c in columns] for r in range(model.rowCount()))]
 
+    def rows(self, view: QAbstractItemView) -> list[str]:
+        """The rows a list on screen shows (their first line)."""
+        settle()
+        assert shown(self.window, view), f"{view.accessibleName()!r} is not on screen"
+        model = view.model()
+        return [str(model.index(r, 0).data() or "") for r in range(model.rowCount())]
+
     def banners_widgets(self) -> list[QWidget]:
         area = self.window.banner_area
         widgets = [area.itemAt(i).widget() for i in range(area.count())]
@@ -248,11 +255,10 @@ class Journey:
         for widget in page.findChildren(QLabel) + page.findChildren(QAbstractButton):
             if not shown(self.window, widget) or not widget.width():
                 continue
-            inner = widget.parentWidget()
             if any(isinstance(p, QAbstractItemView) for p in _ancestors(widget, page)):
                 continue  # inside a table or list, which scrolls sideways itself
             edge = widget.mapTo(self.window, widget.rect().topRight()).x()
-            if edge > right + 1 and inner is not None:
+            if edge > right + 1:
                 out.append(f"{type(widget).__name__} {plain(getattr(widget, 'text', lambda: '')())[:80]!r} "
                            f"ends at x={edge}, the page at x={right}")
         return out

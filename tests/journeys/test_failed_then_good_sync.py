@@ -61,6 +61,7 @@ def test_a_sync_against_a_stopped_server_is_red_then_a_good_one_is_green(open_wi
         j.look_at(sync.report_view)
         j.shot("good")
         assert j.read(sync.state_label) == "Finished."
+        j.says("Report", "Finished — ", "removed 0")
         assert sync.state_label.objectName() != "FieldError"
         summary = j.read(sync.report_view.summary)
         assert summary.startswith("Finished — ") and "removed 0" in summary, summary

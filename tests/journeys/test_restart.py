@@ -38,6 +38,9 @@ def test_a_restart_without_the_keys_sends_the_admin_back_to_enter_them(open_wind
         second_box.add(registry.get("tass").emulator(small_school))
         j = open_window(sandbox=second_box, name="restart-after")
         welcome = j.at("Welcome")
+        j.says("Continue a saved setup")
+        assert j.rows(welcome.sessions) == [SCHOOL]
+        assert not j.banners(), "a credential store is there: no warning that keys are kept for this run only"
         j.shot("welcome")
         j.choose(welcome.sessions, SCHOOL)
         j.press("Resume selected setup")

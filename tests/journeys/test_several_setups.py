@@ -114,8 +114,7 @@ def test_three_setups_one_after_another_each_keep_to_their_own(order, open_windo
         shows_only_its_own(j, system, school)
 
     welcome = j.go_to("Welcome")
-    listed = [welcome.sessions.item(r).text() for r in range(welcome.sessions.count())]
-    assert sorted(listed) == sorted(s for _, s in SETUPS)
+    assert sorted(j.rows(welcome.sessions)) == sorted(s for _, s in SETUPS)
     j.shot("three-saved")
 
     first_system, first_school = setups[0]
