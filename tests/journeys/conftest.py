@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtGui import QGuiApplication, QTextDocumentFragment
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QGuiApplication, QTextDocumentFragment, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -162,6 +162,20 @@ class Journey:
         return self.window.blocked_label.text() if shown(self.window, self.window.blocked_label) else ""
 
     # doing ---------------------------------------------------------------------------------
+
+    def scroll_to_end(self) -> None:
+        """Scroll the page down as far as it goes, with the mouse wheel."""
+        bar = self.page.scroll.verticalScrollBar()
+        viewport = self.page.scroll.viewport()
+        for _ in range(50):
+            if bar.value() >= bar.maximum():
+                break
+            wheel = QWheelEvent(QPointF(viewport.rect().center()), QPointF(viewport.mapToGlobal(viewport.rect().center())),
+                                QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                                Qt.ScrollPhase.NoScrollPhase, False)
+            QApplication.sendEvent(viewport, wheel)
+            settle()
+        assert bar.value() == bar.maximum() > 0, "the page did not scroll"
 
     def look_at(self, widget: QWidget) -> None:
         """Scroll the page so ``widget`` is on screen (before a screenshot of it)."""

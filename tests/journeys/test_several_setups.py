@@ -93,11 +93,13 @@ def shows_only_its_own(j, system: str, school: str) -> None:
     assert finish.receipt_labels["system"].text() == registry.get(system).name
     assert "Saved" not in j.text() and ".age" not in j.text()
     sync = j.go_to("Sync on this computer")
+    assert sync.scroll.verticalScrollBar().value() == 0, "opened where another setup's page was scrolled to"
     assert "Not run yet." in j.texts(sync)
     assert j.step("Sync on this computer") == "current page"
     assert j.step("Send it to the integrator").endswith("to do")
     assert school.lower().replace(" ", "-") in sync.path.text()
     j.shot(f"{system}-own-facts")
+    j.scroll_to_end()  # the admin reads down to the previous runs before moving on
 
 
 ORDERS = {"tass-isams-powerschool": SETUPS, "powerschool-isams-tass": SETUPS[::-1]}
