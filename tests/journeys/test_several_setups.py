@@ -69,8 +69,9 @@ def walk_to_preview(j, system: str, school: str) -> None:
     assert j.step("Preview the records") == "current page"
 
 
-def shows_only_its_own(j, system: str, school: str) -> None:
-    """Every page the admin opens speaks of this setup and of no other."""
+def shows_only_its_own(j, system: str, school: str, *, synced: bool) -> None:
+    """Every page the admin opens speaks of this setup and of no other. A setup not ``synced`` yet
+    is synced here (one kind of record), so the next setup has another's run to wrongly show."""
     foreign = others_words(system)
     other_schools = {s for _, s in SETUPS if s != school}
     assert j.header() == f"{school} — {registry.get(system).name}"
@@ -94,10 +95,34 @@ def shows_only_its_own(j, system: str, school: str) -> None:
     assert "Saved" not in j.text() and ".age" not in j.text()
     sync = j.go_to("Sync on this computer")
     assert sync.scroll.verticalScrollBar().value() == 0, "opened where another setup's page was scrolled to"
-    assert "Not run yet." in j.texts(sync)
-    assert j.step("Sync on this computer") == "current page"
-    assert j.step("Send it to the integrator").endswith("to do")
     assert school.lower().replace(" ", "-") in sync.path.text()
+    assert j.step("Send it to the integrator").endswith("to do")
+    if synced:
+        j.wait(lambda: sync.runs)
+        assert j.read(sync.state_label).startswith("Last run finished")
+        assert len(j.table(sync.runs_table)) == 2, "this setup's one run, and no other's"
+        j.go_to("Send it to the integrator")
+        assert j.step("Sync on this computer") == "done"
+        j.go_to("Sync on this computer")
+    else:
+        j.qtbot.wait(200)  # the runs are read in the background: time for another setup's to (wrongly) arrive
+        assert j.read(sync.state_label) == "Not run yet."
+        assert "No runs yet." in j.texts(sync) and "No run yet." in j.texts(sync)
+        assert not sync.runs and not sync.runs_table.isVisibleTo(sync)
+        assert j.step("Sync on this computer") == "current page"
+        j.go_to("Send it to the integrator")
+        assert j.step("Sync on this computer").endswith("to do")
+        sync = j.go_to("Sync on this computer")
+        first, *rest = sync.entity_boxes.values()
+        for box in rest:
+            if box.isChecked():
+                j.click(box)
+        if not first.isChecked():
+            j.click(first)
+        j.press("Run the sync")
+        j.wait(lambda: not sync.running and sync.runs)
+        assert j.read(sync.state_label) == "Finished."
+        assert j.read(sync.report_view.summary).startswith("Finished — ")
     j.shot(f"{system}-own-facts")
     j.scroll_to_end()  # the admin reads down to the previous runs before moving on
 
@@ -113,7 +138,7 @@ def test_three_setups_one_after_another_each_keep_to_their_own(order, open_windo
     j.shot("welcome")
     for system, school in setups:
         walk_to_preview(j, system, school)
-        shows_only_its_own(j, system, school)
+        shows_only_its_own(j, system, school, synced=False)
 
     welcome = j.go_to("Welcome")
     assert sorted(j.rows(welcome.sessions)) == sorted(s for _, s in SETUPS)
@@ -123,4 +148,4 @@ def test_three_setups_one_after_another_each_keep_to_their_own(order, open_windo
     j.choose(welcome.sessions, first_school)
     j.press("Resume selected setup")
     j.at("Sync on this computer")  # where this setup was left
-    shows_only_its_own(j, first_system, first_school)
+    shows_only_its_own(j, first_system, first_school, synced=True)
