@@ -341,6 +341,8 @@ class Journey:
 @pytest.fixture
 def shots(tmp_path: Path, qapp) -> Path:
     """One folder per Qt platform (offscreen, xcb …), so the two runs' pictures sit side by side."""
+    asked = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0]
+    assert not asked or QGuiApplication.platformName() == asked, f"asked for {asked}, Qt runs on another platform"
     folder = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path / "shots") / QGuiApplication.platformName()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
