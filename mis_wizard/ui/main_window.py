@@ -89,6 +89,8 @@ class MainWindow(QMainWindow):
         ctx.session_changed.connect(self.refresh)
         ctx.screen_safe_changed.connect(self._apply_screen_safe)
         self._painted = False
+        self._note = ""
+        """Said beside Next after a step could not be opened yet (cleared when the page changes)."""
         self.current = -1
         self.go(0)
 
@@ -224,6 +226,7 @@ class MainWindow(QMainWindow):
             page = PAGES[index].load()(self.ctx)
             page.state_changed.connect(self.refresh)
             page.advance.connect(self._page_asks_advance)
+            page.open_page.connect(self._page_asks_open)
             page.set_screen_safe(self.ctx.screen_safe)
             self.stack.addWidget(page)
             self._built[index] = page
@@ -246,6 +249,7 @@ class MainWindow(QMainWindow):
             return
         if index != self.current and self.current >= 0:
             self.page.leave()
+        self._note = ""
         self.current = index
         page = self.page_at(index)
         if self.ctx.session is not None and page.needs_session and self.ctx.session.page != page.page_id:
@@ -260,8 +264,48 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def go_next(self) -> None:
-        if self.next_button.isEnabled():
-            self.go(self.current + 1)
+        if not self.next_button.isEnabled():
+            return
+        if self.page.hold_next():  # the page said what is missing, at the field
+            self.refresh()
+            return
+        self.open_step(self.current + 1)
+
+    def index_of(self, page_id: str) -> int:
+        return next(i for i, ref in enumerate(PAGES) if ref.page_id == page_id)
+
+    def missing(self, index: int, asked: dict[int, str] | None = None) -> list[tuple[int, str]]:
+        """The steps page ``index`` needs that are not done yet, in order, each with what it still
+        wants ("check the keys first"). ``asked`` keeps each page's answer for one refresh: the
+        check's reads the credential store."""
+        asked = {} if asked is None else asked
+        out = []
+        for need in PAGES[index].needs:
+            i = self.index_of(need)
+            if self.available(i):
+                if i not in asked:
+                    asked[i] = self.page_at(i).unmet()
+                if asked[i]:
+                    out.append((i, asked[i]))
+        return out
+
+    def open_step(self, index: int) -> None:
+        """Open a step as the admin asked (Next or the side list), but never past a step it needs:
+        that step is shown instead, with its message at the field, and the reason beside Next."""
+        missing = self.missing(index) if 0 <= index < len(PAGES) and self.available(index) else []
+        if not missing:
+            self.go(index)
+            return
+        first, said = missing[0]
+        if first != self.current:
+            self.go(first)
+        self.page_at(first).hold_next()
+        self._note = f"To open “{PAGES[index].title}”, {said}."
+        log.info("page %s needs %s first", PAGES[index].page_id, PAGES[first].page_id)
+        self.refresh()
+
+    def _page_asks_open(self, page_id: str) -> None:
+        self.go(self.index_of(page_id))
 
     def go_back(self) -> None:
         self.go(self.current - 1)
@@ -278,7 +322,7 @@ class MainWindow(QMainWindow):
 
     def _sidebar_moved(self, row: int) -> None:
         if row != self.current:
-            self.go(row)
+            self.open_step(row)
 
     def _select_sidebar(self, row: int) -> None:
         self.sidebar.blockSignals(True)
@@ -289,11 +333,13 @@ class MainWindow(QMainWindow):
         """Side list icons, header and Back/Next, from the session as it is now."""
         session = self.ctx.session
         self.session_label.setText(session.title if session is not None else "No setup open")
+        asked: dict[int, str] = {}
         for i, ref in enumerate(PAGES):
             item = self.sidebar.item(i)
             enabled = self.available(i)
             status = self.page_at(i).status() if enabled else PageStatus.TODO
-            icon = "step-current" if i == self.current else f"step-{status.value}"
+            missing = self.missing(i, asked) if enabled and i != self.current else []
+            icon = "step-current" if i == self.current else "step-locked" if missing else f"step-{status.value}"
             item.setIcon(theme.icon(icon))
             item.setEnabled(enabled)
             item.setSelectable(enabled)
@@ -301,15 +347,20 @@ class MainWindow(QMainWindow):
             reason = self.page_at(i).status_reason() if enabled else ""
             if reason:
                 words = f"{words}: {reason}"
-            item.setAccessibleText(f"{ref.title}, {words}")
-            item.setToolTip(f"{ref.title}: {words}")
+            needs = f"Needs: {missing[0][1]}" if missing else ""
+            self.sidebar.set_needs(i, needs)
+            more = f". Not possible yet: {'; '.join(said for _, said in missing)}" if missing else ""
+            item.setAccessibleText(f"{ref.title}, {words}{more}")
+            item.setAccessibleDescription(needs)
+            item.setToolTip(f"{ref.title}: {words}" + (f"\n{needs}" if needs else ""))
         self._select_sidebar(self.current)
         page = self.page
         self.back_button.setEnabled(self.current > 0)
         last = self.current == len(PAGES) - 1
         can = page.can_advance() and not last
         self.next_button.setEnabled(can)
-        self.blocked_label.setText("" if can or last else page.blocked_reason())
+        self.next_button.setVisible(not last)  # the last page ends the setup with its own buttons
+        self.blocked_label.setText(self._note if can or last else page.blocked_reason())
 
     # help, keys, screen-share ---------------------------------------------------------------
 

@@ -42,6 +42,7 @@ def test_enter_is_next_from_a_line_edit(make_window, gui, qtbot):
     window.pages[0].new_button.click()
     gui.choose_system(window, "tass")
     window.go_next()
+    gui.fill_school(window, "")  # the contact details; the school name is typed below
     name = window.page.edits["name"]
     name.setFocus()
     qtbot.keyClicks(name, "Riverside")

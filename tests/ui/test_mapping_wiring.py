@@ -59,6 +59,11 @@ def walk_to_mapping(make_window, gui, qtbot, sandbox, school, *, profile=None, s
     window.page.run_check()
     qtbot.waitUntil(lambda: not window.page.running, timeout=WAIT)
     window.go_next()
+    if credentials is not None and window.page.page_id == "check":
+        # a key the check refused holds Next (issue 15); the mapping page is opened directly here, to
+        # see that it says the refusal in place too
+        assert window.page.held.isVisibleTo(window.page)
+        window.go(next(i for i, p in enumerate(window.pages) if isinstance(p, MappingStep)))
     page = window.page
     assert isinstance(page, MappingStep)
     qtbot.waitUntil(lambda: not page.reading, timeout=WAIT)
@@ -71,7 +76,7 @@ def go_to(window, page_class):
 
 
 def side_word(window, page) -> str:
-    return window.sidebar.item(window.pages.index(page)).toolTip().split(": ", 1)[1]
+    return window.sidebar.item(window.pages.index(page)).toolTip().split("\n")[0].split(": ", 1)[1]
 
 
 def shot(window, gui, name: str, tmp_path: Path) -> None:
@@ -245,6 +250,9 @@ def test_a_refused_read_is_said_in_place_without_the_secret(make_window, gui, qt
     assert page.status() is PageStatus.ATTENTION
     assert side_word(window, window.pages[window.current + 1]) == "to do"
     window.go_next()
+    assert window.page.page_id == "check", "Next does not go past the key the check refused"
+    assert "To open “Preview the records”, fix the keys that failed the check first." == window.blocked_label.text()
+    window.go(window.current + 2)  # opened directly: the preview says the refusal in place too
     step = window.page
     qtbot.waitUntil(lambda: not step.running, timeout=WAIT)
     assert "could not be shown" in step.widget.status.text() and bad_secret not in step.widget.status.text()

@@ -40,7 +40,8 @@ def page_of(window, page_id: str):
 
 
 def tooltip(window, index: int) -> str:
-    return window.sidebar.item(index).toolTip()
+    """The step's status line (a second line says what the step still needs, if anything)."""
+    return window.sidebar.item(index).toolTip().split("\n")[0]
 
 
 def check(window, qtbot):

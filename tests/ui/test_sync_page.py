@@ -270,3 +270,32 @@ def test_a_sync_that_leaves_out_every_student_is_red_with_the_reason(make_window
     assert f"students: {on_roll} of {on_roll} left out" in text and "nothing was written" in text
     assert "left out" in page.report_view.summary.text() and "Failed" in page.report_view.summary.text()
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_both_oneroster_versions_are_offered_and_written(sync_page, served, tmp_path, qtbot, gui):
+    """The page offers OneRoster 1.2 (School Data Sync) and 1.1 by who takes them; each writes its version."""
+    import zipfile
+
+    from mis_wizard.vendors.oneroster.csv_spec import check_bulk_package, package_version
+
+    window, page = sync_page
+    labels = {page.kind.itemData(i): page.kind.itemText(i) for i in range(page.kind.count())}
+    assert "Microsoft School Data Sync" in labels["oneroster"] and "1.2" in labels["oneroster"]
+    assert "1.1" in labels["oneroster11"]
+    for kind, version in (("oneroster", "1.2"), ("oneroster11", "1.1")):
+        path = tmp_path / f"roster-{version}.zip"
+        page.kind.setCurrentIndex(page.kind.findData(kind))
+        page.path.setText(str(path))
+        assert page.chosen_uri() == f"{kind}:{path}" and split_uri(page.chosen_uri())[0] == kind
+        page.run_sync()
+        qtbot.waitUntil(lambda: not page.running, timeout=30_000)
+        assert page.report_view.report.status == "ok", page.report_view.report.message
+        assert package_version(path) == version and check_bulk_package(path) == []
+        assert ("roles.csv" in zipfile.ZipFile(path).namelist()) == (version == "1.2")
+    page.kind.setCurrentIndex(page.kind.findData("oneroster"))
+    page.path.setText(str(tmp_path / "roster-1.2.zip"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for w, h in ((1366, 768), (800, 500)):
+        window.resize(w, h)
+        gui.settle()
+        assert window.grab().save(str(SHOTS / f"sync_page_oneroster_{w}x{h}.png"))

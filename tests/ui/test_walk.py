@@ -107,6 +107,7 @@ def test_unchecked_steps_and_choices_are_keyboard_reachable(make_window, gui):
     window.pages[0].new_button.click()
     gui.choose_system(window, "tass")
     window.go_next()
+    gui.fill_school(window)  # Next stays on School details until its required fields are filled
     window.go_next()
     boxes = window.page.findChildren(QCheckBox)
     assert boxes and all(b.focusPolicy() != 0 for b in boxes)

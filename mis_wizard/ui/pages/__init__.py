@@ -24,6 +24,9 @@ class PageRef:
     """``module:Class`` under mis_wizard.ui.pages."""
     needs_session: bool = True
     needs_system: bool = True
+    needs: tuple[str, ...] = ()
+    """Pages (by id) whose ``unmet()`` must be empty before this one can be opened, from the side
+    list or with Next: the window says what is missing and never skips past it."""
 
     def load(self) -> type[Page]:
         module, name = self.path.split(":")
@@ -34,6 +37,10 @@ class PageRef:
         return page_class
 
 
+SENT_NEEDS = ("school", "check", "mapping", "preview", "report")
+"""What must be true before anything leaves: the school named, the keys passing, the fields
+mapped, the records previewed and the whole school checked."""
+
 PAGES: tuple[PageRef, ...] = (
     PageRef("welcome", "Welcome", "welcome_page:WelcomePage", needs_session=False, needs_system=False),
     PageRef("system", "Your school's system", "system_page:SystemPage", needs_system=False),
@@ -41,11 +48,14 @@ PAGES: tuple[PageRef, ...] = (
     PageRef("steps", "Steps in your system", "steps_page:StepsPage"),
     PageRef("credentials", "Enter the keys", "credentials_page:CredentialsPage"),
     PageRef("check", "Check the keys", "check_page:CheckPage"),
-    PageRef("mapping", "Map the fields", "mapping_step:MappingStep"),
-    PageRef("preview", "Preview the records", "preview_step:PreviewStep"),
-    PageRef("report", "Check the whole school", "report_step:ReportStep"),
-    PageRef("finish", "Send it to the integrator", "finish_page:FinishPage"),
-    PageRef("sync", "Sync on this computer", "sync_page:SyncPage"),
+    PageRef("mapping", "Map the fields", "mapping_step:MappingStep", needs=("check",)),
+    PageRef("preview", "Preview the records", "preview_step:PreviewStep", needs=("check", "mapping")),
+    PageRef("report", "Check the whole school", "report_step:ReportStep", needs=("check", "mapping")),
+    PageRef("finish", "Send it to the integrator", "finish_page:FinishPage", needs=SENT_NEEDS),
+    PageRef("sync", "Sync on this computer", "sync_page:SyncPage", needs=SENT_NEEDS),
+    PageRef("done", "All done", "done_page:DonePage", needs=("sync",)),
+    # the end is a record of what was done: once a bundle was made or a sync ran it can always be
+    # read, also after a restart (when Map, Preview and Whole school have not been run again yet)
 )
 
 __all__ = ["PAGES", "Page", "PageRef", "PageStatus"]

@@ -33,6 +33,8 @@ class Page(QWidget):
     """Something that changes this page's status or whether Next is allowed."""
     advance = Signal()
     """The page asks to go on (e.g. the admin picked a session to resume)."""
+    open_page = Signal(str)
+    """The page asks the window to show another page, by its id (e.g. Start another setup)."""
 
     def __init__(self, ctx: WizardContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +93,16 @@ class Page(QWidget):
     def blocked_reason(self) -> str:
         """Said beside Next when it is disabled."""
         return ""
+
+    def unmet(self) -> str:
+        """What is still missing on this page before the steps that need it can be opened, as the
+        side list says it after "Needs:" (e.g. "check the keys first"); "" when nothing is."""
+        return ""
+
+    def hold_next(self) -> bool:
+        """Next was pressed. When something required here is missing or failing, say so where it
+        is (a message at the field, focus on it) and return True: the window stays on this page."""
+        return False
 
     def set_screen_safe(self, on: bool) -> None:
         """Mask or unmask secrets and personal data shown on this page."""

@@ -98,7 +98,15 @@ class KeyGroup(QFrame):
         self.layout_.addWidget(heading)
         self.note = muted(note)
         self.layout_.addWidget(self.note)
+        self.held = muted("", "FieldError")
+        """Said when Next was pressed while this key fails: which key, and to fix it."""
+        self.held.hide()
+        self.layout_.addWidget(self.held)
         self.rows: list[ResultRow] = []
+
+    def say_held(self, text: str) -> None:
+        self.held.setText(text)
+        self.held.setVisible(bool(text))
 
     def add(self, result: CheckResult, screen_safe: bool) -> None:
         self.note.hide()
@@ -161,6 +169,10 @@ class CheckPage(Page):
         row.addSpacing(8)
         row.addWidget(self.summary, 1)
         top_layout.addLayout(row)
+        self.held = muted("", "FieldError")
+        """Why Next did not go on: the check not run, stale, or a required key failing."""
+        self.held.hide()
+        top_layout.addWidget(self.held)
         self.body.addWidget(top)
         self.groups_holder = QWidget()
         self.groups_layout = QVBoxLayout(self.groups_holder)
@@ -197,6 +209,7 @@ class CheckPage(Page):
         self.run_button.setFocus()
 
     def _reset_groups(self) -> None:
+        self._say_held("")
         clear_layout(self.groups_layout)
         self.groups.clear()
         spec = self.ctx.spec
@@ -345,6 +358,73 @@ class CheckPage(Page):
     def status_reason(self) -> str:
         state, message = self.fact()
         return message if state in (checks.CHECK_KEYS_GONE, checks.CHECK_CHANGED, checks.CHECK_FAILED) else ""
+
+    def failing_required(self) -> list[str]:
+        """The keys (connection first) that the integrator needs and that failed the last check."""
+        spec, session = self.ctx.spec, self.ctx.session
+        if spec is None or session is None:
+            return []
+        required = {CONNECTION} | {ks.id for ks in spec.key_sets(self.ctx.requirements()) if ks.required}
+        failed = []
+        for data in session.checks.get("results") or []:
+            key = data.get("key")
+            if data.get("status") == Status.FAILED.value and key in required and key not in failed:
+                failed.append(key)
+        return failed
+
+    def key_name(self, key: str) -> str:
+        if key == CONNECTION:
+            return "the connection"
+        spec = self.ctx.spec
+        labels = {ks.id: ks.label for ks in spec.key_sets(self.ctx.requirements())} if spec else {}
+        return f"“{labels.get(key, key)}”"
+
+    def unmet(self) -> str:
+        if self.running:
+            return "wait for the check to finish"
+        state, _message = self.fact()
+        if state == checks.CHECK_NONE:
+            return "check the keys first"
+        if state in (checks.CHECK_KEYS_GONE, checks.CHECK_CHANGED):
+            return "check the keys again first"
+        return "fix the keys that failed the check first" if self.failing_required() else ""
+
+    def hold_next(self) -> bool:
+        """Not checked, stale, or a required key failing: said at the top and on the key itself."""
+        if not self.unmet():
+            self._say_held("")
+            return False
+        state, message = self.fact()
+        failing = self.failing_required() if state in (checks.CHECK_FAILED, checks.CHECK_FRESH) else []
+        if self.running:
+            text = "The check is still running: wait for every key's result before going on."
+        elif state == checks.CHECK_NONE:
+            text = "Run the check before going on: the next steps read your school's records with these keys."
+        elif state in (checks.CHECK_KEYS_GONE, checks.CHECK_CHANGED):
+            text = message
+        else:
+            names = ", ".join(self.key_name(k) for k in failing)
+            text = (f"The check failed for {names}, which the integrator needs. Fix {'it' if len(failing) == 1 else 'them'} "
+                    "as said in red below, then run the check again.")
+        self._say_held(text)
+        for key in failing:
+            group = self.groups.get(key)
+            if group is not None:
+                group.say_held(f"Fix this key before going on: {self.key_name(key)} failed the check.")
+        first = self.groups.get(failing[0]) if failing else None
+        if first is not None:
+            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(first, 0, 120))
+        self.run_button.setAccessibleDescription(text)  # read out with the focus, which goes to Run the check
+        self.run_button.setFocus()
+        return True
+
+    def _say_held(self, text: str) -> None:
+        self.held.setText(text)
+        self.held.setVisible(bool(text))
+        if not text:
+            self.run_button.setAccessibleDescription("")
+            for group in self.groups.values():
+                group.say_held("")
 
     def set_screen_safe(self, on: bool) -> None:
         for group in self.groups.values():

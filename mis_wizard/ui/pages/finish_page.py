@@ -57,6 +57,13 @@ def subject_of(ctx: WizardContext) -> Subject:
     return from_session(session, ctx.secrets, ctx.profile)
 
 
+def saved_file(session: Any, kind: str) -> Path | None:
+    """The ``bundle`` or ``workbook`` this session saved, while the file is still there."""
+    saved = session.handoff.get(kind, {}) if session is not None else {}
+    path = Path(saved["path"]) if isinstance(saved, dict) and saved.get("path") else None
+    return path if path is not None and path.is_file() else None
+
+
 def passphrase_hint(text: str) -> str:
     """A rough strength word, so the admin picks something that survives a guessing attack."""
     if not text:
@@ -314,10 +321,7 @@ class FinishPage(Page):
     @property
     def last_bundle(self) -> Path | None:
         """This session's bundle, while the file is still there."""
-        session = self.ctx.session
-        saved = session.handoff.get("bundle", {}) if session is not None else {}
-        path = Path(saved["path"]) if isinstance(saved, dict) and saved.get("path") else None
-        return path if path is not None and path.is_file() else None
+        return saved_file(self.ctx.session, "bundle")
 
     def session_opened(self) -> None:
         for label in (self.bundle_status, self.workbook_status, self.support_status, self.schedule_status):
@@ -395,7 +399,8 @@ class FinishPage(Page):
 
         def done(out: Path) -> None:
             if session is not None:
-                session.handoff = {**session.handoff, "bundle": {"path": str(out), "at": now_iso()}}
+                session.handoff = {**session.handoff, "bundle": {"path": str(out), "at": now_iso(),
+                                                                 "passphrase": passphrase is not None}}
                 self.ctx.store.save(session)
             if self.ctx.session is not session:  # another setup was opened meanwhile: not its bundle
                 return
@@ -438,8 +443,15 @@ class FinishPage(Page):
         subject = subject_of(self.ctx)
         include = self.include_secrets.isChecked()
         _said(self.workbook_status, "Writing…")
+        session = self.ctx.session
 
         def done(out: Path) -> None:
+            if session is not None:  # kept with the setup it was written for, for the summary at the end
+                session.handoff = {**session.handoff, "workbook": {"path": str(out), "at": now_iso(),
+                                                                   "secrets": include}}
+                self.ctx.store.save(session)
+            if self.ctx.session is not session:
+                return
             warning = " It contains secrets: send it securely and delete copies you do not need." if include else \
                 " Secrets are not in it."
             _said(self.workbook_status, f"Saved {out.name} in {out.parent}.{warning}")
@@ -481,7 +493,8 @@ class FinishPage(Page):
         self.cron_row.hide()
 
         def done(said: str) -> None:
-            session.sync = {**session.sync, "daily_at": at}
+            session.sync = {**session.sync, "daily_at": at,
+                            "daily_by": "cron" if said == plan.cron_line() else "task"}
             self.ctx.save()
             if said == plan.cron_line():
                 _said(self.schedule_status, f"This computer has no Task Scheduler; to sync daily at {at}, add this "

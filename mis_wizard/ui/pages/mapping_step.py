@@ -200,5 +200,10 @@ class MappingStep(Page):
             return PageStatus.TODO
         return PageStatus.ATTENTION if self.problems or self.sample_errors() else PageStatus.DONE
 
+    def unmet(self) -> str:
+        if self.reading:
+            return "wait for the sample records to be read"
+        return "map the fields first" if self._read_for != read_key(self.ctx) else ""
+
     def set_screen_safe(self, on: bool) -> None:
         self.widget.set_screen_share_safe(on)

@@ -120,5 +120,12 @@ class PreviewStep(Page):
             return PageStatus.TODO
         return PageStatus.ATTENTION if self.result.error_count or self.result.missing_samples else PageStatus.DONE
 
+    def unmet(self) -> str:
+        if self.running:
+            return "wait for the preview to finish"
+        if not self._shown_for.startswith(read_key(self.ctx)) or (self.result is None and not self.problem):
+            return "preview the records first" if relevant_targets(self.ctx) else ""
+        return "preview the records again first" if self.problem else ""
+
     def set_screen_safe(self, on: bool) -> None:
         self.widget.set_screen_share_safe(on)

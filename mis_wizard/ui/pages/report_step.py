@@ -152,6 +152,13 @@ class ReportStep(Page):
         broken = any(t.with_errors for t in self.report.targets)
         return PageStatus.ATTENTION if broken or self.report.not_read else PageStatus.DONE
 
+    def unmet(self) -> str:
+        if self.running:
+            return "wait for the whole-school check to finish"
+        if not self._ran_for.startswith(read_key(self.ctx)) or (self.report is None and not self.problem):
+            return "check the whole school first"
+        return "check the whole school again first" if self.problem else ""
+
     def set_screen_safe(self, on: bool) -> None:
         self.widget.set_screen_share_safe(on)
 

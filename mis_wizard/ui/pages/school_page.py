@@ -103,7 +103,25 @@ class SchoolPage(Page):
         self.errors[f.id].setText(message)
         self.errors[f.id].setVisible(bool(message))
         self.edits[f.id].setProperty("invalid", bool(message))
+        self.edits[f.id].setAccessibleDescription(message)  # read out when the focus lands on the field
         self.edits[f.id].style().polish(self.edits[f.id])
+
+    def _problems(self) -> list[tuple[SchoolField, str]]:
+        school = self.ctx.session.school if self.ctx.session else {}
+        found = [(f, problem(f, school.get(f.id, ""))) for f in FIELDS]
+        return [(f, said) for f, said in found if said]
+
+    def unmet(self) -> str:
+        return "fill in the school details first" if self._problems() else ""
+
+    def hold_next(self) -> bool:
+        """Each field still needed says so below itself, and the first one gets the focus."""
+        problems = self._problems()
+        for f, _said in problems:
+            self._show_problem(f, self.edits[f.id].text(), quiet_if_empty=False)
+        if problems:
+            self.edits[problems[0][0].id].setFocus()
+        return bool(problems)
 
     def set_screen_safe(self, on: bool) -> None:
         """Personal details show only while being edited when someone may be watching."""

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from mis_wizard.ui.async_runner import QueryOp
 from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
-from mis_wizard.ui.pages.finish_page import restyle, subject_of
+from mis_wizard.ui.pages.finish_page import restyle, saved_file, subject_of
 from mis_wizard.ui.widgets.run_report import STATUS_WORDS, RunReportView, fit_table, plain_table, when
 from mis_wizard.vendors.base import Context
 from mis_wizard.vendors.errors import VendorError
@@ -52,7 +52,8 @@ TARGETS = (
     ("sqlite", "This computer's store (SQLite, the default)"),
     ("csv", "A folder of CSV files"),
     ("xlsx", "An Excel workbook (.xlsx)"),
-    ("oneroster", "A OneRoster 1.1 package (.zip)"),
+    ("oneroster", "OneRoster 1.2 package (.zip): Microsoft School Data Sync, apps on the current standard"),
+    ("oneroster11", "OneRoster 1.1 package (.zip): apps that ask for OneRoster 1.1"),
     ("liss", "A LISS server (timetable publishing)"),
 )
 CANCELLED = "cancelled"
@@ -290,7 +291,8 @@ class SyncPage(Page):
         self.path_row.setVisible(kind != "liss")
         self.liss_row.setVisible(kind == "liss")
         placeholder = {"sqlite": self.default_store(), "csv": "a folder, e.g. Documents/school-data",
-                       "xlsx": "a file ending .xlsx", "oneroster": "a file ending .zip"}.get(kind, "")
+                       "xlsx": "a file ending .xlsx", "oneroster": "a file ending .zip",
+                       "oneroster11": "a file ending .zip"}.get(kind, "")
         self.path.setPlaceholderText(placeholder)
         if kind == "sqlite" and not self.path.text():
             self.path.setText(self.default_store())
@@ -302,7 +304,7 @@ class SyncPage(Page):
             chosen = QFileDialog.getExistingDirectory(self, "Folder for the CSV files", start)
         else:
             filters = {"sqlite": "SQLite store (*.sqlite)", "xlsx": "Excel workbook (*.xlsx)",
-                       "oneroster": "OneRoster package (*.zip)"}
+                       "oneroster": "OneRoster package (*.zip)", "oneroster11": "OneRoster package (*.zip)"}
             chosen, _ = QFileDialog.getSaveFileName(self, "Where to write", start, filters.get(kind, ""))
         if chosen:
             self.path.setText(chosen)
@@ -345,7 +347,7 @@ class SyncPage(Page):
             sink.password = password
         session.sync = {**session.sync, "to": uri, "entities": entities}
         self.ctx.save()
-        plan = engine.Plan(subject_of(self.ctx), sink, entities, confirm_removals, setup=setup)
+        plan = engine.Plan(subject_of(self.ctx), sink, entities, confirm_removals, setup=setup, how="by hand")
         self._running_for = session
         allow_http = self.ctx.profile.allow_plain_http
         extra_ca = getattr(self.ctx.sandbox, "cert_path", None)
@@ -550,6 +552,26 @@ class SyncPage(Page):
         if last.get("status") == "held":
             return "the last sync was held: it would remove many records"
         return ""
+
+    def unmet(self) -> str:
+        """The setup ends with a bundle sent, or with a sync run here (the completion page needs one)."""
+        session = self.ctx.session
+        if session is None:
+            return "create the bundle or run a sync first"
+        synced = (session.sync.get("last_run") or {}).get("status") == "ok"
+        return "" if synced or saved_file(session, "bundle") is not None else "create the bundle or run a sync first"
+
+    def hold_next(self) -> bool:
+        if self.running:
+            self.state_label.setText("The sync is still running: wait for it to finish, or cancel it.")
+            return True
+        if not self.unmet():
+            return False
+        restyle(self.state_label, "FieldError")
+        self.state_label.setText("To finish, run the sync here, or go Back and create the encrypted bundle "
+                                 "for the integrator.")
+        self.run_button.setFocus()
+        return True
 
     def set_screen_safe(self, on: bool) -> None:
         self.report_view.set_screen_safe(on)

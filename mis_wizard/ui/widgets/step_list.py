@@ -1,17 +1,78 @@
 """The steps down the side of the window: one row per page, a status icon, greyed out while the
-page cannot be opened yet.
+page cannot be opened yet. A step that needs an earlier one first shows what it needs below its
+title, smaller and muted ("Needs: check the keys first"), set by the window with ``set_needs``.
 
 A list view over a QStandardItemModel rather than a QListWidget: a QStandardItem is enabled,
 made selectable and given its screen-reader text with plain calls, where a QListWidgetItem needs
 Qt's item flags and roles, and building any of Qt's namespace enums in Python builds them all
-(about 25 ms of start-up, before the window is on screen).
+(about 25 ms of start-up, before the window is on screen). The "Needs" line is drawn with them,
+but only once some step needs another: never for the first window (no setup open yet).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSize, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QListView, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+NEEDS_ROLE = 0x0100 + 7
+"""Qt.ItemDataRole.UserRole + 7, as a number: the step's "Needs: …" line."""
+NEEDS_POINT_SIZE = 8.5
+NEEDS_COLOUR = "#5b6578"
+"""The muted text colour of app.qss (4.5:1 and more on the side list's background)."""
+TOP = 8
+"""Space above the title of a row that has a "Needs" line."""
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def _needs_font(base: QFont) -> QFont:
+    font = QFont(base)
+    font.setPointSizeF(NEEDS_POINT_SIZE)
+    return font
+
+
+class _StepDelegate(QStyledItemDelegate):
+    """Draws a step as the style does; with a "Needs" line, the title and icon go to the top and
+    the line is drawn below the title, wrapped to the list's width."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        needs = index.data(NEEDS_ROLE)
+        if not needs:
+            super().paint(painter, option, index)
+            return
+        from PySide6.QtCore import Qt  # only once a step needs another, never for the first window
+
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        top = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        opt.displayAlignment = top
+        opt.decorationAlignment = top
+        style = opt.widget.style() if opt.widget is not None else None
+        if style is None:
+            super().paint(painter, option, index)
+            return
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        text = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget)
+        title_height = opt.fontMetrics.height()
+        area = QRect(text.left() + 3, text.top() + title_height + 1, text.width() - 3, opt.rect.bottom() - text.top())
+        painter.save()
+        painter.setFont(_needs_font(opt.font))
+        painter.setPen(QColor(NEEDS_COLOUR))
+        painter.drawText(area, int(Qt.TextFlag.TextWordWrap.value | Qt.AlignmentFlag.AlignLeft.value), str(needs))
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802 - Qt override
+        size = super().sizeHint(option, index)
+        needs = index.data(NEEDS_ROLE)
+        if not needs:
+            return size
+        from PySide6.QtCore import Qt
+
+        metrics = QFontMetrics(_needs_font(option.font))
+        room = max(60, size.width() - 56)  # the row's padding, the icon and its gap
+        lines = metrics.boundingRect(QRect(0, 0, room, 1000), int(Qt.TextFlag.TextWordWrap.value), str(needs))
+        return QSize(size.width(), TOP + option.fontMetrics.height() + lines.height() + 6)
 
 
 class StepList(QListView):
@@ -21,6 +82,7 @@ class StepList(QListView):
         super().__init__(parent)
         self._model = QStandardItemModel(self)
         self.setModel(self._model)
+        self.setItemDelegate(_StepDelegate(self))
         self.selectionModel().currentRowChanged.connect(self._moved)
 
     def add_step(self, title: str, size: QSize) -> QStandardItem:
@@ -32,6 +94,24 @@ class StepList(QListView):
 
     def item(self, row: int) -> QStandardItem:
         return self._model.item(row)
+
+    def needs(self, row: int) -> str:
+        return str(self.item(row).data(NEEDS_ROLE) or "")
+
+    def set_needs(self, row: int, needs: str) -> None:
+        """Show (or, with "", take away) what a step needs first; only a change repaints the row."""
+        item = self.item(row)
+        if self.needs(row) == needs:
+            return
+        item.setData(needs or None, NEEDS_ROLE)
+        if needs:  # the delegate's own height; without it the row keeps the size it was given
+            item.setData(None, 13)  # Qt.ItemDataRole.SizeHintRole
+        else:
+            item.setSizeHint(self._plain_size)
+
+    @property
+    def _plain_size(self) -> QSize:
+        return self.item(0).sizeHint() if self.count() else QSize(0, 40)
 
     def count(self) -> int:
         return self._model.rowCount()

@@ -1,9 +1,26 @@
-"""OneRoster 1.1 CSV package rules: the headers in their exact order, and a bulk package validator.
+"""OneRoster CSV package rules for 1.1 and 1.2: each file's headers in their exact order, and one
+bulk package validator for both versions (the version is read from ``manifest.csv``).
 
-The sync engine's OneRoster zip sink writes with these headers, and the validator is how we
+The sync engine's OneRoster zip sinks write with these headers, and the validator is how we
 prove a package is one that consumers accept: they reject a file whose header differs in
 order or case, an empty data file, and in bulk mode a reference to a sourcedId the package
 does not define.
+
+Where the 1.2 rules come from (confirmed on 2026-12-03; "inferred" marks what no source showed):
+
+| rule | 1.2 | source |
+|---|---|---|
+| orgs, academicSessions, courses, classes, enrollments, demographics: same columns and order as 1.1 | confirmed | meibo (hanachin/meibo @3526315, lib/meibo/{organization,academic_session,course,classroom,enrollment,demographic}.rb), the OneRoster 1.2 CSV reader/writer the 1.2 profile uses for every file |
+| users.csv: 1.1 columns without orgSourcedIds and role, then userMasterIdentifier, resourceSourcedIds, preferredGivenName, preferredMiddleName, preferredFamilyName, primaryOrgSourcedId, pronouns | confirmed | meibo lib/meibo/oneroster/v1_2/user.rb; its commit 1886e47 "Support 1.2.1" drops resourceSourcedIds for 1.2.1 (so 1.2.1 is read with that header) |
+| users.csv required: sourcedId, enabledUser, username, givenName, familyName | confirmed | meibo user.rb `required` |
+| roles.csv: sourcedId, status, dateLastModified, userSourcedId, roleType, role, beginDate, endDate, orgSourcedId, userProfileSourcedId; required sourcedId, userSourcedId, roleType, role, orgSourcedId; roleType primary/secondary; role aide, counselor, districtAdministrator, guardian, parent, principal, proctor, relative, siteAdministrator, student, systemAdministrator, teacher | confirmed | meibo lib/meibo/role.rb |
+| userProfiles.csv: sourcedId, status, dateLastModified, userSourcedId, profileType, vendorId, applicationId, description, credentialType, username, password; required sourcedId, userSourcedId, profileType, vendorId, credentialType, username | confirmed | meibo lib/meibo/user_profile.rb |
+| manifest lists 21 file.* rows (adds lineItemLearningObjectiveIds, lineItemScoreScales, resultLearningObjectiveIds, resultScoreScales, roles, scoreScales, userProfiles, userResources) | confirmed | meibo lib/meibo/manifest.rb |
+| demographics sex: male, female, unspecified, other | confirmed | meibo demographic.rb |
+| enumerations also take an extension token ``ext:name`` | confirmed | meibo lib/meibo.rb ENUM_EXT_PATTERN |
+| oneroster.version 1.2 (1.2.1 is the current binding, 1EdTech CSV Binding 1.2.1, Aug 2023) | confirmed | meibo v1_2.rb / v1_2_1.rb manifest_properties; imsglobal.org/spec/oneroster/v1p2/bind/csv/ |
+| School Data Sync takes bulk mode only and marks records inactive when a file is missing from a later upload | confirmed | learn.microsoft.com/schooldatasync "OneRoster 1.2 CSV formatted files for SDS" |
+| every user in users.csv has at least one role in roles.csv, and at most one primary role per org | inferred (1.2 moved a user's role and org into roles.csv, so a user without one has neither) |
 """
 
 from __future__ import annotations
@@ -93,6 +110,76 @@ DATES: dict[str, tuple[str, ...]] = {
 YEARS: dict[str, tuple[str, ...]] = {"academicSessions.csv": ("schoolYear",)}
 _DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 _YEAR = re.compile(r"^\d{4}$")
+_EXT = re.compile(r"^ext:[a-zA-Z0-9.\-_]+$")
+"""1.2 enumerations also take an extension token (meibo ENUM_EXT_PATTERN)."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One OneRoster version's CSV binding, as the validator and the writer read it."""
+
+    version: str
+    headers: dict[str, list[str]]
+    manifest_files: tuple[str, ...]
+    references: dict[str, list[tuple[str, str]]]
+    required: dict[str, tuple[str, ...]]
+    enums: dict[str, dict[str, tuple[str, ...]]]
+    dates: dict[str, tuple[str, ...]]
+    years: dict[str, tuple[str, ...]]
+    extension_tokens: bool = False
+
+
+V1_1 = Spec("1.1", HEADERS, MANIFEST_FILES, REFERENCES, REQUIRED, ENUMS, DATES, YEARS)
+
+_USERS_12 = ["sourcedId", "status", "dateLastModified", "enabledUser", "username", "userIds", "givenName",
+             "familyName", "middleName", "identifier", "email", "sms", "phone", "agentSourcedIds", "grades",
+             "password", "userMasterIdentifier", "resourceSourcedIds", "preferredGivenName", "preferredMiddleName",
+             "preferredFamilyName", "primaryOrgSourcedId", "pronouns"]
+HEADERS_12: dict[str, list[str]] = {
+    **{name: HEADERS[name] for name in ("orgs.csv", "academicSessions.csv", "courses.csv", "classes.csv")},
+    "users.csv": _USERS_12,
+    "roles.csv": ["sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role", "beginDate",
+                  "endDate", "orgSourcedId", "userProfileSourcedId"],
+    "userProfiles.csv": ["sourcedId", "status", "dateLastModified", "userSourcedId", "profileType", "vendorId",
+                         "applicationId", "description", "credentialType", "username", "password"],
+    "enrollments.csv": HEADERS["enrollments.csv"],
+    "demographics.csv": HEADERS["demographics.csv"],
+}
+"""1.2 rostering files, columns in the binding's order."""
+
+MANIFEST_FILES_12 = ("academicSessions", "categories", "classes", "classResources", "courses", "courseResources",
+                     "demographics", "enrollments", "lineItemLearningObjectiveIds", "lineItems",
+                     "lineItemScoreScales", "orgs", "resources", "resultLearningObjectiveIds", "results",
+                     "resultScoreScales", "roles", "scoreScales", "userProfiles", "userResources", "users")
+"""Every ``file.<name>`` row a 1.2 manifest carries."""
+
+ROLES_12 = ("aide", "counselor", "districtAdministrator", "guardian", "parent", "principal", "proctor", "relative",
+            "siteAdministrator", "student", "systemAdministrator", "teacher")
+V1_2 = Spec(
+    "1.2", HEADERS_12, MANIFEST_FILES_12,
+    references={**{k: v for k, v in REFERENCES.items() if k != "users.csv"},
+                "users.csv": [("agentSourcedIds", "users.csv"), ("primaryOrgSourcedId", "orgs.csv"),
+                              ("resourceSourcedIds", "resources.csv")],
+                "roles.csv": [("userSourcedId", "users.csv"), ("orgSourcedId", "orgs.csv"),
+                              ("userProfileSourcedId", "userProfiles.csv")],
+                "userProfiles.csv": [("userSourcedId", "users.csv")]},
+    required={**REQUIRED,
+              "users.csv": ("sourcedId", "enabledUser", "username", "givenName", "familyName"),
+              "roles.csv": ("sourcedId", "userSourcedId", "roleType", "role", "orgSourcedId"),
+              "userProfiles.csv": ("sourcedId", "userSourcedId", "profileType", "vendorId", "credentialType",
+                                   "username")},
+    enums={**{k: v for k, v in ENUMS.items() if k not in ("users.csv", "demographics.csv")},
+           "users.csv": {"enabledUser": _BOOL},
+           "roles.csv": {"roleType": ("primary", "secondary"), "role": ROLES_12},
+           "demographics.csv": {**ENUMS["demographics.csv"], "sex": ("male", "female", "unspecified", "other")}},
+    dates={**DATES, "roles.csv": ("beginDate", "endDate")},
+    years=YEARS, extension_tokens=True)
+V1_2_1 = Spec("1.2.1", {**HEADERS_12, "users.csv": [c for c in _USERS_12 if c != "resourceSourcedIds"]},
+              MANIFEST_FILES_12, {**V1_2.references, "users.csv": [r for r in V1_2.references["users.csv"]
+                                                                     if r[0] != "resourceSourcedIds"]},
+              V1_2.required, V1_2.enums, V1_2.dates, V1_2.years, extension_tokens=True)
+SPECS: dict[str, Spec] = {s.version: s for s in (V1_1, V1_2, V1_2_1)}
+"""The versions the validator reads, by the manifest's ``oneroster.version``."""
 
 
 @dataclass(frozen=True)
@@ -133,14 +220,33 @@ def _rows(text: str) -> list[list[str]]:
     return [row for _, row in _numbered_rows(text)]
 
 
-def validate_bulk_package(path: str | Path) -> list[str]:
-    """Problems with a OneRoster 1.1 bulk CSV package (a .zip or a folder), each naming file, line
-    and column; empty when it is valid."""
-    return [str(p) for p in check_bulk_package(path)]
+def validate_bulk_package(path: str | Path, version: str | None = None) -> list[str]:
+    """Problems with a OneRoster 1.1 or 1.2 bulk CSV package (a .zip or a folder), each naming file,
+    line and column; empty when it is valid."""
+    return [str(p) for p in check_bulk_package(path, version)]
 
 
-def check_bulk_package(path: str | Path) -> list[Problem]:
-    """As :func:`validate_bulk_package`, the problems as :class:`Problem` values."""
+def package_version(path: str | Path) -> str:
+    """The ``oneroster.version`` a package's manifest gives ("" when it cannot be read)."""
+    try:
+        files = _read_package(Path(path))
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError):
+        return ""
+    for _, row in _numbered_rows(files.get(MANIFEST, ""))[1:]:
+        if row[0] == "oneroster.version" and len(row) > 1:
+            return row[1]
+    return ""
+
+
+def _allowed(value: str, allowed: tuple[str, ...], folded: set[str], spec: Spec) -> bool:
+    return value in allowed or value.casefold() in folded or bool(spec.extension_tokens and _EXT.match(value))
+
+
+def check_bulk_package(path: str | Path, version: str | None = None) -> list[Problem]:
+    """As :func:`validate_bulk_package`, the problems as :class:`Problem` values.
+
+    The rules are those of the version the manifest names; ``version`` (the sink's own) must
+    then be that version too."""
     try:
         files = _read_package(Path(path))
     except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
@@ -153,10 +259,16 @@ def check_bulk_package(path: str | Path) -> list[Problem]:
     if not manifest or manifest[0][1] != MANIFEST_HEADER:
         problems.append(Problem(MANIFEST, "must start with the header propertyName,value", 1))
     props = {r[0]: (r[1] if len(r) > 1 else "", n) for n, r in manifest[1:]}
-    version, vline = props.get("oneroster.version", ("", 0))
-    if version != "1.1":
-        problems.append(Problem(MANIFEST, "must say oneroster.version,1.1", vline, "value" if vline else ""))
-    for name in MANIFEST_FILES:
+    declared, vline = props.get("oneroster.version", ("", 0))
+    spec = SPECS.get(declared)
+    if spec is None:
+        problems.append(Problem(MANIFEST, "must say oneroster.version,1.1 or oneroster.version,1.2", vline,
+                                "value" if vline else ""))
+        spec = SPECS.get(version or "1.1", V1_1)
+    elif version and declared != version:
+        problems.append(Problem(MANIFEST, f"says oneroster.version,{declared} but this package should be {version}",
+                                vline, "value"))
+    for name in spec.manifest_files:
         mode, line = props.get(f"file.{name}", (None, 0))
         if mode is None:
             problems.append(Problem(MANIFEST, f"does not list file.{name}"))
@@ -180,10 +292,10 @@ def check_bulk_package(path: str | Path) -> list[Problem]:
         if "\r" in text.replace("\r\n", "\n"):
             problems.append(Problem(name, "has a carriage return inside a field"))
         rows = _numbered_rows(text)
-        expected = HEADERS.get(name)
+        expected = spec.headers.get(name)
         if expected is None:
-            if name[:-4] not in MANIFEST_FILES:
-                problems.append(Problem(name, "is not a OneRoster 1.1 file"))
+            if name[:-4] not in spec.manifest_files:
+                problems.append(Problem(name, f"is not a OneRoster {spec.version} file"))
             continue
         if not rows:
             problems.append(Problem(name, "is empty; leave it out and mark it absent in manifest.csv"))
@@ -202,8 +314,8 @@ def check_bulk_package(path: str | Path) -> list[Problem]:
             continue
         records: list[tuple[int, dict[str, str]]] = []
         seen: dict[str, int] = {}
-        required = REQUIRED.get(name, ())
-        enums = ENUMS.get(name, {})
+        required = spec.required.get(name, ())
+        enums = spec.enums.get(name, {})
         # Real packages write "TRUE" and "Scheduled" and consumers take them: a vocabulary word
         # in another case is accepted, any other word is not.
         folded = {column: {v.casefold() for v in allowed} for column, allowed in enums.items()}
@@ -227,12 +339,12 @@ def check_bulk_package(path: str | Path) -> list[Problem]:
                     seen[sid] = n
             for column, allowed in enums.items():
                 value = record[column]
-                if value and value not in allowed and value.casefold() not in folded[column]:
+                if value and not _allowed(value, allowed, folded[column], spec):
                     problems.append(Problem(name, f"{value!r} is not one of: {', '.join(allowed)}", n, column))
-            for column in DATES.get(name, ()):
+            for column in spec.dates.get(name, ()):
                 if record[column] and not _DATE.match(record[column]):
                     problems.append(Problem(name, f"{record[column]!r} is not a date as YYYY-MM-DD", n, column))
-            for column in YEARS.get(name, ()):
+            for column in spec.years.get(name, ()):
                 if record[column] and not _YEAR.match(record[column]):
                     problems.append(Problem(name, f"{record[column]!r} is not a year as YYYY", n, column))
             records.append((n, record))
@@ -240,7 +352,7 @@ def check_bulk_package(path: str | Path) -> list[Problem]:
 
     defined = {name: {r["sourcedId"] for _, r in records} for name, records in tables.items()}
     for name, records in tables.items():
-        for column, target in REFERENCES.get(name, []):
+        for column, target in spec.references.get(name, []):
             if target in unreadable or target not in defined:
                 continue  # a file marked absent may be one the consumer already holds (bulk-minimal)
             known = defined[target]
@@ -254,4 +366,32 @@ def check_bulk_package(path: str | Path) -> list[Problem]:
                                                     column))
             if shown > 20:
                 problems.append(Problem(name, f"{shown - 20} more references not defined in {target}", 0, column))
+    if "roles.csv" in spec.headers:
+        problems += _role_problems(tables)
+    return problems
+
+
+def _role_problems(tables: dict[str, list[tuple[int, dict[str, str]]]]) -> list[Problem]:
+    """1.2: a user with no role has no org and no role at all; two primary roles in one org
+    leave a consumer to guess (both inferred, see the module's table)."""
+    if "users.csv" not in tables or "roles.csv" not in tables:
+        return []
+    problems: list[Problem] = []
+    primary: dict[tuple[str, str], int] = {}
+    with_role: set[str] = set()
+    for n, r in tables["roles.csv"]:
+        with_role.add(r["userSourcedId"])
+        if r["roleType"].casefold() == "primary":
+            key = (r["userSourcedId"], r["orgSourcedId"])
+            if key in primary:
+                problems.append(Problem("roles.csv", f"a second primary role for {key[0]!r} in {key[1]!r} "
+                                        f"(the first is on line {primary[key]})", n, "roleType"))
+            else:
+                primary[key] = n
+    missing = [(n, r["sourcedId"]) for n, r in tables["users.csv"] if r["sourcedId"] not in with_role]
+    for n, sid in missing[:20]:
+        problems.append(Problem("users.csv", f"user {sid!r} has no role in roles.csv", n, "sourcedId"))
+    if len(missing) > 20:
+        problems.append(Problem("users.csv", f"{len(missing) - 20} more users have no role in roles.csv", 0,
+                                "sourcedId"))
     return problems

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mis_wizard.vendors.errors import VendorError
-from mis_wizard.vendors.oneroster.csv_spec import check_bulk_package
+from mis_wizard.vendors.oneroster.csv_spec import check_bulk_package, package_version
 from mis_wizard.wizard.cli import EXIT_FAILED, EXIT_OK, UsageError, new_context
 from mis_wizard.wizard.handoff.cli import subject_from
 from mis_wizard.wizard.session import SessionProblem, SessionStore, now_iso
@@ -31,7 +31,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--session", help="a saved session id")
     p.add_argument("--credentials", type=Path)
     p.add_argument("--profile", dest="sub_profile")
-    p.add_argument("--to", default="", help="sqlite:PATH (default store), csv:DIR, xlsx:FILE, oneroster:ZIP, liss:URL")
+    p.add_argument("--to", default="", help="sqlite:PATH (default store), csv:DIR, xlsx:FILE, "
+                   "oneroster:ZIP (OneRoster 1.2), oneroster11:ZIP (OneRoster 1.1), liss:URL")
     p.add_argument("--entities", nargs="+", default=[], help="only these entities")
     p.add_argument("--confirm-removals", action="store_true", help="go ahead even when many records disappear")
     p.add_argument("--concurrency", type=int, default=4, help="requests at once to the school's system (1–16)")
@@ -40,7 +41,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.set_defaults(handler=cmd_sync)
 
     v = sub.add_parser("validate", help="check a file the wizard (or anything else) wrote, as its consumers will")
-    v.add_argument("format", choices=["oneroster"], help="oneroster: a OneRoster 1.1 bulk CSV zip or folder")
+    v.add_argument("format", choices=["oneroster"],
+                   help="oneroster: a OneRoster 1.1 or 1.2 bulk CSV zip or folder (its manifest gives the version)")
     v.add_argument("path", type=Path)
     v.add_argument("--json", action="store_true", help="the problems as JSON (file, line, column, message)")
     v.set_defaults(handler=cmd_validate)
@@ -129,15 +131,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not args.path.exists():
         raise UsageError(f"{args.path} does not exist")
     problems = check_bulk_package(args.path)
+    version = package_version(args.path)
+    name = f"OneRoster {version}" if version in ("1.1", "1.2", "1.2.1") else "OneRoster"
     if args.json:
         print(json.dumps([{"file": p.file, "line": p.line, "column": p.column, "message": p.message}
                           for p in problems], indent=2))
     elif problems:
-        print(f"{args.path} is not a valid OneRoster 1.1 bulk package ({len(problems)} problems):")
+        print(f"{args.path} is not a valid {name} bulk package ({len(problems)} problems):")
         for p in problems:
             print(f"  {p}")
     else:
-        print(f"{args.path} is a valid OneRoster 1.1 bulk package.")
+        print(f"{args.path} is a valid {name} bulk package.")
     return EXIT_FAILED if problems else EXIT_OK
 
 

@@ -97,6 +97,9 @@ class Plan:
     school_name: str = ""
     setup: str = ""
     """The setup (school × system × profile) whose state this run compares against; from the subject if empty."""
+    how: str = ""
+    """"by hand" or "unattended" in the run history; empty: guessed from whether a terminal is attached
+    (the GUI has none, so it says "by hand" itself)."""
 
 
 def setup_of(subject: Subject) -> str:
@@ -207,7 +210,8 @@ def shape(subject: Subject, dataset: dict[str, list[Record]], report: RunReport,
             rows.add(record_id(entity_id, record) or str(i), {k: record.get(k) for k in names})
         tables[entity_id] = rows.rows
         columns[entity_id] = names
-    return Output(tables, columns, filtered if keep_dataset else {})
+    entities = {**{e: e for e in tables}, **{t.name: t.entity for t in targets}}
+    return Output(tables, columns, filtered if keep_dataset else {}, entities=entities)
 
 
 def _each(dataset: dict[str, list[Record]], entity_id: str, *, consume: bool) -> Iterator[Record]:
@@ -257,10 +261,10 @@ def diff(output: Output, previous: dict[str, dict[str, str]], report: RunReport)
     return big
 
 
-def _remember(session_id: str, report: RunReport) -> None:
+def _remember(session_id: str, report: RunReport, how: str = "") -> None:
     """The setup's own run history (`mis-wizard runs`); a failure to write it never fails the run."""
     try:
-        history.append(session_id, history.entry(report))
+        history.append(session_id, history.entry(report, how))
     except (OSError, ValueError):
         log.warning("could not add this run to the setup's run history", exc_info=True)
 
@@ -308,6 +312,6 @@ async def run(plan: Plan, ctx: Context, progress: Progress | None = None) -> Run
         report.run_id = state.record_run(report)
         state.close()
         if subject.session is not None:
-            _remember(subject.session.id, report)
+            _remember(subject.session.id, report, plan.how)
     return report
 

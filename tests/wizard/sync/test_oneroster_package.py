@@ -19,11 +19,17 @@ import httpx
 import pytest
 
 from mis_wizard.vendors import registry
-from mis_wizard.vendors.oneroster.csv_spec import HEADERS, MANIFEST_FILES, check_bulk_package
+from mis_wizard.vendors.oneroster.csv_spec import (
+    HEADERS,
+    HEADERS_12,
+    MANIFEST_FILES,
+    MANIFEST_FILES_12,
+    check_bulk_package,
+)
 from mis_wizard.wizard.cli import main
 from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.sinks.base import Output, SinkError
-from mis_wizard.wizard.sync.sinks.oneroster_sink import OneRosterSink
+from mis_wizard.wizard.sync.sinks.oneroster_sink import FIXED_12, OneRosterSink
 from mis_wizard.wizard.sync.state import State
 
 Table = list[dict[str, str]]
@@ -71,7 +77,7 @@ def write_zip(path: Path, files: dict[str, Table], manifest: list[list[str]] | N
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("manifest.csv", text(manifest or manifest_rows(files)))
         for name, rows in files.items():
-            header = (headers or {}).get(name, HEADERS[name])
+            header = (headers or {}).get(name) or HEADERS[name]
             zf.writestr(name, text([header] + [[r.get(h, "") for h in header] for r in rows]))
     return path
 
@@ -235,31 +241,322 @@ def test_the_sink_keeps_the_last_good_package_when_the_new_one_is_invalid(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["roster.zip", "state.sqlite"]
 
 
+# --- OneRoster 1.2: the same files, users without role and org, roles.csv and userProfiles.csv
+
+VALID_12: dict[str, Table] = {
+    **{k: v for k, v in VALID.items() if k != "users.csv"},
+    "users.csv": [
+        {"sourcedId": "u-s-1", "enabledUser": "true", "username": "ana", "givenName": "Ana", "familyName": "Lee",
+         "primaryOrgSourcedId": "org-1", "preferredGivenName": "Annie"},
+        {"sourcedId": "u-t-1", "enabledUser": "true", "username": "tom", "givenName": "Tom", "familyName": "Ng"},
+        {"sourcedId": "u-g-1", "enabledUser": "true", "username": "may", "givenName": "May", "familyName": "Lee",
+         "agentSourcedIds": "u-s-1"}],
+    "roles.csv": [
+        {"sourcedId": "r-1", "userSourcedId": "u-s-1", "roleType": "primary", "role": "student",
+         "orgSourcedId": "org-1", "beginDate": "2026-01-27", "userProfileSourcedId": "up-1"},
+        {"sourcedId": "r-2", "userSourcedId": "u-t-1", "roleType": "primary", "role": "teacher",
+         "orgSourcedId": "org-1"},
+        {"sourcedId": "r-3", "userSourcedId": "u-g-1", "roleType": "primary", "role": "guardian",
+         "orgSourcedId": "org-1"}],
+    "userProfiles.csv": [
+        {"sourcedId": "up-1", "userSourcedId": "u-s-1", "profileType": "app", "vendorId": "v-1",
+         "credentialType": "password", "username": "ana"}],
+}
+
+
+def manifest_12(files: dict[str, Table], version: str = "1.2") -> list[list[str]]:
+    rows = [["propertyName", "value"], ["manifest.version", "1.0"], ["oneroster.version", version]]
+    return rows + [[f"file.{n}", "bulk" if f"{n}.csv" in files else "absent"] for n in MANIFEST_FILES_12]
+
+
+def write_zip_12(path: Path, files: dict[str, Table], manifest: list[list[str]] | None = None,
+                 headers: dict[str, list[str]] | None = None) -> Path:
+    return write_zip(path, files, manifest or manifest_12(files), {**HEADERS_12, **(headers or {})})
+
+
+def test_the_valid_12_package_passes(tmp_path: Path) -> None:
+    assert check_bulk_package(write_zip_12(tmp_path / "ok.zip", VALID_12)) == []
+    assert check_bulk_package(write_zip_12(tmp_path / "ok.zip", VALID_12), "1.2") == []
+
+
+CASES_12 = [c for c in CASES if c[2] != "users.csv"] + [
+    ("required value", cell("users.csv", 0, "username", ""), "users.csv", 2, "username", "required"),
+    ("required value", cell("roles.csv", 0, "roleType", ""), "roles.csv", 2, "roleType", "required"),
+    ("required value", cell("roles.csv", 1, "orgSourcedId", ""), "roles.csv", 3, "orgSourcedId", "required"),
+    ("required value", cell("userProfiles.csv", 0, "vendorId", ""), "userProfiles.csv", 2, "vendorId", "required"),
+    ("unique sourcedId", cell("roles.csv", 2, "sourcedId", "r-1"), "roles.csv", 4, "sourcedId",
+     "already used on line 2"),
+    ("reference: role user", cell("roles.csv", 1, "userSourcedId", "u-t-9"), "roles.csv", 3, "userSourcedId",
+     "users.csv"),
+    ("reference: role org", cell("roles.csv", 0, "orgSourcedId", "org-9"), "roles.csv", 2, "orgSourcedId",
+     "'org-9'"),
+    ("reference: role profile", cell("roles.csv", 0, "userProfileSourcedId", "up-9"), "roles.csv", 2,
+     "userProfileSourcedId", "userProfiles.csv"),
+    ("reference: profile user", cell("userProfiles.csv", 0, "userSourcedId", "u-s-9"), "userProfiles.csv", 2,
+     "userSourcedId", "users.csv"),
+    ("reference: primary org", cell("users.csv", 0, "primaryOrgSourcedId", "org-2"), "users.csv", 2,
+     "primaryOrgSourcedId", "'org-2'"),
+    ("reference: agent", cell("users.csv", 2, "agentSourcedIds", "u-s-5"), "users.csv", 4, "agentSourcedIds",
+     "'u-s-5'"),
+    ("date", cell("roles.csv", 0, "beginDate", "2026/01/27"), "roles.csv", 2, "beginDate", "YYYY-MM-DD"),
+    ("vocabulary", cell("roles.csv", 0, "roleType", "main"), "roles.csv", 2, "roleType", "primary, secondary"),
+    ("vocabulary", cell("roles.csv", 1, "role", "staff"), "roles.csv", 3, "role", "'staff'"),
+    ("vocabulary", cell("users.csv", 1, "enabledUser", "yes"), "users.csv", 3, "enabledUser", "true, false"),
+    ("vocabulary", cell("demographics.csv", 0, "sex", "X"), "demographics.csv", 2, "sex", "unspecified, other"),
+    ("bulk status", cell("roles.csv", 0, "status", "active"), "roles.csv", 2, "status", "blank"),
+    ("role for every user", cell("roles.csv", 1, "userSourcedId", "u-s-1"), "users.csv", 3, "sourcedId",
+     "no role in roles.csv"),
+    ("one primary role per org", cell("roles.csv", 1, "userSourcedId", "u-s-1"), "roles.csv", 3, "roleType",
+     "second primary role"),
+]
+
+
+@pytest.mark.parametrize(("rule", "change", "file", "line", "column", "words"), CASES_12,
+                         ids=[f"{c[0]}-{c[2]}-{c[4]}" for c in CASES_12])
+def test_each_12_rule_rejects_with_file_line_and_column(tmp_path: Path, rule: str, change, file: str, line: int,
+                                                        column: str, words: str) -> None:
+    files = json.loads(json.dumps(VALID_12))
+    change(files)
+    problems = check_bulk_package(write_zip_12(tmp_path / "bad.zip", files))
+    hit = [p for p in problems if (p.file, p.line, p.column) == (file, line, column)]
+    assert hit, f"{rule}: {[str(p) for p in problems]}"
+    assert words in hit[0].message, str(hit[0])
+    assert str(hit[0]).startswith(f"{file} line {line} column {column}: ")
+
+
+def test_12_takes_what_11_does_not(tmp_path: Path) -> None:
+    """1.2's sex vocabulary has other and unspecified, and every vocabulary takes an ext: token."""
+    files = json.loads(json.dumps(VALID_12))
+    files["demographics.csv"][0]["sex"] = "other"
+    files["roles.csv"][1]["role"] = "ext:headOfYear"
+    assert check_bulk_package(write_zip_12(tmp_path / "12.zip", files)) == []
+    old = json.loads(json.dumps(VALID))
+    old["demographics.csv"][0]["sex"] = "other"
+    old["users.csv"][1]["role"] = "ext:headOfYear"
+    problems = check_bulk_package(write_zip(tmp_path / "11.zip", old))
+    assert {(p.file, p.column) for p in problems} == {("demographics.csv", "sex"), ("users.csv", "role")}
+
+
+def test_a_11_users_header_in_a_12_package_is_rejected(tmp_path: Path) -> None:
+    files = json.loads(json.dumps(VALID_12))
+    problems = check_bulk_package(write_zip_12(tmp_path / "h.zip", files, headers={"users.csv": HEADERS["users.csv"]}))
+    assert [(p.file, p.line, p.column) for p in problems if p.file == "users.csv"] == [("users.csv", 1, "orgSourcedIds")]
+    assert "header must be exactly" in problems[0].message
+
+
+def test_a_121_package_is_read_with_the_121_users_header(tmp_path: Path) -> None:
+    header = [c for c in HEADERS_12["users.csv"] if c != "resourceSourcedIds"]
+    path = write_zip_12(tmp_path / "121.zip", VALID_12, manifest=manifest_12(VALID_12, "1.2.1"),
+                        headers={"users.csv": header})
+    assert check_bulk_package(path) == []
+    path = write_zip_12(tmp_path / "121b.zip", VALID_12, manifest=manifest_12(VALID_12, "1.2.1"))
+    assert [p.column for p in check_bulk_package(path)] == ["resourceSourcedIds"]
+
+
+@pytest.mark.parametrize(("row", "value", "words"), [
+    ("file.roles", "absent", "marks roles.csv absent"),
+    ("file.scoreScales", "bulk", "no such file"),
+    ("file.users", "delta", "bulk package"),
+    ("oneroster.version", "2.0", "oneroster.version,1.2"),
+])
+def test_the_12_manifest_must_match_the_files(tmp_path: Path, row: str, value: str, words: str) -> None:
+    manifest = manifest_12(VALID_12)
+    line = next(n for n, r in enumerate(manifest, start=1) if r[0] == row)
+    manifest[line - 1][1] = value
+    problems = check_bulk_package(write_zip_12(tmp_path / "m.zip", VALID_12, manifest=manifest))
+    assert (problems[0].file, problems[0].line, problems[0].column) == ("manifest.csv", line, "value"), problems
+    assert words in problems[0].message
+
+
+def test_a_12_manifest_without_file_roles_and_a_version_mismatch(tmp_path: Path) -> None:
+    manifest = [r for r in manifest_12(VALID_12) if r[0] != "file.userResources"]
+    problems = check_bulk_package(write_zip_12(tmp_path / "m.zip", VALID_12, manifest=manifest))
+    assert [str(p) for p in problems] == ["manifest.csv: does not list file.userResources"]
+    problems = check_bulk_package(write_zip(tmp_path / "v.zip", VALID), "1.2")
+    assert [(p.file, p.line, p.column) for p in problems] == [("manifest.csv", 3, "value")]
+    assert "should be 1.2" in problems[0].message
+
+
+def test_validate_command_names_the_12_version(tmp_path: Path, capsys) -> None:
+    good = write_zip_12(tmp_path / "good.zip", VALID_12)
+    assert main(["validate", "oneroster", str(good)]) == 0
+    assert "is a valid OneRoster 1.2 bulk package" in capsys.readouterr().out
+    files = json.loads(json.dumps(VALID_12))
+    files["roles.csv"][0]["role"] = "pupil"
+    assert main(["validate", "oneroster", str(write_zip_12(tmp_path / "bad.zip", files))]) == 1
+    assert "roles.csv line 2 column role: 'pupil' is not one of" in capsys.readouterr().out
+
+
+def _read(path: Path, name: str) -> list[dict[str, str]]:
+    with zipfile.ZipFile(path) as zf:
+        return list(csv.DictReader(io.StringIO(zf.read(name).decode("utf-8-sig"))))
+
+
 @pytest.mark.parametrize("profile", ["demo", "oneroster"])
 @pytest.mark.parametrize("system", registry.SYSTEM_IDS)
-def test_every_system_syncs_every_student_into_a_valid_package(system: str, profile: str, small_school, sandbox,
-                                                              write_credentials, tmp_path: Path, capsys) -> None:
+def test_every_system_syncs_every_student_into_valid_12_and_11_packages(system: str, profile: str, small_school,
+                                                                        sandbox, write_credentials, tmp_path: Path,
+                                                                        capsys) -> None:
+    """One emulator per system over loopback, synced twice: ``oneroster:`` (1.2) and ``oneroster11:`` (1.1)."""
     sandbox.add(registry.get(system).emulator(small_school))
     creds = write_credentials(sandbox, system)
-    path = tmp_path / "roster.zip"
-    code = main(["sync", system, "--credentials", str(creds), "--profile", profile, "--to", f"oneroster:{path}",
-                 "--json"])
+    on_roll = sum(s.status == "current" for s in small_school.students)
+    leavers = len(small_school.students) - on_roll
+    for scheme, version in (("oneroster", "1.2"), ("oneroster11", "1.1")):
+        path = tmp_path / f"roster-{version}.zip"
+        code = main(["sync", system, "--credentials", str(creds), "--profile", profile, "--to", f"{scheme}:{path}",
+                     "--json"])
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        assert check_bulk_package(path) == [], version
+        with zipfile.ZipFile(path) as zf:
+            manifest = dict(r.split(",", 1) for r in zf.read("manifest.csv").decode().split("\r\n")[1:] if r)
+        assert manifest["oneroster.version"] == version
+        report = json.loads(out.out)
+        excluded = report["tables"].get("students", {}).get("excluded", {})
+        users = {u["sourcedId"]: u for u in _read(path, "users.csv")}
+        if version == "1.2":
+            assert list(_read(path, "users.csv")[0]) == HEADERS_12["users.csv"]
+            roles = _read(path, "roles.csv")
+            students = [users[r["userSourcedId"]] for r in roles if r["role"] == "student"]
+            assert all(r["roleType"] == "primary" for r in roles)
+            assert {r["userSourcedId"] for r in roles} == set(users)
+            assert {d["sourcedId"] for d in _read(path, "demographics.csv")} == {u["sourcedId"] for u in students}
+            assert {f"file.{n[:-4]}" for n in FIXED_12} <= {k for k, v in manifest.items() if v == "bulk"}
+        else:
+            assert "roles.csv" not in zipfile.ZipFile(path).namelist()
+            students = [u for u in users.values() if u["role"] == "student"]
+        assert all(u["givenName"] and u["familyName"] for u in students)
+        # Qmlativ sends staff without names: they are left out of users.csv, and counted
+        nameless = report["tables"].get("oneroster:users.csv", {}).get("excluded", {}).get(
+            "staff member without a first or last name from the school's system", 0)
+        if system == "qmlativ":
+            assert nameless > 0
+        else:
+            assert nameless == 0
+        # the demo profile takes only students in a class (the synthetic school has one in none);
+        # the oneroster profile takes every student on roll, and leaves out only the system's leavers
+        if profile == "oneroster":
+            assert len(students) == on_roll, (version, len(students), on_roll)
+            assert sum(excluded.values()) <= leavers
+            assert all(reason.startswith("status ") and reason != "status '' not taken" for reason in excluded)
+        else:
+            assert on_roll - 1 <= len(students) <= on_roll, (version, len(students), on_roll)
+            assert set(excluded) <= {"in no class"}
+
+
+MAPPED_PROFILE = """
+[integrator]
+name = "Mapped OneRoster Test"
+support_email = "support@mapped.example"
+
+[targets.users]
+entity = "students"
+fields = [
+  { name = "sourcedId", concept = "student.id", required = true },
+  { name = "givenName", concept = "student.first_name", rule = { kind = "transform", source = "student.first_name", steps = [{ name = "case", params = { to = "upper" } }] } },
+  { name = "preferredGivenName", concept = "student.first_name" },
+  { name = "orgSourcedIds", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "org-nowhere" } }] } },
+]
+
+[targets.demographics]
+entity = "students"
+fields = [
+  { name = "sourcedId", concept = "student.id", required = true },
+  { name = "sex", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "nonbinary" } }] } },
+]
+
+[targets.teachers]
+entity = "staff"
+fields = [{ name = "sourcedId", concept = "staff.id", required = true }]
+
+[targets.classes]
+entity = "classes"
+fields = [
+  { name = "sourcedId", concept = "class.id", required = true },
+  { name = "classType", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "homeroom" } }] } },
+]
+
+[targets.enrollments]
+entity = "class_memberships"
+fields = [
+  { name = "classSourcedId", concept = "class_membership.class_id", required = true },
+  { name = "role", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "proctor" } }] } },
+]
+
+[targets.userProfiles]
+entity = "students"
+fields = [
+  { name = "sourcedId", concept = "student.id", required = true },
+  { name = "profileType", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "reading-app" } }] } },
+  { name = "vendorId", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "vendor-1" } }] } },
+  { name = "credentialType", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "password" } }] } },
+  { name = "username", concept = "student.id" },
+]
+"""
+
+
+def test_the_package_takes_the_profiles_mapped_values(small_school, sandbox, write_credentials, tmp_path: Path,
+                                                     capsys) -> None:
+    """The zip is built from the profile's targets, as the other sinks are: a mapped column reaches
+    the file, a sourcedId reference the profile maps is the sink's own, and a value the vocabulary
+    does not take is reported and not written."""
+    sandbox.add(registry.get("tass").emulator(small_school))
+    profile = tmp_path / "mapped.toml"
+    profile.write_text(MAPPED_PROFILE, encoding="utf-8")
+    path = tmp_path / "mapped.zip"
+    code = main(["sync", "tass", "--credentials", str(write_credentials(sandbox, "tass")), "--profile", str(profile),
+                 "--to", f"oneroster:{path}", "--json"])
     out = capsys.readouterr()
     assert code == 0, out.err
     assert check_bulk_package(path) == []
-    excluded = json.loads(out.out)["tables"].get("students", {}).get("excluded", {})
+    users = _read(path, "users.csv")
+    roles = {r["userSourcedId"]: r for r in _read(path, "roles.csv")}
+    students = [u for u in users if roles[u["sourcedId"]]["role"] == "student"]
+    assert students and all(u["preferredGivenName"] and u["givenName"] == u["preferredGivenName"].upper()
+                            for u in students)
+    assert any(u["givenName"] != u["preferredGivenName"] for u in students)
+    assert {u["primaryOrgSourcedId"] for u in users} <= {o["sourcedId"] for o in _read(path, "orgs.csv")}
+    assert {c["classType"] for c in _read(path, "classes.csv")} == {"homeroom"}
+    kinds = {u["sourcedId"]: roles[u["sourcedId"]]["role"] for u in users}
+    enrolments = {(kinds[e["userSourcedId"]], e["role"]) for e in _read(path, "enrollments.csv")}
+    assert enrolments == {("student", "proctor"), ("teacher", "teacher")}, enrolments
+    assert {d["sex"] for d in _read(path, "demographics.csv")} <= {"male", "female", ""}
+    errors = json.loads(out.out)["tables"]["oneroster:demographics.csv"]["errors"]
+    assert errors and errors[0]["field"] == "sex" and "'nonbinary'" in errors[0]["error"]
+    profiles = _read(path, "userProfiles.csv")
+    assert len(profiles) == len(students)
+    assert {(p["profileType"], p["vendorId"], p["credentialType"]) for p in profiles} == {
+        ("reading-app", "vendor-1", "password")}
     with zipfile.ZipFile(path) as zf:
-        users = list(csv.DictReader(io.StringIO(zf.read("users.csv").decode("utf-8-sig"))))
-    students = [u for u in users if u["role"] == "student"]
-    on_roll = sum(s.status == "current" for s in small_school.students)
-    leavers = len(small_school.students) - on_roll
-    assert all(u["givenName"] and u["familyName"] for u in students)
-    # the demo profile takes only students in a class (the synthetic school has one in none);
-    # the oneroster profile takes every student on roll, and leaves out only the system's leavers
-    if profile == "oneroster":
-        assert len(students) == on_roll, (len(students), on_roll)
-        assert sum(excluded.values()) <= leavers
-        assert all(reason.startswith("status ") and reason != "status '' not taken" for reason in excluded)
-    else:
-        assert on_roll - 1 <= len(students) <= on_roll, (len(students), on_roll)
-        assert set(excluded) <= {"in no class"}
+        assert "file.userProfiles,bulk" in zf.read("manifest.csv").decode()
+
+
+def test_a_12_run_that_would_leave_a_fixed_file_empty_writes_nothing(tmp_path: Path) -> None:
+    """The setup reads classes but none came: School Data Sync would mark every class inactive."""
+    path = tmp_path / "roster.zip"
+    path.write_bytes(b"last good")
+    sink = OneRosterSink(path)
+    student = {"student.id": "1", "student.first_name": "Ana", "student.last_name": "Lee"}
+
+    async def write() -> None:
+        async with httpx.AsyncClient() as http:
+            state = State(tmp_path / "state.sqlite")
+            try:
+                await sink.write(Output({}, {}, {"students": [student], "classes": []}), state,
+                                 RunReport("test", sink.key), http)
+            finally:
+                state.close()
+
+    with pytest.raises(SinkError) as caught:
+        asyncio.run(write())
+    assert "courses.csv, classes.csv, enrollments.csv" in str(caught.value)
+    assert path.read_bytes() == b"last good"
+
+
+def test_a_11_package_with_12_files_is_rejected(tmp_path: Path) -> None:
+    """roles.csv and userProfiles.csv are 1.2 files: a package that says 1.1 may not carry them."""
+    files = {**json.loads(json.dumps(VALID)), "roles.csv": VALID_12["roles.csv"]}
+    problems = check_bulk_package(write_zip(tmp_path / "r.zip", files, manifest=manifest_rows(VALID),
+                                            headers={"roles.csv": HEADERS_12["roles.csv"]}))
+    assert [str(p) for p in problems] == ["roles.csv: is not a OneRoster 1.1 file"]

@@ -1,4 +1,5 @@
-"""Where a sync writes: ``sqlite:PATH``, ``csv:DIR``, ``xlsx:FILE``, ``oneroster:ZIP`` or ``liss:URL``.
+"""Where a sync writes: ``sqlite:PATH``, ``csv:DIR``, ``xlsx:FILE``, ``oneroster:ZIP`` (OneRoster 1.2),
+``oneroster11:ZIP`` (OneRoster 1.1) or ``liss:URL``.
 
 Every sink writes atomically: the SQLite store commits the run and its state in one
 transaction; file sinks write temporary files and rename them only when all are complete;
@@ -12,7 +13,7 @@ from pathlib import Path
 from mis_wizard.wizard.sync.sinks.base import Output, Sink, SinkError
 from mis_wizard.wizard.sync.state import default_path, shared_path
 
-SCHEMES = ("sqlite", "csv", "xlsx", "oneroster", "liss")
+SCHEMES = ("sqlite", "csv", "xlsx", "oneroster", "oneroster11", "liss")
 
 
 def parse_uri(uri: str | None, setup: str = "") -> Sink:
@@ -27,7 +28,7 @@ def parse_uri(uri: str | None, setup: str = "") -> Sink:
     scheme, sep, rest = uri.partition(":")
     if not sep or scheme not in SCHEMES or not rest:
         raise SinkError(f"{uri!r} is not a sync target; use one of: sqlite:PATH, csv:DIR, xlsx:FILE, "
-                        "oneroster:ZIP, liss:URL")
+                        "oneroster:ZIP (OneRoster 1.2), oneroster11:ZIP (OneRoster 1.1), liss:URL")
     if scheme == "liss":
         return LissSink(rest)
     path = Path(rest).expanduser()
@@ -42,8 +43,8 @@ def parse_uri(uri: str | None, setup: str = "") -> Sink:
             raise SinkError(f"xlsx:{rest} should name a .xlsx file")
         return XlsxSink(path)
     if path.suffix.lower() != ".zip":
-        raise SinkError(f"oneroster:{rest} should name a .zip file")
-    return OneRosterSink(path)
+        raise SinkError(f"{scheme}:{rest} should name a .zip file")
+    return OneRosterSink(path, "1.1" if scheme == "oneroster11" else "1.2")
 
 
 __all__ = ["SCHEMES", "Output", "Sink", "SinkError", "parse_uri"]

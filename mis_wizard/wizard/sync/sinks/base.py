@@ -34,6 +34,9 @@ class Output:
     dataset: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """The filtered canonical dataset, for sinks with a fixed format of their own (OneRoster, LISS)."""
     school_name: str = ""
+    entities: dict[str, str] = field(default_factory=dict)
+    """``{table: entity}``: which entity each mapped table's rows were mapped from (a profile
+    target's ``entity``), so a sink with a fixed format can take the profile's mapped values."""
     row_hashes: dict[str, dict[str, str]] = field(default_factory=dict)
     """``{table: {id: hash}}`` as the engine's diff computed them, so the sink's state update does
     not hash every row a second time."""
