@@ -39,6 +39,8 @@ from mis_wizard.wizard.profile import Profile, load_builtin
 DEMO_SYSTEMS = ("tass", "isams", "powerschool")
 """The systems the journeys' demo sandbox serves (as `--demo` does, fewer to start quicker)."""
 LEFT = Qt.MouseButton.LeftButton
+NOT_YET = ". Not possible yet: "
+"""How the side list's accessible text goes on when a step cannot be opened yet."""
 WAIT_MS = 30_000
 
 
@@ -151,11 +153,17 @@ class Journey:
         out = {}
         for row in range(bar.count()):
             title, _, words = bar.item(row).accessibleText().partition(", ")
-            out[title] = words
+            out[title] = words.partition(NOT_YET)[0]
         return out
 
     def step(self, title: str) -> str:
         return self.steps()[title]
+
+    def needs(self, title: str) -> str:
+        """What the side list says a step still needs before it can be opened ("" when nothing)."""
+        bar = self.window.sidebar
+        row = next(r for r in range(bar.count()) if bar.item(r).text() == title)
+        return bar.item(row).accessibleText().partition(NOT_YET)[2]
 
     def blocked(self) -> str:
         """What is said beside Next when it is greyed out."""
@@ -210,7 +218,20 @@ class Journey:
     def press(self, text: str) -> None:
         self.click(self.button(text))
 
+    def idle(self) -> None:
+        """Wait, as an admin waits for the spinner, until the page's background work is done."""
+        page = self.page
+
+        def busy() -> bool:
+            widget = getattr(page, "widget", None)
+            flags = [getattr(page, name, False) for name in ("running", "reading", "busy")]
+            flags.append(getattr(widget, "loading", False))
+            return any(flag is True for flag in flags)  # (a page's "busy" may be its progress bar)
+
+        self.wait(lambda: not busy())
+
     def next(self) -> None:
+        self.idle()
         before = self.window.current
         assert self.window.next_button.isEnabled(), f"Next is greyed out: {self.blocked()}"
         self.click(self.window.next_button)
@@ -251,8 +272,25 @@ class Journey:
 
     def go_to(self, title: str) -> Any:
         """Click a step in the side list and return the page it opens."""
+        self.idle()
         self.choose(self.window.sidebar, title)
         return self.at(title)
+
+    def try_to_open(self, title: str) -> str:
+        """Click a step in the side list; return the title of the page the window shows instead or
+        as asked (a step that needs another first opens that one)."""
+        self.idle()
+        self.choose(self.window.sidebar, title)
+        settle()
+        return self.page.title
+
+    def walk_to(self, title: str) -> Any:
+        """Press Next, waiting on each page for its work, until the page ``title`` is on screen."""
+        for _ in range(len(self.window.pages)):
+            if self.page.title == title:
+                return self.at(title)
+            self.next()
+        raise AssertionError(f"Next never reached {title!r}")
 
     def wait(self, condition: Callable[[], Any], timeout: int = WAIT_MS) -> None:
         self.qtbot.waitUntil(lambda: bool(condition()), timeout=timeout)
