@@ -30,7 +30,7 @@ def test_a_sync_against_a_stopped_server_is_red_then_a_good_one_is_green(open_wi
         j.run_check()
         assert "to fix" not in j.check_summary()
 
-        sync = j.go_to("Sync on this computer")
+        sync = j.walk_to("Sync on this computer")  # through Map, Preview, Whole school and Send
         assert j.read(sync.state_label) == "Not run yet."
         assert sync.kind.currentText().startswith("This computer's store")
         assert "hillside-grammar-isams" in sync.path.text()
@@ -82,5 +82,12 @@ def test_a_sync_against_a_stopped_server_is_red_then_a_good_one_is_green(open_wi
         runs = j.table(sync.runs_table)
         assert runs[1][2] == "Finished", runs
         j.shot("good-runs")
+        done = j.walk_to("All done")  # the end says both runs, newest first, the failed one with its reason
+        assert j.read(done.state_note) == "This setup is finished."
+        texts = j.texts()
+        runs = texts[texts.index("Last runs") + 1:texts.index("Last runs") + 3]
+        assert f"done: {added} records written ({added} added)" in runs[0], runs
+        assert "failed — The server could not be reached." in runs[1], runs
+        j.shot("all-done")
     finally:
         box.close()

@@ -69,6 +69,13 @@ def test_a_wrong_key_is_red_with_the_fix_then_green_once_corrected(system, scena
         assert group.isVisibleTo(check)
         assert any(r.result.status.value == "failed" for r in group.rows), f"{group.title_text} is not red"
     j.shot("red")
+    j.click(j.window.next_button)  # Next with a required key failing: held, said at the top and at the key
+    j.at("Check the keys")
+    held = j.read(check.held)
+    assert held.startswith("The check failed for ") and "run the check again" in held, held
+    assert any(t.startswith("Fix this key before going on: ") for t in j.texts()), j.text()
+    assert j.needs("Map the fields") == "fix the keys that failed the check first"
+    j.shot("held")
 
     keys = j.go_to("Enter the keys")  # back to fix it
     assert j.step("Check the keys").startswith("needs attention: Some keys need fixing")
