@@ -2,8 +2,10 @@
 rows, keys typed into fields, Next — asserting only on what the screen shows (visible label texts,
 the side list's step states, banners), with a screenshot at every stop.
 
-Screenshots go to MIS_WIZARD_SHOTS when it is set (to look at them), else to the test's temporary
+Every screenshot also checks that nothing on the page runs past the window's right edge. They go
+to MIS_WIZARD_SHOTS/<Qt platform> when it is set (to look at them), else to the test's temporary
 folder. The suite runs offscreen and under a real X server (xvfb-run, QT_QPA_PLATFORM=xcb).
+The helpers know pages only by their headings and widgets, so a journey reads any page the same way.
 """
 
 from __future__ import annotations
