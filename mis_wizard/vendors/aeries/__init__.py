@@ -34,6 +34,22 @@ FACTS: tuple[tuple[str, str, str], ...] = (
     ("Any status of 400 and up carries a human-readable body such as {\"Message\": \"Invalid Staff ID\"}; "
      "400 is a business-rule or key violation, so its Message says what was wrong.", "confirmed",
      "aeries.md, Errors (S3, S16, S17)"),
+    ("GET /api/v5/codes/{Table}/{Field} decodes codes such as RelationshipToStudentCode.", "confirmed",
+     "aeries.md, Endpoints (S4)"),
+    ("A contact's relationship codes are the code set CON/RL, each row carrying Code and Description.",
+     "inferred", "aeries.md lists the endpoint, not the table, field or row names"),
+    ("Every endpoint takes ?DatabaseYear=YYYY, the year the school year starts in (2026 = 2026-27); a value that "
+     "is missing, invalid or unknown silently falls back to the district's default year.", "confirmed",
+     "aeries.md, Auth and request format (S3)"),
+    ("/api/v5/systeminfo gives DatabaseYear (the default, e.g. \"2024-2025\"), AvailableDatabaseYears and "
+     "CurrentDateTime without a certificate.", "confirmed", "aeries.md, What an emulator must do (S7)"),
+    ("A school year starts in July; New Year Rollover happens from June to September, so a default year that "
+     "differs from today's school year in those months may be a rollover not yet done.", "inferred",
+     "no source gives Aeries' rollover dates"),
+    ("HTTP 501 Not Implemented means an endpoint gated by the \"v5 Enhancements\" feature flag while the "
+     "flag is off.", "confirmed", "aeries.md, Errors (S18)"),
+    ("The district turns that flag on under Admin > Feature Flags.", "inferred",
+     "issue 18 (from Aeries' support article); aeries.md names the flag, not the screen"),
 )
 """(fact, confirmed/inferred, where from) for what the connector relies on."""
 

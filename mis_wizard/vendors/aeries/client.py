@@ -41,6 +41,11 @@ from mis_wizard.vendors.streams import merged
 API_SECURITY = "Aeries: Filter Pages \"API Sec\" > API Security"
 CERT_REMEDY = (f"In {API_SECURITY}, select your product, click Display Certificate Details and copy the "
                "certificate again exactly as shown: capitals matter.")
+ENHANCEMENTS_MESSAGE = "Aeries says this part of its API is not turned on for your district."
+ENHANCEMENTS_REMEDY = ("Ask your Aeries administrator to turn on the \"v5 Enhancements\" feature flag (in Aeries: "
+                       "Admin > Feature Flags), then check again. Until it is on, Aeries refuses these requests.")
+ROLLOVER_MONTHS = (6, 7, 8, 9)
+"""June to September: when districts run New Year Rollover (inferred, see FACTS)."""
 AREA_PROBES = {"Student Data": "students", "Contacts": "contacts", "Staff Data": "staff"}
 AREA_CODES = {"Student Data": "student_data", "Contacts": "contacts", "Staff Data": "staff_data"}
 ONEROSTER_AREAS = {"academicSessions": "Terms", "terms": "Terms", "classes": "Master Schedule",
@@ -190,6 +195,11 @@ class AeriesConnector:
             yield result("Security areas", Layer.AUTHORISE, Status.SKIPPED, "skipped",
                          "Not checked because the certificate was not accepted.")
             return
+        if schools_response.status_code == 501:
+            yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "v5_enhancements_off",
+                         ENHANCEMENTS_MESSAGE, ENHANCEMENTS_REMEDY,
+                         f"HTTP 501: {error_text(schools_response)}", t.ms)
+            return
         if schools_response.status_code != 200:
             f = classify_status(schools_response.status_code)
             yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED,
@@ -246,6 +256,10 @@ class AeriesConnector:
                              + (" (and Update and Insert, as the integrator writes it)"
                                 if requirements.get("write") and area in ("Student Data", "Contacts") else "")
                              + ", then save.", f"HTTP {response.status_code}: {error_text(response)}", t.ms)
+            elif response.status_code == 501:
+                yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, "v5_enhancements_off",
+                             ENHANCEMENTS_MESSAGE, ENHANCEMENTS_REMEDY,
+                             f"HTTP 501: {error_text(response)}", t.ms)
             else:
                 f = classify_status(response.status_code)
                 said = vendor_message(response) if response.status_code == 400 else ""
@@ -266,11 +280,20 @@ class AeriesConnector:
 
     @staticmethod
     def _database_year(info: dict[str, Any], wanted: str) -> CheckResult:
+        """Aeries silently falls back to the default year for a DatabaseYear that is missing, invalid
+        or unknown (aeries.md, S3), so the year the integrator would really be sent is checked here."""
         default = str(info.get("DatabaseYear", ""))
         available = [str(y) for y in info.get("AvailableDatabaseYears") or []]
         check = "Database year"
         if wanted:
-            label = f"{wanted}-{int(wanted) + 1}" if wanted.isdigit() else wanted
+            if not (wanted.isdigit() and len(wanted) == 4):
+                return CheckResult("standard_api", check, Layer.AUTHORISE, Status.FAILED,
+                                   "aeries.database_year_malformed",
+                                   f"The school year to read ({wanted}) is not a year Aeries understands, so Aeries "
+                                   f"would silently send its default year ({default}) instead.",
+                                   "Ask the integrator to give the year the school year starts in, such as 2026 for "
+                                   "2026-27.", f"available: {', '.join(available)}")
+            label = f"{wanted}-{int(wanted) + 1}"
             if label not in available:
                 return CheckResult("standard_api", check, Layer.AUTHORISE, Status.FAILED,
                                    "aeries.database_year_unavailable",
@@ -285,13 +308,31 @@ class AeriesConnector:
             today = dt.date.today()
         current = school_year_of(today)
         expected = f"{current}-{current + 1}"
-        if default != expected:
+        served = int(default[:4]) if default[:4].isdigit() else current
+        detail = f"default {default}; available {', '.join(available)}; today {today.isoformat()}"
+        rollover = today.month in ROLLOVER_MONTHS
+        season = (" It is New Year Rollover season, so this may change any day: check again after your district "
+                  "rolls over.") if rollover else ""
+        if served < current:
             return CheckResult("standard_api", check, Layer.AUTHORISE, Status.WARNING, "aeries.database_year_stale",
                                f"Aeries' default database is {default}, but today is in the {expected} school year, "
-                               "so the integrator would receive last year's records.",
+                               "so the integrator would receive last year's records." + season,
                                "Ask your Aeries administrator to finish New Year Rollover and make the new year the "
-                               "default database, or ask the integrator to read a fixed database year.",
-                               f"default {default}; available {', '.join(available)}")
+                               "default database, or ask the integrator to read a fixed database year.", detail)
+        if served > current:
+            return CheckResult("standard_api", check, Layer.AUTHORISE, Status.WARNING, "aeries.database_year_ahead",
+                               f"Aeries' default database is already {default}, but today is still in the {expected} "
+                               "school year, so the integrator would receive next year's records." + season,
+                               f"If the integrator must keep reading {expected} until the new year starts, ask it to "
+                               f"read the fixed database year {current}.", detail)
+        if rollover:
+            return CheckResult("standard_api", check, Layer.AUTHORISE, Status.WARNING,
+                               "aeries.database_year_rollover",
+                               f"Aeries' default database is {default}, the current school year, but it is New Year "
+                               "Rollover season: when your district rolls over, Aeries will switch to the new year's "
+                               "records without telling the integrator.",
+                               "Tell the integrator the date your district rolls over, or ask it to read a fixed "
+                               "database year, and check again after the rollover.", detail)
         return CheckResult("standard_api", check, Layer.AUTHORISE, Status.OK, "aeries.database_year_ok",
                            f"Aeries' default database is the current school year ({default}).")
 
@@ -384,7 +425,7 @@ async def _student_pages(api: AeriesApi, code: Any, ctx: Context) -> AsyncIterat
 
 async def _json(response: httpx.Response, what: str) -> list[Record]:
     if response.status_code != 200:
-        raise _refusal(response, what)
+        raise _v5_refusal(response, what)
     body = json_list(response)
     if body is None:
         raise VendorError("aeries.unreadable", f"The server's answer for {what} is not Aeries data (a list of "
@@ -408,6 +449,14 @@ def _headline(response: httpx.Response, what: str) -> str:
     said = vendor_message(response) if response.status_code == 400 else ""
     return f"Aeries refused to send {what}: {said}" if said else \
         f"Aeries refused to send {what}: {classify_status(response.status_code).message}"
+
+
+def _v5_refusal(response: httpx.Response, what: str) -> VendorError:
+    """A v5 refusal: 501 is the "v5 Enhancements" feature flag left off (aeries.md, S18)."""
+    if response.status_code == 501:
+        return VendorError("aeries.v5_enhancements_off", ENHANCEMENTS_MESSAGE, ENHANCEMENTS_REMEDY,
+                           FailureKind.CONFIG, f"HTTP 501: {error_text(response)}")
+    return _refusal(response, what)
 
 
 def _refusal(response: httpx.Response, what: str) -> VendorError:

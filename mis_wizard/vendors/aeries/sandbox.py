@@ -183,7 +183,9 @@ class AeriesEmulator(Emulator):
                 return need("Contacts") or self._contacts(request, district, code, parts[3:])
         if lower[:1] == ["codes"]:
             if lower[1:] == ["con", "rl"]:
-                return self._out(request, [{"Code": code, "Description": name, "Table": "CON", "Field": "RL"}
+                # aeries.md lists the endpoint, not its fields: only the two names the client reads
+                # (inferred, see FACTS).
+                return self._out(request, [{"Code": code, "Description": name}
                                            for name, code in RELATIONSHIP_CODES.items()], "Code")
             return self._out(request, [], "Code")
         if lower and lower[0] == "staff":

@@ -139,6 +139,38 @@ ENTITIES = (
     ), "groupId", KEY),
 )
 
+FACTS: tuple[tuple[str, str, str], ...] = (
+    ("RM publishes no Datashare wire format: every resource path, field name and error code the client and the "
+     "emulator use is our own constructed contract (wire.py).", "inferred",
+     "integris.md, Summary and Auth ('Nothing public'); Constructed example [I]"),
+    ("Each wire field carries a field that Datashare consumers are documented to receive, as WIRE_FIELDS names "
+     "them (students: Known Name, Surname, Current Year Group, Current Class, Date of Birth, Student ID; ...).",
+     "confirmed", "integris.md, Data objects (S3 S4); seeds/integris-parents-meetings-data.txt (SchoolCloud, S3)"),
+    ("Registration groups have up to two teachers (StaffID1 the main one); teaching sets and custom groups can "
+     "have more, none of them main.", "confirmed", "seeds/integris-parents-meetings-data.txt (S3)"),
+    ("Datashare gives no contact priority.", "confirmed", "integris.md (S3); the same seed"),
+)
+"""(fact, confirmed/inferred, where from) for what the connector relies on."""
+
+WIRE_FIELDS: dict[str, dict[str, str]] = {
+    "students": {"studentId": "Student ID", "knownName": "Known Name", "surname": "Surname",
+                 "yearGroup": "Current Year Group", "className": "Current Class", "dateOfBirth": "Date of Birth"},
+    "contacts": {"contactId": "Contact ID", "title": "Title", "forename": "First name", "surname": "Surname",
+                 "email": "Email address", "phone": "Phone number"},
+    "contactLinks": {"studentId": "Student ID", "contactId": "Contact ID", "relationship": "Relationship",
+                     "parentalResponsibility": "parental responsibility"},
+    "teachers": {"staffId": "Staff ID", "title": "Title", "forename": "Forename", "surname": "Surname",
+                 "email": "Primary email address", "businessRole": "Business Role"},
+    "classes": {"classId": "Class ID", "code": "Class Code", "description": "Class Description", "type": "Type",
+                "staffId1": "StaffID1", "staffId2": "StaffID2", "otherStaffIds": "more than two teachers",
+                "studentIds": "Student ID"},
+    "groups": {"groupId": "Group ID", "description": "Group Description", "type": "Group Type",
+               "studentIds": "one or more students"},
+}
+"""Datashare resource → our wire name → the documented field it carries (in integris.md or the
+SchoolCloud seed). The wire names are ours (inferred); the fields are documented. The emulator
+sends nothing else (tests/vendors/integris/test_fact_sheet_fields.py)."""
+
 SPEC = VendorSpec(
     id="integris",
     name="RM Integris",

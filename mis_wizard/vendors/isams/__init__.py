@@ -31,6 +31,27 @@ FACTS: tuple[tuple[str, str, str], ...] = (
      "Description names it (\"Missing Field: apiKey\"); apiKey missing or malformed gives exactly that.",
      "confirmed", "isams.md, Batch errors (O S9)"),
     ("MissingParameter comes with HTTP 400.", "inferred", "isams.md gives no status for it"),
+    ("A contact's parental responsibility reads Yes or No only when the school changed the contact's drop-down "
+     "from its default; otherwise it reads Default, meaning the default of the contact's type (Control Panel "
+     "Contact Types). The value is passed on as iSAMS sends it, never guessed.", "confirmed",
+     "isams.md, Contact (D S1); developer.isams.com Batch API FAQs, 'Clarification for interpretation of the "
+     "iSAMS parental responsibility field'"),
+    ("That value sits in a ParentalResponsibility element of each Contacts/Pupils/Pupil link.", "inferred",
+     "isams.md documents the values, not the element name"),
+    ("A Contact's Title and a link's RelationType, Priority and MailMerge flags are read when present; no source "
+     "shows these element names, so they come out blank when absent and nothing depends on them.", "inferred",
+     "isams.md, Contact: 'Not confirmed from any source'"),
+    ("REST register rows carry schoolId, registrationPeriodId, registrationDate, registered and code.",
+     "inferred", "isams.md gives the register path and that rows have no id or times, not the field names"),
+    ("Each Batch key serves its data from a per-key cache, API Key Cache Expiry on the Key Properties tab, "
+     "default 24 hours: a change in iSAMS may not show until it expires. The setting cannot be read through the "
+     "Batch API, so checks name it rather than show it.", "confirmed",
+     "isams.md, Batch cache (D S1 S2 S8); Batch API FAQs 'How often does the Batch XML feed update?'"),
+    ("Schools can set filters on a Batch key for many methods, and they silently cut what the key returns.",
+     "confirmed", "Batch API FAQs, 'Why am I not getting as many records being returned as I expected?' (S1)"),
+    ("Record counts look filtered when a year group that has teaching sets has no current pupils, or when set "
+     "lists name more pupils than the current pupils list holds.", "inferred",
+     "our reading of the FAQ above; iSAMS does not say how to detect a key filter"),
 )
 """(fact, confirmed/inferred, where from) for what the connector relies on."""
 

@@ -66,6 +66,7 @@ class IsamsConnector:
                                   "isams.skipped", "Not checked: the iSAMS address must work first.")
             return
         checks = []
+        seen: dict[str, BatchReply] = {}
         for key_id, spec in keys.items():
             values = credentials.get(key_id) or {}
             api_key = bare_key(values.get("api_key") if isinstance(values, Mapping) else "")
@@ -75,10 +76,12 @@ class IsamsConnector:
                                       "isams.key_missing", f"No {spec['label']} was given.",
                                       f"Copy the {spec['label']} from {admin_ui()} into the wizard.")
                 continue
-            checks.append(_check_batch_key(ctx, base, key_id, spec, api_key, requirements, redact))
+            checks.append(_check_batch_key(ctx, base, key_id, spec, api_key, requirements, redact, seen))
         if rest_wanted(requirements):
             checks.append(rest.check(ctx, base, credentials.get("rest") or {}, requirements, redact))
         async for result in merged(checks):
+            yield result
+        for result in _looks_filtered(seen, requirements):
             yield result
 
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
@@ -178,7 +181,8 @@ async def _batch(ctx: Context, base: str, api_key: str, requirements: Requiremen
 
 
 async def _check_batch_key(ctx: Context, base: str, key_id: str, spec: Mapping[str, Any], api_key: str,
-                           requirements: Requirements, redact: Redactor) -> AsyncIterator[CheckResult]:
+                           requirements: Requirements, redact: Redactor,
+                           seen: dict[str, BatchReply] | None = None) -> AsyncIterator[CheckResult]:
     label, methods = spec["label"], list(spec["methods"])
     wanted = {m.lower() for m in methods}
     others = [m for m in METHODS if m.lower() not in wanted]
@@ -219,17 +223,77 @@ async def _check_batch_key(ctx: Context, base: str, key_id: str, spec: Mapping[s
             "then Save & Close. Leave custom fields unticked too.",
             "extra: " + ", ".join(extra), t.ms)
     if run.status == 200 and run.counts is not None:
+        if seen is not None:
+            seen[key_id] = run
         count = sum(run.counts.get(m, 0) for m in methods)
         if count:
             yield CheckResult(key_id, f"{label} sample", Layer.SAMPLE, Status.OK, "isams.sample_ok",
-                              f"The {label} returned {count} records.", elapsed_ms=t.ms)
+                              f"The {label} returned {count} records, from its cache ({CACHE}).", elapsed_ms=t.ms)
         else:
             yield CheckResult(
                 key_id, f"{label} sample", Layer.SAMPLE, Status.WARNING, "isams.sample_empty",
                 f"The {label} works but returned no records.",
-                "Check in iSAMS that these records exist. A key serves cached data: if you have just added them, "
-                "lower the API Key Cache Expiry on the Key Properties tab and check again later.",
+                "Check in iSAMS that these records exist, and that no filter is set on the key's batch methods (a "
+                "filter silently cuts what a key returns). A key serves cached data (API Key Cache Expiry on the Key "
+                "Properties tab, 24 hours by default): if you have just added them, lower it and check again later.",
                 elapsed_ms=t.ms)
+
+
+CACHE = "up to 24 hours old unless the school lowered the key's API Key Cache Expiry"
+"""The cache setting cannot be read through the Batch API, so checks say what it means (FACTS)."""
+FILTER_REMEDY = ("In Control Panel > API Services Manager > Manage Batch API Keys, click Edit on the {label} and check "
+                 "whether filters are set on its batch methods (schools can set them, and they silently cut what the "
+                 "key returns); remove any the integrator did not ask for, or ask iSAMS support where they are. The "
+                 "key also serves a cache (API Key Cache Expiry on the Key Properties tab, 24 hours by default): "
+                 "lower it, or wait, before checking a change again.")
+
+
+def _looks_filtered(seen: Mapping[str, BatchReply], requirements: Requirements) -> list[CheckResult]:
+    """Counts that look cut by a filter on a key (inferred, see FACTS): a year group with teaching
+    sets but no current pupils, or set lists naming many pupils the pupils key did not return."""
+    def rows(entity: str) -> tuple[list[dict[str, Any]] | None, str]:
+        try:
+            key_id, _ = _key_for(requirements, READERS[entity].methods, entity)
+        except VendorError:
+            return None, ""
+        reply = seen.get(key_id)
+        if reply is None:
+            return None, key_id
+        try:
+            return list(READERS[entity].read(reply.tree())), key_id
+        except Exception:  # a reply the sample check already judged; never fail the check here
+            return None, key_id
+
+    pupils, pupils_key = rows("students")
+    if not pupils:
+        return []
+    label = batch_keys(requirements)[pupils_key]["label"]
+    current = {str(p.get("SchoolId") or "") for p in pupils}
+    years = {str(p.get("NCYear") or "") for p in pupils}
+    said: list[str] = []
+    details: list[str] = []
+    sets, sets_key = rows("classes")
+    if sets:
+        empty = sorted({str(s.get("@YearId")) for s in sets if s.get("@YearId") not in (None, "")} - years,
+                       key=lambda y: (len(y), y))
+        if empty:
+            sets_label = batch_keys(requirements)[sets_key]["label"]
+            which = f"year {empty[0]}" if len(empty) == 1 else f"years {', '.join(empty)}"
+            said.append(f"it returned no pupils in {which}, although the {sets_label} has teaching sets for "
+                        f"{'it' if len(empty) == 1 else 'them'}")
+            details.append(f"years with sets but no pupils: {', '.join(empty)}")
+    lists, _lists_key = rows("class_memberships")
+    if lists:
+        missing = {str(m.get("SchoolId")) for m in lists if m.get("SchoolId")} - current
+        if len(missing) >= max(5, len(current) // 20):
+            said.append(f"the set lists name {len(missing)} pupils it did not return (it returned {len(current)})")
+            details.append(f"{len(missing)} set-list pupils not among {len(current)} current pupils")
+    if not said:
+        return []
+    return [CheckResult(
+        pupils_key, f"{label} complete", Layer.SAMPLE, Status.WARNING, "isams.records_look_filtered",
+        f"The {label} may be leaving pupils out through a filter on the key: " + "; and ".join(said) + ".",
+        FILTER_REMEDY.format(label=label), "; ".join(details))]
 
 
 def _extra_methods(reply: BatchReply | BaseException, others: list[str]) -> list[str]:

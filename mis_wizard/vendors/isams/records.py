@@ -30,6 +30,10 @@ STUDENTS = Entity("students", "Pupils", _fields(
     ("EnrolmentDate", "student.entry_date"), ("EnrolmentSchoolYear", "student.school_year"),
     ("FamilyId", None), ("Tutor", None)), id_field="SchoolId", key_set="pupils")
 
+# A Contact's Title and a pupil link's RelationType, Priority and MailMerge are read when iSAMS sends
+# them, but no public source shows these element names (isams.md: "Not confirmed from any source"),
+# so nothing depends on them: they come out blank when absent. ParentalResponsibility's values
+# (Yes / No / Default) are documented, its element name is inferred. See FACTS in __init__.py.
 CONTACTS = Entity("contacts", "Contacts", _fields(
     ("@Id", "contact.id"), ("Title", "contact.title"), ("Forename", "contact.first_name"),
     ("Surname", "contact.last_name"), ("EmailAddress", "contact.email"), ("Mobile", "contact.mobile")),

@@ -7,7 +7,8 @@ once per method (and contact filter) and cached, so a 5,000-pupil school answers
 
 Values iSAMS has and the synthetic school does not are derived from it deterministically
 (``random.Random(f"{seed}:isams-…")``): key GUIDs, SchoolIds, parental responsibility "Default",
-medical conditions, register IDs.
+register IDs. Datasets no public sample shows (Medical) answer empty, and each item carries only
+the names isams.md lists (tests/vendors/isams/test_fact_sheet_fields.py holds it to that).
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario
 from mis_wizard.vendors.sandbox.school import School, Student
 
 _GUID_LEN = 36
-CONDITIONS = ("Asthma", "Nut allergy", "Diabetes (Type 1)", "Epilepsy", "Hay fever")
 
 
 @dataclass
@@ -43,6 +43,9 @@ class BatchKey:
     throttle_limit: int | None = None
     """Requests allowed in the current throttle period; None for no per-key rule."""
     used: int = 0
+    pupil_years: frozenset[str] | None = None
+    """A filter the school set on the key: only pupils of these NCYears come back (iSAMS FAQ: key
+    filters silently cut what a key returns; the filter's own shape is not documented)."""
 
 
 @dataclass
@@ -124,6 +127,9 @@ class IsamsEmulator(Emulator):
         self._tokens: dict[str, RestClient] = {}
         self.registers = {str(rng.randrange(1000, 4999)): "AM", str(rng.randrange(5000, 9999)): "PM"}
         self._ids()
+        self._add_key("scenario_filtered", _guid(random.Random(f"{school.seed}:isams-filtered-key")),
+                      "Pupils key (filtered to the lowest year)", DEFAULT_REQUIREMENTS["batch_keys"]["pupils"]["methods"])
+        self.keys["scenario_filtered"].pupil_years = frozenset({str(min(self.year_id.values()))})
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -201,6 +207,10 @@ class IsamsEmulator(Emulator):
                 variant(school_structure__api_key=self.key_for("scenario_lacking"),
                         staff__api_key=self.key_for("scenario_extra")), "isams.methods_missing",
                 "One key lacks a method and another has an extra one."),
+            "pupils_key_filtered": Scenario(variant(pupils__api_key=self.key_for("scenario_filtered")),
+                                            "isams.records_look_filtered",
+                                            "The school set a filter on the Pupils key: only one year group comes "
+                                            "back, though sets and set lists cover every year."),
             "key_throttled": Scenario(variant(contacts__api_key=self.key_for("scenario_throttled")),
                                       "isams.key_throttled",
                                       "The Contacts key's Key Throttling rule has used up its requests."),
@@ -260,10 +270,25 @@ class IsamsEmulator(Emulator):
                                f"the requested key: {', '.join(missing)}")
         run = [allocated[m.lower()] for m in wanted] if wanted else sorted(key.methods)
         methods = [METHODS[m] for m in run if m in METHODS]
+        if key.pupil_years is not None:
+            return self._filtered(methods, contact_types, key.pupil_years, as_json)
         if as_json:
             return json_response(self._json_document(methods, contact_types))
         return Response(200, self._xml_document(methods, contact_types).encode("utf-8"),
                         "text/xml; charset=utf-8")
+
+    def _filtered(self, methods: list[Method], contact_types: str, years: frozenset[str], as_json: bool) -> Response:
+        """A key with a school-set filter: its pupils cut to some NCYears, answered uncached."""
+        root = SafeET.fromstring(self._xml_document(methods, contact_types))
+        for collection in root.iter("CurrentPupils"):
+            for pupil in list(collection):
+                if (pupil.findtext("NCYear") or "") not in years:
+                    collection.remove(pupil)
+        if as_json:
+            tree = {m.tag: {c.tag: element_to_tree(c, single_item_objects=self.single_item_objects) for c in m}
+                    for m in root}
+            return json_response({"iSAMS": tree})
+        return Response(200, tostring(root, encoding="utf-8"), "text/xml; charset=utf-8")
 
     def _xml_document(self, methods: list[Method], contact_types: str) -> str:
         parts = ["<iSAMS>"]
@@ -357,8 +382,10 @@ class IsamsEmulator(Emulator):
         for c in self.school.contacts:
             if c.id not in links:
                 continue
+            # Only what isams.md lists for a Contact: no Title, RelationType, Priority or mail-merge
+            # flags (the sheet says no source shows them); parental responsibility's values are
+            # documented, its element name is inferred (see FACTS).
             el = SubElement(parent, "Contact", {"Id": str(self.contact_id[c.id])})
-            _leaf(el, "Title", c.title)
             _leaf(el, "Forename", c.first_name)
             _leaf(el, "Surname", c.last_name)
             _leaf(el, "EmailAddress", c.email)
@@ -369,12 +396,9 @@ class IsamsEmulator(Emulator):
                 p = SubElement(pupils, "Pupil", {"Id": str(self.pupil_id[s.id])})
                 _leaf(p, "SchoolId", self.school_id[s.id], Legacy="True")
                 _leaf(p, "Status", "Current" if s.status == "current" else "Left")
-                _leaf(p, "RelationType", link.relationship)
                 responsibility = "Default" if (s.id, c.id) in self.pr_default else \
                     "Yes" if link.parental_responsibility else "No"
                 _leaf(p, "ParentalResponsibility", responsibility)
-                _leaf(p, "Priority", link.priority)
-                _leaf(p, "MailMerge", ",".join(link.mail_merge))
 
     def _render_currentstaff(self, parent: Element, _filter: str) -> None:
         for s in self.school.staff:
@@ -450,16 +474,6 @@ class IsamsEmulator(Emulator):
                                                 "PupilId": str(self.pupil_id[student_id])})
             _leaf(el, "SetId", set_id, Legacy="True")
             _leaf(el, "SchoolId", self.school_id[student_id], Legacy="True")
-
-    def _render_medicalconditions(self, parent: Element, _filter: str) -> None:
-        rng = random.Random(f"{self.school.seed}:isams-medical")
-        number = 0
-        for s in self.school.current_students():
-            if rng.random() < 0.08:
-                number += 1
-                el = SubElement(parent, "Condition", {"Id": str(number), "PupilId": str(self.pupil_id[s.id])})
-                _leaf(el, "SchoolId", self.school_id[s.id], Legacy="True")
-                _leaf(el, "Name", rng.choice(CONDITIONS))
 
     # --- REST ----------------------------------------------------------------------------------------
 

@@ -59,23 +59,23 @@ def render(school: School, naming: Naming) -> Rendered:
     years = {y.id: y for y in school.years}
     subjects = {s.id: s for s in school.subjects}
     district = naming.district_id
+    # Only the columns of the fact sheet's CSV tables, as REST names them (no "children": the
+    # sheet lists none; see FACTS in oneroster/__init__.py).
     orgs: list[Record] = [{**base(district), "name": school.name, "type": "district", "identifier": district,
-                           "children": [_ref("org", "orgs", naming.org(c.id)) for c in school.campuses],
                            "parent": None}]
     for c in school.campuses:
         orgs.append({**base(naming.org(c.id)), "name": c.name, "type": "school", "identifier": c.code,
-                     "children": [], "parent": _ref("org", "orgs", district)})
+                     "parent": _ref("org", "orgs", district)})
 
     year_id = f"SY{school.school_year}"
     sessions: list[Record] = [{**base(year_id), "title": f"{school.school_year} School Year", "type": "schoolYear",
                                "startDate": school.terms[0].start.isoformat(),
                                "endDate": school.terms[-1].end.isoformat(), "parent": None,
-                               "children": [_ref("academicSession", "academicSessions", t.id) for t in school.terms],
                                "schoolYear": str(school.school_year)}]
     for t in school.terms:
         sessions.append({**base(t.id), "title": t.name, "type": "term", "startDate": t.start.isoformat(),
                          "endDate": t.end.isoformat(), "parent": _ref("academicSession", "academicSessions", year_id),
-                         "children": [], "schoolYear": str(school.school_year)})
+                         "schoolYear": str(school.school_year)})
 
     current_term = next((t for t in school.terms if t.start <= school.anchor <= t.end), school.terms[-1])
     courses: dict[str, Record] = {}

@@ -195,16 +195,16 @@ class OneRosterService:
         return self._page(request, collection, rows)
 
     def _nested(self, parent: str, pid: str, child: str, rows: list[Record]) -> list[Record] | None:
+        """Only the nested paths the fact sheet lists (schools' students, classes and terms, a
+        class's students); any other answers 404."""
         if parent == "schools":
-            if child in ("students", "teachers", "users"):
+            if child == "students":
                 return [r for r in rows if any(o["sourcedId"] == pid for o in r["orgs"])]
-            if child in ("classes", "enrollments"):
+            if child == "classes":
                 return [r for r in rows if r["school"]["sourcedId"] == pid]
-            if child == "courses":
-                return [r for r in rows if r["org"]["sourcedId"] == pid]
             if child == "terms":
                 return rows
-        if parent == "classes" and child in ("students", "teachers"):
+        if parent == "classes" and child == "students":
             members = {e["user"]["sourcedId"] for e in self._view("enrollments") if e["class"]["sourcedId"] == pid}
             return [r for r in rows if r["sourcedId"] in members]
         return None

@@ -24,6 +24,15 @@ FACTS: tuple[tuple[str, str, str], ...] = (
      "/ws/v1/metadata do; pypowerschool's current_district() reads it so.", "inferred",
      "the fact sheet gives no fields for it; wrapper by analogy with the documented single resources"),
     ("The district object carries its name.", "inferred", "no listing of its fields was found"),
+    ("The plugin page is System > System Settings > Plugin Management Configuration up to PowerSchool 23.5, and "
+     "the Plugin Configuration page from 23.12; Data Provider Configuration there shows the Client ID and Secret.",
+     "confirmed", "powerschool.md (S2); ps.powerschool-docs.com pssis-admin 23.5 and 23.12/latest, "
+     "'View OAuth Client Credentials'"),
+    ("Regenerate Client ID and Secret (then Confirm) works on 21.11.2.0 and later; older versions must delete, "
+     "reinstall and re-enable the plugin; either way the old pair stops working.", "confirmed",
+     "powerschool.md (S2); ps.powerschool-docs.com 'Plugin Security Management'"),
+    ("Which 23.x release between 23.5 and 23.12 renamed the page is not known.", "inferred",
+     "only the 23.5 and 23.12 documentation were read"),
 )
 """(fact, confirmed/inferred, where from) for what the connector and its emulator rely on."""
 

@@ -15,7 +15,9 @@ from typing import Any
 
 from mis_wizard.vendors.base import Record
 
-PLUGIN_SCREEN = "System > System Settings > Plugin Management Configuration"
+PLUGIN_SCREEN = ("the plugin page (System > System Settings > Plugin Management Configuration; in PowerSchool "
+                 "23.12 and later, Plugin Configuration)")
+"""Its name depends on the PowerSchool version (see FACTS in __init__.py)."""
 GUARDIAN_QUERY = "com.pearson.core.guardian.student_guardian_detail"
 STUDENT_EXPANSIONS = "demographics,school_enrollment,contact_info"
 DEFAULT_MAX_PAGE_SIZE = 100

@@ -99,6 +99,12 @@ FACTS: tuple[tuple[str, str, str], ...] = (
      "joined by StudentID.", "confirmed", "qmlativ.md, Objects"),
     ("A student with several EntryWithdrawal rows is read from the one with the latest StartDate "
      "(the current enrolment).", "inferred", "no source says which row an integrator should use"),
+    ("A vendor reaches a district only through an Integration whose data access Skyward approves; the district adds "
+     "an Integration Access (Key, Authentication Type, Is Active, Effective/Expiration Date) to it.", "confirmed",
+     "qmlativ.md, District setup (S3); HelloID Skyward Qmlativ README, 'Available Data'"),
+    ("The Integration list shows Status (Available or Discontinued), Has Development Permissions (ticked only in a "
+     "training environment while the vendor develops) and Can Generate Secret.", "confirmed",
+     "qmlativ.md (S3); HelloID Skyward Qmlativ README, 'Explanation of the integration list'"),
 )
 """(fact, confirmed/inferred, where from) for what the connector relies on."""
 

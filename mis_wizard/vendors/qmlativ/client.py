@@ -41,6 +41,10 @@ from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, EMAILS, ENROLMENTS, JOIN
 INTEGRATION = "Qmlativ: Administrative Access > API > Integration > the integrator's Integration"
 ACCESS = f"{INTEGRATION} > Integration Access"
 PAGE_SIZE = 500
+INTEGRATION_LIST = ("On the Integration list (Administrative Access > API > Integration), the integrator's Integration "
+                    "must show Status Available, not Discontinued; Has Development Permissions is ticked only in a "
+                    "training environment, not in your live district.")
+APPROVAL = "Skyward approves which objects and fields each Integration may read."
 
 
 class TokenRefused(Exception):
@@ -135,8 +139,9 @@ def _refusal(response: httpx.Response, what: str, refused: list[str] | None = No
         return VendorError("qmlativ.fields_not_allowed",
                            f"The Integration Access may not read {fields} of {what}." if fields else
                            f"Qmlativ will not send some fields of {what}: {text}",
-                           f"In {ACCESS}, allow Read (Is Read Allowed) for {fields or 'those fields'} on {what}, "
-                           "or ask Skyward to add them to the Integration.", FailureKind.CONFIG, text)
+                           f"In {ACCESS}, allow Read (Is Read Allowed) for {fields or 'those fields'} on {what}. "
+                           f"{APPROVAL} If the Integration does not offer them, the integrator must ask Skyward to "
+                           "approve them.", FailureKind.CONFIG, text)
     f = classify_status(response.status_code)
     return VendorError("qmlativ.read_failed", f"Qmlativ refused to send {what}: {f.message}", f.remedy, f.kind,
                        f"HTTP {response.status_code}: {text}")
@@ -146,7 +151,7 @@ def _token_failure(exc: TokenRefused) -> tuple[str, str, str]:
     reason = exc.reason.lower()
     if "not active" in reason or "inactive" in reason:
         return ("access_inactive", "The Integration Access is not active.",
-                f"In {ACCESS}, tick Is Active and save.")
+                f"In {ACCESS}, tick Is Active and save. {INTEGRATION_LIST}")
     if "effective" in reason or "expir" in reason:
         return ("access_outside_dates", "The Integration Access is not in effect today.",
                 f"In {ACCESS}, set the Effective Date to today or earlier and clear or extend the Expiration Date.")
@@ -154,7 +159,7 @@ def _token_failure(exc: TokenRefused) -> tuple[str, str, str]:
         return ("transient", "Qmlativ is busy or failing; try again shortly.", "Try again in a few minutes.")
     return ("credentials_rejected", "Qmlativ did not accept the key and secret.",
             f"In {ACCESS}, check the Key is exactly as typed there, then use Generate Secret and copy the new "
-            "secret (a secret is shown only once).")
+            f"secret (a secret is shown only once). {INTEGRATION_LIST}")
 
 
 class QmlativConnector:

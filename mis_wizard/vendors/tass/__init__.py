@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, VendorSpec
+from mis_wizard.vendors.tass import endpoints
 from mis_wizard.vendors.tass.client import TassConnector
 from mis_wizard.vendors.tass.modules import (
     BY_ID,
@@ -45,12 +46,27 @@ FACTS: tuple[tuple[str, str, str], ...] = (
      "tass.md, Errors (T8, T10, T12, T16)"),
     ("The reason for a refused call is in System Admin > Utilities > API Gateway Maintenance > TASS APIs > Log.",
      "confirmed", "TASS staff in TheAlphaSchoolSystemPTYLTD/student-details issue 13; tass.md (T10)"),
+    ("API calls are HTTPS only since TASS v49 (older setups allowed HTTP); each app also has an \"HTTPS Only\" "
+     "flag.", "confirmed", "tass.md, Auth and request format (T1, T19, T12)"),
+    ("An app's optional Application Server restricts callers to one originating server.", "confirmed",
+     "tass.md, Credentials (T15)"),
+    ("Calls through a proxy come from the proxy's address, so an Application Server restriction can refuse them; "
+     "TASS's status for such a refusal is not documented (read as 401 or 403).", "inferred",
+     "issue 18; tass.md documents the restriction, not the reply"),
+    ("TASS has a newer API, API Endpoint Maintenance (2026): a key and secret give a bearer token, with OData "
+     "paging and HTTP 429; it is a different product from the API Gateway apps.", "confirmed", "tass.md (T17)"),
+    ("Its sign-in, paths, answers and per-endpoint Read/Add/Update/Delete (endpoints.py) are as one public client "
+     "uses them; profiles choose it with access = \"endpoints\" and may change endpoint_api_path.", "inferred",
+     "redtrinity/tassapi (T17); issue 18"),
 )
 """(fact, confirmed/inferred, where from) for what the connector relies on."""
 
 CONNECTION_FIELDS = (
     Field("base_url", "TASS.web address", FieldKind.URL, example="https://tass.yourschool.edu.au",
-          format_hint="the https:// address you open TASS.web at, such as https://tass.yourschool.edu.au",
+          # https only since TASS v49 (see FACTS); plain http only to this computer (the sandbox).
+          pattern=r"(?i)(https://\S+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/\S*)?)",
+          format_hint="the https:// address you open TASS.web at, such as https://tass.yourschool.edu.au; TASS.web "
+                      "answers its API over https only (since TASS v49), so an http:// address will not work",
           help="The address of your school's TASS.web server, as in your browser's address bar when you "
                "use TASS (the part before /tassweb)."),
     Field("company_code", "Company Code", FieldKind.CODE, pattern=r"0[1-9]|[1-9][0-9]",
@@ -73,7 +89,22 @@ def _key_fields(label: str) -> tuple[Field, ...]:
     )
 
 
+ENDPOINT_USER_FIELDS = (
+    Field("client_key", "Client Key", FieldKind.TEXT, pattern=r"\S{4,200}",
+          format_hint="the Client Key of the endpoint user, without spaces",
+          help="API Endpoint Maintenance > the integrator's endpoint user: its Client Key."),
+    Field("client_secret", "Client Secret", FieldKind.SECRET,
+          help="API Endpoint Maintenance > the integrator's endpoint user: its Client Secret."),
+)
+
+
 def key_sets(requirements: Mapping[str, Any]) -> tuple[KeySet, ...]:
+    if endpoints.wanted(requirements):  # the second way in (inferred, see endpoints.py)
+        names = ", ".join(endpoints.endpoint_names(requirements))
+        return (KeySet(endpoints.KEY, "API Endpoint Maintenance user", ENDPOINT_USER_FIELDS,
+                       purpose=f"Lets the integrator read {names} through TASS's newer API.",
+                       help="One endpoint user in API Endpoint Maintenance, with Read ticked on each endpoint "
+                            "the integrator reads.", details={"endpoints": endpoints.endpoint_names(requirements)}),)
     out = []
     for module_id, wanted in module_requirements(requirements).items():
         module = BY_ID[module_id]
@@ -93,7 +124,12 @@ def step_values(requirements: Mapping[str, Any]) -> dict[str, str]:
     required = [BY_ID[m].label for m, w in wanted.items() if w["required"]]
     optional = [BY_ID[m].label for m, w in wanted.items() if not w["required"]]
     versions = sorted({w["version"] for w in wanted.values()})
+    if endpoints.wanted(requirements):
+        return {"role_name": "", "required_modules": "", "optional_modules": "", "module_count": "", "app_table": "",
+                "permissions": "", "needs_role": "", "old_versions": "", "gateway": "", "endpoints": "yes",
+                "endpoint_list": ", ".join(endpoints.endpoint_names(requirements))}
     return {
+        "gateway": "yes", "endpoints": "", "endpoint_list": "",
         "role_name": str(requirements.get("security_role") or "integration_api"),
         "required_modules": ", ".join(required),
         "optional_modules": ", ".join(optional),
@@ -191,6 +227,9 @@ DEFAULT_REQUIREMENTS: dict[str, Any] = {
     "timetable_year": "",
     "timetable_periods": 12,
     "student_status": "current",
+    "access": "gateway",
+    "endpoints": list(endpoints.DEFAULT_ENDPOINTS),
+    "endpoint_api_path": endpoints.DEFAULT_PATH,
 }
 
 SPEC = VendorSpec(

@@ -33,7 +33,7 @@ from mis_wizard.vendors.base import (
 )
 from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, classify_exception, reply_code
 from mis_wizard.vendors.streams import merged
-from mis_wizard.vendors.tass import wire
+from mis_wizard.vendors.tass import endpoints, wire
 from mis_wizard.vendors.tass.modules import (
     BY_ID,
     MODULES,
@@ -49,6 +49,10 @@ API_LOG = f"{GATEWAY} > TASS APIs > Log"
 TOKEN_RECIPE = ("the parameters as JSON, encrypted with AES-ECB using the app's Token Key, base64-encoded, "
                 "then URL-encoded, with the parameters not repeated in the URL")
 ROLES = "System Admin > Users > Security Role Permissions"
+APPLICATION_SERVER = ("If the app has an Application Server set, TASS answers only calls from that server, so calls "
+                      "from this computer, or through the school's web proxy (TASS then sees the proxy's address), "
+                      "are refused: clear the Application Server on the app while you check, or set it to the "
+                      "address TASS sees for the integrator's server.")
 LONG_URL = 1800
 """Above this many characters a call goes as a POST form, as IIS limits query strings."""
 
@@ -98,6 +102,17 @@ class App:
         return wire.parse_reply(response.status_code, response.text)
 
 
+def _plain_http(base_url: str) -> CheckResult | None:
+    """TASS answers its API over HTTPS only since v49; plain http only to this computer (the sandbox)."""
+    url = str(base_url or "").strip()
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if url.lower().startswith("http://") and not _loopback(host):
+        return _result(CONNECTION, "TASS.web address", Layer.REACH, Status.FAILED, "plain_http",
+                       "The address starts with http://; TASS.web answers the API over HTTPS only (since "
+                       "TASS v49).", "Type the address with https:// , as your browser shows it for TASS.web.")
+    return None
+
+
 def _result(key: str, check: str, layer: Layer, status: Status, code: str, message: str, remedy: str = "",
             detail: str = "", ms: int = 0) -> CheckResult:
     return CheckResult(key, check, layer, status, f"tass.{code}", message, remedy, detail, ms)
@@ -142,7 +157,13 @@ def _reply_failure(key: str, check: str, layer: Layer, reply: Reply, app: App, m
                        f"typed (all 24 characters of the key, including ==); check the app is for Company Code "
                        f"{app.company} and that its licence is current. TASS answers 401 when it cannot decrypt "
                        f"the token, which is almost always the token recipe ({TOKEN_RECIPE}), so a wrong "
-                       f"Token Key looks the same; the reason TASS logged is in {API_LOG}.", detail, ms)
+                       f"Token Key looks the same; the reason TASS logged is in {API_LOG}. {APPLICATION_SERVER}",
+                       detail, ms)
+    if reply.kind is ReplyKind.FORBIDDEN:
+        return _result(key, check, layer, Status.FAILED, "caller_refused",
+                       f"TASS.web refused the {label} app's call from this computer.",
+                       f"In {GATEWAY} > TASS APIs, open the {label} app. {APPLICATION_SERVER} The reason TASS "
+                       f"logged is in {API_LOG}.", detail, ms)
     if reply.kind is ReplyKind.ROLE_REFUSED:
         return _result(key, check, layer, Status.FAILED, "version_refused_role",
                        f"The {label} app has a Security Role, so TASS refuses version {app.version} calls.",
@@ -194,6 +215,11 @@ class TassConnector:
 
     async def _check(self, ctx: Context, credentials: Credentials,
                      requirements: Requirements) -> AsyncIterator[CheckResult]:
+        if endpoints.wanted(requirements):  # the second way in: an API Endpoint Maintenance user
+            async for result in endpoints.check(ctx, credentials, requirements,
+                                                _plain_http(str(credentials.get("base_url", "")))):
+                yield result
+            return
         apps: list[App] = []
         for module_id, wanted in module_requirements(requirements).items():
             module = BY_ID[module_id]
@@ -238,11 +264,9 @@ class TassConnector:
     async def _reach(self, ctx: Context, base_url: str) -> CheckResult:
         check = "TASS.web address"
         url = api_url(base_url)
-        host = urllib.parse.urlsplit(url).hostname or ""
-        if url.lower().startswith("http://") and not _loopback(host):
-            return _result(CONNECTION, check, Layer.REACH, Status.FAILED, "plain_http",
-                           "The address starts with http://; TASS.web answers the API over HTTPS only (since "
-                           "TASS v49).", "Type the address with https:// , as your browser shows it for TASS.web.")
+        plain = _plain_http(base_url)
+        if plain is not None:
+            return plain
         failure: Exception | None = None
         with Timer() as t:
             try:
@@ -257,6 +281,12 @@ class TassConnector:
                            "That address shows a sign-in page, not the TASS.web API.",
                            "Use the address of your TASS.web server itself (the part before /tassweb when you "
                            "use TASS.web), not a portal or single sign-on page.", f"HTTP {reply.status}", t.ms)
+        if reply.kind is ReplyKind.FORBIDDEN:
+            return _result(CONNECTION, check, Layer.REACH, Status.FAILED, "caller_refused",
+                           "TASS.web refused calls from this computer.",
+                           "Ask your TASS administrator whether the server only lets some addresses call its API, "
+                           f"and check the apps in {GATEWAY} > TASS APIs. {APPLICATION_SERVER}",
+                           f"HTTP {reply.status} at /tassweb/api/", t.ms)
         if reply.kind is ReplyKind.NOT_TASS:
             return _result(CONNECTION, check, Layer.REACH, Status.FAILED, "not_tass_api",
                            "Something answers at that address, but it is not TASS.web's API.",
@@ -400,6 +430,11 @@ class TassConnector:
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:
         """TASS has no paging: each method answers whole, except the timetable, read one period per call."""
+        if endpoints.wanted(requirements):
+            raise VendorError("tass.endpoint_records_unsupported",
+                              "Records cannot be read through an API Endpoint Maintenance user yet; only its check "
+                              "runs.", "Ask the integrator for the API Gateway setup to preview or sync records.",
+                              FailureKind.CONFIG)
         app = App.from_credentials(BY_ID["lms"], credentials)
         if entity == "students":
             status = str(requirements.get("student_status") or "current")

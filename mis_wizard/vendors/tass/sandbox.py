@@ -116,7 +116,7 @@ class TassEmulator(Emulator):
                                    "The address is the school portal's sign-in page, not TASS.web."),
             "other_site": Scenario({**good, "base_url": f"{base_url}/intranet"}, "tass.not_tass_api",
                                    "The address is another web site."),
-            "plain_http": Scenario({**good, "base_url": "http://tass.riverbend.example.edu.au"}, "tass.plain_http",
+            "plain_http": Scenario({**good, "base_url": "http://tass.riverbend.example.edu.au"}, "tass.field_invalid.base_url",
                                    "The address starts with http://; TASS answers HTTPS only since v49."),
             "wrong_company_code": Scenario({**good, "company_code": "02"}, "tass.company_code_rejected",
                                            "Company Code 02 instead of 01."),

@@ -93,6 +93,8 @@ class ReplyKind(enum.StrEnum):
     SERVER_ERROR = "server_error"
     ACCESS_MISCONFIGURED = "access_misconfigured"
     """HTTP 501 from the API Gateway: the school's API access (app, version or role) is set up wrongly."""
+    FORBIDDEN = "forbidden"
+    """HTTP 403: the server refused this caller (an app's Application Server restriction, or IIS)."""
     NOT_TASS = "not_tass"
     LOGIN_PAGE = "login_page"
 
@@ -137,6 +139,8 @@ def parse_reply(status: int, text: str) -> Reply:
     body = trailing_json(text)
     if status == 501:
         return Reply(ReplyKind.ACCESS_MISCONFIGURED, status, body or {}, _message(body or {}))
+    if status == 403:
+        return Reply(ReplyKind.FORBIDDEN, status, body or {}, _message(body or {}) or "403 - Forbidden")
     if body is None:
         if status == 401:
             return Reply(ReplyKind.UNAUTHORIZED, status, message="401 - Unauthorized")

@@ -158,8 +158,21 @@ def _responsible(dataset: Dataset, entity: str, params: Mapping[str, Any], repor
         link.get("contact_link.parental_responsibility")) else "no parental responsibility")
 
 
+def _carried(dataset: Dataset, entity: str, name: str) -> bool:
+    """Does any contact link (or contact) carry a non-blank ``<prefix>.name``?"""
+    return any(text(r.get(concept)).strip()
+               for source, concept in (("contact_links", f"contact_link.{name}"), (entity, f"contact.{name}"))
+               for r in dataset.get(source, []))
+
+
 def _contact_types(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
+    """Runs only where the system sends a relationship: iSAMS sends none a source confirms (it
+    applies the profile's contact types itself, as the Contacts filter), and a rule all contacts
+    fail says nothing about the school."""
     wanted = {t.casefold() for t in params["types"]}
+    if not _carried(dataset, entity, "relationship"):
+        report.unavailable = "this system sends no contact types"
+        return dataset[entity]
 
     def verdict(link: Record) -> Verdict:
         relationship = text(link.get("contact_link.relationship")).strip()
@@ -173,9 +186,7 @@ def _mail_merge(dataset: Dataset, entity: str, params: Mapping[str, Any], report
     """Runs only where the system keeps mail-merge flags (iSAMS does; most systems do not, and a
     rule all their contacts fail says nothing about the school)."""
     wanted = {t.casefold() for t in params["flags"]}
-    flagged = [r for name, concept in (("contact_links", "contact_link.mail_merge"), (entity, "contact.mail_merge"))
-               for r in dataset.get(name, []) if concept in r]
-    if not flagged:
+    if not _carried(dataset, entity, "mail_merge"):
         report.unavailable = "this system keeps no mail-merge flags"
         return dataset[entity]
 
@@ -187,10 +198,10 @@ def _mail_merge(dataset: Dataset, entity: str, params: Mapping[str, Any], report
 
 def _contacts_complete(dataset: Dataset, entity: str, params: Mapping[str, Any],
                        report: FilterReport) -> list[Record]:
-    """A title is asked for only where the system has one: US systems (Aeries, Qmlativ) keep no
-    contact titles, and a rule every one of their contacts fails says nothing about the school."""
+    """A title is asked for only where the system sends one: US systems (Aeries, Qmlativ) keep no
+    contact titles, iSAMS sends none a source confirms, and a rule every one of their contacts fails says nothing about the school."""
     students = _ids(dataset, "students")
-    titled = any("contact.title" in c for c in dataset[entity])
+    titled = any(text(c.get("contact.title")).strip() for c in dataset[entity])
     needed = (("contact.title", "title"),) if titled else ()
     linked: dict[str, int] = Counter()
     if "contact_links" in dataset:

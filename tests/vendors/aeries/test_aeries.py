@@ -297,3 +297,59 @@ def test_contacts_typed_with_only_a_mailing_name_stream_with_their_names(aeries,
     contacts = {c.id: c for c in small_school.contacts}
     linked = {link.contact_id for link in small_school.contact_links}
     assert {(contacts[c].first_name, contacts[c].last_name) for c in linked} == names
+
+
+class _EnhancementsOff(AeriesEmulator):
+    """A district whose "v5 Enhancements" feature flag is off: the gated endpoints (here the student
+    ones) answer 501 with Aeries' usual {"Message": ...} body (aeries.md, Errors, S3 and S18)."""
+
+    def _v5(self, request, district, parts):
+        if "students" in [p.lower() for p in parts]:
+            from mis_wizard.vendors.sandbox.kit import json_response
+            return json_response({"Message": "The method or operation is not implemented."}, 501)
+        return super()._v5(request, district, parts)
+
+
+def test_a_501_says_to_turn_on_the_v5_enhancements_feature_flag(sandbox, small_school) -> None:
+    hosted = sandbox.add(_EnhancementsOff(small_school))
+    creds = hosted.emulator.credentials(hosted.base_url)
+    results = run_check(creds)
+    hit = next(r for r in results if r.code == "aeries.v5_enhancements_off")
+    assert hit.status is Status.FAILED and hit.check == "Read Student Data"
+    assert "v5 Enhancements" in hit.remedy and "Admin > Feature Flags" in hit.remedy
+    assert "501" not in hit.message and "HTTP 501" in hit.detail
+    with pytest.raises(VendorError) as raised:
+        stream_all(creds, "students")
+    assert raised.value.code == "aeries.v5_enhancements_off" and "Feature Flags" in raised.value.remedy
+
+
+def _info(default: str, today: str, years: tuple[str, ...] = ("2025-2026", "2026-2027", "2027-2028")) -> dict:
+    """/api/v5/systeminfo as aeries.md shows it."""
+    return {"AeriesVersion": "10.24.11.5", "DatabaseYear": default, "AvailableDatabaseYears": list(years),
+            "LocalTimeZoneName": "Pacific Standard Time", "CurrentDateTime": f"{today}T09:30:00"}
+
+
+@pytest.mark.parametrize(("default", "today", "code", "status"), [
+    ("2026-2027", "2026-11-22", "aeries.database_year_ok", Status.OK),
+    ("2025-2026", "2026-11-22", "aeries.database_year_stale", Status.WARNING),
+    ("2025-2026", "2026-08-03", "aeries.database_year_stale", Status.WARNING),
+    ("2027-2028", "2027-06-10", "aeries.database_year_ahead", Status.WARNING),
+    ("2026-2027", "2026-07-15", "aeries.database_year_rollover", Status.WARNING),
+    ("2026-2027", "2027-05-31", "aeries.database_year_ok", Status.OK),
+])
+def test_the_default_year_is_held_against_today_and_rollover_season(default, today, code, status) -> None:
+    """DatabaseYear left out means the district's default year (aeries.md, S3): a default that differs
+    from today's school year, or any default in the June-September rollover season, is a warning."""
+    result = SPEC.connector()._database_year(_info(default, today), "")
+    assert (result.code, result.status) == (code, status)
+    if status is Status.WARNING:
+        assert result.remedy and default in result.message
+
+
+def test_a_malformed_or_unknown_year_is_refused_because_aeries_would_fall_back_silently(aeries) -> None:
+    creds = aeries.emulator.credentials(aeries.base_url)
+    results = {r.code: r for r in run_check(creds, {"database_year": "2026-27"})}
+    bad = results["aeries.database_year_malformed"]
+    assert bad.status is Status.FAILED and "silently" in bad.message and "2026" in bad.remedy
+    fine = {r.code for r in run_check(creds, {"database_year": str(SCHOOL.anchor.year)})}
+    assert "aeries.database_year_ok" in fine

@@ -49,5 +49,10 @@ def run_stream(credentials: Mapping[str, Any], entity: str, requirements: Mappin
     return asyncio.run(go())
 
 
+EMPTY_MEDICAL = [("medical", "warning", "isams.sample_empty")]
+"""What good credentials leave: no public sample shows the medical dataset, so the emulator answers
+it empty (an emulator serves only what the fact sheet lists) and the check warns of an empty key."""
+
+
 def problems(results: list[CheckResult]) -> list[tuple[str, str, str]]:
     return [(r.key, r.status.value, r.code) for r in results if r.status.value in ("failed", "warning")]

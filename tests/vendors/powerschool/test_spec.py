@@ -44,6 +44,20 @@ def test_steps_render_with_the_default_requirements():
         assert place in text, place
 
 
+def test_steps_name_the_plugin_page_and_the_regenerate_button_by_version():
+    """The page is Plugin Management Configuration up to 23.5 and Plugin Configuration from 23.12;
+    Regenerate Client ID and Secret exists from 21.11.2.0, before which the plugin is reinstalled
+    (PowerSchool's pssis-admin documentation; FACTS)."""
+    text = " ".join(" ".join(s.items + s.prose) for s in steps.load("powerschool", SPEC.step_values(SPEC.requirements())))
+    for words in ("up to 23.5 it is **System > System Settings > Plugin Management Configuration**",
+                  "in 23.12 and later, open the **Plugin Configuration** page",
+                  "on PowerSchool 21.11.2.0 and later, click **Regenerate Client ID and Secret**",
+                  "**Confirm Regenerate Client ID and Secret**",
+                  "on versions older than 21.11.2.0 there is no such button, so delete the plugin, install it again"):
+        assert words in text, words
+    assert "Plugin Management Dashboard" not in text
+
+
 def test_steps_for_a_read_only_profile_without_terms():
     values = SPEC.step_values(SPEC.requirements({"resources": ["students"], "writes": False,
                                                  "plugin_name": "Acme Reader"}))

@@ -280,3 +280,26 @@ def test_every_emulator_object_serves_only_fields_the_fact_sheet_or_the_export_l
         extra = set(rows[0]) - known - {ID_FIELDS[obj]}
         assert not extra, (obj, extra)
     assert undocumented == ["Staff/Staff"]
+
+
+def test_steps_say_skyward_approves_the_integration_and_what_its_list_shows() -> None:
+    """A vendor reaches Qmlativ only through an Integration Skyward approves; the Integration list
+    shows Status (Available / Discontinued) and Has Development Permissions (qmlativ.md S3)."""
+    first = steps.load("qmlativ", SPEC.step_values(SPEC.requirements()))[0]
+    text = " ".join(first.items)
+    for words in ("Skyward has approved", "**Status**", "**Available**", "**Discontinued**",
+                  "**Has Development Permissions** is unticked in your live district", "training environment"):
+        assert words in text, words
+
+
+def test_a_refused_key_or_inactive_access_points_at_the_integration_list(qmlativ) -> None:
+    scenarios = qmlativ.emulator.scenarios(qmlativ.base_url)
+    for name, code in (("secret_wrong", "qmlativ.credentials_rejected"), ("access_inactive", "qmlativ.access_inactive")):
+        hit = next(r for r in run_check(scenarios[name].credentials) if r.code == code)
+        assert "Status Available, not Discontinued" in hit.remedy and "Has Development Permissions" in hit.remedy
+
+
+def test_a_field_not_allowed_says_skyward_approves_fields(qmlativ) -> None:
+    results = run_check(qmlativ.emulator.scenarios(qmlativ.base_url)["field_not_allowed"].credentials)
+    hit = next(r for r in results if r.code == "qmlativ.fields_not_allowed")
+    assert "Skyward approves which objects and fields" in hit.remedy

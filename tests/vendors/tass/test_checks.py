@@ -49,7 +49,8 @@ def test_every_scenario_reports_its_own_code_with_a_remedy(tass) -> None:
     scenarios = emulator.scenarios(base)
     assert len({s.expect for s in scenarios.values()}) == len(scenarios)
     for name, scenario in scenarios.items():
-        results = run_check(scenario.credentials)
+        # as the CLI and the GUI do: the form first (an http:// address is caught there), then the live check
+        results = form_results(SPEC, scenario.credentials, REQUIREMENTS) + run_check(scenario.credentials)
         hits = [r for r in results if r.code == scenario.expect and r.status in (Status.FAILED, Status.WARNING)]
         assert hits, (name, [(r.code, r.status) for r in results])
         assert all(r.remedy for r in hits), name
@@ -173,3 +174,37 @@ def test_http_501_in_the_checks_is_not_called_temporary(tass, sandbox) -> None:
     sandbox.inject("tass", Fault(FaultKind.SERVER_ERROR, route="method=getTeachers", status=501))
     results = run_check(emulator.credentials(base))
     assert [r.code for r in failures(results)] == ["tass.api_access_misconfigured"]
+
+
+def test_an_http_address_is_refused_at_the_field_and_at_the_check(tass) -> None:
+    """TASS answers its API over HTTPS only since v49 (tass.md, T1 T19): the form says to use https
+    before anything is sent, and the check says so too without calling out."""
+    emulator, base = tass
+    creds = {**emulator.credentials(base), "base_url": "http://tass.example.edu.au"}
+    problems = [p for p in form_results(SPEC, creds, REQUIREMENTS) if p.code == "tass.field_invalid.base_url"]
+    assert problems and "https://" in problems[0].message and "v49" in problems[0].message
+    assert not [p for p in form_results(SPEC, {**creds, "base_url": "https://tass.example.edu.au"}, REQUIREMENTS)
+                if p.code == "tass.field_invalid.base_url"]
+    assert not [p for p in form_results(SPEC, emulator.credentials(base), REQUIREMENTS)]  # loopback sandbox
+    hit = next(r for r in run_check(creds) if r.key == CONNECTION)
+    assert (hit.code, hit.status) == ("tass.plain_http", Status.FAILED)
+    assert "v49" in hit.message and "https://" in hit.remedy
+
+
+def test_a_refused_token_names_the_application_server_restriction(tass) -> None:
+    emulator, base = tass
+    hit = next(r for r in run_check(emulator.scenarios(base)["wrong_token_key"].credentials)
+               if r.code == "tass.token_key_rejected")
+    assert "Application Server" in hit.remedy and "proxy" in hit.remedy
+
+
+def test_a_403_says_the_call_was_refused_from_this_computer_and_why(tass, sandbox) -> None:
+    """An app's Application Server restricts callers to one server (tass.md, T15); calls through a
+    proxy come from the proxy (inferred). A 403 names the restriction and the API Log."""
+    emulator, base = tass
+    sandbox.inject("tass", Fault(FaultKind.SERVER_ERROR, route="method=getTeachers", status=403))
+    results = run_check(emulator.credentials(base))
+    [hit] = failures(results)
+    assert (hit.key, hit.code) == ("lms", "tass.caller_refused")
+    for words in ("Application Server", "proxy", "TASS APIs > Log"):
+        assert words in hit.remedy, words

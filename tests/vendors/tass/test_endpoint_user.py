@@ -1,0 +1,145 @@
+"""TASS's second way in, an API Endpoint Maintenance user (inferred; see vendors/tass/endpoints.py),
+checked against a loopback server built from the shapes a public client uses: sign-in at
+``POST /api/users`` with ``clientKey``/``clientSecret`` answering ``token``,
+``token_expiry_date`` and ``allowed_companies``; data at ``GET /api/{company}/{endpoint}`` with
+``$top``/``$skip``, a JSON array; errors as ``{"title", "detail"}``. The TASS emulator does not
+serve this API (the fact sheet lists none of it)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from mis_wizard.vendors.base import Context, Status, form_results
+from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, json_response
+from mis_wizard.vendors.tass import SPEC
+from mis_wizard.wizard import steps
+from mis_wizard.wizard.http import build_client
+
+ENDPOINTS = SPEC.requirements({"access": "endpoints", "endpoints": ["students", "employees"]})
+KEY, SECRET = "rbg-integrator-7731", "s3cret-Endpoint-Key-0c9f"
+
+
+class EndpointApi(Emulator):
+    system = "tass-endpoints"
+
+    def __init__(self, readable: frozenset[str] = frozenset({"students", "employees"}),
+                 companies: tuple[str, ...] = ("01",)) -> None:
+        self.readable = readable
+        self.companies = companies
+        self.tokens: set[str] = set()
+        self.requests: list[Request] = []
+
+    def credentials(self, base_url: str) -> dict[str, Any]:
+        return {"base_url": base_url, "company_code": "01",
+                "endpoint_user": {"client_key": KEY, "client_secret": SECRET}}
+
+    def handle(self, request: Request) -> Response:
+        self.requests.append(request)
+        if request.path == "/api/users" and request.method == "POST":
+            body = json.loads(request.body or b"{}")
+            if (body.get("clientKey"), body.get("clientSecret")) != (KEY, SECRET):
+                return json_response({"title": "Unauthorized", "detail": "Invalid client credentials."}, 401)
+            self.tokens.add("tok-1")
+            return json_response({"token": "tok-1", "token_expiry_date": "2026-11-22T10:30:00Z",
+                                  "allowed_companies": [{"cmpy_code": c} for c in self.companies]})
+        parts = request.path.strip("/").split("/")
+        if len(parts) == 3 and parts[0] == "api":
+            if request.headers.get("authorization") != "Bearer tok-1":
+                return json_response({"title": "Unauthorized"}, 401)
+            if parts[2] not in self.readable:
+                return json_response({"title": "Forbidden", "detail": "No read permission for this endpoint."},
+                                     403)
+            top = int(request.arg("$top", "100"))
+            return json_response([{"stud_code": "0001234", "surname": "Citizen"}][:top])
+        return json_response({"title": "Not Found"}, 404)
+
+
+def run_check(credentials: dict[str, Any], requirements: Any = ENDPOINTS) -> list:
+    async def go() -> list:
+        async with build_client(backoff=0.01) as http:
+            return [r async for r in SPEC.connector().check(Context(http), credentials, requirements)]
+    return asyncio.run(go())
+
+
+def codes(results: list) -> list[tuple[str, str]]:
+    return [(r.code, r.status.value) for r in results]
+
+
+@pytest.fixture
+def api(sandbox):
+    return sandbox.add(EndpointApi())
+
+
+def test_the_profile_chooses_the_endpoint_user_as_its_credentials() -> None:
+    [key_set] = SPEC.key_sets(ENDPOINTS)
+    assert key_set.id == "endpoint_user" and [f.id for f in key_set.fields] == ["client_key", "client_secret"]
+    assert key_set.fields[1].secret
+    assert [k.id for k in SPEC.key_sets(SPEC.requirements())][:2] == ["lms", "student_details"]
+    assert SPEC.requirements()["access"] == "gateway"
+
+
+def test_the_steps_say_how_to_make_the_endpoint_user_and_drop_the_gateway_apps() -> None:
+    text = "\n".join(" ".join([s.title, *s.prose, *s.items]) for s in steps.load("tass", SPEC.step_values(ENDPOINTS)))
+    for words in ("API Endpoint Maintenance", "Client Key", "Client Secret", "students, employees",
+                  "Leave Add, Update and Delete unticked"):
+        assert words in text, words
+    assert "Token Key" not in text and "Security Role" not in text
+    gateway = "\n".join(" ".join([s.title, *s.items]) for s in steps.load("tass", SPEC.step_values(SPEC.requirements())))
+    assert "API Endpoint Maintenance" not in gateway and "Token Key" in gateway and "proxy" in gateway
+
+
+def test_good_endpoint_user_passes_and_sends_no_secret_in_the_url(api) -> None:
+    results = run_check(api.emulator.credentials(api.base_url))
+    assert codes(results) == [("tass.endpoint_user_ok", "ok"), ("tass.endpoint_company_ok", "ok"),
+                              ("tass.endpoint_read_ok", "ok"), ("tass.endpoint_read_ok", "ok")]
+    reads = [r for r in api.emulator.requests if r.method == "GET"]
+    assert [r.path for r in reads] == ["/api/01/students", "/api/01/employees"]
+    assert all(r.query.get("$top") == ["1"] for r in reads)
+    assert not any(SECRET in r.path or SECRET in json.dumps(r.query) for r in api.emulator.requests)
+    assert not any(SECRET in f"{r.message} {r.remedy} {r.detail}" for r in results)
+
+
+def test_a_wrong_secret_is_rejected_with_the_screen_to_fix(api) -> None:
+    creds = api.emulator.credentials(api.base_url)
+    creds["endpoint_user"]["client_secret"] = "wrong"
+    [hit] = run_check(creds)
+    assert (hit.code, hit.status) == ("tass.endpoint_user_rejected", Status.FAILED)
+    assert "API Endpoint Maintenance" in hit.remedy and "Invalid client credentials." in hit.detail
+
+
+def test_a_company_the_user_may_not_use_is_named(sandbox) -> None:
+    hosted = sandbox.add(EndpointApi(companies=("10",)))
+    results = run_check(hosted.emulator.credentials(hosted.base_url))
+    hit = results[-1]
+    assert (hit.code, hit.status) == ("tass.endpoint_company_not_allowed", Status.FAILED)
+    assert "10" in hit.remedy and "01" in hit.message
+
+
+def test_an_endpoint_without_read_says_to_tick_read(sandbox) -> None:
+    hosted = sandbox.add(EndpointApi(readable=frozenset({"students"})))
+    results = run_check(hosted.emulator.credentials(hosted.base_url))
+    hit = next(r for r in results if r.check == "Read employees")
+    assert (hit.code, hit.status) == ("tass.endpoint_read_refused", Status.FAILED)
+    assert "tick Read on the employees endpoint" in hit.remedy
+
+
+def test_an_http_address_and_missing_keys_are_said_before_anything_is_sent(api) -> None:
+    creds = {**api.emulator.credentials(api.base_url), "base_url": "http://tass.example.edu.au"}
+    [hit] = run_check(creds)
+    assert hit.code == "tass.plain_http" and "v49" in hit.message
+    blank = {**api.emulator.credentials(api.base_url), "endpoint_user": {}}
+    assert codes(run_check(blank)) == [("tass.endpoint_user_missing", "failed")]
+    assert not api.emulator.requests
+    problems = {p.code for p in form_results(SPEC, blank, ENDPOINTS)}
+    assert {"tass.field_invalid.client_key", "tass.field_invalid.client_secret"} <= problems
+
+
+def test_a_server_without_the_newer_api_says_so(sandbox) -> None:
+    hosted = sandbox.add(EndpointApi())
+    creds = hosted.emulator.credentials(hosted.base_url)
+    [hit] = run_check(creds, SPEC.requirements({"access": "endpoints", "endpoint_api_path": "/elsewhere"}))
+    assert hit.code == "tass.endpoint_api_missing" and "API Gateway" in hit.remedy
