@@ -40,6 +40,7 @@ class Page(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         ctx.session_opened.connect(self.session_opened)
+        ctx.session_opened.connect(self._to_top)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea(self)
@@ -70,6 +71,11 @@ class Page(QWidget):
     def session_opened(self) -> None:
         """Another session was opened: forget every result, choice and run shown for the one
         before, and show this session's own (from the session and its own store)."""
+
+    def _to_top(self) -> None:
+        """Another setup opens at the top of every page, not where the one before was scrolled to."""
+        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll.horizontalScrollBar().setValue(0)
 
     def leave(self) -> None:
         """Called before another page is shown: flush anything not yet saved."""

@@ -179,11 +179,9 @@ class CheckPage(Page):
         self.progress.setAccessibleName("Check running")
         self.progress.hide()
         row.addWidget(self.progress)
-        self.summary = muted("Not checked yet.")
-        self.summary.setWordWrap(False)
+        self.summary = muted("Not checked yet.")  # wraps: a long reason must not widen the page past the window
         row.addSpacing(8)
-        row.addWidget(self.summary)
-        row.addStretch(1)
+        row.addWidget(self.summary, 1)
         top_layout.addLayout(row)
         self.held = muted("", "FieldError")
         """Why Next did not go on: the check not run, stale, or a required key failing."""
