@@ -39,6 +39,7 @@ from mis_wizard.ui.widgets.banner import Banner
 from mis_wizard.ui.widgets.elided_label import ElidedLabel
 from mis_wizard.ui.widgets.step_list import StepList
 from mis_wizard.ui.widgets.switch import Switch
+from mis_wizard.wizard import checks
 
 log = logging.getLogger(__name__)
 SIDEBAR_WIDTH = 232
@@ -311,9 +312,15 @@ class MainWindow(QMainWindow):
         self.go(self.current - 1)
 
     def _page_asks_advance(self) -> None:
-        """The welcome page resumes at the page the session was left on; others just go on."""
+        """The welcome page resumes at the page the session was left on, or at Enter the keys when
+        the keys it was left with are no longer held; others just go on."""
         session = self.ctx.session
         if self.current == 0 and session is not None and session.page:
+            state, _message = checks.check_state(session.checks, session.credentials, self.ctx.secrets)
+            left_at = self.index_of(session.page) if session.page in {ref.page_id for ref in PAGES} else 0
+            if state == checks.CHECK_KEYS_GONE and left_at > self.index_of("credentials"):
+                self.go(self.index_of("credentials"))
+                return
             for i, ref in enumerate(PAGES):
                 if ref.page_id == session.page and self.available(i):
                     self.go(i)

@@ -44,8 +44,12 @@ def test_a_restart_without_the_keys_sends_the_admin_back_to_enter_them(open_wind
         j.shot("welcome")
         j.choose(welcome.sessions, SCHOOL)
         j.press("Resume selected setup")
-        check = j.at("Check the keys")  # where the setup was left
+        keys = j.at("Enter the keys")  # left on Check the keys, but its keys are gone: sent here instead
         j.shot("resumed")
+        assert keys.gone_note.isVisible()
+        j.says("The keys for this setup are no longer held on this computer. Enter them again below, then run "
+               "the check.")
+        check = j.go_to("Check the keys")
         gone = "Enter the keys again on the Enter the keys page, then run the check."
         assert gone in j.check_summary()
         assert check.summary.objectName() == "FieldError", "said in red"

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui.mnemonics import Mnemonics
+from mis_wizard.wizard import checks
 from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted, show_field_problem
 from mis_wizard.ui.widgets.secret_edit import SecretLineEdit, SecretTextEdit
 from mis_wizard.vendors.base import Field, FieldKind, KeySet, form_problems, form_results
@@ -74,6 +75,10 @@ class CredentialsPage(Page):
 
     def __init__(self, ctx, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, parent)
+        self.gone_note = muted("", "FieldError")
+        """Said when a resumed setup's keys are no longer held, so the admin knows why the boxes are empty."""
+        self.gone_note.hide()
+        self.body.addWidget(self.gone_note)
         self.demo_row = QWidget()
         demo_layout = QHBoxLayout(self.demo_row)
         demo_layout.setContentsMargins(0, 0, 0, 0)
@@ -109,11 +114,20 @@ class CredentialsPage(Page):
             self._build(spec.fields, key_sets)
             self._built_for = signature
         self._load_values()
+        self._say_if_gone()
         self.demo_row.setVisible(self.ctx.demo_credentials() is not None)
         self.set_screen_safe(self.ctx.screen_safe)
         first = next(iter(self.inputs.values()), None)
         if first is not None:
             first.widget.setFocus()
+
+    def _say_if_gone(self) -> None:
+        session = self.ctx.session
+        gone = session is not None and checks.check_state(session.checks, session.credentials,
+                                                          self.ctx.secrets)[0] == checks.CHECK_KEYS_GONE
+        self.gone_note.setText("The keys for this setup are no longer held on this computer. Enter them again "
+                               "below, then run the check." if gone else "")
+        self.gone_note.setVisible(gone)
 
     def _build(self, connection: tuple[Field, ...], key_sets: tuple[KeySet, ...]) -> None:
         for item in list(self.inputs.values()):
