@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.mapper import MappedRecord
 
 ERROR_BACKGROUND = QBrush(QColor("#fde2e1"))
@@ -101,10 +102,15 @@ class PreviewTableModel(QAbstractTableModel):
         return NOT_SENT if cell.value is None else None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return self._fields[section] if section < len(self._fields) else None
+            if section >= len(self._fields):
+                return None
+            name = self._fields[section]
+            return words.field_label(name) if role == Qt.ItemDataRole.DisplayRole else name
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
         if section >= len(self._rows):
             return None
         rid = self._rows[section].id

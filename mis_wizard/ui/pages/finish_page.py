@@ -154,9 +154,9 @@ def plain_error(exc: BaseException, path: Path | None = None) -> str:
         return (f"The wizard may not write to {path or 'that place'}. Choose a folder you can write to, "
                 "such as Documents, and try again.")
     if isinstance(exc, OSError):
-        return (f"Could not write {path or 'the file'}: {exc.strerror or type(exc).__name__}. Check the disk "
+        return (f"Could not write {path or 'the file'}: {exc.strerror or 'the system refused'}. Check the disk "
                 "has space and the folder exists, then try again.")
-    return (f"Something unexpected stopped it ({type(exc).__name__}). Try again; if it happens again, use "
+    return ("Something unexpected stopped it. Try again; if it happens again, use "
             "\"Copy summary for support\" and send that to the integrator.")
 
 

@@ -37,7 +37,7 @@ from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
 from mis_wizard.ui.pages.finish_page import restyle, subject_of
 from mis_wizard.ui.widgets.run_report import STATUS_WORDS, RunReportView, fit_table, plain_table, when
 from mis_wizard.vendors.base import Context
-from mis_wizard.vendors.errors import VendorError
+from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception
 from mis_wizard.wizard.http import build_client
 from mis_wizard.wizard.session import now_iso
 from mis_wizard.wizard.subject import Subject
@@ -453,8 +453,12 @@ class SyncPage(Page):
             if isinstance(exc, engine.TooManyExcluded):
                 self.report_view.show_report(exc.report)
         else:
-            text = (f"The sync stopped unexpectedly ({type(exc).__name__}). The last good output was kept. "
-                    "Run it again; if it happens again, copy the summary for support on the previous page.")
+            failure = classify_exception(exc)
+            if failure.kind is FailureKind.BUG:
+                text = ("The sync stopped before it finished. Run it again; if it happens again, copy the "
+                        "summary for support on the previous page.")
+            else:
+                text = f"{failure.message} {failure.remedy}"
         log.warning("sync failed: %s", type(exc).__name__)
         self._record({"status": "failed", "message": f"{text} The last good output was kept.", "finished": now_iso()})
         self.state_changed.emit()
@@ -509,7 +513,7 @@ class SyncPage(Page):
                 self.report_view.show_report(runs[0])
 
         QueryOp(parent=self, op=lambda: asyncio.to_thread(load), success=loaded) \
-            .failure(lambda exc: self.runs_note.setText(f"Previous runs could not be read ({type(exc).__name__}).")) \
+            .failure(lambda _exc: self.runs_note.setText("Previous runs could not be read from the store.")) \
             .run_in_background()
 
     def _fill_runs(self) -> None:
