@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         shield = QLabel()
         shield.setPixmap(theme.icon("shield").pixmap(20, 20))
         row.addWidget(shield)
-        self.safe_switch = Switch("Screen-&share safe")
+        self.safe_switch = Switch("Screen-share sa&fe")
         self.safe_switch.setObjectName("SafeSwitch")
         self.safe_switch.setAccessibleName("Screen-share safe")
         self.safe_switch.setToolTip("While on, secrets and personal details are hidden everywhere, "

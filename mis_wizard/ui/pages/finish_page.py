@@ -196,7 +196,7 @@ class FinishPage(Page):
         box, layout = card("Encrypted bundle")
         layout.addWidget(muted("One file with everything the integrator needs, encrypted so only they can open "
                                "it. Attach it to an e-mail to the integrator's support address."))
-        self.bundle_button = QPushButton("Create encrypted &bundle…")
+        self.bundle_button = QPushButton("Create &encrypted bundle…")
         self.bundle_button.setObjectName("Primary")
         self.bundle_button.setAccessibleName("Create encrypted bundle")
         self.bundle_button.clicked.connect(self.create_bundle)
@@ -210,7 +210,7 @@ class FinishPage(Page):
         self.workbook_button = QPushButton("Export credentials &workbook…")
         self.workbook_button.setAccessibleName("Export credentials workbook")
         self.workbook_button.clicked.connect(self.export_workbook)
-        self.include_secrets = QCheckBox("Include &secrets (keys and passwords) in plain text")
+        self.include_secrets = QCheckBox("&Include secrets (keys and passwords) in plain text")
         self.include_secrets.toggled.connect(self._secrets_toggled)
         self.workbook_status = _status_label()
         layout.addLayout(_row(self.workbook_button, self.workbook_status))

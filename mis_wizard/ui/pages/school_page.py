@@ -23,7 +23,7 @@ class SchoolField:
 
 
 FIELDS = (
-    SchoolField("name", "School &name", True, False, "e.g. Riverside Secondary College"),
+    SchoolField("name", "&School name", True, False, "e.g. Riverside Secondary College"),
     SchoolField("code", "School &code", False, False, "The code your education department uses (optional)"),
     SchoolField("campus", "C&ampus", False, False, "Only if your school has several campuses"),
     SchoolField("contact_name", "&Your name", True, True, "Who the integrator contacts about this setup"),

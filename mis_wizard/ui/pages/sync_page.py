@@ -107,7 +107,7 @@ class SyncPage(Page):
         row.setContentsMargins(0, 0, 0, 0)
         self.path = QLineEdit()
         self.path.setAccessibleName("File or folder to write")
-        self.browse = QPushButton("&Browse…")
+        self.browse = QPushButton("Bro&wse…")
         self.browse.setAccessibleName("Choose the file or folder")
         self.browse.clicked.connect(self._browse)
         row.addWidget(self.path, 1)
