@@ -15,11 +15,16 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
     QGroupBox,
     QLabel,
+    QLineEdit,
+    QScrollBar,
     QWidget,
 )
 
+from mis_wizard.ui import theme
 from mis_wizard.ui.main_window import MainWindow
 from mis_wizard.vendors import registry
 
@@ -53,7 +58,7 @@ def walk(window: MainWindow, gui, qtbot, system_id: str) -> Iterator[str]:
         page = window.page
         for name in ("running", "reading", "busy"):
             if isinstance(getattr(page, name, None), bool):
-                qtbot.waitUntil(lambda n=name: not getattr(page, n), timeout=60_000)
+                qtbot.waitUntil(lambda n=name, p=page: not getattr(p, n), timeout=60_000)
         gui.settle()
         yield page.page_id
 
@@ -123,3 +128,102 @@ def test_alt_n_on_school_details_is_next_and_alt_s_on_welcome_starts_a_setup(mak
     qtbot.keyClick(window.focusWidget(), Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: not window.safe_switch.isChecked(), timeout=2_000)
     assert window.page.page_id == "school", "Alt+F is the screen-share switch"
+
+
+def focusable(window: QWidget) -> list[QWidget]:
+    """Every control a Tab can reach now (a focus proxy stands for the widget it serves)."""
+    out = []
+    for w in shown(window):
+        if not w.isEnabled() or not (w.focusPolicy() & Qt.FocusPolicy.TabFocus) or w.focusProxy() is not None:
+            continue
+        if isinstance(w, QScrollBar) or w.objectName().startswith("qt_"):
+            continue
+        if isinstance(w, QLineEdit) and isinstance(w.parentWidget(), QComboBox | QAbstractSpinBox):
+            continue
+        out.append(w)
+    return out
+
+
+def class_chain(widget: QWidget) -> list[str]:
+    names, meta = [], widget.metaObject()
+    while meta is not None:
+        names.append(meta.className())
+        meta = meta.superClass()
+    return names
+
+
+def unnamed(window: QWidget) -> list[str]:
+    buddies = {id(lbl.buddy()) for lbl in window.findChildren(QLabel) if lbl.buddy() is not None}
+    out = []
+    for w in focusable(window):
+        text = w.text().replace("&", "").strip() if isinstance(w, QAbstractButton) else ""
+        if not (w.accessibleName().strip() or text or id(w) in buddies):
+            out.append(f"{type(w).__name__} {w.objectName()!r} in {type(w.parentWidget()).__name__}")
+    return out
+
+
+@pytest.mark.parametrize("system_id", registry.SYSTEM_IDS)
+def test_every_control_has_a_name_and_a_focus_rule(system_id, make_window, gui, sandbox, small_school, qtbot):
+    sandbox.add(registry.get(system_id).emulator(small_school))
+    window = make_window(sandbox=sandbox)
+    ruled = focus_rules(theme.stylesheet())
+    missing, bare = [], set()
+    for page in walk(window, gui, qtbot, system_id):
+        missing += [f"{page}: {m}" for m in unnamed(window)]
+        for w in focusable(window):
+            if not any(name in ruled for name in class_chain(w)):
+                bare.add(f"{page}: {class_chain(w)[0]}")
+    assert not missing, "controls without an accessible name or a label:\n" + "\n".join(missing)
+    assert not bare, "no :focus rule in app.qss for: " + ", ".join(sorted(bare))
+
+
+def focus_rules(sheet: str) -> set[str]:
+    """The widget classes a ``:focus`` rule in the style sheet draws a visible change for."""
+    sheet = re.sub(r"/\*.*?\*/", "", sheet, flags=re.S)
+    classes = set()
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", sheet):
+        if not re.search(r"(border|background|color|image|text-decoration|outline)\s*:", body):
+            continue
+        for selector in selectors.split(","):
+            selector = selector.strip()
+            if ":focus" not in selector or ":!focus" in selector:
+                continue
+            head = re.match(r"[A-Za-z]+", selector.split()[-1])
+            if head and "#" not in selector.split()[-1].split(":")[0]:
+                classes.add(head.group(0))
+    return classes
+
+
+def test_no_focus_jumps(make_window, gui, sandbox, small_school, qtbot):
+    """Tabbing into the system list chooses nothing; after Run the check the focus is back on it."""
+    sandbox.add(registry.get("tass").emulator(small_school))
+    window = make_window(sandbox=sandbox)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    window.pages[0].new_button.click()
+    gui.settle()
+    choices = window.page.choices
+    assert window.focusWidget() is choices, "the system page starts on its list"
+    window.back_button.setFocus()
+    choices.setFocus(Qt.FocusReason.TabFocusReason)  # as a Tab into the list gives it
+    gui.settle()
+    assert window.ctx.session.system == "", "focus alone picks no system"
+    assert choices.currentItem() is None and not choices.selectedItems()
+    qtbot.keyClick(choices, Qt.Key.Key_Down)
+    assert window.ctx.session.system == registry.SYSTEM_IDS[0], "an arrow key chooses"
+
+    window.go_next()
+    gui.fill_school(window)
+    window.go_next()
+    window.go_next()
+    window.page.fill_demo()
+    window.go_next()
+    check = window.page
+    assert window.focusWidget() is check.run_button
+    qtbot.keyClick(check.run_button, Qt.Key.Key_Space)
+    assert check.running
+    focus = window.focusWidget()
+    assert focus is not None and check.isAncestorOf(focus), "while it runs the focus stays on the page"
+    qtbot.waitUntil(lambda: not check.running, timeout=30_000)
+    gui.settle()
+    assert window.focusWidget() is check.run_button, "and comes back to Run the check, not the header"

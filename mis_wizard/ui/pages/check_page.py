@@ -225,6 +225,8 @@ class CheckPage(Page):
         self.groups: dict[str, KeyGroup] = {}
         self.results: list[CheckResult] = []
         self.op: QueryOp[Any] | None = None
+        self._focus_back = False
+        """The run button had the focus when the check started: it gets it back at the end."""
         self._checked: tuple[Any, dict[str, Any]] | None = None
         """The session a running check is for, and the values it checks (held in memory only)."""
 
@@ -297,6 +299,9 @@ class CheckPage(Page):
         for group in self.groups.values():
             if group.note.text() == "Not checked yet.":
                 group.set_note("Checking…")
+        self._focus_back = self.run_button.hasFocus() or self.focusWidget() is None
+        if self.run_button.hasFocus():
+            self.technical.setFocus()  # stays on this page while the button is disabled, not the header
         self.run_button.setEnabled(False)
         self.progress.show()
         self.summary.setText("Checking… results appear below as each key finishes.")
@@ -344,6 +349,11 @@ class CheckPage(Page):
         self.op = None
         self.progress.hide()
         self.run_button.setEnabled(True)
+        focus = self.window().focusWidget()
+        if self.isVisible() and (self._focus_back and (focus is None or focus is self.technical)
+                                 or focus is None or not self.isAncestorOf(focus)):
+            self.run_button.setFocus()  # the admin can press it again at once; the header is not where they were
+        self._focus_back = False
         for group in self.groups.values():
             if group.note.text() == "Checking…":
                 group.set_note("No result for this key: the check stopped before it.")

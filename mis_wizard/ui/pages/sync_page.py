@@ -385,8 +385,10 @@ class SyncPage(Page):
                 self.progress.setItem(row, col, item)
         fit_table(self.progress)
         self.progress.show()
-        self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
+        if self.run_button.hasFocus():
+            self.cancel_button.setFocus()  # the one thing to press while it runs; not a jump to the header
+        self.run_button.setEnabled(False)
         self.busy.show()
         self.state_label.setText("Reading from the school's system… nothing is written until everything is read.")
 
@@ -403,6 +405,8 @@ class SyncPage(Page):
         self._task = None
         self.busy.hide()
         self.run_button.setEnabled(True)
+        if self.cancel_button.hasFocus():
+            self.run_button.setFocus()
         self.cancel_button.setEnabled(False)
 
     def _finished(self, outcome: RunReport | str) -> None:

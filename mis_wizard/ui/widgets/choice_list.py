@@ -102,6 +102,16 @@ class ChoiceList(QListWidget):
             return
         super().keyPressEvent(event)
 
+    def focusInEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Tabbing in chooses nothing: Qt's list would make its first row current on focus, and the
+        current row is the choice (the system page would pick TASS for the admin). With no row
+        current the list shows its focus ring; an arrow key then moves to a row and chooses it."""
+        if self.currentItem() is None:
+            QWidget.focusInEvent(self, event)
+            self.viewport().update()
+            return
+        super().focusInEvent(event)
+
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Wrapped text changes height with width, so item sizes are recomputed."""
         super().resizeEvent(event)
