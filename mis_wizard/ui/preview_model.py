@@ -21,11 +21,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from mis_wizard.ui import theme
 from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.mapper import MappedRecord
 
-ERROR_BACKGROUND = QBrush(QColor("#fde2e1"))
-NOT_SENT = QBrush(QColor("#8a8a8a"))
+ERROR_BACKGROUND = QBrush(QColor(theme.ERROR_BACKGROUND))
+NOT_SENT = QBrush(QColor(theme.NOT_SENT))
 Index = QModelIndex | QPersistentModelIndex
 
 # The view asks ``data`` for about ten roles of every visible cell on every paint; these four are

@@ -227,3 +227,75 @@ def test_no_focus_jumps(make_window, gui, sandbox, small_school, qtbot):
     qtbot.waitUntil(lambda: not check.running, timeout=30_000)
     gui.settle()
     assert window.focusWidget() is check.run_button, "and comes back to Run the check, not the header"
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of ``#rrggbb``."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def rules(sheet: str) -> list[tuple[str, dict[str, str]]]:
+    sheet = re.sub(r"/\*.*?\*/", "", sheet, flags=re.S)
+    out = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", sheet):
+        props = {}
+        for decl in body.split(";"):
+            name, _, value = decl.partition(":")
+            if value.strip():
+                props[name.strip()] = value.strip()
+        for selector in selectors.split(","):
+            out.append((selector.strip(), props))
+    return out
+
+
+def colour_of(value: str) -> str | None:
+    found = re.search(r"#[0-9a-fA-F]{6}\b", value)
+    return found.group(0).lower() if found else None
+
+
+DECORATION = frozenset({"#HeaderRule"})
+"""Selectors whose colour draws a line, not text (a divider is decoration under WCAG 1.4.11)."""
+
+
+def text_pairs(sheet: str) -> list[tuple[str, str, str]]:
+    """(text colour, background, selector) for every text colour app.qss sets, on the background it
+    is drawn on: its own rule's, else the panel its selector names, else every surface a page
+    has (the canvas, a card, the header and the navigation bar). Disabled text is left out: WCAG
+    1.4.3 does not hold inactive controls to a ratio."""
+    parsed = rules(sheet)
+    background = {sel: colour_of(p.get("background", "") or p.get("background-color", "")) for sel, p in parsed}
+    panels = {name: background[name] for name in ("#Banner", "#InfoBanner", "#Sidebar", "#Header", "#Card",
+                                                  "#NavBar", "#Canvas", "QToolTip")}
+    surfaces = {panels["#Canvas"], panels["#Card"], panels["#Header"], panels["#NavBar"]}
+    pairs = []
+    for selector, props in parsed:
+        for key in ("color", "selection-color"):
+            fg = colour_of(props.get(key, ""))
+            if fg is None or ":disabled" in selector or selector in DECORATION:
+                continue
+            own = colour_of(props.get("selection-background-color" if key == "selection-color" else "background", ""))
+            if own is not None:
+                grounds = {own}
+            else:
+                named = [bg for name, bg in panels.items() if name in selector and bg]
+                grounds = set(named) if named else surfaces
+                if selector.startswith("#Sidebar::item:selected"):
+                    grounds = {background["#Sidebar::item:selected"]}
+            pairs += [(fg, bg, selector) for bg in grounds if bg]
+    return pairs
+
+
+def test_text_contrast_is_at_least_4_5_to_1():
+    sheet = theme.stylesheet()
+    pairs = text_pairs(sheet) + [(fg, bg, where) for fg, bg, where in theme.TEXT_PAIRS]
+    assert len(pairs) > 20, "the style sheet's colours were found"
+    low = [f"{where}: {fg} on {bg} is {contrast(fg, bg):.2f}:1" for fg, bg, where in pairs if contrast(fg, bg) < 4.5]
+    assert not low, "\n".join(low)
+    assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01), "the formula is WCAG's"

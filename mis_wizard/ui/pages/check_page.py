@@ -108,7 +108,7 @@ class ResultRow(QWidget):
         if self.technical:
             detail = redact(r.detail) if r.detail else ""
             shown = DETAIL_HIDDEN if on and detail else _esc(detail)
-            parts.append(f"<span style='color:#5b6578; font-size:8.5pt;'>Technical detail: {_esc(r.code)}"
+            parts.append(f"<span style='color:{theme.MUTED}; font-size:8.5pt;'>Technical detail: {_esc(r.code)}"
                          f"{'  ·  ' + shown if shown else ''}</span>")
         self.text.setText("<br>".join(parts))
 

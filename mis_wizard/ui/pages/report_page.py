@@ -21,13 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mis_wizard.ui import theme
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import mask
 from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.preview import ValidationReport
 
-WARN = QBrush(QColor("#8a5a00"))
-FAIL = QBrush(QColor("#b3261e"))
+WARN = QBrush(QColor(theme.WARN))
+FAIL = QBrush(QColor(theme.FAIL))
 
 
 class ReportPage(QWidget):
