@@ -48,6 +48,8 @@ class PreviewTableModel(QAbstractTableModel):
     def __init__(self, fields: Sequence[str] = (), parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._fields = list(fields)
+        self._labels = [words.field_label(f) for f in self._fields]
+        """What the column headers say (the field names stay in their tooltips)."""
         self._rows: list[MappedRecord] = []
         self._safe = False
 
@@ -65,6 +67,7 @@ class PreviewTableModel(QAbstractTableModel):
     def reset(self, fields: Sequence[str]) -> None:
         self.beginResetModel()
         self._fields = list(fields)
+        self._labels = [words.field_label(f) for f in self._fields]
         self._rows = []
         self.endResetModel()
 
@@ -109,7 +112,7 @@ class PreviewTableModel(QAbstractTableModel):
             if section >= len(self._fields):
                 return None
             name = self._fields[section]
-            return words.field_label(name) if role == Qt.ItemDataRole.DisplayRole else name
+            return self._labels[section] if role == Qt.ItemDataRole.DisplayRole else name
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if section >= len(self._rows):
