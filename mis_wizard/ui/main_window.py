@@ -42,6 +42,9 @@ from mis_wizard.ui.widgets.switch import Switch
 
 log = logging.getLogger(__name__)
 SIDEBAR_WIDTH = 232
+MINIMUM_WIDTH, MINIMUM_HEIGHT = 760, 480
+"""The smallest the window goes (a 1280×720 screen at 150%, or 1920×1080 at 200%, leaves more);
+below the room a page needs, its scroll area scrolls, so nothing is ever cut off."""
 STATUS_WORDS = {PageStatus.DONE: "done", PageStatus.ATTENTION: "needs attention", PageStatus.TODO: "to do"}
 
 
@@ -53,7 +56,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_NAME} — {integrator.product}")
         self.setWindowIcon(theme.icon("app"))
         self.setStyleSheet(theme.stylesheet())
-        self.setMinimumSize(1000, 640)
+        self.setMinimumSize(MINIMUM_WIDTH, MINIMUM_HEIGHT)
         self.resize(1366, 768)
 
         root = QWidget()

@@ -8,13 +8,17 @@ The walk drives the real window against the sandbox over loopback with working d
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
+    QAbstractScrollArea,
     QAbstractSpinBox,
     QComboBox,
     QGroupBox,
@@ -29,6 +33,14 @@ from mis_wizard.ui.main_window import MainWindow
 from mis_wizard.vendors import registry
 
 MNEMONIC = re.compile(r"&(?!&)(\w)")
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where screenshots go: MIS_WIZARD_SHOTS to keep them for looking at, else the test's folder."""
+    folder = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def walk(window: MainWindow, gui, qtbot, system_id: str) -> Iterator[str]:
@@ -299,3 +311,89 @@ def test_text_contrast_is_at_least_4_5_to_1():
     low = [f"{where}: {fg} on {bg} is {contrast(fg, bg):.2f}:1" for fg, bg, where in pairs if contrast(fg, bg) < 4.5]
     assert not low, "\n".join(low)
     assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01), "the formula is WCAG's"
+
+
+def clipped(window: QWidget) -> list[str]:
+    """Controls and text that are cut off and cannot be scrolled to: a widget reaching outside
+    the widget that holds it (Qt then clips it), or a page wider or taller than its scroll area
+    with no scroll bar to reach the rest."""
+    out = []
+    for w in shown(window):
+        parent = w.parentWidget()
+        if parent is None or w.isWindow() or isinstance(w, QScrollBar) or w.objectName().startswith("qt_"):
+            continue
+        if isinstance(parent, QAbstractScrollArea) or isinstance(parent.parentWidget(), QAbstractScrollArea):
+            continue  # a viewport or the widget inside one: scrolled, checked below
+        if isinstance(parent, QAbstractItemView | QComboBox | QAbstractSpinBox | QLineEdit):
+            continue  # their own parts (editors, headers, buttons) are theirs to place
+        inside = QRect(QPoint(0, 0), parent.size()).adjusted(-1, -1, 1, 1)
+        if not inside.contains(w.geometry()):
+            what = w.text() if isinstance(w, QLabel | QAbstractButton) else w.accessibleName()
+            out.append(f"{type(w).__name__} {what[:40]!r} {w.geometry().getRect()} outside "
+                       f"{type(parent).__name__} {parent.objectName()!r} {parent.size().toTuple()}")
+    for area in window.findChildren(QAbstractScrollArea):
+        if not area.isVisible() or not hasattr(area, "widget") or area.widget() is None:
+            continue
+        inner, port = area.widget(), area.viewport()
+        for bar, extent, room in ((area.horizontalScrollBar(), inner.width(), port.width()),
+                                  (area.verticalScrollBar(), inner.height(), port.height())):
+            if extent > room + 1 and not (bar.isVisible() and bar.maximum() >= extent - room - 1):
+                out.append(f"{area.objectName() or type(area).__name__}: {extent} px in {room} px with no scroll bar")
+    return out
+
+
+@pytest.mark.parametrize("system_id", registry.SYSTEM_IDS)
+def test_nothing_is_cut_off_at_800_by_500(system_id, make_window, gui, sandbox, small_school, qtbot, shots):
+    sandbox.add(registry.get(system_id).emulator(small_school))
+    window = make_window(sandbox=sandbox)
+    assert window.minimumWidth() <= 800 and window.minimumHeight() <= 500, "the window may be made this small"
+    window.resize(800, 500)
+    found = []
+    for page in walk(window, gui, qtbot, system_id):
+        gui.settle()
+        assert window.size().toTuple() == (800, 500), page
+        for button in (window.back_button, window.next_button, window.help_button, window.safe_switch):
+            corner = button.mapTo(window, QPoint(button.width(), button.height()))
+            assert 0 < corner.x() <= 800 and 0 < corner.y() <= 500, f"{page}: {button.text()} off the window"
+        found += [f"{page}: {c}" for c in clipped(window)]
+        if system_id == "tass":
+            assert window.grab().save(str(shots / f"small-{page}.png"))
+    assert not found, "\n".join(dict.fromkeys(found))
+
+
+SCALED = os.environ.get("QT_SCALE_FACTOR") == "2"
+
+
+@pytest.mark.skipif(not SCALED, reason="run by test_usable_at_200_percent in a process with QT_SCALE_FACTOR=2")
+@pytest.mark.parametrize("system_id", ["tass", "isams"])
+def test_pages_at_200_percent(system_id, make_window, gui, sandbox, small_school, qtbot, shots):
+    """A 1920×1080 screen at 200% leaves a window of 960×540 (logical) pixels: every page works there."""
+    sandbox.add(registry.get(system_id).emulator(small_school))
+    window = make_window(sandbox=sandbox)
+    window.resize(960, 540)
+    assert window.devicePixelRatio() == 2
+    found = []
+    for page in walk(window, gui, qtbot, system_id):
+        gui.settle()
+        found += [f"{page}: {c}" for c in clipped(window)]
+        for button in (window.back_button, window.next_button, window.help_button, window.safe_switch):
+            corner = button.mapTo(window, QPoint(button.width(), button.height()))
+            assert 0 < corner.x() <= window.width() and 0 < corner.y() <= window.height(), page
+        picture = window.grab()
+        assert picture.width() == 2 * window.width(), "drawn at twice the pixels, not stretched"
+        assert picture.save(str(shots / f"scaled-{system_id}-{page}.png"))
+    assert not found, "\n".join(dict.fromkeys(found))
+
+
+@pytest.mark.skipif(SCALED, reason="this is the outer run")
+def test_usable_at_200_percent(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_SCALE_FACTOR": "2", "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    env.setdefault("MIS_WIZARD_SHOTS", str(tmp_path))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          f"{__file__}::test_pages_at_200_percent"], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "2 passed" in run.stdout
