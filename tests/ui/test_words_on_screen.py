@@ -9,8 +9,10 @@ the check page's technical detail (off by default) and in ``--json``.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
@@ -146,6 +148,8 @@ def _wait(qtbot, page) -> None:
 
 @pytest.mark.parametrize("system_id", registry.SYSTEM_IDS)
 def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_school, qtbot, tmp_path):
+    shots = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
     spec = registry.get(system_id)
     hosted = sandbox.add(spec.emulator(small_school))
     scenario = hosted.emulator.scenarios(hosted.base_url)[SCENARIOS[system_id]]
@@ -161,6 +165,8 @@ def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_s
         codes.discard("")
         typed = frozenset(value for _label, value, _button in getattr(window.page, "copy_buttons", ()))
         found.extend(problems(window, codes, name, typed))
+        if system_id == "powerschool":  # one system's pictures, for looking at (MIS_WIZARD_SHOTS)
+            assert window.grab().save(str(shots / f"words-{name.replace(' ', '-').replace(',', '')}.png"))
 
     look("welcome")
     window.pages[0].new_button.click()

@@ -214,7 +214,7 @@ class CheckPage(Page):
         self.technical.setAccessibleDescription("Adds each result's reference code and the server's own answer, "
                                                 "for the integrator's support engineer.")
         self.technical.toggled.connect(self._show_technical)
-        top_layout.addWidget(self.technical)
+        top_layout.addWidget(self.technical, 0, Qt.AlignmentFlag.AlignLeft)
         self.body.addWidget(top)
         self.groups_holder = QWidget()
         self.groups_layout = QVBoxLayout(self.groups_holder)
@@ -299,8 +299,9 @@ class CheckPage(Page):
         for group in self.groups.values():
             if group.note.text() == "Not checked yet.":
                 group.set_note("Checking…")
-        self._focus_back = self.run_button.hasFocus() or self.focusWidget() is None
-        if self.run_button.hasFocus():
+        before = self.window().focusWidget()
+        self._focus_back = before is None or before is self.run_button
+        if before is self.run_button:
             self.technical.setFocus()  # stays on this page while the button is disabled, not the header
         self.run_button.setEnabled(False)
         self.progress.show()
@@ -352,7 +353,7 @@ class CheckPage(Page):
         focus = self.window().focusWidget()
         if self.isVisible() and (self._focus_back and (focus is None or focus is self.technical)
                                  or focus is None or not self.isAncestorOf(focus)):
-            self.run_button.setFocus()  # the admin can press it again at once; the header is not where they were
+            self.run_button.setFocus()  # back where the admin was, to press it again; never the header
         self._focus_back = False
         for group in self.groups.values():
             if group.note.text() == "Checking…":
