@@ -232,3 +232,35 @@ def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_s
     window.go(0)
     look("welcome (resume)")
     assert not found, "\n".join(dict.fromkeys(found))
+
+
+def test_the_transformation_editor_names_fields_in_words(qtbot, small_school):
+    """The editor a Transformation opens in: its source fields as words, not concept paths or raw:."""
+    from mis_wizard.ui.pages.mapping_page import COL_HOW, COL_KIND, MappingPage
+    from mis_wizard.wizard.mapping.schema import parse_targets
+    from mis_wizard.wizard.profile import load_builtin
+
+    page = MappingPage()
+    qtbot.addWidget(page)
+    page.system_name = "TASS.web"
+    records = [{"student.id": s.id, "student.first_name": s.first_name, "student.last_name": s.last_name,
+                "raw:general_details.first_name": s.first_name} for s in small_school.students[:3]]
+    page.set_data(parse_targets(load_builtin("demo").targets), {}, {"students": records},
+                  {"students": ["raw:general_details.first_name"]})
+    page.show()
+    row = [f.name for f in page.target.fields].index("preferred_name")
+    page.table.cellWidget(row, COL_KIND).setCurrentIndex(page.table.cellWidget(row, COL_KIND).findData("transform"))
+    how = page.table.cellWidget(row, COL_HOW)
+    how.setCurrentIndex(how.findText("Edit the steps…"))
+    dialog = page.transform_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.add_combo.setCurrentIndex(dialog.add_combo.findData("concat"))
+    dialog.add_button.click()
+    for source in ("student.first_name", "raw:general_details.first_name"):
+        dialog.source_picker.setCurrentIndex(dialog.source_picker.findData(source))
+        dialog.add_source_button.click()
+    assert [dialog.source_list.item(i).text() for i in range(dialog.source_list.count())] == \
+        ["First name", "Your system: general details › first name"]
+    assert problems(dialog, set(), "transformation editor") == []
+    assert problems(page, set(), "mapping") == []
+    dialog.reject()

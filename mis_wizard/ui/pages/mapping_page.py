@@ -343,7 +343,8 @@ class MappingPage(QWidget):
             return [(m.id, m.cells[row].source_value, m.cells[row].value, m.cells[row].error) for m in mapped]
 
         options = concepts_of(target.entity) + self._sources.get(target.entity, [])
-        dialog = TransformEditor(name, rule.source, rule.steps, options, preview, self._safe, self)
+        dialog = TransformEditor(words.field_label(name, target.field(name).label), rule.source, rule.steps, options,
+                                 preview, self._safe, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._edit(name, steps=dialog.steps()))
         dialog.finished.connect(lambda _r: self._editor_closed())
