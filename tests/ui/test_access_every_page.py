@@ -397,3 +397,19 @@ def test_usable_at_200_percent(tmp_path):
                          timeout=600)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert "2 passed" in run.stdout
+
+
+@pytest.mark.parametrize("system_id", registry.SYSTEM_IDS)
+def test_every_field_describes_itself(system_id, make_window, gui):
+    """A screen reader says a field's name and then what goes in it (the hint under the box)."""
+    window = make_window()
+    window.pages[0].new_button.click()
+    gui.choose_system(window, system_id)
+    window.go_next()
+    fields = [e for e in window.page.edits.values()]
+    window.go(window.pages.index(next(p for p in window.pages if p.page_id == "credentials")))
+    gui.settle()
+    fields += [item.widget.focusProxy() or item.widget for item in window.page.inputs.values()]
+    assert fields
+    bare = [w.accessibleName() for w in fields if not w.accessibleDescription().strip()]
+    assert not bare, bare

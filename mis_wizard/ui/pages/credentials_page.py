@@ -232,6 +232,9 @@ class CredentialsPage(Page):
             edit.textChanged.connect(lambda _t, item=item: self._edited(item))
             edit.editingFinished.connect(lambda item=item: self._save(item))
         item.widget.setToolTip(f.format_hint or f.help)
+        described = " ".join(t for t in (f.help, f"It should be {f.format_hint}." if f.format_hint else "") if t)
+        for target in {item.widget, item.widget.focusProxy() or item.widget}:
+            target.setAccessibleDescription(described or f"Copy it from {self.ctx.spec.name if self.ctx.spec else 'your system'}.")
         item.timer.timeout.connect(lambda item=item: self._save(item))
         return item
 

@@ -251,9 +251,9 @@ class MappingPage(QWidget):
                 value.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 if cell.error:
                     value.setBackground(ERROR_BACKGROUND)
-                    value.setToolTip(f"{f.name} {cell.error}")
+                    value.setToolTip(f"{words.field_label(f.name, f.label)} {cell.error}")
                 elif cell.source and not self._safe:
-                    value.setToolTip(f"From {cell.source}: {cell.source_value!r}")
+                    value.setToolTip(f"From {words.source_label(cell.source, self.system_name)}: “{cell.source_value}”")
                 self.table.setItem(row, COL_SAMPLES + i, value)
         header = self.table.horizontalHeader()
         for col in range(self.table.columnCount()):

@@ -60,6 +60,7 @@ class SchoolPage(Page):
             edit = QLineEdit()
             edit.setAccessibleName(f.label.replace("&", ""))
             edit.setPlaceholderText(f.placeholder)
+            edit.setAccessibleDescription(("Needed. " if f.required else "Optional. ") + f.placeholder)
             edit.setMaxLength(200)
             edit.textChanged.connect(lambda text, f=f: self._changed(f, text))
             label = QLabel(f.label + ("" if f.required else "  (optional)"))
