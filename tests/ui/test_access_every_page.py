@@ -358,6 +358,10 @@ def test_nothing_is_cut_off_at_800_by_500(system_id, make_window, gui, sandbox, 
         found += [f"{page}: {c}" for c in clipped(window)]
         if system_id == "tass":
             assert window.grab().save(str(shots / f"small-{page}.png"))
+    window.show_help()
+    gui.settle()
+    assert window.help_holder.isVisible()
+    found += [f"help: {c}" for c in clipped(window)]
     assert not found, "\n".join(dict.fromkeys(found))
 
 
