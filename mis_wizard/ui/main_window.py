@@ -43,6 +43,9 @@ from mis_wizard.wizard import checks
 
 log = logging.getLogger(__name__)
 SIDEBAR_WIDTH = 232
+MINIMUM_WIDTH, MINIMUM_HEIGHT = 760, 480
+"""The smallest the window goes (a 1280×720 screen at 150%, or 1920×1080 at 200%, leaves more);
+below the room a page needs, its scroll area scrolls, so nothing is ever cut off."""
 STATUS_WORDS = {PageStatus.DONE: "done", PageStatus.ATTENTION: "needs attention", PageStatus.TODO: "to do"}
 
 
@@ -54,7 +57,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_NAME} — {integrator.product}")
         self.setWindowIcon(theme.icon("app"))
         self.setStyleSheet(theme.stylesheet())
-        self.setMinimumSize(1000, 640)
+        self.setMinimumSize(MINIMUM_WIDTH, MINIMUM_HEIGHT)
         self.resize(1366, 768)
 
         root = QWidget()
@@ -147,7 +150,7 @@ class MainWindow(QMainWindow):
         shield = QLabel()
         shield.setPixmap(theme.icon("shield").pixmap(20, 20))
         row.addWidget(shield)
-        self.safe_switch = Switch("Screen-&share safe")
+        self.safe_switch = Switch("Screen-share sa&fe")
         self.safe_switch.setObjectName("SafeSwitch")
         self.safe_switch.setAccessibleName("Screen-share safe")
         self.safe_switch.setToolTip("While on, secrets and personal details are hidden everywhere, "

@@ -3,8 +3,8 @@ window uses where one is free, so keyboard-only admins can jump to any field."""
 
 from __future__ import annotations
 
-RESERVED = frozenset("bnhs")
-"""Back, Next, Help and Screen-share safe, always on screen."""
+RESERVED = frozenset("bnhf")
+"""Back, Next, Help and Screen-share sa&fe, always on screen: no page may use them."""
 
 
 class Mnemonics:

@@ -21,10 +21,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from mis_wizard.ui import theme
+from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.mapper import MappedRecord
 
-ERROR_BACKGROUND = QBrush(QColor("#fde2e1"))
-NOT_SENT = QBrush(QColor("#8a8a8a"))
+ERROR_BACKGROUND = QBrush(QColor(theme.ERROR_BACKGROUND))
+NOT_SENT = QBrush(QColor(theme.NOT_SENT))
 Index = QModelIndex | QPersistentModelIndex
 
 # The view asks ``data`` for about ten roles of every visible cell on every paint; these four are
@@ -46,6 +48,8 @@ class PreviewTableModel(QAbstractTableModel):
     def __init__(self, fields: Sequence[str] = (), parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._fields = list(fields)
+        self._labels = [words.field_label(f) for f in self._fields]
+        """What the column headers say (the field names stay in their tooltips)."""
         self._rows: list[MappedRecord] = []
         self._safe = False
 
@@ -63,6 +67,7 @@ class PreviewTableModel(QAbstractTableModel):
     def reset(self, fields: Sequence[str]) -> None:
         self.beginResetModel()
         self._fields = list(fields)
+        self._labels = [words.field_label(f) for f in self._fields]
         self._rows = []
         self.endResetModel()
 
@@ -101,10 +106,15 @@ class PreviewTableModel(QAbstractTableModel):
         return NOT_SENT if cell.value is None else None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return self._fields[section] if section < len(self._fields) else None
+            if section >= len(self._fields):
+                return None
+            name = self._fields[section]
+            return self._labels[section] if role == Qt.ItemDataRole.DisplayRole else name
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
         if section >= len(self._rows):
             return None
         rid = self._rows[section].id

@@ -13,6 +13,29 @@ if TYPE_CHECKING:
     from mis_wizard.vendors.base import Status
 
 
+TEXT = "#1f2937"
+MUTED = "#5b6578"
+SURFACE = "#ffffff"
+CANVAS = "#f4f6f9"
+SELECTED = "#eaf2fb"
+ERROR_BACKGROUND = "#fde2e1"
+NOT_SENT = "#636b78"
+WARN = "#8a5a00"
+FAIL = "#b3261e"
+CODE_BACKGROUND = "#eef1f6"
+
+TEXT_PAIRS: tuple[tuple[str, str, str], ...] = (
+    (TEXT, SURFACE, "a choice's title"), (TEXT, SELECTED, "the chosen choice's title"),
+    (MUTED, SURFACE, "a choice's line"), (MUTED, SELECTED, "the chosen choice's line"),
+    (MUTED, CANVAS, "a choice that cannot be chosen, and why"),
+    (TEXT, ERROR_BACKGROUND, "a value that would be refused"), (NOT_SENT, SURFACE, "a value not sent"),
+    (WARN, SURFACE, "records left out"), (FAIL, SURFACE, "records refused"),
+    (MUTED, SURFACE, "a check's technical detail"), (TEXT, CODE_BACKGROUND, "a value to type in the steps"),
+)
+"""Text the Python code paints itself (not through app.qss), as (text, background, where):
+tests/ui/test_access_every_page.py holds each pair, and every app.qss pair, to 4.5:1."""
+
+
 @cache
 def stylesheet() -> str:
     """app.qss with ``@icons@`` pointing at the icon folder (style sheets need real paths)."""

@@ -148,5 +148,5 @@ def classify_exception(exc: BaseException) -> Failure:
     if isinstance(exc, ValueError | KeyError | TypeError):
         return Failure(FailureKind.BUG, "The server's answer could not be read.",
                        "Send the support report to the integrator.")
-    return Failure(FailureKind.BUG, f"Unexpected error: {type(exc).__name__}.",
+    return Failure(FailureKind.BUG, "Something unexpected went wrong in the wizard.",
                    "Send the support report to the integrator.")

@@ -69,7 +69,26 @@ class Profile:
     """What load() takes to find it again: a built-in name or the file's absolute path; sessions keep it."""
 
     def requirements(self, system_id: str) -> dict[str, Any]:
-        return registry.get(system_id).requirements(self.systems.get(system_id))
+        """The vendor's defaults, then the names this integrator goes by (see ``named``), then
+        what the profile says for the system."""
+        spec = registry.get(system_id)
+        named = {k: v for k, v in self.named().items() if k in spec.default_requirements}
+        return spec.requirements({**named, **(self.systems.get(system_id) or {})})
+
+    def named(self) -> dict[str, str]:
+        """Requirement values that name the integrator (the Security Role the TASS steps suggest,
+        the iSAMS key's Integrator, the PowerSchool plugin…), from its [integrator] table, so no
+        other integrator's name is ever suggested. A system's own table in the profile wins."""
+        who = self.integrator
+        return {
+            "integrator": who.name,
+            "integrator_contact": who.support_email,
+            "product": who.product,
+            "product_name": who.product,
+            "plugin_name": who.product,
+            "integration_name": who.product,
+            "security_role": role_name(who.name),
+        }
 
     def offers(self, system_id: str) -> bool:
         """A profile without a [systems] table takes every system."""
@@ -80,6 +99,13 @@ class Profile:
         spec = registry.get(system_id)
         targets = [t.get("entity", name) for name, t in self.targets.items() if isinstance(t, dict)]
         return sorted(set(targets) or {e.id for e in spec.entities})
+
+
+def role_name(integrator: str) -> str:
+    """A role or account name for ``integrator``: its name in lower case, words joined by ``_``,
+    ending ``_api`` ("Demo Integrator" → ``demo_integrator_api``)."""
+    words = re.findall(r"[a-z0-9]+", integrator.lower())
+    return "_".join([*words[:4], "api"])
 
 
 def builtin_names() -> list[str]:

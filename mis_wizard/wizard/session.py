@@ -209,7 +209,10 @@ class SessionStore:
             if not isinstance(version, int) or isinstance(version, bool):
                 raise ValueError("format is not a number")
         except (ValueError, OSError, UnicodeDecodeError, RecursionError) as exc:
-            raise self._set_aside(path, f"could not be read ({exc.__class__.__name__})") from exc
+            why = "is damaged (it is not a saved setup the wizard can read)"
+            if isinstance(exc, OSError):
+                why = f"could not be read ({exc.strerror or 'the system refused'})"
+            raise self._set_aside(path, why) from exc
         if version > FORMAT:
             raise self._set_aside(path, f"was written by a newer version of the wizard (format {version})")
         problem = _schema_problem(data)

@@ -47,7 +47,12 @@ def test_one_wrong_token_key_fails_only_that_key(make_window, gui, sandbox, smal
     assert scenario.expect in {r.code for r in failed}
     assert all(r.remedy for r in failed)
     group = page.groups[bad]
-    assert any(scenario.expect in row.plain_text() and "What to do" in row.plain_text() for row in group.rows)
+    assert any("What to do" in row.plain_text() for row in group.rows)
+    assert not any(scenario.expect in row.plain_text() for g in page.groups.values() for row in g.rows), \
+        "codes are for support, not on screen"
+    page.technical.setChecked(True)
+    assert any(scenario.expect in row.plain_text() for row in group.rows), "technical detail names the code"
+    page.technical.setChecked(False)
     for key, grp in page.groups.items():
         if key not in (bad, CONNECTION):
             assert grp.rows and all(row.result.status is not Status.FAILED for row in grp.rows)

@@ -66,7 +66,7 @@ def test_alt_n_is_next(make_window, gui, qtbot):
     window.pages[0].new_button.click()
     gui.choose_system(window, "tass")
     assert window.next_button.text() == "&Next" and window.back_button.text() == "&Back"
-    assert window.help_button.text() == "&Help" and "&s" in window.safe_switch.text()
+    assert window.help_button.text() == "&Help" and "&f" in window.safe_switch.text()
 
 
 @pytest.mark.parametrize("system_id", registry.SYSTEM_IDS)

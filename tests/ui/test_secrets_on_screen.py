@@ -108,7 +108,7 @@ def test_screen_share_safe_masks_personal_details_and_check_detail(make_window, 
     assert school.edits["name"].displayText() == "Riverside Secondary College"
 
     row = ResultRow(CheckResult("lms", "Sample student", Layer.SAMPLE, Status.OK, "tass.sample_ok",
-                                "One student read.", detail="first record: Jordan Smith"), True)
+                                "One student read.", detail="first record: Jordan Smith"), True, technical=True)
     assert "Jordan" not in row.plain_text() and DETAIL_HIDDEN in row.plain_text()
     window.safe_switch.click()
     assert name.echoMode() is QLineEdit.EchoMode.Normal and name.displayText() == "Jordan Smith"

@@ -71,3 +71,29 @@ def test_a_session_started_with_a_profile_file_finds_it_again(tmp_path: Path) ->
     again = from_session(SessionStore().load(session.id))
     assert again.profile.integrator.name == "Acme Analytics"
     assert again.requirements["security_role"] == "acme_api"
+
+
+def test_names_in_the_steps_come_from_the_integrator(tmp_path: Path) -> None:
+    """Role, key and product names suggested to the admin are this integrator's, never another's."""
+    from mis_wizard.vendors import registry
+    from mis_wizard.wizard import steps
+
+    file = tmp_path / "northwind.toml"
+    file.write_text('[integrator]\nname = "Northwind Timetabling"\nproduct = "Northwind Planner"\n'
+                    'support_email = "help@northwind.example"\n', encoding="utf-8")
+    p = profile.load(str(file))
+    for system_id in registry.SYSTEM_IDS:
+        spec = registry.get(system_id)
+        text = str(steps.load(system_id, spec.step_values(p.requirements(system_id))))
+        assert "intellischool" not in text.lower() and "Demo Integrator" not in text, system_id
+        assert "MIS Wizard" not in text, system_id
+    assert p.requirements("tass")["security_role"] == "northwind_timetabling_api"
+    tass = str(steps.load("tass", registry.get("tass").step_values(p.requirements("tass"))))
+    assert "northwind_timetabling_api" in tass
+    isams = registry.get("isams").step_values(p.requirements("isams"))
+    assert isams["integrator"] == "Northwind Timetabling" and isams["product"] == "Northwind Planner"
+    assert "help@northwind.example" in str(steps.load("integris", registry.get("integris").step_values(
+        p.requirements("integris"))))
+    acme = tmp_path / "acme.toml"
+    acme.write_text(GOOD, encoding="utf-8")
+    assert profile.load(str(acme)).requirements("tass")["security_role"] == "acme_api", "the profile's own wins"

@@ -44,7 +44,7 @@ class Page(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea(self)
-        scroll.setObjectName("PageScroll")  # app.qss turns its horizontal scroll bar off
+        scroll.setObjectName("PageScroll")  # app.qss: no Tab stop; scrolls sideways only when the window is too narrow
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer.addWidget(scroll)

@@ -11,12 +11,14 @@ import asyncio
 import datetime as dt
 import html
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -45,20 +47,50 @@ def result_from_json(data: dict[str, Any]) -> CheckResult:
     return CheckResult(**{**data, "layer": Layer(data["layer"]), "status": Status(data["status"])})
 
 
+STATUS_NAMES = {Status.OK: "Passed", Status.WARNING: "Look at this", Status.FAILED: "To fix",
+                Status.SKIPPED: "Not checked"}
+NEGATIONS = (
+    (re.compile(r"^Every (.+)$"), r"Not every \1"),
+    (re.compile(r"^(.+) has granted (.+)$"), r"\1 has not granted \2"),
+    (re.compile(r"^(.+) answers as (.+)$"), r"\1 does not answer as \2"),
+    (re.compile(r"^(.+) answers$"), r"\1 does not answer"),
+    (re.compile(r"^(.+) (accepted|granted|enabled)$"), r"\1 not \2"),
+)
+"""A check is named for what passing means ("Token Key accepted"); a failed one says the opposite."""
+PREDICATE = re.compile(r" (?:accepted|granted|enabled|answers(?: as .+)?)$")
+
+
+def heading(result: CheckResult) -> str:
+    """The check's name in words that agree with its status: "Student Details app accepted"
+    when it passed, "Student Details app not accepted" when it failed, and only what was to be
+    checked ("Student Details app") when it was not checked."""
+    name = result.check
+    if result.status is Status.OK:
+        return name
+    if result.status is Status.SKIPPED:
+        return PREDICATE.sub("", name) or name
+    for pattern, negated in NEGATIONS:
+        if pattern.match(name):
+            return pattern.sub(negated, name)
+    return name
+
+
 class ResultRow(QWidget):
-    """One check result: status icon, what was checked, the message, the remedy, the code and detail.
+    """One check result: status icon, what was checked, the message and the remedy; the stable
+    code and the redacted detail only when the admin (or support) asks for technical detail.
 
     One rich-text label per row, so wrapping text always gets the height it needs."""
 
-    def __init__(self, result: CheckResult, screen_safe: bool) -> None:
+    def __init__(self, result: CheckResult, screen_safe: bool, technical: bool = False) -> None:
         super().__init__()
         self.result = result
+        self.technical = technical
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 4, 0, 4)
         row.setSpacing(10)
         icon = QLabel()
         icon.setPixmap(theme.status_icon(result.status).pixmap(20, 20))
-        icon.setAccessibleName(result.status.value)
+        icon.setAccessibleName(STATUS_NAMES.get(result.status, ""))
         icon.setFixedWidth(22)
         row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
         self.text = QLabel()
@@ -66,18 +98,24 @@ class ResultRow(QWidget):
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         row.addWidget(self.text, 1)
-        self.setAccessibleName(f"{result.status.value}: {result.check}. {result.message}")
+        self.setAccessibleName(f"{STATUS_NAMES.get(result.status, '')}: {heading(result)}. {result.message}")
         self.set_screen_safe(screen_safe)
 
+    def set_technical(self, on: bool) -> None:
+        self.technical = on
+        self.set_screen_safe(self._safe)
+
     def set_screen_safe(self, on: bool) -> None:
+        self._safe = on
         r = self.result
-        parts = [f"<b>{_esc(r.check)}</b> — {_esc(r.message)}"]
+        parts = [f"<b>{_esc(heading(r))}</b> — {_esc(r.message)}"]
         if r.remedy and r.status in (Status.FAILED, Status.WARNING, Status.SKIPPED):
             parts.append(f"<b>What to do:</b> {_esc(r.remedy)}")
-        detail = redact(r.detail) if r.detail else ""
-        shown = DETAIL_HIDDEN if on and detail else _esc(detail)
-        parts.append(f"<span style='color:#5b6578; font-size:8.5pt;'>{_esc(r.code)}"
-                     f"{'  ·  ' + shown if shown else ''}</span>")
+        if self.technical:
+            detail = redact(r.detail) if r.detail else ""
+            shown = DETAIL_HIDDEN if on and detail else _esc(detail)
+            parts.append(f"<span style='color:{theme.MUTED}; font-size:8.5pt;'>Technical detail: {_esc(r.code)}"
+                         f"{'  ·  ' + shown if shown else ''}</span>")
         self.text.setText("<br>".join(parts))
 
     def plain_text(self) -> str:
@@ -122,9 +160,9 @@ class KeyGroup(QFrame):
         self.held.setText(text)
         self.held.setVisible(bool(text))
 
-    def add(self, result: CheckResult, screen_safe: bool) -> None:
+    def add(self, result: CheckResult, screen_safe: bool, technical: bool = False) -> None:
         self.note.hide()
-        row = ResultRow(result, screen_safe)
+        row = ResultRow(result, screen_safe, technical)
         self.rows.append(row)
         self.layout_.addWidget(row)
 
@@ -200,6 +238,12 @@ class CheckPage(Page):
         self.trace_note.hide()
         trace_row.addWidget(self.trace_note, 1)
         top_layout.addLayout(trace_row)
+        self.technical = QCheckBox("Show &technical detail for support")
+        self.technical.setAccessibleName("Show technical detail for support")
+        self.technical.setAccessibleDescription("Adds each result's reference code and the server's own answer, "
+                                                "for the integrator's support engineer.")
+        self.technical.toggled.connect(self._show_technical)
+        top_layout.addWidget(self.technical, 0, Qt.AlignmentFlag.AlignLeft)
         self.body.addWidget(top)
         self.groups_holder = QWidget()
         self.groups_layout = QVBoxLayout(self.groups_holder)
@@ -210,6 +254,8 @@ class CheckPage(Page):
         self.groups: dict[str, KeyGroup] = {}
         self.results: list[CheckResult] = []
         self.op: QueryOp[Any] | None = None
+        self._focus_back = False
+        """The run button had the focus when the check started: it gets it back at the end."""
         self._checked: tuple[Any, dict[str, Any]] | None = None
         """The session a running check is for, and the values it checks (held in memory only)."""
         self.choose_trace_path: Callable[[str], Path | None] = self._ask_trace_path
@@ -267,7 +313,7 @@ class CheckPage(Page):
     def _add(self, result: CheckResult) -> None:
         self.results.append(result)
         group = self.groups.get(result.key) or self._group(result.key, result.key, "")
-        group.add(result, self.ctx.screen_safe)
+        group.add(result, self.ctx.screen_safe, self.technical.isChecked())
 
     # running --------------------------------------------------------------------------------
 
@@ -286,6 +332,10 @@ class CheckPage(Page):
         for group in self.groups.values():
             if group.note.text() == "Not checked yet.":
                 group.set_note("Checking…")
+        before = self.window().focusWidget()
+        self._focus_back = before is None or before is self.run_button
+        if before is self.run_button:
+            self.technical.setFocus()  # stays on this page while the button is disabled, not the header
         self.run_button.setEnabled(False)
         self.progress.show()
         self.summary.setText("Checking… results appear below as each key finishes.")
@@ -378,13 +428,18 @@ class CheckPage(Page):
         self._add(CheckResult(CONNECTION, "Live check", Layer.REACH, Status.FAILED, "wizard.check_crashed",
                               "The check stopped unexpectedly before it could finish.",
                               "Run the check again. If it happens again, send the log to the integrator's support.",
-                              detail=type(exc).__name__))
+                              detail=f"stopped by {type(exc).__name__}"))
         self._done("")
 
     def _done(self, checked_at: str) -> None:
         self.op = None
         self.progress.hide()
         self.run_button.setEnabled(True)
+        focus = self.window().focusWidget()
+        if self.isVisible() and (self._focus_back and (focus is None or focus is self.technical)
+                                 or focus is None or not self.isAncestorOf(focus)):
+            self.run_button.setFocus()  # back where the admin was, to press it again; never the header
+        self._focus_back = False
         for group in self.groups.values():
             if group.note.text() == "Checking…":
                 group.set_note("No result for this key: the check stopped before it.")
@@ -507,6 +562,10 @@ class CheckPage(Page):
             self.run_button.setAccessibleDescription("")
             for group in self.groups.values():
                 group.say_held("")
+    def _show_technical(self, on: bool) -> None:
+        for group in self.groups.values():
+            for row in group.rows:
+                row.set_technical(on)
 
     def set_screen_safe(self, on: bool) -> None:
         for group in self.groups.values():

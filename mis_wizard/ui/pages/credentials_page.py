@@ -37,12 +37,41 @@ so the credential store is not rewritten for every character of a secret."""
 FieldKey = tuple[str | None, str]
 
 
+DETAIL_WORDS: dict[str, str | None] = {
+    "method_labels": "Batch methods to tick",
+    "permissions": "Security Role permissions it needs",
+    "version": "API version",
+    "grants": "Access to grant",
+    "areas": "Areas",
+    "optional fields": "Optional fields to switch on",
+    "endpoints": "OneRoster data it reads",
+    "objects": "Objects the Integration Access must read",
+    "registers": "Registers",
+    "write": "The integrator also sends changes back, so this needs write access as well as read.",
+    "writes": "The integrator also sends changes back, so this needs write access as well as read.",
+    "module": None,
+    "methods": None,
+    "resources": None,
+}
+"""How each KeySet.details fact is said; None for facts that are the system's own ids, already
+said in words by another fact or the key set's purpose (TASS method names, PowerSchool resource ids)."""
+
+
 def describe_details(details: Mapping[str, Any]) -> list[str]:
-    """KeySet.details as lines for the admin, e.g. ``Batch methods: Students, Contacts``."""
+    """KeySet.details as lines for the admin, e.g. ``Batch methods to tick: Pupil Manager > Contacts``.
+
+    No ids, field paths or True/False: a yes/no fact is said only when it is yes, as a sentence."""
     lines = []
     for name, value in details.items():
+        label = DETAIL_WORDS.get(name, name.replace("_", " ").capitalize())
+        if label is None or value in (None, "", [], ()):
+            continue
+        if isinstance(value, bool):
+            if value:
+                lines.append(label)
+            continue
         shown = ", ".join(str(v) for v in value) if isinstance(value, list | tuple | set | frozenset) else str(value)
-        lines.append(f"{name.replace('_', ' ').capitalize()}: {shown}")
+        lines.append(f"{label}: {shown}")
     return lines
 
 
@@ -213,6 +242,9 @@ class CredentialsPage(Page):
             edit.textChanged.connect(lambda _t, item=item: self._edited(item))
             edit.editingFinished.connect(lambda item=item: self._save(item))
         item.widget.setToolTip(f.format_hint or f.help)
+        described = " ".join(t for t in (f.help, f"It should be {f.format_hint}." if f.format_hint else "") if t)
+        for target in {item.widget, item.widget.focusProxy() or item.widget}:
+            target.setAccessibleDescription(described or f"Copy it from {self.ctx.spec.name if self.ctx.spec else 'your system'}.")
         item.timer.timeout.connect(lambda item=item: self._save(item))
         return item
 

@@ -161,9 +161,9 @@ def plain_error(exc: BaseException, path: Path | None = None) -> str:
         return (f"The wizard may not write to {path or 'that place'}. Choose a folder you can write to, "
                 "such as Documents, and try again.")
     if isinstance(exc, OSError):
-        return (f"Could not write {path or 'the file'}: {exc.strerror or type(exc).__name__}. Check the disk "
+        return (f"Could not write {path or 'the file'}: {exc.strerror or 'the system refused'}. Check the disk "
                 "has space and the folder exists, then try again.")
-    return (f"Something unexpected stopped it ({type(exc).__name__}). Try again; if it happens again, use "
+    return ("Something unexpected stopped it. Try again; if it happens again, use "
             "\"Copy summary for support\" and send that to the integrator.")
 
 
@@ -203,7 +203,7 @@ class FinishPage(Page):
         box, layout = card("Encrypted bundle")
         layout.addWidget(muted("One file with everything the integrator needs, encrypted so only they can open "
                                "it. Attach it to an e-mail to the integrator's support address."))
-        self.bundle_button = QPushButton("Create encrypted &bundle…")
+        self.bundle_button = QPushButton("Create &encrypted bundle…")
         self.bundle_button.setObjectName("Primary")
         self.bundle_button.setAccessibleName("Create encrypted bundle")
         self.bundle_button.clicked.connect(self.create_bundle)
@@ -217,7 +217,7 @@ class FinishPage(Page):
         self.workbook_button = QPushButton("Export credentials &workbook…")
         self.workbook_button.setAccessibleName("Export credentials workbook")
         self.workbook_button.clicked.connect(self.export_workbook)
-        self.include_secrets = QCheckBox("Include &secrets (keys and passwords) in plain text")
+        self.include_secrets = QCheckBox("&Include secrets (keys and passwords) in plain text")
         self.include_secrets.toggled.connect(self._secrets_toggled)
         self.workbook_status = _status_label()
         layout.addLayout(_row(self.workbook_button, self.workbook_status))

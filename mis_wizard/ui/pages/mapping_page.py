@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import ERROR_BACKGROUND, mask
 from mis_wizard.ui.widgets.transform_editor import PreviewRow, TransformEditor, describe_chain
+from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.canonical import Record, concepts_of, text
 from mis_wizard.wizard.mapping.mapper import Mapper, effective_rules
 from mis_wizard.wizard.mapping.rules import Rule, RuleKind
@@ -125,6 +126,8 @@ class MappingPage(QWidget):
         self._mapping: dict[str, dict[str, Any]] = {}
         self._samples: dict[str, list[Record]] = {}
         self._sources: dict[str, list[str]] = {}
+        self.system_name = ""
+        """The school's system, naming its own fields in the "From" lists."""
         self._notes: dict[str, tuple[str, bool]] = {}
         self._safe = False
         self._filling = False
@@ -226,7 +229,7 @@ class MappingPage(QWidget):
         options = concepts_of(target.entity) + self._sources.get(target.entity, [])
         for row, f in enumerate(target.fields):
             rule = rules[f.name]
-            label = f.name + (" *" if f.required else "")
+            label = words.field_label(f.name, f.label) + (" *" if f.required else "")
             item = QTableWidgetItem(label)
             item.setToolTip(f.name + (f" ({f.label})" if f.label else "") + f": {f.format}"
                             + (", required" if f.required else ""))
@@ -248,9 +251,9 @@ class MappingPage(QWidget):
                 value.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 if cell.error:
                     value.setBackground(ERROR_BACKGROUND)
-                    value.setToolTip(f"{f.name} {cell.error}")
+                    value.setToolTip(f"{words.field_label(f.name, f.label)} {cell.error}")
                 elif cell.source and not self._safe:
-                    value.setToolTip(f"From {cell.source}: {cell.source_value!r}")
+                    value.setToolTip(f"From {words.source_label(cell.source, self.system_name)}: “{cell.source_value}”")
                 self.table.setItem(row, COL_SAMPLES + i, value)
         header = self.table.horizontalHeader()
         for col in range(self.table.columnCount()):
@@ -281,9 +284,9 @@ class MappingPage(QWidget):
         combo.setAccessibleName(f"{name} comes from")
         combo.addItem("(none)", None)
         for o in options:
-            combo.addItem(o, o)
+            combo.addItem(words.source_label(o, self.system_name), o)
         if rule.source and combo.findData(rule.source) < 0:
-            combo.addItem(rule.source, rule.source)
+            combo.addItem(words.source_label(rule.source, self.system_name), rule.source)
         combo.setCurrentIndex(max(0, combo.findData(rule.source)) if rule.source else 0)
         combo.setEnabled(rule.kind is not RuleKind.SKIP)
         combo.currentIndexChanged.connect(lambda _i, c=combo, n=name: self._edit(n, source=c.currentData()))
@@ -293,7 +296,8 @@ class MappingPage(QWidget):
                     codes: Sequence[str]) -> QWidget:
         if rule.kind is RuleKind.MATCH:
             unmatched = len(mapper.unmatched.get(name, {}))
-            button = QPushButton(f"{len(rule.table)} codes" + (f", {unmatched} unmatched" if unmatched else "") + "…")
+            button = QPushButton(words.plural(len(rule.table), "code") + (f", {unmatched:,} unmatched" if unmatched else "")
+                                 + "…")
             seen = [text(r.get(rule.source or "")) for r in samples] + list(mapper.unmatched.get(name, {}))
             button.clicked.connect(lambda _c=False, n=name, s=seen, v=codes: self._edit_codes(n, s, v))
             return button
@@ -339,7 +343,8 @@ class MappingPage(QWidget):
             return [(m.id, m.cells[row].source_value, m.cells[row].value, m.cells[row].error) for m in mapped]
 
         options = concepts_of(target.entity) + self._sources.get(target.entity, [])
-        dialog = TransformEditor(name, rule.source, rule.steps, options, preview, self._safe, self)
+        dialog = TransformEditor(words.field_label(name, target.field(name).label), rule.source, rule.steps, options,
+                                 preview, self._safe, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._edit(name, steps=dialog.steps()))
         dialog.finished.connect(lambda _r: self._editor_closed())

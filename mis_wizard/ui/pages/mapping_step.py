@@ -22,7 +22,7 @@ from mis_wizard.ui.pages.base import Page, PageStatus
 from mis_wizard.ui.pages.live import Live, failure_text, mapping_key, read_key, relevant_targets, saved_status
 from mis_wizard.ui.pages.mapping_page import MappingPage
 from mis_wizard.vendors.base import Context
-from mis_wizard.wizard import atomic
+from mis_wizard.wizard import atomic, words
 from mis_wizard.wizard.mapping import preview
 from mis_wizard.wizard.mapping.canonical import RAW, Record
 from mis_wizard.wizard.mapping.field_codes import field_codes, to_csv
@@ -75,6 +75,7 @@ class MappingStep(Page):
         current = self.widget.target_combo.currentData()
         sources = {e.id: [f"{RAW}{f.name}" for f in e.fields] for e in spec.entities}
         self.widget.set_screen_share_safe(self.ctx.screen_safe)
+        self.widget.system_name = spec.name
         self.widget.set_data(self.targets, session.mapping, self.samples if fresh else {}, sources)
         self.widget.target_combo.setCurrentIndex(max(0, self.widget.target_combo.findData(current)))
         if not fresh:
@@ -173,7 +174,7 @@ class MappingStep(Page):
 
         def done(count: int) -> None:
             self._exported()
-            self.widget.set_note(entity, f"Saved the field codes of {count:,} records to {path}.")
+            self.widget.set_note(entity, f"Saved the field codes of {words.plural(count, 'record')} to {path}.")
 
         def failed(exc: BaseException) -> None:
             self._exported()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import BatchFeeder, PreviewTableModel, mask
+from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.mapper import MappedRecord
 from mis_wizard.wizard.mapping.preview import MAX_SAMPLES, PreviewResult
 
@@ -182,9 +183,10 @@ class PreviewPage(QWidget):
 
     def _say(self) -> None:
         n = self.model.rowCount()
-        text = f"{n:,} records · {self._errors:,} field errors"
+        errors = words.plural(self._errors, "field error")
+        text = f"{words.plural(n, 'record')} · {errors}"
         if self._expected > n:
-            text = f"Loading {n:,} of {self._expected:,} records · {self._errors:,} field errors so far"
+            text = f"Loading {n:,} of {words.plural(self._expected, 'record')} · {errors} so far"
         if self._missing:
             shown = [mask(m) if self.model.screen_share_safe else m for m in self._missing]
             text += " · not found: " + ", ".join(shown)

@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mis_wizard.ui import theme
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import mask
+from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.preview import ValidationReport
 
-WARN = QBrush(QColor("#8a5a00"))
-FAIL = QBrush(QColor("#b3261e"))
+WARN = QBrush(QColor(theme.WARN))
+FAIL = QBrush(QColor(theme.FAIL))
 
 
 class ReportPage(QWidget):
@@ -107,11 +109,12 @@ class ReportPage(QWidget):
     def set_report(self, report: ValidationReport) -> None:
         self._report = report
         self.tree.clear()
-        read = ", ".join(f"{n:,} {entity.replace('_', ' ')}" for entity, n in report.read.items())
+        read = ", ".join(words.records(n, entity) for entity, n in report.read.items())
         dropped = sum(f.dropped for f in report.filters)
         broken = sum(t.with_errors for t in report.targets)
-        self.summary.setText(f"Read {read}. The integrator's rules leave out {dropped:,} records; "
-                             f"{broken:,} records have a field that would be refused.")
+        self.summary.setText(f"Read {read}. The integrator's rules leave out {words.plural(dropped, 'record')}; "
+                             f"{words.plural(broken, 'record')} {'has' if broken == 1 else 'have'} a field that "
+                             "would be refused.")
         self.excluded.setText(excluded_text(report))
         restyle(self.excluded, "Banner" if dropped or broken else "InfoBanner")
         filters = QTreeWidgetItem(self.tree, ["What the integrator's rules leave out"])
@@ -163,12 +166,12 @@ def excluded_text(report: ValidationReport) -> str:
     broken = {t.name: t.with_errors for t in report.targets if t.with_errors}
     parts = []
     if left_out:
-        listed = ", ".join(f"{n:,} {entity.replace('_', ' ')}" for entity, n in sorted(left_out.items()))
+        listed = ", ".join(words.records(n, entity) for entity, n in sorted(left_out.items()))
         parts.append(f"If you go on, these records will be left out and not sent: {listed}.")
     else:
         parts.append("If you go on, no record is left out by the integrator's rules.")
     if broken:
-        listed = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in sorted(broken.items()))
+        listed = ", ".join(words.records(n, name) for name, n in sorted(broken.items()))
         parts.append(f"These are sent with a field the integrator may refuse: {listed} — "
                      "fix them in your system or change the mapping.")
     return " ".join(parts)

@@ -23,7 +23,7 @@ class SchoolField:
 
 
 FIELDS = (
-    SchoolField("name", "School &name", True, False, "e.g. Riverside Secondary College"),
+    SchoolField("name", "&School name", True, False, "e.g. Riverside Secondary College"),
     SchoolField("code", "School &code", False, False, "The code your education department uses (optional)"),
     SchoolField("campus", "C&ampus", False, False, "Only if your school has several campuses"),
     SchoolField("contact_name", "&Your name", True, True, "Who the integrator contacts about this setup"),
@@ -60,6 +60,7 @@ class SchoolPage(Page):
             edit = QLineEdit()
             edit.setAccessibleName(f.label.replace("&", ""))
             edit.setPlaceholderText(f.placeholder)
+            edit.setAccessibleDescription(("Needed. " if f.required else "Optional. ") + f.placeholder)
             edit.setMaxLength(200)
             edit.textChanged.connect(lambda text, f=f: self._changed(f, text))
             label = QLabel(f.label + ("" if f.required else "  (optional)"))

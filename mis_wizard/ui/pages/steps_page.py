@@ -39,7 +39,7 @@ def rich(text: str) -> str:
     """The two inline marks steps.md keeps: **bold** and `code`."""
     out = html.escape(text)
     out = _BOLD.sub(r"<b>\1</b>", out)
-    return _CODE.sub(r"<code style='background:#eef1f6;'>&nbsp;\1&nbsp;</code>", out)
+    return _CODE.sub(f"<code style='background:{theme.CODE_BACKGROUND};'>&nbsp;\\1&nbsp;</code>", out)
 
 
 def plain(text: str) -> str:

@@ -37,7 +37,7 @@ from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
 from mis_wizard.ui.pages.finish_page import restyle, saved_file, subject_of
 from mis_wizard.ui.widgets.run_report import STATUS_WORDS, RunReportView, fit_table, plain_table, when
 from mis_wizard.vendors.base import Context
-from mis_wizard.vendors.errors import VendorError
+from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception
 from mis_wizard.wizard.http import build_client
 from mis_wizard.wizard.session import now_iso
 from mis_wizard.wizard.subject import Subject
@@ -108,7 +108,7 @@ class SyncPage(Page):
         row.setContentsMargins(0, 0, 0, 0)
         self.path = QLineEdit()
         self.path.setAccessibleName("File or folder to write")
-        self.browse = QPushButton("&Browse…")
+        self.browse = QPushButton("Bro&wse…")
         self.browse.setAccessibleName("Choose the file or folder")
         self.browse.clicked.connect(self._browse)
         row.addWidget(self.path, 1)
@@ -387,8 +387,10 @@ class SyncPage(Page):
                 self.progress.setItem(row, col, item)
         fit_table(self.progress)
         self.progress.show()
-        self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
+        if self.run_button.hasFocus():
+            self.cancel_button.setFocus()  # the one thing to press while it runs; not a jump to the header
+        self.run_button.setEnabled(False)
         self.busy.show()
         self.state_label.setText("Reading from the school's system… nothing is written until everything is read.")
 
@@ -405,6 +407,8 @@ class SyncPage(Page):
         self._task = None
         self.busy.hide()
         self.run_button.setEnabled(True)
+        if self.cancel_button.hasFocus():
+            self.run_button.setFocus()
         self.cancel_button.setEnabled(False)
 
     def _finished(self, outcome: RunReport | str) -> None:
@@ -455,8 +459,12 @@ class SyncPage(Page):
             if isinstance(exc, engine.TooManyExcluded):
                 self.report_view.show_report(exc.report)
         else:
-            text = (f"The sync stopped unexpectedly ({type(exc).__name__}). The last good output was kept. "
-                    "Run it again; if it happens again, copy the summary for support on the previous page.")
+            failure = classify_exception(exc)
+            if failure.kind is FailureKind.BUG:
+                text = ("The sync stopped before it finished. Run it again; if it happens again, copy the "
+                        "summary for support on the previous page.")
+            else:
+                text = f"{failure.message} {failure.remedy}"
         log.warning("sync failed: %s", type(exc).__name__)
         self._record({"status": "failed", "message": f"{text} The last good output was kept.", "finished": now_iso()})
         self.state_changed.emit()
@@ -511,7 +519,7 @@ class SyncPage(Page):
                 self.report_view.show_report(runs[0])
 
         QueryOp(parent=self, op=lambda: asyncio.to_thread(load), success=loaded) \
-            .failure(lambda exc: self.runs_note.setText(f"Previous runs could not be read ({type(exc).__name__}).")) \
+            .failure(lambda _exc: self.runs_note.setText("Previous runs could not be read from the store.")) \
             .run_in_background()
 
     def _fill_runs(self) -> None:

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mis_wizard.ui import theme
+
 SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 1
 VALUE_ROLE = Qt.ItemDataRole.UserRole
 PAD_X, PAD_Y, GAP, MARGIN = 14, 10, 3, 4
@@ -52,7 +54,7 @@ class _CardDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         enabled = bool(option.state & QStyle.StateFlag.State_Enabled)
         focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
-        painter.setBrush(QColor("#eaf2fb") if selected else QColor("#ffffff") if enabled else QColor("#f4f6f9"))
+        painter.setBrush(QColor(theme.SELECTED) if selected else QColor(theme.SURFACE) if enabled else QColor(theme.CANVAS))
         painter.setPen(QPen(QColor("#2b6cb0") if selected or focused else QColor("#dde2ea"),
                             2 if selected or focused else 1))
         painter.drawRoundedRect(rect, 8, 8)
@@ -60,14 +62,14 @@ class _CardDelegate(QStyledItemDelegate):
         inner = rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
         flags = int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         painter.setFont(title_font)
-        painter.setPen(QColor("#1f2937") if enabled else QColor("#8a94a6"))
+        painter.setPen(QColor(theme.TEXT if enabled else theme.MUTED))  # a choice that cannot be had still reads
         title = str(index.data(Qt.ItemDataRole.DisplayRole))
         used = painter.boundingRect(inner, flags, title)
         painter.drawText(inner, flags, title)
         subtitle = str(index.data(SUBTITLE_ROLE) or "")
         if subtitle:
             painter.setFont(sub_font)
-            painter.setPen(QColor("#5b6578") if enabled else QColor("#9aa4b4"))
+            painter.setPen(QColor(theme.MUTED))
             painter.drawText(inner.adjusted(0, used.height() + GAP, 0, 0), flags, subtitle)
         painter.restore()
 
@@ -101,6 +103,16 @@ class ChoiceList(QListWidget):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def focusInEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Tabbing in chooses nothing: Qt's list would make its first row current on focus, and the
+        current row is the choice (the system page would pick TASS for the admin). With no row
+        current the list shows its focus ring; an arrow key then moves to a row and chooses it."""
+        if self.currentItem() is None:
+            QWidget.focusInEvent(self, event)
+            self.viewport().update()
+            return
+        super().focusInEvent(event)
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Wrapped text changes height with width, so item sizes are recomputed."""

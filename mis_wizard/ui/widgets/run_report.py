@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mis_wizard.wizard import words
 from mis_wizard.wizard.sync.report import RunReport
 
 COLUMNS = ("Table", "Written", "Added", "Changed", "Removed", "Excluded", "Errors")
@@ -103,7 +104,7 @@ class RunReportView(QWidget):
         status = STATUS_WORDS.get(report.status, report.status)
         took = f"{report.elapsed_ms} ms" if report.elapsed_ms < 1000 else f"{report.elapsed_ms / 1000:.1f} s"
         text = (f"<b>{status}</b> — {when(report.finished or report.started)}, took {took}. Added {totals['added']:,}, changed {totals['changed']:,}, "
-                f"removed {totals['removed']:,}, {totals['error_count']:,} record errors.")
+                f"removed {totals['removed']:,}, {words.plural(totals['error_count'], 'record error')}.")
         if report.message:
             text += f"<br>{report.message}"
         self.summary.setText(text)
@@ -131,8 +132,9 @@ class RunReportView(QWidget):
                 errors = QTreeWidgetItem(parent, [f"Records with a field the integrator would refuse "
                                                   f"(first {len(t.errors)})", f"{t.error_count:,}"])
                 for e in t.errors:
-                    shown = (f"{e['field']}: record and value {HIDDEN}" if self._safe
-                             else f"{e['id']} · {e['field']}: {e['error']}")
+                    field = words.field_label(str(e["field"]))
+                    shown = (f"{field}: record and value {HIDDEN}" if self._safe
+                             else f"{e['id']} · {field}: {e['error']}")
                     QTreeWidgetItem(errors, [shown, ""])
         self.details.setVisible(self.details.topLevelItemCount() > 0)
         self.details.expandToDepth(0)

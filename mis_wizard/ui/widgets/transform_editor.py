@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import ERROR_BACKGROUND, mask
+from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.transforms import REGISTRY, Param, Transform, step_problems
 
 Step = dict[str, Any]
@@ -75,7 +77,7 @@ def describe(step: Mapping[str, Any]) -> str:
             continue
         value = params[p.name]
         if p.kind == "sources":
-            parts.append(" + ".join(value) if value else "no fields yet")
+            parts.append(" + ".join(words.source_label(v) for v in value) if value else "no fields yet")
         elif p.kind == "text":
             parts.append(f"{p.label.lower()} “{value}”")
         else:
@@ -133,7 +135,7 @@ class TransformEditor(QDialog):
         heading = QLabel(f"How {field} is made")
         heading.setObjectName("CardTitle")
         layout.addWidget(heading)
-        start = f"the value of {source}" if source else "an empty value (no “From” field is picked)"
+        start = f"the value of “{words.source_label(source)}”" if source else "an empty value (no “From” field is picked)"
         intro = QLabel(f"The steps run in order, starting from {start}. Each step works on the result of the "
                        "one before it.")
         intro.setObjectName("Muted")
@@ -331,13 +333,16 @@ class TransformEditor(QDialog):
         chosen = QListWidget()
         chosen.setAccessibleName("Fields joined, in order")
         chosen.setMaximumHeight(72)
-        chosen.addItems(list(self._steps[row]["params"].get(p.name, [])))
+        for source in self._steps[row]["params"].get(p.name, []):
+            item = QListWidgetItem(words.source_label(source))
+            item.setData(Qt.ItemDataRole.UserRole, source)
+            chosen.addItem(item)
         box.addWidget(chosen)
         line = QHBoxLayout()
         picker = QComboBox()
         picker.setAccessibleName("Field to join")
         for source in self._sources:
-            picker.addItem(source, source)
+            picker.addItem(words.source_label(source), source)
         line.addWidget(picker, 1)
         add = QPushButton("Add field")
         remove = QPushButton("Remove field")
@@ -346,10 +351,12 @@ class TransformEditor(QDialog):
         box.addLayout(line)
 
         def changed() -> None:
-            self._set(row, p.name, [chosen.item(i).text() for i in range(chosen.count())])
+            self._set(row, p.name, [chosen.item(i).data(Qt.ItemDataRole.UserRole) for i in range(chosen.count())])
 
         def add_field() -> None:
-            chosen.addItem(picker.currentData())
+            item = QListWidgetItem(picker.currentText())
+            item.setData(Qt.ItemDataRole.UserRole, picker.currentData())
+            chosen.addItem(item)
             changed()
 
         def remove_field() -> None:

@@ -143,6 +143,7 @@ ENTITIES = (
 
 DEFAULT_REQUIREMENTS: dict[str, Any] = {
     "write": True, "areas": list(AREAS), "database_year": "", "oneroster_endpoints": list(DEFAULT_ENDPOINTS),
+    "product_name": "MIS Wizard",
 }
 
 

@@ -37,10 +37,15 @@ def _key_sets(_requirements: Requirements) -> tuple[KeySet, ...]:
     return ()
 
 
+def _days(count: object) -> str:
+    return "1 day" if str(count) == "1" else f"{count} days"
+
+
 def _step_values(requirements: Requirements) -> Mapping[str, str]:
+    past, future = requirements.get("sync_past_days", 1), requirements.get("sync_future_days", 14)
     return {"publish_covers": "yes" if requirements.get("publish_covers", True) else "",
-            "sync_past_days": str(requirements.get("sync_past_days", 1)),
-            "sync_future_days": str(requirements.get("sync_future_days", 14))}
+            "sync_past_days": str(past), "sync_future_days": str(future),
+            "sync_past": _days(past), "sync_future": _days(future)}
 
 
 ENTITIES = (

@@ -222,7 +222,7 @@ ENTITIES = (
 
 DEFAULT_REQUIREMENTS: dict[str, Any] = {
     "modules": {m.id: {"required": m.required, "version": "3"} for m in MODULES},
-    "security_role": "intellischool_api",
+    "security_role": "integration_api",  # neutral: a profile suggests its own (wizard.profile.Profile.named)
     "methods": {m.id: [x.name for x in m.methods] for m in MODULES},
     "timetable_year": "",
     "timetable_periods": 12,

@@ -496,11 +496,11 @@ def apply(dataset: Dataset, filters: list[FilterSpec], enabled: Mapping[str, Any
             report.unavailable = "turned off for this school"
             continue
         if f.entity not in data:
-            report.unavailable = f"{f.entity} were not read"
+            report.unavailable = f"{f.entity.replace('_', ' ')} were not read"
             continue
         report.before = len(data[f.entity])
         try:
             data[f.entity] = f.kind.run(data, f.entity, f.params, report)
         except Needs as missing:
-            report.unavailable = f"needs {missing.args[0]}, which were not read"
+            report.unavailable = f"needs {str(missing.args[0]).replace('_', ' ')}, which were not read"
     return data, reports

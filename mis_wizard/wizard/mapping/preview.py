@@ -18,6 +18,7 @@ from typing import Any
 
 from mis_wizard.vendors.base import Context, Credentials, Requirements, VendorSpec
 from mis_wizard.vendors.errors import VendorError
+from mis_wizard.wizard import words
 
 from . import filters as filtering
 from .canonical import RAW, Record, converter, record_id, text
@@ -195,15 +196,17 @@ def build_report(targets: Mapping[str, Target], filter_specs: list[filtering.Fil
     for t in targets.values():
         report = TargetReport(t.name, t.entity)
         mapper = Mapper.for_session(t, session_mapping, map_ctx)
+        labels = {f.name: words.field_label(f.name, f.label) for f in t.fields}
         for record in kept.get(t.entity, []):
             mapped = mapper.map(record)
             report.kept += 1
             if mapped.errors:
                 report.with_errors += 1
             for name, problem in mapped.errors.items():
-                report.errors[f"{name} {problem}"] += 1
+                said = f"{labels.get(name) or words.field_label(name)} {problem}"
+                report.errors[said] += 1
                 if len(report.examples) < EXAMPLES:
-                    report.examples.append((mapped.id, f"{name} {problem}"))
+                    report.examples.append((mapped.id, said))
         report.unmatched = {k: dict(v) for k, v in mapper.unmatched.items()}
         out.append(report)
     return ValidationReport({k: len(v) for k, v in dataset.items()}, reports, out, dict(not_read or {}))

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mis_wizard.wizard import words
+
 from .canonical import text
 from .transforms import MapContext, TransformError, bind_step, is_source, step_problems
 
@@ -191,7 +193,7 @@ def read_source(record: Mapping[str, Any], source: str | None) -> str:
 
 
 def _name(source: str | None) -> str:
-    return "The value" if not source else f"The value of {source}"
+    return "The value" if not source else f"The value of “{words.source_label(source)}”"
 
 
 def rule_problems(data: Any, path: str) -> list[tuple[str, str]]:

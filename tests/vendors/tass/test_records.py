@@ -123,7 +123,7 @@ def test_raw_fields_map_to_known_concepts() -> None:
 def test_steps_render_with_the_profile_values() -> None:
     rendered = steps.load("tass", SPEC.step_values(SPEC.requirements()))
     text = str(rendered)
-    assert "intellischool_api" in text and "Timetables > Timetable Calendar Setup > View" in text
+    assert "integration_api" in text and "intellischool" not in text and "Timetables > Timetable Calendar Setup > View" in text
     assert any("API Gateway Maintenance" in i for s in rendered for i in s.items)
 
 

@@ -159,7 +159,7 @@ def test_field_values_keeps_current_students_only(small_school, dataset):
 
 def test_a_filter_whose_entity_was_not_read_says_so_and_a_turned_off_filter_does_nothing(dataset):
     _, [report] = run({"students": dataset["students"]}, {"name": "students_in_class"})
-    assert report.dropped == 0 and "class_memberships" in report.unavailable
+    assert report.dropped == 0 and "class memberships" in report.unavailable
     _, [off] = run(dataset, {"name": "students_in_class"}, enabled={"students.students_in_class": {"enabled": False}})
     assert off.dropped == 0 and off.unavailable == "turned off for this school"
     assert report.to_json()["key"] == "students.students_in_class"

@@ -53,7 +53,7 @@ def test_a_bad_session_rule_shows_as_field_errors_in_the_report(dataset):
     report = build_report(parse_targets(demo.targets), [], dataset, mapping, map_ctx=CTX)
     students = next(t for t in report.targets if t.name == "students")
     assert students.with_errors > 0
-    assert any(p.startswith("birth_date The value of student.birth_date") for p in students.errors)
+    assert any(p.startswith("Birth date The value of “Birth date”") for p in students.errors)
 
 
 def test_field_codes_list_each_source_field_with_its_distinct_values(small_school, dataset):

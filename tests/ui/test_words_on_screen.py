@@ -1,0 +1,266 @@
+"""Words for a school admin on every page, for every system, in demo mode: no check codes, no
+``True``/``False``, no ``raw:`` field paths or snake_case ids, no exception class names and no
+"1 students" on screen. The walk drives the real window against the sandbox over loopback, with
+good keys and with each system's setup mistake, through a sync that works and one that fails.
+
+What a screen reader or a tooltip says is not scanned here: codes stay available for support in
+the check page's technical detail (off by default) and in ``--json``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
+
+from mis_wizard.vendors import registry
+from mis_wizard.vendors.sandbox.kit import Fault, FaultKind
+
+SCENARIOS = {
+    "tass": "wrong_token_key",
+    "liss": "wrong_password",
+    "powerschool": "students_not_granted",
+    "aeries": "no_contacts_permission",
+    "qmlativ": "field_not_allowed",
+    "isams": "missing_and_extra",
+    "integris": "optional_field_off",
+}
+CODE_PREFIXES = "|".join(sorted({*registry.SYSTEM_IDS, "oneroster", "wizard", "form", "sync"}))
+DOTTED_CODE = re.compile(rf"(?<![\w/.@-])(?:{CODE_PREFIXES})\.[a-z_]+\b(?![.\w])")
+BOOLEAN = re.compile(r"\b(?:True|False|None)\b")
+EXCEPTION = re.compile(r"\b[A-Z][a-zA-Z]+(?:Error|Exception)\b")
+SNAKE_ID = re.compile(r"(?<![\w/.@-])[a-z]+_[a-z_]+\b(?![\w/.@-])")
+ONE_PLURAL = re.compile(r"(?<![\d.,])\b1 (?!of\b)([a-z]+s)\b")
+AFFIRMS = re.compile(r"(?<!not) (?:accepted|granted|enabled|answers(?: as \w+)?)$|^(?:Every|School has granted) ")
+NOT_PLURAL = frozenset({"class", "address", "access", "process", "status", "campus", "bus", "series", "yes",
+                        "gas", "this", "is", "has", "was", "does", "its", "as", "us", "plus", "thus"})
+
+
+def _plain(text: str) -> str:
+    """Label text as shown: markup dropped, entities read, mnemonic ampersands gone."""
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = text.replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    return re.sub(r"&(?=\S)", "", text)
+
+
+def _columns(model, parent: QModelIndex) -> int:
+    try:
+        return model.columnCount(parent)
+    except TypeError:  # a list model: one column, and Qt keeps its columnCount private
+        return 1
+
+
+def _model_texts(view: QAbstractItemView) -> Iterator[str]:
+    model = view.model()
+    if model is None:
+        return
+    header = getattr(view, "horizontalHeader", None) or getattr(view, "header", None)
+    if header is not None and header().isVisible():
+        for section in range(_columns(model, QModelIndex())):
+            yield str(model.headerData(section, Qt.Orientation.Horizontal) or "")
+    stack = [QModelIndex()]
+    while stack:
+        parent = stack.pop()
+        for row in range(min(model.rowCount(parent), 200)):
+            for col in range(_columns(model, parent)):
+                index = model.index(row, col, parent)
+                value = index.data(Qt.ItemDataRole.DisplayRole)
+                if value is not None:
+                    yield str(value)
+                if col == 0 and _columns(model, index) and model.rowCount(index):
+                    stack.append(index)
+
+
+def visible_texts(root: QWidget) -> Iterator[tuple[str, str]]:
+    """(where, text) for every piece of text a sighted admin can see under ``root`` now."""
+    for widget in [root, *root.findChildren(QWidget)]:
+        if not widget.isVisible():
+            continue
+        where = f"{type(widget).__name__} {widget.objectName()!r}".strip()
+        if isinstance(widget, QLabel):
+            yield where, _plain(widget.text())
+        elif isinstance(widget, QAbstractButton):
+            yield where, _plain(widget.text())
+        elif isinstance(widget, QGroupBox):
+            yield where, _plain(widget.title())
+        elif isinstance(widget, QComboBox):
+            for i in range(widget.count()):
+                yield where, widget.itemText(i)
+        elif isinstance(widget, QLineEdit):
+            if not isinstance(widget.parent(), QComboBox):
+                yield where, widget.placeholderText()
+                if widget.isReadOnly():
+                    yield where, widget.text()
+        elif isinstance(widget, QPlainTextEdit | QTextEdit):
+            if widget.isReadOnly():
+                yield where, widget.toPlainText()
+        elif isinstance(widget, QAbstractItemView) and not isinstance(widget.parent(), QComboBox):
+            for text in _model_texts(widget):
+                yield where, text
+
+
+def problems(root: QWidget, codes: set[str], page: str, allowed: frozenset[str] = frozenset()) -> list[str]:
+    """What on screen is not for a school admin; ``allowed`` are values the admin is asked to type
+    as they are (the Security Role name the steps suggest may well be ``acme_api``)."""
+    found = []
+    for where, text in visible_texts(root):
+        if not text or text in allowed:
+            continue
+        said = []
+        if any("_" in m.group(0) for m in DOTTED_CODE.finditer(text)) or any(code in text for code in codes):
+            said.append("check code")
+        if BOOLEAN.search(text):
+            said.append("boolean")
+        if "raw:" in text:
+            said.append("raw field path")
+        if EXCEPTION.search(text):
+            said.append("exception name")
+        if SNAKE_ID.search(text):
+            said.append(f"id {SNAKE_ID.search(text).group(0)!r}")  # type: ignore[union-attr]
+        if "(s)" in text or any(m.group(1) not in NOT_PLURAL and not m.group(1).endswith("ss")
+                                for m in ONE_PLURAL.finditer(text)):
+            said.append("plural")
+        if said:
+            found.append(f"{page}: {where}: {', '.join(said)}: {text[:160]!r}")
+    return found
+
+
+def _wait(qtbot, page) -> None:
+    for name in ("running", "reading", "busy"):
+        if isinstance(getattr(page, name, None), bool):
+            qtbot.waitUntil(lambda n=name: not getattr(page, n), timeout=60_000)
+
+
+@pytest.mark.parametrize("system_id", registry.SYSTEM_IDS)
+def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_school, qtbot, tmp_path):
+    shots = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    spec = registry.get(system_id)
+    hosted = sandbox.add(spec.emulator(small_school))
+    scenario = hosted.emulator.scenarios(hosted.base_url)[SCENARIOS[system_id]]
+    window = make_window(sandbox=sandbox)
+    window.ctx.set_screen_safe(False)  # the most text: values and check detail shown
+    found: list[str] = []
+    codes: set[str] = {scenario.expect}
+
+    def look(name: str) -> None:
+        gui.settle()
+        codes.update(r.get("code", "") for r in (window.ctx.session.checks.get("results", [])
+                                                 if window.ctx.session else []))
+        codes.discard("")
+        typed = frozenset(value for _label, value, _button in getattr(window.page, "copy_buttons", ()))
+        found.extend(problems(window, codes, name, typed))
+        if system_id == "powerschool":  # one system's pictures, for looking at (MIS_WIZARD_SHOTS)
+            assert window.grab().save(str(shots / f"words-{name.replace(' ', '-').replace(',', '')}.png"))
+
+    look("welcome")
+    window.pages[0].new_button.click()
+    look("system")
+    gui.choose_system(window, system_id)
+    window.go_next()
+    gui.fill_school(window)
+    look("school")
+    window.go_next()
+    for box in window.page.boxes.values():
+        box.setChecked(True)
+    look("steps")
+    window.go_next()
+
+    creds = window.page
+    window.ctx.session.import_credentials(scenario.credentials, window.ctx.requirements(), window.ctx.secrets)
+    window.ctx.save()
+    creds.enter()
+    look("credentials (mistake)")
+    window.go_next()
+    window.page.run_check()
+    _wait(qtbot, window.page)
+    look("check (mistake)")
+    rows = [row for group in window.page.groups.values() for row in group.rows]
+    wrong = [row for row in rows if row.result.status.value in ("failed", "warning")]
+    assert wrong, "the mistake shows"
+    for row in wrong:
+        said = row.plain_text().split("</b>", 1)[0]
+        assert not AFFIRMS.search(said), f"a red or amber result must not read as passed: {said!r}"
+    assert not any(row.result.code in row.plain_text() for row in rows), "codes only in technical detail"
+    window.page.technical.setChecked(True)
+    assert all(row.result.code in row.plain_text() for row in rows), "technical detail names each code"
+    window.page.technical.setChecked(False)
+    for group in window.page.groups.values():
+        if group.toggle is not None:
+            group.toggle.setChecked(True)
+    look("check (mistake, passed shown)")
+
+    window.go(window.pages.index(creds))
+    creds.fill_demo()
+    look("credentials (good)")
+    window.go_next()
+    window.page.run_check()
+    _wait(qtbot, window.page)
+    look("check (good)")
+    for index in range(window.current + 1, len(window.pages)):
+        window.go(index)
+        assert window.current == index, window.pages[index].page_id
+        _wait(qtbot, window.page)
+        look(window.page.page_id)
+
+    sync = window.page
+    assert sync.page_id == "sync"
+    sync.path.setText(str(tmp_path / "store.sqlite"))
+    sync.run_sync()
+    _wait(qtbot, sync)
+    look("sync (good)")
+    sandbox.inject(system_id, Fault(FaultKind.DROP))
+    sync.run_sync()
+    _wait(qtbot, sync)
+    sandbox.clear_faults(system_id)
+    look("sync (dropped)")
+    window.go(0)
+    look("welcome (resume)")
+    assert not found, "\n".join(dict.fromkeys(found))
+
+
+def test_the_transformation_editor_names_fields_in_words(qtbot, small_school):
+    """The editor a Transformation opens in: its source fields as words, not concept paths or raw:."""
+    from mis_wizard.ui.pages.mapping_page import COL_HOW, COL_KIND, MappingPage
+    from mis_wizard.wizard.mapping.schema import parse_targets
+    from mis_wizard.wizard.profile import load_builtin
+
+    page = MappingPage()
+    qtbot.addWidget(page)
+    page.system_name = "TASS.web"
+    records = [{"student.id": s.id, "student.first_name": s.first_name, "student.last_name": s.last_name,
+                "raw:general_details.first_name": s.first_name} for s in small_school.students[:3]]
+    page.set_data(parse_targets(load_builtin("demo").targets), {}, {"students": records},
+                  {"students": ["raw:general_details.first_name"]})
+    page.show()
+    row = [f.name for f in page.target.fields].index("preferred_name")
+    page.table.cellWidget(row, COL_KIND).setCurrentIndex(page.table.cellWidget(row, COL_KIND).findData("transform"))
+    how = page.table.cellWidget(row, COL_HOW)
+    how.setCurrentIndex(how.findText("Edit the steps…"))
+    dialog = page.transform_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.add_combo.setCurrentIndex(dialog.add_combo.findData("concat"))
+    dialog.add_button.click()
+    for source in ("student.first_name", "raw:general_details.first_name"):
+        dialog.source_picker.setCurrentIndex(dialog.source_picker.findData(source))
+        dialog.add_source_button.click()
+    assert [dialog.source_list.item(i).text() for i in range(dialog.source_list.count())] == \
+        ["First name", "Your system: general details › first name"]
+    assert problems(dialog, set(), "transformation editor") == []
+    assert problems(page, set(), "mapping") == []
+    dialog.reject()
