@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui.mnemonics import Mnemonics
-from mis_wizard.wizard import checks
 from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted, show_field_problem
 from mis_wizard.ui.widgets.secret_edit import SecretLineEdit, SecretTextEdit
 from mis_wizard.vendors.base import Field, FieldKind, KeySet, form_problems, form_results
+from mis_wizard.wizard import checks
 
 log = logging.getLogger(__name__)
 SAVE_DELAY_MS = 300
