@@ -98,7 +98,7 @@ def test_every_wrong_key_value_holds_next_at_its_field(system, make_window, gui,
             assert item.field.label in expected, where
             target = item.widget.focusProxy() or item.widget
             assert target.property("invalid") is True, where
-            assert target.accessibleDescription() == expected, where
+            assert target.accessibleDescription().startswith(expected), where  # then what goes in it
             if item.field.secret and value:
                 assert value not in item.error.text(), f"{where}: the secret is said on screen"
             qtbot.waitUntil(lambda item=item: focused(item.widget), timeout=2_000)
@@ -108,7 +108,8 @@ def test_every_wrong_key_value_holds_next_at_its_field(system, make_window, gui,
             continue
         gui.type_value(item.widget, good)
         assert not item.error.isVisibleTo(page)
-        assert (item.widget.focusProxy() or item.widget).accessibleDescription() == ""
+        said = (item.widget.focusProxy() or item.widget).accessibleDescription()
+        assert said and expected not in said, "the problem is no longer read out, what goes in the field still is"
         window.go_next()
         assert window.page.page_id == "check", f"{system} {item.field.label} fixed: Next goes on"
         window.go_back()

@@ -212,7 +212,8 @@ def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_s
     window.page.run_check()
     _wait(qtbot, window.page)
     look("check (good)")
-    for index in range(window.current + 1, len(window.pages)):
+    last = next(i for i, page in enumerate(window.pages) if page.page_id == "sync")
+    for index in range(window.current + 1, last + 1):
         window.go(index)
         assert window.current == index, window.pages[index].page_id
         _wait(qtbot, window.page)
@@ -229,6 +230,9 @@ def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_s
     _wait(qtbot, sync)
     sandbox.clear_faults(system_id)
     look("sync (dropped)")
+    window.go(last + 1)
+    assert window.page.page_id == "done"
+    look("done")
     window.go(0)
     look("welcome (resume)")
     assert not found, "\n".join(dict.fromkeys(found))

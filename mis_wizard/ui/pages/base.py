@@ -126,12 +126,17 @@ def card(title: str = "", parent: QWidget | None = None) -> tuple[QFrame, QVBoxL
 def show_field_problem(field: QWidget, error: QLabel, message: str) -> None:
     """Say what is wrong with a field where it is: the message under it (``error``), a red outline
     (the ``invalid`` property, styled by app.qss), and the field's accessible description, read
-    out when the focus lands on it. An empty message clears all three."""
+    out when the focus lands on it before the field's own description (what goes in it), which an
+    empty message brings back alone."""
     error.setText(message)
     error.setVisible(bool(message))
     for widget in {field, field.focusProxy() or field}:
         widget.setProperty("invalid", bool(message))
-        widget.setAccessibleDescription(message)
+        own = widget.property("ownDescription")
+        if own is None:
+            own = widget.accessibleDescription()
+            widget.setProperty("ownDescription", own)
+        widget.setAccessibleDescription(f"{message} {own}".strip() if message else str(own))
         widget.style().polish(widget)
 
 
