@@ -324,7 +324,12 @@ class IntegrisConnector:
                                      f"Use the Datashare partner address {_integrator(requirements)} gave you.",
                                      detail=_detail(response))
         self._raise_for(response, requirements)
-        session.token = wire.parse_token(response.content)
+        try:
+            session.token = wire.parse_token(response.content)
+        except ValueError as exc:  # a garbled sign-in answer: retried like any transient failure
+            raise errors.VendorError("integris.transient_failure", "The Datashare sign-in answer arrived garbled.",
+                                     "Try again in a few minutes.", errors.FailureKind.TRANSIENT,
+                                     type(exc).__name__) from None
 
     def _raise_for(self, response: httpx.Response, requirements: Requirements) -> None:
         refused = _refusal_code(response)

@@ -314,6 +314,10 @@ class QmlativConnector:
         except TokenRefused as exc:
             what, message, remedy = _token_failure(exc)
             raise VendorError(f"qmlativ.{what}", message, remedy, detail=f"HTTP {exc.status}: {exc.reason}") from None
+        except (ValueError, KeyError) as exc:  # the check says the same for a garbled sign-in answer
+            raise VendorError("qmlativ.transient", "Qmlativ's answer arrived garbled or was not a sign-in token.",
+                              "Try again in a minute; if it keeps happening, check the API address.",
+                              FailureKind.TRANSIENT, type(exc).__name__) from None
         obj = OBJECT_OF[entity]
         objects = requirements.get("objects") or DEFAULT_OBJECTS
         fields = list(objects.get(obj) or [])
