@@ -228,10 +228,11 @@ def test_streams_survive_each_injected_fault(system: str, hosted: Hosted, box: S
     spec = registry.get(system)
     credentials = hosted.emulator.credentials(hosted.base_url)
     entity = _first_entity(spec)
-    before = len(box.log)
-    baseline = _stream(spec, credentials, entity)
-    requests = len(box.log) - before
+    baseline = _stream(spec, credentials, entity)  # warms what a connector keeps (a held token)
     assert baseline, f"{system} streams no {entity}"
+    before = len(box.log)
+    assert _stream(spec, credentials, entity) == baseline, f"{system}: two clean streams differ"
+    requests = len([e for e in box.log[before:] if e.system == system])
     for after in sorted({0, requests - 1}):
         seen = len(box.log)
         box.inject(system, Fault(fault.kind, times=1, after=after, retry_after=fault.retry_after,
