@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from mis_wizard.vendors import concepts, registry
@@ -69,9 +72,9 @@ def hosted(box: Sandbox, system: str) -> Iterator[Hosted]:
     box.clear_faults(system)
 
 
-def _check(spec: VendorSpec, credentials: dict[str, Any]) -> list[CheckResult]:
+def _check(spec: VendorSpec, credentials: dict[str, Any], **client: Any) -> list[CheckResult]:
     async def go() -> list[CheckResult]:
-        async with build_client(backoff=0.01) as http:
+        async with build_client(backoff=0.01, **client) as http:
             return [r async for r in checks.run(spec, Context(http), credentials, spec.requirements())]
 
     return asyncio.run(go())
@@ -248,3 +251,41 @@ def test_streams_survive_each_injected_fault(system: str, hosted: Hosted, box: S
             box.clear_faults(system)
         hits = [e for e in box.log[seen:] if e.system == system and e.fault == fault.kind.value]
         assert hits, f"{system}: the {fault.kind.value} fault never hit (after {after})"
+
+
+REACH_PINNED = {("integris", "tls_untrusted"): "integris.unreachable"}
+"""Where a vendor's tests pin the code it had before the shared reach table (errors.REACH_TABLE)."""
+
+
+@pytest.mark.parametrize("way", ["unreachable", "timeout", "tls_untrusted", "plain_http"])
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_each_reach_failure_has_the_shared_code(system: str, way: str, tmp_path: Path, small_school) -> None:
+    """A closed port, a server that never answers, a certificate this computer does not trust and
+    plain http:// off this computer are four codes in every system, from the one table in
+    vendors/errors.py (the last is refused before anything is sent)."""
+    spec = registry.get(system)
+    assert spec.emulator is not None
+    emulator = spec.emulator(small_school)
+    with socket.socket() as silent, Sandbox(tls_dir=tmp_path) as tls:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)  # the kernel completes the connection; nothing ever reads or answers
+        if way == "unreachable":
+            closed = socket.socket()
+            closed.bind(("127.0.0.1", 0))
+            base_url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+            closed.close()
+        elif way == "plain_http":
+            base_url = "http://mis.school.example"
+        elif way == "timeout":
+            base_url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        else:
+            base_url = tls.add(emulator).base_url
+        results = _check(spec, emulator.credentials(base_url), retries=0, timeout=httpx.Timeout(0.5))
+    expected = REACH_PINNED.get((system, way), f"{system}.{way}")
+    failed = [r for r in results if r.status is Status.FAILED]
+    assert failed, (system, way)
+    hits = [r for r in failed if r.code == expected]
+    assert hits, f"{system}/{way}: expected {expected}, got {[r.code for r in failed]}"
+    assert all(r.message and r.remedy for r in hits)
+    if way == "tls_untrusted":
+        assert all("certificate" in r.message for r in hits)

@@ -121,15 +121,14 @@ def _status_failure(response: httpx.Response) -> tuple[str, errors.Failure]:
     return f"integris.{kind}", failure
 
 
+REACH_NAMES = {"connection_dropped": "transient_failure", "tls_untrusted": "unreachable"}
+"""Integris' names for the shared reach table's suffixes (errors.REACH_TABLE); an untrusted
+certificate keeps the code its tests pin (the message still names the certificate)."""
+
+
 def _exception_failure(exc: BaseException) -> tuple[str, errors.Failure]:
-    failure = errors.classify_exception(exc)
-    if errors.reply_code(exc):
-        return f"integris.{errors.reply_code(exc)}", failure
-    if failure.kind is errors.FailureKind.TRANSIENT:
-        return "integris.transient_failure", failure
-    if failure.kind is errors.FailureKind.CONFIG:
-        return "integris.unreachable", failure
-    return "integris.unexpected_answer", failure
+    reach = errors.reach_failure(exc, "integris", REACH_NAMES)
+    return reach.code, reach.failure
 
 
 def _detail(response: httpx.Response) -> str:

@@ -33,6 +33,7 @@ from mis_wizard.vendors.errors import (
     VendorError,
     classify_exception,
     classify_status,
+    reach_failure,
 )
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
@@ -157,6 +158,10 @@ def _token_failure(exc: TokenRefused) -> tuple[str, str, str]:
             "secret (a secret is shown only once).")
 
 
+REACH_NAMES = {"connection_dropped": "transient", "unexpected_answer": "transient"}
+"""Qmlativ's names for the shared reach table's suffixes (errors.REACH_TABLE)."""
+
+
 class QmlativConnector:
     """One key set, so checks run in order; they still stream as each finishes."""
 
@@ -191,9 +196,8 @@ class QmlativConnector:
             except (TokenRefused, httpx.HTTPError, ValueError, KeyError) as exc:
                 failure = exc
         if isinstance(failure, httpx.HTTPError):
-            f = classify_exception(failure)
-            yield result("API address", Layer.REACH, Status.FAILED,
-                         "unreachable" if f.kind is FailureKind.CONFIG else "transient", f.message, f.remedy,
+            reach = reach_failure(failure, "qmlativ", REACH_NAMES)
+            yield result("API address", Layer.REACH, Status.FAILED, reach.what, reach.headline, reach.remedy,
                          type(failure).__name__, t.ms, "connection")
             return
         if isinstance(failure, ValueError | KeyError):
@@ -274,8 +278,8 @@ class QmlativConnector:
         for obj, fields, got, ms in await asyncio.gather(*(probe(o, fs) for o, fs in objects.items())):
             check = f"Fields of {obj}"
             if isinstance(got, BaseException):
-                f = classify_exception(got)
-                yield result(check, Layer.AUTHORISE, Status.FAILED, "transient", f.message, f.remedy,
+                reach = reach_failure(got, "qmlativ", REACH_NAMES)
+                yield result(check, Layer.AUTHORISE, Status.FAILED, reach.what, reach.headline, reach.remedy,
                              type(got).__name__, ms)
             elif got.status_code == 200:
                 yield result(check, Layer.AUTHORISE, Status.OK, "fields_ok", f"Every field of {obj} can be read.",
