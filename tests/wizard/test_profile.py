@@ -71,3 +71,24 @@ def test_a_session_started_with_a_profile_file_finds_it_again(tmp_path: Path) ->
     again = from_session(SessionStore().load(session.id))
     assert again.profile.integrator.name == "Acme Analytics"
     assert again.requirements["security_role"] == "acme_api"
+
+
+def test_targets_are_parsed_once_into_read_only_typed_objects() -> None:
+    import dataclasses
+
+    from mis_wizard.wizard.mapping.schema import Target, TargetField
+
+    demo = profile.load_builtin("demo")
+    schema = demo.target_schema
+    assert schema is demo.target_schema, "parsed again on the second read"
+    assert set(schema) == set(demo.targets) and schema
+    for name, target in schema.items():
+        assert isinstance(target, Target) and target.name == name and target.entity == demo.targets[name]["entity"]
+        assert [f.name for f in target.fields] == [f["name"] for f in demo.targets[name]["fields"]]
+        assert all(isinstance(f, TargetField) for f in target.fields)
+    with pytest.raises(TypeError):
+        schema["students"] = schema["students"]  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        schema["students"].entity = "staff"  # type: ignore[misc]
+    fewer = dataclasses.replace(demo, targets={"students": demo.targets["students"]})
+    assert list(fewer.target_schema) == ["students"] and list(demo.target_schema) == list(demo.targets)
