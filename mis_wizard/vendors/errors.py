@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import ssl
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -150,3 +151,71 @@ def classify_exception(exc: BaseException) -> Failure:
                        "Send the support report to the integrator.")
     return Failure(FailureKind.BUG, "Something unexpected went wrong in the wizard.",
                    "Send the support report to the integrator.")
+
+
+# -- reach failures: one table for every system ------------------------------------------------
+# A network exception during a check or a stream becomes (kind, headline, remedy, code suffix);
+# each vendor prefixes the suffix with its system id. The rows are tried in order, so the
+# specific distinctions come first; a vendor whose codes predate this table renames a suffix
+# (``names``) instead of mapping exceptions itself.
+
+ReachRule = Callable[[BaseException, Failure], bool]
+
+
+def _untrusted(exc: BaseException) -> bool:
+    return isinstance(exc, httpx.ConnectError) and (
+        isinstance(exc.__cause__, ssl.SSLCertVerificationError) or "certificate" in str(exc).lower())
+
+
+def _names_plain_http(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, httpx.UnsupportedProtocol) and ("http://" in text or "plain" in text)
+
+
+REACH_TABLE: tuple[tuple[str, ReachRule], ...] = (
+    ("reply_too_large", lambda exc, _f: isinstance(exc, ReplyTooLarge)),
+    ("reply_too_slow", lambda exc, _f: isinstance(exc, ReplyTooSlow)),
+    ("tls_untrusted", lambda exc, _f: _untrusted(exc)),
+    ("timeout", lambda exc, _f: isinstance(exc, httpx.TimeoutException)),
+    ("connection_dropped", lambda _exc, f: f.kind is FailureKind.TRANSIENT),
+    ("unreachable", lambda exc, _f: isinstance(exc, httpx.ConnectError)),
+    ("plain_http", lambda exc, _f: _names_plain_http(exc)),
+    ("address_invalid", lambda exc, _f: isinstance(exc, httpx.UnsupportedProtocol)),
+    ("unreachable", lambda _exc, f: f.kind is FailureKind.CONFIG),
+    ("unexpected_answer", lambda _exc, _f: True),
+)
+"""(code suffix, when): the first row that holds names the failure."""
+REACH_SUFFIXES = frozenset(suffix for suffix, _ in REACH_TABLE)
+
+
+@dataclass(frozen=True)
+class ReachFailure:
+    kind: FailureKind
+    headline: str
+    remedy: str
+    suffix: str
+    """The shared table's suffix, before a vendor's renaming."""
+    code: str
+    """``<system>.<suffix or the vendor's name for it>``."""
+
+    @property
+    def what(self) -> str:
+        """The code without its system prefix."""
+        return self.code.split(".", 1)[1]
+
+    @property
+    def failure(self) -> Failure:
+        return Failure(self.kind, self.headline, self.remedy)
+
+    def error(self, detail: str = "", headline: str | None = None, remedy: str | None = None) -> VendorError:
+        return VendorError(self.code, self.headline if headline is None else headline,
+                           self.remedy if remedy is None else remedy, self.kind, detail)
+
+
+def reach_failure(exc: BaseException, system: str, names: Mapping[str, str] | None = None) -> ReachFailure:
+    """What a network (or parse) exception means, worded by ``classify_exception``, coded by
+    REACH_TABLE and prefixed with ``system``; ``names`` renames suffixes a vendor's codes keep."""
+    failure = classify_exception(exc)
+    suffix = next(s for s, holds in REACH_TABLE if holds(exc, failure))
+    own = (names or {}).get(suffix, suffix)
+    return ReachFailure(failure.kind, failure.message, failure.remedy, suffix, f"{system}.{own}")

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import re
 import tomllib
+import types
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mis_wizard.vendors import registry
+
+if TYPE_CHECKING:  # the mapping package is imported when a target is first needed, not at start-up
+    from mis_wizard.wizard.mapping.schema import Target
 
 DEMO_PROFILE = "demo"
 _AGE_RECIPIENT = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
@@ -89,6 +95,14 @@ class Profile:
             "integration_name": who.product,
             "security_role": role_name(who.name),
         }
+
+    @cached_property
+    def target_schema(self) -> Mapping[str, Target]:
+        """``targets`` as typed, frozen Target objects (read-only), parsed once per profile: every
+        preview, report and sync step reads these rather than the TOML tables again."""
+        from mis_wizard.wizard.mapping.schema import parse_targets
+
+        return types.MappingProxyType(parse_targets(self.targets))
 
     def offers(self, system_id: str) -> bool:
         """A profile without a [systems] table takes every system."""

@@ -97,3 +97,24 @@ def test_names_in_the_steps_come_from_the_integrator(tmp_path: Path) -> None:
     acme = tmp_path / "acme.toml"
     acme.write_text(GOOD, encoding="utf-8")
     assert profile.load(str(acme)).requirements("tass")["security_role"] == "acme_api", "the profile's own wins"
+
+
+def test_targets_are_parsed_once_into_read_only_typed_objects() -> None:
+    import dataclasses
+
+    from mis_wizard.wizard.mapping.schema import Target, TargetField
+
+    demo = profile.load_builtin("demo")
+    schema = demo.target_schema
+    assert schema is demo.target_schema, "parsed again on the second read"
+    assert set(schema) == set(demo.targets) and schema
+    for name, target in schema.items():
+        assert isinstance(target, Target) and target.name == name and target.entity == demo.targets[name]["entity"]
+        assert [f.name for f in target.fields] == [f["name"] for f in demo.targets[name]["fields"]]
+        assert all(isinstance(f, TargetField) for f in target.fields)
+    with pytest.raises(TypeError):
+        schema["students"] = schema["students"]  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        schema["students"].entity = "staff"  # type: ignore[misc]
+    fewer = dataclasses.replace(demo, targets={"students": demo.targets["students"]})
+    assert list(fewer.target_schema) == ["students"] and list(demo.target_schema) == list(demo.targets)

@@ -31,7 +31,7 @@ from mis_wizard.vendors.errors import (
     VendorError,
     classify_exception,
     classify_status,
-    reply_code,
+    reach_failure,
 )
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS, Wording, check_consumer
@@ -113,6 +113,10 @@ def _oneroster_wording() -> Wording:
             f"{ONEROSTER_AREAS.get(endpoint, endpoint)}, then save."))
 
 
+REACH_NAMES = {"connection_dropped": "transient", "unexpected_answer": "transient"}
+"""Aeries' names for the shared reach table's suffixes (errors.REACH_TABLE)."""
+
+
 class AeriesConnector:
     async def check(self, ctx: Context, credentials: Credentials,
                     requirements: Requirements) -> AsyncIterator[CheckResult]:
@@ -159,9 +163,8 @@ class AeriesConnector:
             except httpx.HTTPError as exc:
                 info_response, info, problem = None, None, exc
         if problem is not None:
-            f = classify_exception(problem)  # VendorError keeps its own message and kind
-            yield result("Aeries address", Layer.REACH, Status.FAILED,
-                         reply_code(problem) or ("unreachable" if f.kind is FailureKind.CONFIG else "transient"), f.message, f.remedy,
+            reach = reach_failure(problem, "aeries", REACH_NAMES)  # VendorError keeps its own message and kind
+            yield result("Aeries address", Layer.REACH, Status.FAILED, reach.what, reach.headline, reach.remedy,
                          type(problem).__name__, t.ms, "connection")
             return
         if not isinstance(info, dict) or "DatabaseYear" not in info:
@@ -183,10 +186,9 @@ class AeriesConnector:
             try:
                 schools_response = await api.get("schools")
             except httpx.HTTPError as exc:
-                f = classify_exception(exc)
-                yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED,
-                             reply_code(exc) or "transient", f.message,
-                             f.remedy, type(exc).__name__, t.ms)
+                reach = reach_failure(exc, "aeries", REACH_NAMES)
+                yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, reach.what, reach.headline,
+                             reach.remedy, type(exc).__name__, t.ms)
                 return
         if schools_response.status_code in (401, 403):
             yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "certificate_rejected",
@@ -233,10 +235,9 @@ class AeriesConnector:
                 try:
                     response = await api.get(path, params)
                 except httpx.HTTPError as exc:
-                    f = classify_exception(exc)
-                    yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, reply_code(exc) or "transient",
-                                 f.message, f.remedy,
-                                 type(exc).__name__, t.ms)
+                    reach = reach_failure(exc, "aeries", REACH_NAMES)
+                    yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, reach.what, reach.headline,
+                                 reach.remedy, type(exc).__name__, t.ms)
                     continue
             code = AREA_CODES[area]
             rows = json_list(response) if response.status_code == 200 else None

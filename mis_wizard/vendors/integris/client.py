@@ -121,15 +121,14 @@ def _status_failure(response: httpx.Response) -> tuple[str, errors.Failure]:
     return f"integris.{kind}", failure
 
 
+REACH_NAMES = {"connection_dropped": "transient_failure", "tls_untrusted": "unreachable"}
+"""Integris' names for the shared reach table's suffixes (errors.REACH_TABLE); an untrusted
+certificate keeps the code its tests pin (the message still names the certificate)."""
+
+
 def _exception_failure(exc: BaseException) -> tuple[str, errors.Failure]:
-    failure = errors.classify_exception(exc)
-    if errors.reply_code(exc):
-        return f"integris.{errors.reply_code(exc)}", failure
-    if failure.kind is errors.FailureKind.TRANSIENT:
-        return "integris.transient_failure", failure
-    if failure.kind is errors.FailureKind.CONFIG:
-        return "integris.unreachable", failure
-    return "integris.unexpected_answer", failure
+    reach = errors.reach_failure(exc, "integris", REACH_NAMES)
+    return reach.code, reach.failure
 
 
 def _detail(response: httpx.Response) -> str:
@@ -324,7 +323,12 @@ class IntegrisConnector:
                                      f"Use the Datashare partner address {_integrator(requirements)} gave you.",
                                      detail=_detail(response))
         self._raise_for(response, requirements)
-        session.token = wire.parse_token(response.content)
+        try:
+            session.token = wire.parse_token(response.content)
+        except ValueError as exc:  # a garbled sign-in answer: retried like any transient failure
+            raise errors.VendorError("integris.transient_failure", "The Datashare sign-in answer arrived garbled.",
+                                     "Try again in a few minutes.", errors.FailureKind.TRANSIENT,
+                                     type(exc).__name__) from None
 
     def _raise_for(self, response: httpx.Response, requirements: Requirements) -> None:
         refused = _refusal_code(response)

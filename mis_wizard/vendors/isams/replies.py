@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import httpx
 
 from mis_wizard.vendors.base import Layer
-from mis_wizard.vendors.errors import Failure, FailureKind, classify_exception, classify_status, reply_code
+from mis_wizard.vendors.errors import Failure, FailureKind, classify_status, reach_failure
 from mis_wizard.vendors.isams.wire import (
     Message,
     Tree,
@@ -50,13 +50,15 @@ class Redactor:
         return text
 
 
+REACH_NAMES = {"unexpected_answer": "connection_dropped"}
+"""iSAMS's names for the shared reach table's suffixes (errors.REACH_TABLE)."""
+
+
 def network_failure(exc: BaseException) -> tuple[str, Failure]:
     """A network failure's code (unreachable = the admin must fix something; dropped = try again)
     with the shared wording from the failure table."""
-    failure = classify_exception(exc)
-    if reply_code(exc):
-        return f"isams.{reply_code(exc)}", failure
-    return ("isams.unreachable" if failure.kind is FailureKind.CONFIG else "isams.connection_dropped"), failure
+    reach = reach_failure(exc, "isams", REACH_NAMES)
+    return reach.code, reach.failure
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,8 @@ from mis_wizard.vendors.errors import (
     BULK_REPLY,
     FailureKind,
     VendorError,
-    classify_exception,
     classify_status,
-    reply_code,
+    reach_failure,
 )
 from mis_wizard.vendors.liss import wire
 
@@ -102,22 +101,22 @@ def answer_error(exc: wire.WireError, method: str, response: httpx.Response) -> 
         "not their website or login page) and type it as Server Address.", detail=detail)
 
 
+REACH_NAMES = {"connection_dropped": "transient_failure", "unexpected_answer": "unreachable"}
+"""LISS's names for the shared reach table's suffixes (errors.REACH_TABLE)."""
+
+
 def network_error(exc: BaseException) -> VendorError:
-    failure = classify_exception(exc)
+    reach = reach_failure(exc, "liss", REACH_NAMES)
     detail = type(exc).__name__
-    if reply_code(exc):
-        return VendorError(f"liss.{reply_code(exc)}", failure.message, failure.remedy, failure.kind, detail)
-    if failure.kind is FailureKind.TRANSIENT:
-        return VendorError("liss.transient_failure", failure.message,
-                           failure.remedy + " If it keeps happening, ask the integrator whether their LISS server is up.",
-                           FailureKind.TRANSIENT, detail)
-    if "certificate" in failure.message:
-        return VendorError("liss.tls_untrusted", failure.message, failure.remedy, FailureKind.CONFIG, detail)
-    return VendorError(
-        "liss.unreachable", f"{failure.message} (the LISS server address)",
-        f"{failure.remedy} Check the Server Address the integrator gave you, and ask them whether their "
-        "LISS server accepts connections from the internet: Timetable Daily connects to it from the cloud.",
-        failure.kind, detail)
+    if reach.suffix in ("reply_too_large", "reply_too_slow", "tls_untrusted"):
+        return reach.error(detail)
+    if reach.kind is FailureKind.TRANSIENT:
+        return reach.error(detail, remedy=reach.remedy + " If it keeps happening, ask the integrator whether their "
+                           "LISS server is up.")
+    return reach.error(
+        detail, f"{reach.headline} (the LISS server address)",
+        f"{reach.remedy} Check the Server Address the integrator gave you, and ask them whether their "
+        "LISS server accepts connections from the internet: Timetable Daily connects to it from the cloud.")
 
 
 def status_error(status: int, method: str) -> VendorError:

@@ -16,9 +16,13 @@ from typing import Any
 import httpx
 
 from mis_wizard.vendors.base import CheckResult, Layer, Status, Timer
-from mis_wizard.vendors.errors import FailureKind, classify_exception, classify_status, reply_code
+from mis_wizard.vendors.errors import FailureKind, classify_status, reach_failure
 from mis_wizard.vendors.oneroster.client import NoTokenEndpoint, OneRosterClient, TokenRefused, error_text
 
+REACH_NAMES = {"connection_dropped": "transient", "unexpected_answer": "transient"}
+"""OneRoster's names for the shared reach table's suffixes (errors.REACH_TABLE), at the address…"""
+READ_NAMES = {"connection_dropped": "transient", "unreachable": "read_failed", "unexpected_answer": "read_failed"}
+"""…and reading an endpoint once signed in."""
 DEFAULT_ENDPOINTS = ("orgs", "academicSessions", "courses", "classes", "students", "teachers", "enrollments",
                      "demographics")
 
@@ -71,9 +75,8 @@ async def check_consumer(client: OneRosterClient, wording: Wording,
                      "There is no OneRoster sign-in at that address.", w.url_remedy, str(failure), t.ms)
         return
     if isinstance(failure, httpx.HTTPError):
-        f = classify_exception(failure)
-        what = reply_code(failure) or ("unreachable" if f.kind is FailureKind.CONFIG else "transient")
-        yield result("OneRoster address", Layer.REACH, Status.FAILED, what, f.message, f.remedy,
+        reach = reach_failure(failure, "oneroster", REACH_NAMES)
+        yield result("OneRoster address", Layer.REACH, Status.FAILED, reach.what, reach.headline, reach.remedy,
                      type(failure).__name__, t.ms)
         return
     if isinstance(failure, ValueError | KeyError):
@@ -110,10 +113,9 @@ async def check_consumer(client: OneRosterClient, wording: Wording,
     for endpoint, response, ms in probes:
         check = f"Read {endpoint}"
         if isinstance(response, BaseException):
-            f = classify_exception(response)
-            yield result(check, Layer.AUTHORISE, Status.FAILED, reply_code(response) or (
-                "transient" if f.kind is FailureKind.TRANSIENT else "read_failed"), f.message, f.remedy,
-                type(response).__name__, ms)
+            reach = reach_failure(response, "oneroster", READ_NAMES)
+            yield result(check, Layer.AUTHORISE, Status.FAILED, reach.what, reach.headline, reach.remedy,
+                         type(response).__name__, ms)
         elif response.status_code == 200 and collection_rows(response, endpoint) is None:
             yield result(check, Layer.AUTHORISE, Status.FAILED, f"{endpoint}_unreadable",
                          f"The server answered {endpoint} with something that is not OneRoster data.",

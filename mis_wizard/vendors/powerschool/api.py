@@ -108,19 +108,14 @@ class TokenCache:
     metadata: dict[TokenKey, dict[str, Any]] = field(default_factory=dict)
 
 
+REACH_NAMES = {"connection_dropped": "transient"}
+"""PowerSchool's names for the shared reach table's suffixes (errors.REACH_TABLE)."""
+
+
 def network_error(exc: BaseException, what: str) -> VendorError:
     """A network or parse failure as a VendorError with our stable codes."""
-    failure = errors.classify_exception(exc)
-    if errors.reply_code(exc):
-        code = f"powerschool.{errors.reply_code(exc)}"
-    elif failure.kind is FailureKind.TRANSIENT:
-        code = "powerschool.transient"
-    elif failure.kind is FailureKind.CONFIG:
-        code = "powerschool.tls_untrusted" if "certificate" in failure.message else "powerschool.unreachable"
-    else:
-        code = "powerschool.unexpected_answer"
-    return VendorError(code, f"{failure.message} ({what})", failure.remedy, failure.kind,
-                       detail=type(exc).__name__)
+    reach = errors.reach_failure(exc, "powerschool", REACH_NAMES)
+    return reach.error(type(exc).__name__, headline=f"{reach.headline} ({what})")
 
 
 def status_error(response: httpx.Response, what: str, resource: wire.Resource | None = None) -> VendorError:

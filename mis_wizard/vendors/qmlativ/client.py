@@ -33,6 +33,7 @@ from mis_wizard.vendors.errors import (
     VendorError,
     classify_exception,
     classify_status,
+    reach_failure,
 )
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
@@ -162,6 +163,10 @@ def _token_failure(exc: TokenRefused) -> tuple[str, str, str]:
             f"secret (a secret is shown only once). {INTEGRATION_LIST}")
 
 
+REACH_NAMES = {"connection_dropped": "transient", "unexpected_answer": "transient"}
+"""Qmlativ's names for the shared reach table's suffixes (errors.REACH_TABLE)."""
+
+
 class QmlativConnector:
     """One key set, so checks run in order; they still stream as each finishes."""
 
@@ -196,9 +201,8 @@ class QmlativConnector:
             except (TokenRefused, httpx.HTTPError, ValueError, KeyError) as exc:
                 failure = exc
         if isinstance(failure, httpx.HTTPError):
-            f = classify_exception(failure)
-            yield result("API address", Layer.REACH, Status.FAILED,
-                         "unreachable" if f.kind is FailureKind.CONFIG else "transient", f.message, f.remedy,
+            reach = reach_failure(failure, "qmlativ", REACH_NAMES)
+            yield result("API address", Layer.REACH, Status.FAILED, reach.what, reach.headline, reach.remedy,
                          type(failure).__name__, t.ms, "connection")
             return
         if isinstance(failure, ValueError | KeyError):
@@ -279,8 +283,8 @@ class QmlativConnector:
         for obj, fields, got, ms in await asyncio.gather(*(probe(o, fs) for o, fs in objects.items())):
             check = f"Fields of {obj}"
             if isinstance(got, BaseException):
-                f = classify_exception(got)
-                yield result(check, Layer.AUTHORISE, Status.FAILED, "transient", f.message, f.remedy,
+                reach = reach_failure(got, "qmlativ", REACH_NAMES)
+                yield result(check, Layer.AUTHORISE, Status.FAILED, reach.what, reach.headline, reach.remedy,
                              type(got).__name__, ms)
             elif got.status_code == 200:
                 yield result(check, Layer.AUTHORISE, Status.OK, "fields_ok", f"Every field of {obj} can be read.",
@@ -319,6 +323,10 @@ class QmlativConnector:
         except TokenRefused as exc:
             what, message, remedy = _token_failure(exc)
             raise VendorError(f"qmlativ.{what}", message, remedy, detail=f"HTTP {exc.status}: {exc.reason}") from None
+        except (ValueError, KeyError) as exc:  # the check says the same for a garbled sign-in answer
+            raise VendorError("qmlativ.transient", "Qmlativ's answer arrived garbled or was not a sign-in token.",
+                              "Try again in a minute; if it keeps happening, check the API address.",
+                              FailureKind.TRANSIENT, type(exc).__name__) from None
         obj = OBJECT_OF[entity]
         objects = requirements.get("objects") or DEFAULT_OBJECTS
         fields = list(objects.get(obj) or [])

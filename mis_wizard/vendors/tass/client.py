@@ -31,7 +31,7 @@ from mis_wizard.vendors.base import (
     Status,
     Timer,
 )
-from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, classify_exception, reply_code
+from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, reach_failure
 from mis_wizard.vendors.streams import merged
 from mis_wizard.vendors.tass import endpoints, wire
 from mis_wizard.vendors.tass.modules import (
@@ -118,28 +118,17 @@ def _result(key: str, check: str, layer: Layer, status: Status, code: str, messa
     return CheckResult(key, check, layer, status, f"tass.{code}", message, remedy, detail, ms)
 
 
+REACH_NAMES = {"connection_dropped": "connection_failed", "unexpected_answer": "bad_response"}
+"""TASS's names for the shared reach table's suffixes (errors.REACH_TABLE)."""
+
+
 def _network_failure(key: str, check: str, layer: Layer, exc: BaseException, ms: int) -> CheckResult:
-    failure = classify_exception(exc)
-    text = str(exc).lower()
-    if reply_code(exc):
-        code = str(reply_code(exc))
-    elif isinstance(exc, httpx.ConnectError) and "certificate" in failure.message:
-        code = "tls_untrusted"
-    elif isinstance(exc, httpx.TimeoutException):
-        code = "timeout"
-    elif failure.kind is FailureKind.TRANSIENT:
-        code = "connection_failed"
-    elif isinstance(exc, httpx.ConnectError):
-        code = "unreachable"
-    elif isinstance(exc, httpx.UnsupportedProtocol):
-        code = "plain_http" if "http://" in text or "plain" in text else "address_invalid"
-    else:
-        code = "bad_response"
-    remedy = failure.remedy
-    if code == "unreachable":
+    reach = reach_failure(exc, "tass", REACH_NAMES)
+    remedy = reach.remedy
+    if reach.suffix == "unreachable":
         remedy = ("Check the TASS.web address: open it in a browser on this computer; it is the address you use "
                   "for TASS.web, and this computer must be allowed through the school's firewall.")
-    return _result(key, check, layer, Status.FAILED, code, failure.message, remedy, type(exc).__name__, ms)
+    return CheckResult(key, check, layer, Status.FAILED, reach.code, reach.headline, remedy, type(exc).__name__, ms)
 
 
 def _reply_failure(key: str, check: str, layer: Layer, reply: Reply, app: App, ms: int) -> CheckResult:
@@ -469,9 +458,7 @@ class TassConnector:
                               f"used: {exc}", f"Copy the Token Key again from {GATEWAY} (the app's row) and paste "
                               "it into Enter the keys.") from exc
         except httpx.HTTPError as exc:
-            failure = classify_exception(exc)
-            raise VendorError("tass.connection_failed", failure.message, failure.remedy, failure.kind,
-                              type(exc).__name__) from exc
+            raise reach_failure(exc, "tass", REACH_NAMES).error(type(exc).__name__) from exc
         if reply.kind is not ReplyKind.OK:
             problem = _reply_failure(app.module.id, name, Layer.SAMPLE, reply, app, 0)
             kind = FailureKind.TRANSIENT if problem.code in ("tass.server_error", "tass.bad_response") \

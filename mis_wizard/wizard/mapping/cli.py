@@ -20,7 +20,6 @@ from mis_wizard.wizard import atomic
 
 from .field_codes import field_codes, to_csv
 from .preview import MAX_SAMPLES, PreviewError, preview, read, resolve_target, validation_report
-from .schema import parse_targets
 
 
 def add_preview_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +43,7 @@ async def run_preview(args: argparse.Namespace, spec: VendorSpec, ctx: Context, 
         if len(args.sample) > MAX_SAMPLES:
             raise PreviewError(f"Give at most {MAX_SAMPLES} sample ids.")
         if args.field_codes:
-            target, _raw = resolve_target(spec, parse_targets(profile.targets), args.entity)
+            target, _raw = resolve_target(spec, profile.target_schema, args.entity)
             records, _ = await read(spec, ctx, credentials, requirements, target.entity)
             atomic.write_bytes(args.field_codes, to_csv(field_codes(records)).encode("utf-8"))
             print(f"Wrote the field codes of {len(records)} {target.entity} records to {args.field_codes}")

@@ -23,7 +23,7 @@ from mis_wizard.wizard import words
 from . import filters as filtering
 from .canonical import RAW, Record, converter, record_id, text
 from .mapper import MappedRecord, Mapper
-from .schema import Target, TargetField, parse_targets
+from .schema import Target, TargetField
 from .transforms import MapContext
 
 MAX_SAMPLES = 5
@@ -130,7 +130,7 @@ async def preview(spec: VendorSpec, ctx: Context, credentials: Credentials, requ
     """Map the admin's sample records (up to five ids) or the first ``limit`` of one target."""
     if len(sample_ids) > MAX_SAMPLES:
         raise PreviewError(f"Give at most {MAX_SAMPLES} sample ids.")
-    chosen, raw = resolve_target(spec, parse_targets(profile.targets), target)
+    chosen, raw = resolve_target(spec, profile.target_schema, target)
     records, missing = await read(spec, ctx, credentials, requirements, chosen.entity, limit, sample_ids)
     mapper = Mapper.for_session(chosen, None if raw else session_mapping, map_ctx)
     mapped = [mapper.map(r) for r in records]
@@ -217,7 +217,7 @@ async def validation_report(spec: VendorSpec, ctx: Context, credentials: Credent
                             session_filters: Mapping[str, Any] | None = None,
                             map_ctx: MapContext | None = None) -> ValidationReport:
     """Read every entity the profile's targets and filters need, then build the report."""
-    targets = parse_targets(profile.targets)
+    targets = profile.target_schema
     specs = filtering.specs(profile.filters)
     wanted = {t.entity for t in targets.values()} | filtering.needed_entities(specs)
     have = {e.id for e in spec.entities}

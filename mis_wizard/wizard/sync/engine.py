@@ -22,7 +22,6 @@ from mis_wizard.vendors.errors import VendorError, classify_exception, reply_cod
 from mis_wizard.wizard.mapping import filters as filter_engine
 from mis_wizard.wizard.mapping.canonical import RAW, Record, converter, record_id
 from mis_wizard.wizard.mapping.mapper import Mapper, raw_fields
-from mis_wizard.wizard.mapping.schema import parse_targets
 from mis_wizard.wizard.subject import Subject
 from mis_wizard.wizard.sync import history
 from mis_wizard.wizard.sync.report import RunReport, TableReport
@@ -67,7 +66,7 @@ class TooManyExcluded(SinkError):
 def over_excluded(subject: Subject, report: RunReport, output: Output) -> dict[str, tuple[int, int, str]]:
     """Entities whose filters dropped every record (of an entity the targets need, or one written as
     its own table) or more than the profile's share: entity → (excluded, pulled, the commonest reason)."""
-    needed = {t.entity for t in parse_targets(subject.profile.targets).values()} | set(output.tables)
+    needed = {t.entity for t in subject.profile.target_schema.values()} | set(output.tables)
     share = subject.profile.max_excluded_share
     dropped: dict[str, int] = {}
     reasons: dict[str, dict[str, int]] = {}
@@ -119,7 +118,7 @@ def entities_for(subject: Subject, asked: list[str]) -> list[str]:
         if unknown:
             raise SinkError(f"{subject.spec.name} has no {', '.join(unknown)}; it has: {', '.join(available)}")
         return asked
-    targets = parse_targets(subject.profile.targets)
+    targets = subject.profile.target_schema
     wanted = {t.entity for t in targets.values()}
     wanted |= filter_engine.needed_entities(filter_engine.specs(subject.profile.filters))
     chosen = [e for e in available if e in wanted]
@@ -135,7 +134,7 @@ async def pull(subject: Subject, ctx: Context, entities: list[str], report: RunR
     if subject.spec.connector is None:
         raise SinkError(f"{subject.spec.name} cannot be read by this version of the wizard yet.")
     connector = subject.spec.connector()
-    targets = parse_targets(subject.profile.targets).values()
+    targets = subject.profile.target_schema.values()
     dataset: dict[str, list[Record]] = {}
     outer_on_page = ctx.on_page
 
@@ -189,7 +188,7 @@ def shape(subject: Subject, dataset: dict[str, list[Record]], report: RunReport,
                 excluded[reason] = excluded.get(reason, 0) + n
     tables: dict[str, list[dict[str, Any]]] = {}
     columns: dict[str, list[str]] = {}
-    targets = [t for t in parse_targets(subject.profile.targets).values() if t.entity in filtered]
+    targets = [t for t in subject.profile.target_schema.values() if t.entity in filtered]
     targeted = {t.entity for t in targets}
     for i, target in enumerate(targets):
         last = not keep_dataset and all(t.entity != target.entity for t in targets[i + 1:])

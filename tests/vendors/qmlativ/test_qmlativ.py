@@ -5,8 +5,6 @@ never leaks."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import json
 from pathlib import Path
 
 import defusedxml.ElementTree as ET
@@ -16,14 +14,11 @@ from mis_wizard.vendors.base import Context, Status, form_results
 from mis_wizard.vendors.errors import VendorError
 from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, EMAILS, JOINED, SPEC
 from mis_wizard.vendors.qmlativ.sandbox import GOOD_SECRET, QmlativEmulator, name_id
-from mis_wizard.vendors.sandbox import school as school_mod
 from mis_wizard.vendors.sandbox.kit import Fault, FaultKind, Sandbox
 from mis_wizard.wizard import steps
 from mis_wizard.wizard.http import build_client
 
 FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "qmlativ"
-SCHOOL = school_mod.generate(7, "small", dt.date(2026, 11, 22))
-SCENARIOS = sorted(QmlativEmulator(SCHOOL).scenarios("http://127.0.0.1:1"))
 
 
 def run_check(creds: dict, requirements: dict | None = None, ca: Path | None = None) -> list:
@@ -86,15 +81,6 @@ def test_good_credentials_pass_every_check(qmlativ) -> None:
         r.code for r in results}
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
-def test_each_setup_mistake_gets_its_own_code_and_remedy(qmlativ, name: str) -> None:
-    scenario = qmlativ.emulator.scenarios(qmlativ.base_url)[name]
-    results = run_check(scenario.credentials)
-    hits = [r for r in results if r.code == scenario.expect and r.status in (Status.FAILED, Status.WARNING)]
-    assert hits, [(r.code, r.status) for r in results]
-    assert all(h.remedy for h in hits)
-
-
 def test_a_field_not_allowed_is_named(qmlativ) -> None:
     results = run_check(qmlativ.emulator.scenarios(qmlativ.base_url)["field_not_allowed"].credentials)
     failed = next(r for r in results if r.code == "qmlativ.fields_not_allowed")
@@ -141,14 +127,6 @@ def test_wrong_values_give_clear_messages() -> None:
     creds = {"base_url": "district.skyward.com", "integration_access": {"key": " ", "secret": "short"}}
     codes = {r.code for r in form_results(SPEC, creds, SPEC.requirements())}
     assert codes == {"qmlativ.field_invalid.base_url", "qmlativ.field_invalid.key", "qmlativ.field_invalid.secret"}
-
-
-def test_secret_never_appears_in_results_or_log(qmlativ, sandbox) -> None:
-    every = run_check(qmlativ.emulator.credentials(qmlativ.base_url))
-    for scenario in qmlativ.emulator.scenarios(qmlativ.base_url).values():
-        every += run_check(scenario.credentials)
-    text = json.dumps([r.to_json() for r in every]) + json.dumps([vars(e) for e in sandbox.log])
-    assert GOOD_SECRET not in text
 
 
 def test_every_entity_streams_the_whole_school(qmlativ, small_school) -> None:
