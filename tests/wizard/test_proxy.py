@@ -487,3 +487,33 @@ def test_choices_parse_and_the_registry_flag_reads() -> None:
     assert proxy.auto_detect_flag(blob[:8] + bytes([0x01]) + blob[9:]) is False
     assert proxy.first_proxy("SOCKS s:1; PROXY p.school:8080; DIRECT") == "http://p.school:8080"
     assert proxy.first_proxy("DIRECT") is None
+
+
+@pytest.mark.parametrize("offered", [["Negotiate"], ['Basic realm="school"']])
+def test_a_refused_tunnel_for_https_names_the_proxy_and_the_kind_of_login(offered) -> None:
+    """For https the proxy refuses the CONNECT; httpx keeps no headers of that answer, so the proxy is
+    asked once more to learn what kind of login it wants."""
+    import asyncio
+
+    import httpx
+
+    from mis_wizard.vendors.errors import ProxyLoginNeeded, classify_exception
+    from mis_wizard.wizard.http import build_client
+
+    async def go(address: str) -> BaseException:
+        async with build_client(retries=0) as client:
+            with pytest.raises(httpx.HTTPError) as caught:
+                await client.get(f"https://{SCHOOL_HOST}:8443/ws/v1/time")
+        return caught.value
+
+    with LoopbackProxy(("refuse", offered)) as lp:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(proxy.PROXY_ENV, f"http://{lp.address}")
+            exc = asyncio.run(go(lp.address))
+    assert isinstance(exc, ProxyLoginNeeded)
+    assert [m for m, _, _ in lp.seen] == ["CONNECT", "CONNECT"]
+    failure = classify_exception(exc)
+    kind = "Negotiate (Windows sign-in)" if offered == ["Negotiate"] else "Basic (user and password)"
+    assert failure.message == (f"The proxy server {lp.address} asked for a login ({kind}) before letting the "
+                               "wizard through.")
+    assert "without a login" in failure.remedy
