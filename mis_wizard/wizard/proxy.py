@@ -353,7 +353,13 @@ class ProxyResolver:
     """Where each request goes, from the choice; one per client. ``report()`` says what was used."""
 
     def __init__(self, choice: ProxyChoice | None = None) -> None:
-        self.choice = load_choice() if choice is None else choice
+        self.problem: ProxySetupProblem | None = None
+        if choice is None:
+            try:
+                choice = load_choice()
+            except ProxySetupProblem as exc:  # said by the first request that needs the proxy, not here
+                self.problem, choice = exc, ProxyChoice("direct", source="a setting that cannot be used")
+        self.choice = choice
         self._pac: PacScript | None = None
         self._pac_url = ""
         self._found = False
@@ -406,6 +412,8 @@ class ProxyResolver:
         if is_loopback(url.host):
             self.routes[url.host] = "direct"
             return None
+        if self.problem is not None:
+            raise self.problem
         mode = self.choice.mode
         proxy: str | None = None
         if mode == "fixed":

@@ -517,3 +517,14 @@ def test_a_refused_tunnel_for_https_names_the_proxy_and_the_kind_of_login(offere
     assert failure.message == (f"The proxy server {lp.address} asked for a login ({kind}) before letting the "
                                "wizard through.")
     assert "without a login" in failure.remedy
+
+
+def test_a_proxy_setting_that_cannot_be_used_is_said_by_the_check(powerschool, tmp_path, capsys,
+                                                                   monkeypatch) -> None:
+    monkeypatch.setenv(proxy.PROXY_ENV, "socks5://proxy.school.internal:1080")
+    code, report = run_check(powerschool, tmp_path, capsys)
+    assert code == 1
+    first = failures(report)[0]
+    assert first["message"].startswith("The proxy setting from the MIS_WIZARD_PROXY environment variable is not "
+                                       "one the wizard knows.")
+    assert "system, direct, wpad, pac:URL or http://proxy-host:port" in first["remedy"]
