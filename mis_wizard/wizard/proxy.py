@@ -148,6 +148,7 @@ def save_choice(text: str, user: str = "", password: str = "", windows_login: bo
         raise ProxySetupProblem("A proxy setting to keep must not hold a login in its address.",
                                 "Give the user with --user; the password is asked for and kept in Windows "
                                 "Credential Manager.")
+    forget_saved_login()
     data: dict[str, Any] = {"proxy": text.strip(), "windows_login": windows_login}
     if user:
         data["user"] = user
@@ -155,6 +156,18 @@ def save_choice(text: str, user: str = "", password: str = "", windows_login: bo
     write_bytes(settings_path(), (json.dumps(data, indent=2) + "\n").encode("utf-8"))
     make_private(settings_path())
     return load_choice()
+
+
+def forget_saved_login() -> None:
+    """Delete the saved proxy password from the credential store (before the settings go or change)."""
+    from mis_wizard.wizard.secret_store import SecretStore, is_ref
+
+    try:
+        saved = json.loads(settings_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(saved, dict) and is_ref(saved.get("password")):
+        SecretStore().delete(saved["password"])
 
 
 # where Windows keeps the proxy settings ---------------------------------------------------------

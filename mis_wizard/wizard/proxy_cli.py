@@ -34,6 +34,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 def cmd_proxy(args: argparse.Namespace) -> int:
     try:
         if args.action == "clear":
+            proxy.forget_saved_login()
             proxy.settings_path().unlink(missing_ok=True)
             print("Proxy setting cleared: this computer's own proxy settings are used.")
             return EXIT_OK

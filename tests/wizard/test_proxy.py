@@ -528,3 +528,32 @@ def test_a_proxy_setting_that_cannot_be_used_is_said_by_the_check(powerschool, t
     assert first["message"].startswith("The proxy setting from the MIS_WIZARD_PROXY environment variable is not "
                                        "one the wizard knows.")
     assert "system, direct, wpad, pac:URL or http://proxy-host:port" in first["remedy"]
+
+
+def test_proxy_set_show_and_clear_keep_the_choice_for_later_runs(tmp_path, capsys, monkeypatch,
+                                                                 memory_keyring) -> None:
+    with LoopbackProxy() as lp, PacServer(pac_through(lp.address)) as pac:
+        assert main(["proxy", "set", f"pac:{pac.url('/proxy.pac')}"]) == 0
+        capsys.readouterr()
+        assert main(["proxy", "show", "--url", f"https://{SCHOOL_HOST}/ws/v1/time", "--json"]) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert shown["mode"] == "pac" and shown["setting"].endswith("(from the saved network settings)")
+        assert shown["route"] == {"route": f"through http://{lp.address}",
+                                  "notes": [f"using the proxy auto-config file {pac.url('/proxy.pac')}"]}
+        # the environment wins for one run
+        monkeypatch.setenv(proxy.PROXY_ENV, "direct")
+        assert main(["proxy", "show", "--url", f"https://{SCHOOL_HOST}/"]) == 0
+        assert capsys.readouterr().out.splitlines() == [
+            "Proxy setting: no proxy (from the MIS_WIZARD_PROXY environment variable).",
+            f"https://{SCHOOL_HOST}/ goes direct."]
+        monkeypatch.delenv(proxy.PROXY_ENV)
+    monkeypatch.setenv("PW", PROXY_PASSWORD)
+    assert main(["proxy", "set", "proxy.school.internal:3128", "--user", "SCHOOL\\wizard", "--password-env", "PW"]) == 0
+    saved = json.loads(proxy.settings_path().read_text(encoding="utf-8"))
+    assert saved["user"] == "SCHOOL\\wizard" and PROXY_PASSWORD not in json.dumps(saved)
+    assert PROXY_PASSWORD in memory_keyring.store.values()
+    assert proxy.load_choice().password == PROXY_PASSWORD
+    assert main(["proxy", "set", "http://u:p@proxy.school.internal:3128"]) == 2  # no login in a kept address
+    assert main(["proxy", "clear"]) == 0
+    assert not proxy.settings_path().exists() and proxy.load_choice().mode == "system"
+    assert PROXY_PASSWORD not in memory_keyring.store.values()
