@@ -376,15 +376,20 @@ class ProxyResolver:
         self._pac: PacScript | None = None
         self._pac_url = ""
         self._found = False
+        self._finding = asyncio.Lock()
         self.notes: list[str] = []
         self.routes: dict[str, str] = {}
         self.logins: dict[str, str] = {}
 
     async def _find_pac(self) -> None:
-        """The PAC file (WPAD or the configured address), found once per client."""
-        if self._found:
-            return
-        self._found = True
+        """The PAC file (WPAD or the configured address), found once per client: the checks of every
+        key start at once, and each waits here for the one search rather than going direct meanwhile."""
+        async with self._finding:
+            if not self._found:
+                await self._search_pac()
+                self._found = True
+
+    async def _search_pac(self) -> None:
         mode = self.choice.mode
         candidates: list[tuple[str, str]] = []
         if mode == "pac":
@@ -440,7 +445,8 @@ class ProxyResolver:
                 except (TimeoutError, ValueError, OSError):
                     self.notes.append(f"the proxy auto-config file {self._pac_url} gave no answer for {url.host} "
                                       f"within {PAC_EVAL_SECONDS:g} seconds; went direct")
-                    self._pac = None
+                    broken, self._pac = self._pac, None
+                    await broken.aclose()
                     answer = "DIRECT"
                 proxy = first_proxy(answer)
             elif mode == "system":

@@ -557,3 +557,26 @@ def test_proxy_set_show_and_clear_keep_the_choice_for_later_runs(tmp_path, capsy
     assert main(["proxy", "clear"]) == 0
     assert not proxy.settings_path().exists() and proxy.load_choice().mode == "system"
     assert PROXY_PASSWORD not in memory_keyring.store.values()
+
+
+def test_requests_that_start_together_all_wait_for_the_pac_file() -> None:
+    """Every key's check starts at once: none of them may go direct while the PAC file is still on its way."""
+    import asyncio
+
+    import httpx
+
+    script = ('function FindProxyForURL(url, host) { return shExpMatch(host, "*.school.test") ? '
+              '"PROXY 10.0.0.8:3128" : "DIRECT"; }')
+
+    async def go(url: str) -> list[str | None]:
+        resolver = proxy.ProxyResolver(proxy.ProxyChoice("pac", url))
+        try:
+            hosts = [f"https://k{i}.school.test/x" for i in range(6)] + ["https://elsewhere.example/"]
+            return list(await asyncio.gather(*(resolver.proxy_for(httpx.URL(h)) for h in hosts)))
+        finally:
+            await resolver.aclose()
+
+    with PacServer(script) as pac:
+        routes = asyncio.run(go(pac.url("/proxy.pac")))
+    assert routes == ["http://10.0.0.8:3128"] * 6 + [None]
+    assert pac.fetched == ["/proxy.pac"]
