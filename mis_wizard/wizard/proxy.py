@@ -513,8 +513,7 @@ class LoginTunnel(httpcore.AsyncNetworkBackend):
         proxy_port = self.proxy.port or (443 if self.proxy.scheme == "https" else 80)
         stream = await self._inner.connect_tcp(self.proxy.host, proxy_port, timeout, local_address, socket_options)
         try:
-            context = self.make_context()
-            token = context.step()
+            context, token = self._first_leg()
             for _ in range(MAX_LOGIN_LEGS):
                 target = f"{host}:{port}"
                 head = (f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n"
@@ -532,13 +531,26 @@ class LoginTunnel(httpcore.AsyncNetworkBackend):
                 challenge = offered(headers).get(self.scheme, "")
                 if not challenge or getattr(context, "complete", False):
                     break
-                token = context.step(base64.b64decode(challenge))
+                try:
+                    token = context.step(base64.b64decode(challenge))
+                except Exception:  # a challenge the login library cannot answer (or a bad one): refused
+                    break
                 if not token:
                     break
             raise _LoginRefused(offered(headers))
         except BaseException:
             await stream.aclose()
             raise
+
+    def _first_leg(self) -> tuple[Any, bytes]:
+        """The login context and its first token. A login Windows (or pyspnego) cannot make at all, such
+        as a saved user without a password, ends as a refused login rather than an unexpected error."""
+        try:
+            context = self.make_context()
+            return context, context.step()
+        except Exception:
+            log.warning("could not make a %s login for the proxy %s", self.scheme, self.proxy.host)
+            raise _LoginRefused({self.scheme: ""}) from None
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)

@@ -580,3 +580,20 @@ def test_requests_that_start_together_all_wait_for_the_pac_file() -> None:
         routes = asyncio.run(go(pac.url("/proxy.pac")))
     assert routes == ["http://10.0.0.8:3128"] * 6 + [None]
     assert pac.fetched == ["/proxy.pac"]
+
+
+@pytest.mark.parametrize("password", ["", "not-the-password"])
+def test_an_ntlm_login_that_cannot_be_made_or_is_refused_is_said_plainly(powerschool, tmp_path, capsys,
+                                                                          monkeypatch, password) -> None:
+    users = tmp_path / "ntlm-users"
+    users.write_text(f"SCHOOL:wizard:{PROXY_PASSWORD}\n", encoding="utf-8")
+    monkeypatch.setenv("NTLM_USER_FILE", str(users if password else tmp_path / "no-such-file"))
+    with LoopbackProxy(("ntlm",)) as lp:
+        login = f"SCHOOL%5Cwizard:{password}" if password else "SCHOOL%5Cwizard"
+        monkeypatch.setenv(proxy.PROXY_ENV, f"http://{login}@{lp.address}")
+        code, report = run_check(powerschool, tmp_path, capsys)
+    assert code == 1
+    first = failures(report)[0]
+    assert first["message"].startswith(f"The proxy server {lp.address} asked for a login (NTLM (Windows sign-in)) "
+                                       "and did not accept the one the wizard gave (ntlm as SCHOOL\\wizard).")
+    assert "Check the proxy user and password saved with `mis-wizard proxy set`" in first["remedy"]
