@@ -71,7 +71,7 @@ class ProxyChoice:
                  "wpad": "automatic detection (WPAD)", "pac": f"the proxy auto-config file {self.address}",
                  "fixed": f"the proxy {self.address}"}[self.mode]
         login = f", login as {self.user}" if self.user else ""
-        return f"{where}{login} (from {self.source})"
+        return f"{where}{login} ({'the default' if self.source == 'default' else 'from ' + self.source})"
 
 
 def parse_choice(text: str, source: str) -> ProxyChoice:
