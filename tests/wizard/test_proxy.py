@@ -333,6 +333,7 @@ def test_a_sync_goes_through_the_pac_proxy_too(powerschool, tmp_path, capsys, mo
 def test_a_proxy_that_wants_a_windows_login_gets_a_clear_message(powerschool, tmp_path, capsys, monkeypatch,
                                                                   caplog, offered) -> None:
     caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv(proxy.LOGIN_ENV, "off")  # on a Windows runner, do not offer the runner's own login
     with LoopbackProxy(("refuse", offered)) as lp:
         monkeypatch.setenv(proxy.PROXY_ENV, f"http://{lp.address}")
         code, report = run_check(powerschool, tmp_path, capsys)
@@ -509,6 +510,7 @@ def test_a_refused_tunnel_for_https_names_the_proxy_and_the_kind_of_login(offere
     with LoopbackProxy(("refuse", offered)) as lp:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv(proxy.PROXY_ENV, f"http://{lp.address}")
+            mp.setenv(proxy.LOGIN_ENV, "off")
             exc = asyncio.run(go(lp.address))
     assert isinstance(exc, ProxyLoginNeeded)
     assert [m for m, _, _ in lp.seen] == ["CONNECT", "CONNECT"]
