@@ -56,6 +56,35 @@ class ReplyTooSlow(httpx.TimeoutException):
         self.seconds = seconds
 
 
+_LOGIN_NAMES = {"negotiate": "Negotiate (Windows sign-in)", "ntlm": "NTLM (Windows sign-in)", "basic": "Basic (user and password)"}
+
+
+class ProxyLoginNeeded(httpx.ProxyError):
+    """A proxy answered 407 and no login the wizard could offer was accepted. Carries no login."""
+
+    def __init__(self, proxy: str, schemes: list[str], *, tried: str = "", user: str = "",
+                 windows: bool = False) -> None:
+        super().__init__(f"407 from proxy {proxy}")
+        self.proxy = proxy
+        self.schemes = schemes
+        self.tried = tried
+        self.user = user
+        self.windows = windows
+
+    @property
+    def kinds(self) -> str:
+        return " or ".join(_LOGIN_NAMES.get(s, s) for s in self.schemes) or "a kind it did not name"
+
+
+class ProxySetupProblem(httpx.ProxyError):
+    """The proxy setting cannot be used as it stands (a PAC file chosen that cannot be read, a typo)."""
+
+    def __init__(self, message: str, remedy: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.remedy = remedy
+
+
 class VendorError(Exception):
     """Raised by connectors when the system refuses; carries a stable code and a remedy."""
 
@@ -115,6 +144,10 @@ def classify_exception(exc: BaseException) -> Failure:
     """Network and parse errors, in the order a connection fails."""
     if isinstance(exc, VendorError):
         return Failure(exc.kind, exc.message, exc.remedy)
+    if isinstance(exc, ProxyLoginNeeded):
+        return proxy_login_failure(exc)
+    if isinstance(exc, ProxySetupProblem):
+        return Failure(FailureKind.CONFIG, exc.message, exc.remedy)
     if isinstance(exc, ReplyTooLarge):
         return Failure(FailureKind.CONFIG,
                        f"The server kept sending more than {_megabytes(exc.limit)} for one reply; this is not the "
@@ -219,3 +252,26 @@ def reach_failure(exc: BaseException, system: str, names: Mapping[str, str] | No
     suffix = next(s for s, holds in REACH_TABLE if holds(exc, failure))
     own = (names or {}).get(suffix, suffix)
     return ReachFailure(failure.kind, failure.message, failure.remedy, suffix, f"{system}.{own}")
+
+
+def proxy_login_failure(exc: ProxyLoginNeeded) -> Failure:
+    """Which proxy asked for a login, what kind, what was tried, and what the admin can do."""
+    if exc.tried:
+        message = (f"The proxy server {exc.proxy} asked for a login ({exc.kinds}) and did not accept the "
+                   f"one the wizard gave ({exc.tried}).")
+    else:
+        message = f"The proxy server {exc.proxy} asked for a login ({exc.kinds}) before letting the wizard through."
+    windows_kind = any(s in ("negotiate", "ntlm") for s in exc.schemes)
+    if exc.user:
+        remedy = ("Check the proxy user and password saved with `mis-wizard proxy set` (run it again to change "
+                  "them), or ask your network team to let this computer through without a login.")
+    elif windows_kind and exc.windows:
+        remedy = ("Ask your network team to allow this computer's address (or the school system's address) "
+                  "through the proxy without a login, or to allow your Windows account; or save a proxy user "
+                  "for the wizard with `mis-wizard proxy set http://PROXY:PORT --user NAME`.")
+    else:
+        remedy = ("Ask your network team to allow this computer's address (or the school system's address) "
+                  "through the proxy without a login, or save a proxy user for the wizard with "
+                  "`mis-wizard proxy set http://PROXY:PORT --user NAME` (the password is kept in the "
+                  "credential store).")
+    return Failure(FailureKind.CONFIG, message, remedy)

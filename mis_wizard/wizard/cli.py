@@ -45,7 +45,7 @@ class Parser(argparse.ArgumentParser):
 
 Handler = Callable[[argparse.Namespace], int]
 FEATURE_MODULES: tuple[str, ...] = ("mis_wizard.wizard.handoff.cli", "mis_wizard.wizard.sync.cli",
-                                    "mis_wizard.wizard.trace.cli")
+                                    "mis_wizard.wizard.trace.cli", "mis_wizard.wizard.proxy_cli")
 """Modules that add their own subcommands with ``add_commands(subparsers)``, so this file stays small."""
 
 
@@ -256,7 +256,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     spec, credentials, profile, reqs = system_inputs(args)
 
+    from mis_wizard.wizard import proxy
+
+    network: dict[str, Any] | None = None
+
     async def go() -> list[CheckResult]:
+        nonlocal network
         ctx = new_context(profile, args.ca_cert)
         results = []
         async with ctx.http:
@@ -264,6 +269,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 results.append(result)
                 if not args.json:
                     print_result(result)
+            network = proxy.report_for(ctx.http)
         return results
 
     results = asyncio.run(go())
@@ -271,11 +277,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"system": spec.id, "ok": ok, "results": [
             {k: r.to_json()[k] for k in ("key", "check", "status", "code", "message", "remedy", "elapsed_ms")}
-            for r in results]}, indent=2))
+            for r in results], "network": network}, indent=2))
     else:
         counts = checks.summary(results)
         print(f"\n{spec.name}: {counts['ok']} ok, {counts['warning']} warnings, {counts['failed']} failed, "
               f"{counts['skipped']} skipped.")
+        print(proxy.describe_for_admin(network))
     return EXIT_OK if ok else EXIT_FAILED
 
 
@@ -366,6 +373,10 @@ def main(argv: list[str] | None = None, gui: Callable[[argparse.Namespace], int]
     A reader that stops early (``mis-wizard … --json | head``) closes the output: the command
     then ends quietly with exit 0, as other command-line tools do.
     """
+    if (sys.argv[1:] if argv is None else argv) == ["--pac-worker"]:  # the frozen program's PAC evaluator
+        from mis_wizard.wizard import pac_worker
+
+        return pac_worker.serve(sys.stdin, sys.stdout)
     try:
         return _main(argv, gui)
     except OSError as exc:

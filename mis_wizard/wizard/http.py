@@ -1,7 +1,7 @@
 """The one HTTP client every connector uses.
 
 School networks often inspect TLS with their own root certificate, so trust comes from the
-operating system's store (truststore). The system proxy is honoured, each phase has its own
+operating system's store (truststore). The system proxy is honoured (``wizard.proxy``: PAC, WPAD, 407 logins), each phase has its own
 timeout, the User-Agent names the app, plain HTTP is refused except to loopback unless the
 profile allows it, and transient failures are retried here, once for all vendors, honouring
 Retry-After within a bounded count and time.
@@ -25,7 +25,6 @@ import os
 import re
 import ssl
 import time
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,6 +33,7 @@ import httpx
 
 from mis_wizard import APP_NAME, __version__
 from mis_wizard.vendors.errors import REPLY_KIND, RETRYABLE_STATUS, ReplyTooLarge, ReplyTooSlow
+from mis_wizard.wizard import proxy as proxy_choice
 
 USER_AGENT = f"{APP_NAME.replace(' ', '')}/{__version__} (+school onboarding)"
 TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=30.0, pool=30.0)
@@ -206,33 +206,27 @@ def ssl_context(extra_ca: Path | None = None) -> ssl.SSLContext:
 
 
 class ProxyRouter(httpx.AsyncBaseTransport):
-    """Sends each request direct or through the system proxy (environment, or the Windows
-    registry via urllib), loopback always direct.
+    """Sends each request direct or through the proxy that ``wizard.proxy`` chooses (the environment,
+    the saved setting, or Windows' own: WPAD, PAC file, static proxy), loopback always direct.
 
     Each scheme and host is routed once per client: reading the proxy settings (the registry on
-    Windows) for every page of a sync would cost more than the request, and a client lives for
-    one check, preview or sync."""
+    Windows, a PAC file) for every page of a sync would cost more than the request, and a client
+    lives for one check, preview or sync."""
 
-    def __init__(self, make: Callable[[str | None], httpx.AsyncBaseTransport]) -> None:
+    def __init__(self, make: Callable[[str | None], httpx.AsyncBaseTransport],
+                 resolver: proxy_choice.ProxyResolver | None = None) -> None:
         self._make = make
+        self.resolver = resolver or proxy_choice.ProxyResolver()
         self._direct = make(None)
         self._proxied: dict[str, httpx.AsyncBaseTransport] = {}
         self._routes: dict[tuple[str, str], str | None] = {}
-
-    def route(self, url: httpx.URL) -> str | None:
-        if is_loopback(url.host):
-            return None
-        proxy = urllib.request.getproxies().get(url.scheme)
-        if not proxy or urllib.request.proxy_bypass(url.host):
-            return None
-        return proxy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         where = (request.url.scheme, request.url.host)
         try:
             proxy = self._routes[where]
         except KeyError:
-            proxy = self._routes[where] = self.route(request.url)
+            proxy = self._routes[where] = await self.resolver.proxy_for(request.url)
         if proxy is None:
             return await self._direct.handle_async_request(request)
         if proxy not in self._proxied:
@@ -242,6 +236,7 @@ class ProxyRouter(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         for t in (self._direct, *self._proxied.values()):
             await t.aclose()
+        await self.resolver.aclose()
 
 
 Recorder = Callable[[httpx.Request, httpx.Response], None]
@@ -281,11 +276,15 @@ def build_client(*, allow_plain_http: bool = False, extra_ca: Path | None = None
     verify = ssl_context(extra_ca)
     pool = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
 
+    plain = proxy_choice.transport_maker(verify, pool)
+    resolver = proxy_choice.ProxyResolver()
+
     def make(proxy: str | None) -> httpx.AsyncBaseTransport:
-        return httpx.AsyncHTTPTransport(verify=verify, limits=pool, proxy=proxy)
+        return plain() if proxy is None else proxy_choice.ProxyTransport(proxy, resolver.choice, plain,
+                                                                         resolver.logins)
 
     transport: httpx.AsyncBaseTransport = GuardedTransport(
-        ProxyRouter(make), allow_plain_http, retries=retries, backoff=backoff,
+        ProxyRouter(make, resolver), allow_plain_http, retries=retries, backoff=backoff,
         limits=reply_limits() if limits is None else limits)
     if recorder is not None:
         transport = RecordingTransport(transport, recorder)

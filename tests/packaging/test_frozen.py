@@ -134,3 +134,95 @@ def test_msi_installs_every_file_and_leaves_user_data_alone(msis: dict[str, Path
     # Sessions, logs and keyring entries live in the user's AppData: the MSI never names it.
     assert not {"AppDataFolder", "LocalAppDataFolder"} & directories.keys()
     assert _table(msi, "RemoveFile") == []
+
+
+def _frozen(bundle: Path, args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    return subprocess.run([str(bundle / "mis-wizard"), *args], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL, env={**clean, "MIS_WIZARD_HOME": str(home), **env})
+
+
+def test_the_scheduled_command_the_frozen_app_writes_runs_the_nightly_sync(bundle: Path, tmp_path: Path,
+                                                                           small_school) -> None:
+    """`schedule --xml-out` from the frozen program, then exactly the task's action (its Exec Command and
+    Arguments) run as Task Scheduler would (no terminal), against the LISS emulator on loopback."""
+    import shlex
+    import xml.etree.ElementTree as ET
+
+    from mis_wizard.vendors import registry
+    from mis_wizard.vendors.sandbox.kit import Sandbox
+    from mis_wizard.wizard.secret_store import SecretStore
+    from mis_wizard.wizard.session import SessionStore
+
+    home = Path(os.environ["MIS_WIZARD_HOME"])
+    with Sandbox() as box:
+        hosted = box.add(registry.get("liss").emulator(small_school))
+        store = SessionStore()
+        session = store.new(system="liss")
+        # The frozen process cannot see this test's in-memory keyring (Linux CI has no credential store),
+        # so the emulator's made-up password is kept in the session file of this temporary home.
+        for field_id, value in hosted.emulator.credentials(hosted.base_url).items():
+            session.set_value(None, field_id, value, secret=False, secrets=SecretStore())
+        store.save(session)
+
+        xml_path = tmp_path / "task.xml"
+        made = _frozen(bundle, ["schedule", "--session", session.id, "--daily", "2:30", "--xml-out", str(xml_path)],
+                       home)
+        assert made.returncode == 0, made.stdout + made.stderr
+        assert f'schtasks /Create /XML {xml_path} /TN "MIS Onboarding Wizard sync {session.id}"' in made.stdout
+
+        ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+        task = ET.parse(xml_path).getroot()
+        command = task.findtext("t:Actions/t:Exec/t:Command", namespaces=ns)
+        arguments = task.findtext("t:Actions/t:Exec/t:Arguments", namespaces=ns) or ""
+        assert command == str(bundle / "mis-wizard"), command  # the console program, no `-m`
+        assert task.findtext("t:Triggers/t:CalendarTrigger/t:StartBoundary", namespaces=ns).endswith("T02:30:00")
+        argv = shlex.split(arguments)
+        assert argv[:3] == ["sync", "--session", session.id], argv
+
+        ran = subprocess.run([command, *argv], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                             env={**os.environ, "MIS_WIZARD_HOME": str(home)})
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert "Traceback" not in ran.stderr
+
+    runs = _frozen(bundle, ["runs", "--session", session.id, "--json"], home)
+    assert runs.returncode == 0, runs.stderr
+    import json
+
+    (last, *_) = json.loads(runs.stdout)["runs"]
+    assert last["result"] == "ok" and last["how"] == "unattended" and last["system"] == "liss"
+    assert last["counts"]["written"] > 0
+    assert list((home / "data" / "stores").glob("*-liss-demo.sqlite"))
+
+
+def test_the_frozen_app_reads_a_pac_file(bundle: Path, tmp_path: Path) -> None:
+    """pypac and dukpy are in the bundle, and the PAC script runs in the frozen program's worker."""
+    import http.server
+    import json
+    import threading
+
+    script = b'function FindProxyForURL(url, host) { return host == "sis.school.test" ? "PROXY 10.0.0.8:3128" : "DIRECT"; }'
+
+    class Pac(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(script)))
+            self.end_headers()
+            self.wfile.write(script)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Pac)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        pac = f"pac:http://127.0.0.1:{server.server_address[1]}/proxy.pac"
+        shown = _frozen(bundle, ["proxy", "show", "--url", "https://sis.school.test/", "--json"], tmp_path,
+                        MIS_WIZARD_PROXY=pac)
+        other = _frozen(bundle, ["proxy", "show", "--url", "https://elsewhere.example/", "--json"], tmp_path,
+                        MIS_WIZARD_PROXY=pac)
+    finally:
+        server.shutdown()
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert json.loads(shown.stdout)["route"]["route"] == "through http://10.0.0.8:3128"
+    assert json.loads(other.stdout)["route"]["route"] == "direct"

@@ -71,6 +71,10 @@ def test_good_demo_credentials_pass_and_survive_reopening(make_window, gui, sand
     qtbot.waitUntil(lambda: not page.running, timeout=20_000)
     assert page.results and not [r for r in page.results if r.status is Status.FAILED]
     assert page.status().value == "done"
+    # the saved check (and so the bundle's checks.json) says how the network was reached
+    network = window.ctx.session.checks["network"]
+    assert network["routes"] == {"127.0.0.1": "direct"}
+    assert network["setting"].startswith("this computer's proxy settings")
     window.go_back()
     window.go_next()
     assert len(page.results) == len(window.ctx.session.checks["results"])

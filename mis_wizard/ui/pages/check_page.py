@@ -33,7 +33,7 @@ from mis_wizard.ui import theme
 from mis_wizard.ui.async_runner import QueryOp
 from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
 from mis_wizard.vendors.base import CONNECTION, CheckResult, Context, Layer, Status
-from mis_wizard.wizard import checks
+from mis_wizard.wizard import checks, proxy
 from mis_wizard.wizard.http import build_client
 from mis_wizard.wizard.redact import redact
 
@@ -341,10 +341,13 @@ class CheckPage(Page):
         self.summary.setText("Checking… results appear below as each key finishes.")
         log.info("check started for %s", spec.id)
 
+        self._network: dict[str, Any] | None = None
+
         async def stream() -> Any:
             async with build_client(allow_plain_http=allow_http, extra_ca=extra_ca) as http:
                 async for result in checks.run(spec, Context(http=http), credentials, requirements):
                     yield result
+                self._network = proxy.report_for(http)  # which proxy each host went through, for the report
 
         self.op = QueryOp(parent=self, op=stream, success=self._finished) \
             .failure(self._failed).with_progress(self._arrived).run_in_background()
@@ -410,6 +413,8 @@ class CheckPage(Page):
         stamp = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         if session is not None:
             session.checks = checks.record(self.results, credentials, stamp)
+            if getattr(self, "_network", None):
+                session.checks["network"] = self._network
             if session is self.ctx.session:
                 self.ctx.save()
             else:  # another setup was opened while this one was checked: keep it with its own session

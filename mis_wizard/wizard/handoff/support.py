@@ -28,8 +28,18 @@ def network_facts() -> dict[str, Any]:
         trust = "operating system certificate store (truststore)"
     except ImportError:
         trust = f"bundled certificates ({ssl.OPENSSL_VERSION})"
+    from mis_wizard.wizard import proxy
+
+    try:
+        choice = proxy.load_choice()
+        setting = choice.describe()
+        found = proxy.windows_settings()
+    except proxy.ProxySetupProblem as exc:
+        setting, found = exc.message, {}
     return {"proxy": {scheme: "set" for scheme in proxies} or "none",
             "no_proxy": bool(os.environ.get("NO_PROXY") or os.environ.get("no_proxy")),
+            "proxy_setting": setting, "auto_detect": bool(found.get("auto_detect")),
+            "pac_file": bool(found.get("pac_url")),
             "tls_trust": trust, "openssl": ssl.OPENSSL_VERSION}
 
 
@@ -74,6 +84,7 @@ def as_text(report: dict[str, Any]) -> str:
     lines = [report["app"], f"OS: {report['os']} · Python {report['python']}",
              f"Credential store: {report['credential_store']}",
              f"Network: proxy {report['network']['proxy']}, trust {report['network']['tls_trust']}",
+             f"Proxy setting: {report['network']['proxy_setting']}",
              f"Session {report['session']['id']}: {report['session']['system']} · profile "
              f"{report['session']['profile']} · {report['session']['school']}",
              f"Steps done: {', '.join(report['steps_done']) or 'none'}",

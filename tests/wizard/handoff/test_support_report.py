@@ -33,3 +33,15 @@ def test_support_report_has_facts_and_no_secret_or_admin_name(tmp_path: Path, ca
     assert SECRET not in text
     assert "Jo Admin" not in text and "jo@riverbend.example" not in text
     assert main(["support-report", "--session", "nope", "--out", str(out)]) == 2
+
+
+def test_support_report_says_the_proxy_setting_without_its_password(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MIS_WIZARD_PROXY", "http://wizard:Proxy-Secret-42@proxy.school.internal:3128")
+    session = SessionStore().new(system="liss")
+    SessionStore().save(session)
+    out = tmp_path / "report.txt"
+    assert main(["support-report", "--session", session.id, "--out", str(out)]) == 0
+    text = out.read_text()
+    assert ("Proxy setting: the proxy http://proxy.school.internal:3128, login as wizard (from the MIS_WIZARD_PROXY "
+            "environment variable)") in text
+    assert "Proxy-Secret-42" not in text
