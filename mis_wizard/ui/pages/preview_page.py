@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
 
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import BatchFeeder, PreviewTableModel, mask
+from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard.mapping.mapper import MappedRecord
 from mis_wizard.wizard.mapping.preview import MAX_SAMPLES, PreviewResult
+from mis_wizard.wizard.privacy import id_class
 
 
 class PreviewPage(QWidget):
@@ -94,6 +96,7 @@ class PreviewPage(QWidget):
         self._errors = 0
         self._missing: list[str] = []
         self._expected = 0
+        self._id_privacy: PrivacyClass | None = None
         self._feeder: BatchFeeder | None = None
 
     def set_targets(self, targets: Sequence[tuple[str, str]]) -> None:
@@ -119,7 +122,8 @@ class PreviewPage(QWidget):
     def _request(self) -> None:
         self.preview_requested.emit(self.target_combo.currentData() or "", self.sample_ids(), self.limit.value())
 
-    def begin(self, fields: Sequence[str], expected: int = 0) -> None:
+    def begin(self, fields: Sequence[str], expected: int = 0, privacy: Sequence[PrivacyClass | None] = (),
+              id_privacy: PrivacyClass | None = None) -> None:
         if self._feeder is not None:
             self._feeder.stop()
             self._feeder.deleteLater()
@@ -127,7 +131,8 @@ class PreviewPage(QWidget):
         self._errors = 0
         self._missing = []
         self._expected = expected
-        self.model.reset(fields)
+        self._id_privacy = id_privacy
+        self.model.reset(fields, privacy, id_privacy)
         restyle(self.status, "Muted")
         self.status.setText("Reading records…")
 
@@ -139,7 +144,7 @@ class PreviewPage(QWidget):
     def show_result(self, result: PreviewResult, batch: int = 4000) -> None:
         """The result's rows, a batch per event-loop turn when there are many, so the window keeps
         answering while 50,000 rows go in; ``loaded`` says when the last is in."""
-        self.begin(result.fields, len(result.records))
+        self.begin(result.fields, len(result.records), result.privacy, id_class(result.entity))
         self._missing = list(result.missing_samples)
         if len(result.records) <= batch:
             self.append(result.records)
@@ -186,8 +191,8 @@ class PreviewPage(QWidget):
         if self._expected > n:
             text = f"Loading {n:,} of {self._expected:,} records · {self._errors:,} field errors so far"
         if self._missing:
-            shown = [mask(m) if self.model.screen_share_safe else m for m in self._missing]
+            shown = [mask(m, self._id_privacy) if self.model.screen_share_safe else m for m in self._missing]
             text += " · not found: " + ", ".join(shown)
         if self.model.screen_share_safe:
-            text += " · personal data hidden (screen-share safe)"
+            text += " · personal data shown only by its shape (screen-share safe)"
         self.status.setText(text)
