@@ -7,10 +7,11 @@ import logging
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit
 
 from mis_wizard.ui.pages.check_page import DETAIL_HIDDEN, ResultRow
-from mis_wizard.ui.widgets.secret_edit import SecretTextEdit
+from mis_wizard.ui.widgets.secret_edit import SecretTextEdit, ShapedLineEdit
 from mis_wizard.vendors.base import CheckResult, Layer, Status
 from mis_wizard.wizard import logs
 
@@ -101,14 +102,51 @@ def test_screen_share_safe_masks_personal_details_and_check_detail(make_window, 
     school = window.page
     assert window.safe_switch.isChecked(), "on by default"
     name, email = school.edits["contact_name"], school.edits["contact_email"]
-    assert name.echoMode() is QLineEdit.EchoMode.PasswordEchoOnEdit
-    assert "Jordan" not in name.displayText() and "jordan" not in email.displayText()
+    assert name.displayText() == "J••••• S••••" and email.displayText() == "••••••••••••@riverside.example"
     assert school.edits["name"].displayText() == "Riverside Secondary College"
+    assert window.ctx.session.school["contact_name"] == "Jordan Smith", "the value itself is kept"
+    name.setFocus()
+    name.end(False)
+    QTest.keyClicks(name, "-Jones")
+    assert name.displayText() == "J••••• S••••-J••••", "typed: the shape only"
+    assert window.ctx.session.school["contact_name"] == "Jordan Smith-Jones"
+    name.selectAll()
+    name.copy()
+    assert "Jordan" not in QGuiApplication.clipboard().text(), "copying copies what is shown"
+    name.setText("Jordan Smith")
 
     row = ResultRow(CheckResult("lms", "Sample student", Layer.SAMPLE, Status.OK, "tass.sample_ok",
                                 "One student read.", detail="first record: Jordan Smith"), True)
     assert "Jordan" not in row.plain_text() and DETAIL_HIDDEN in row.plain_text()
     window.safe_switch.click()
-    assert name.echoMode() is QLineEdit.EchoMode.Normal and name.displayText() == "Jordan Smith"
+    assert name.displayText() == "Jordan Smith" and email.displayText() == "jordan.smith@riverside.example"
     row.set_screen_safe(False)
     assert "Jordan Smith" in row.plain_text()
+
+
+def test_a_personal_input_shows_only_the_shape_while_typing_and_keeps_the_value(qtbot):
+    edit = ShapedLineEdit()
+    qtbot.addWidget(edit)
+    values: list[str] = []
+    edit.value_changed.connect(values.append)
+    edit.set_screen_safe(True)
+    QTest.keyClicks(edit, "Jordan Smith")
+    assert edit.text() == "Jordan Smith" and values[-1] == "Jordan Smith"
+    assert edit.displayText() == "J••••• S••••"
+    QTest.keyClick(edit, Qt.Key.Key_Backspace)
+    QTest.keyClick(edit, Qt.Key.Key_Home)
+    QTest.keyClick(edit, Qt.Key.Key_Delete)
+    QTest.keyClicks(edit, "G")
+    assert edit.text() == "Gordan Smit" and edit.displayText() == "G••••• S•••"
+    edit.selectAll()
+    QTest.keyClicks(edit, "jo@school.example")
+    assert edit.text() == "jo@school.example" and edit.displayText() == "••@school.example"
+    edit.setCursorPosition(2)
+    QTest.keyClicks(edit, "rdan")
+    assert edit.text() == "jordan@school.example" and edit.displayText() == "••••••@school.example"
+    assert values[-1] == "jordan@school.example"
+    edit.set_screen_safe(False)
+    assert edit.displayText() == "jordan@school.example"
+    edit.end(False)
+    QTest.keyClicks(edit, "x")
+    assert edit.text() == "jordan@school.examplex"
