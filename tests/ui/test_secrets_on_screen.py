@@ -3,6 +3,7 @@ no log line, nothing readable on screen; screen-share safe mode masks secrets an
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from PySide6.QtCore import Qt
@@ -11,9 +12,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit
 
 from mis_wizard.ui.pages.check_page import DETAIL_HIDDEN, ResultRow
-from mis_wizard.ui.widgets.secret_edit import SecretTextEdit, ShapedLineEdit
+from mis_wizard.ui.widgets.secret_edit import SecretLineEdit, SecretTextEdit, ShapedLineEdit
 from mis_wizard.vendors.base import CheckResult, Layer, Status
 from mis_wizard.wizard import logs
+from mis_wizard.wizard.profile import load_builtin
 
 SECRET = "Zq8vK2mR5tW9xY3nB7cD1fG4=="
 
@@ -150,3 +152,26 @@ def test_a_personal_input_shows_only_the_shape_while_typing_and_keeps_the_value(
     edit.end(False)
     QTest.keyClicks(edit, "x")
     assert edit.text() == "jordan@school.examplex"
+
+
+def test_a_configuration_field_the_profile_marks_secret_is_hidden_like_a_secret(make_window, gui):
+    base = load_builtin()
+    systems = dict(base.systems)
+    systems["powerschool"] = {**(systems.get("powerschool") or {}), "secret_fields": ["plugin.client_id"]}
+    window = make_window(profile=dataclasses.replace(base, systems=systems))
+    window.pages[0].new_button.click()
+    gui.choose_system(window, "powerschool")
+    window.go_next()
+    gui.fill_school(window)
+    window.go_next()
+    window.go_next()
+    gui.settle()
+    page = window.page
+    assert page.page_id == "credentials"
+    client_id = page.inputs[("plugin", "client_id")].widget
+    address = page.inputs[(None, "base_url")].widget
+    assert isinstance(client_id, SecretLineEdit) and not client_id.reveal_button.isEnabled()
+    client_id.edit.setText("abcd1234-client")
+    assert "abcd1234" not in client_id.displayed_text()
+    address.setText("https://district.powerschool.example")
+    assert address.displayText() == "https://district.powerschool.example", "configuration shows as it is"
