@@ -213,8 +213,9 @@ def test_preview_page_asks_for_sample_ids_and_shows_the_result(qtbot, small_scho
     assert "not found: S999999" in page.status.text()
     shot(page, "preview_page.png", tmp_path)
     page.set_screen_share_safe(True)
-    assert "S999999" not in page.status.text()
-    assert all(e.echoMode() == e.EchoMode.Password for e in page.sample_edits)
+    assert "S999999" not in page.status.text() and "not found: S######" in page.status.text()
+    assert [e.displayText() for e in page.sample_edits[:2]] == ["S######", "S######"]
+    assert page.sample_ids() == ["S000001", "S000004"], "the ids themselves are kept"
     shot(page, "preview_page_safe.png", tmp_path)
 
 

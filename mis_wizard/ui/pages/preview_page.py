@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSpinBox,
     QTableView,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import BatchFeeder, PreviewTableModel, mask
+from mis_wizard.ui.widgets.secret_edit import ShapedLineEdit
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard.mapping.mapper import MappedRecord
 from mis_wizard.wizard.mapping.preview import MAX_SAMPLES, PreviewResult
@@ -53,7 +53,7 @@ class PreviewPage(QWidget):
         top.addWidget(QLabel(f"Your own sample IDs (up to {MAX_SAMPLES}):"))
         self.sample_edits = []
         for i in range(MAX_SAMPLES):
-            edit = QLineEdit()
+            edit = ShapedLineEdit()  # a student's id is personal: its shape only, in screen-share safe mode
             edit.setPlaceholderText(f"ID {i + 1}")
             edit.setAccessibleName(f"Sample ID {i + 1}")
             edit.setMaximumWidth(110)
@@ -114,9 +114,8 @@ class PreviewPage(QWidget):
 
     def set_screen_share_safe(self, safe: bool) -> None:
         self.model.set_screen_share_safe(safe)
-        mode = QLineEdit.EchoMode.Password if safe else QLineEdit.EchoMode.Normal
         for edit in self.sample_edits:
-            edit.setEchoMode(mode)
+            edit.set_screen_safe(safe)
         self._say()
 
     def _request(self) -> None:
