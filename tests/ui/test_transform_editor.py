@@ -177,6 +177,14 @@ def test_screen_share_safe_masks_the_preview_by_privacy_class(page):
     names = [v for v in dialog.preview_values() if v != "—"]
     assert names and all(v[0].isalpha() and set(v[1:]) <= {"•", " ", "-", "'"} for v in names)
     dialog.reject()
+    dialog = open_editor(page, "house")
+    replace_steps(dialog, "concat")
+    for source in ("student.house", "student.first_name"):
+        dialog.source_picker.setCurrentIndex(dialog.source_picker.findData(source))
+        dialog.add_source_button.click()
+    joined = [v for v in dialog.preview_values() if v != "—"]
+    assert joined and all("•" in v for v in joined), "a house joined with a name is masked as the name is"
+    dialog.reject()
 
 
 def test_parameter_metadata_and_step_problems():
