@@ -2,7 +2,9 @@
 
 Built for 50,000 rows: rows are kept as the mapper's records and cells are looked up only when
 the view paints them, rows arrive in batches (``append_rows``) so loading never blocks the
-event loop, and screen-share-safe mode masks every cell without touching the data.
+event loop, and screen-share-safe mode masks each cell by its column's privacy class
+(wizard/privacy.shown: personal values keep their shape, structural ones show) without
+touching the data.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from mis_wizard.ui import theme
+from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words
+from mis_wizard.wizard.mapping.canonical import entity_of
 from mis_wizard.wizard.mapping.mapper import MappedRecord
+from mis_wizard.wizard.privacy import concept_class, is_open, shown
 
 ERROR_BACKGROUND = QBrush(QColor(theme.ERROR_BACKGROUND))
 NOT_SENT = QBrush(QColor(theme.NOT_SENT))
@@ -39,9 +44,9 @@ FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 ANSWERED = frozenset((DISPLAY, TOOLTIP, BACKGROUND, FOREGROUND))
 
 
-def mask(value: str) -> str:
-    """Personal data hidden but its presence and rough length kept, for a screen share."""
-    return "" if not value else "•" * min(len(value), 8)
+def mask(value: str, cls: PrivacyClass | None = PrivacyClass.PERSONAL) -> str:
+    """A value as screen-share safe mode shows it: its shape, by its privacy class."""
+    return shown(value, cls, True)
 
 
 class PreviewTableModel(QAbstractTableModel):
@@ -52,6 +57,8 @@ class PreviewTableModel(QAbstractTableModel):
         """What the column headers say (the field names stay in their tooltips)."""
         self._rows: list[MappedRecord] = []
         self._safe = False
+        self._classes: list[PrivacyClass | None] = []
+        self._id_class: PrivacyClass | None = None
 
     @property
     def screen_share_safe(self) -> bool:
@@ -64,12 +71,20 @@ class PreviewTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self._fields) - 1))
             self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, max(0, len(self._rows) - 1))
 
-    def reset(self, fields: Sequence[str]) -> None:
+    def reset(self, fields: Sequence[str], privacy: Sequence[PrivacyClass | None] = (),
+              id_privacy: PrivacyClass | None = None) -> None:
+        """New columns, with each one's privacy class (a column without one is masked) and the
+        class of the record ids in the row headers."""
         self.beginResetModel()
         self._fields = list(fields)
         self._labels = [words.field_label(f) for f in self._fields]
+        self._classes = list(privacy) + [None] * (len(self._fields) - len(privacy))
+        self._id_class = id_privacy
         self._rows = []
         self.endResetModel()
+
+    def privacy(self, column: int) -> PrivacyClass | None:
+        return self._classes[column] if column < len(self._classes) else None
 
     def append_rows(self, rows: Sequence[MappedRecord]) -> None:
         if not rows:
@@ -95,10 +110,10 @@ class PreviewTableModel(QAbstractTableModel):
         if role == DISPLAY:
             if cell.value is None:
                 return "—"
-            return mask(cell.value) if self._safe else cell.value
+            return shown(cell.value, self._classes[index.column()], self._safe) if self._safe else cell.value
         if role == TOOLTIP:
-            source = "" if not cell.source else f"From {cell.source}" + (
-                "" if self._safe else f": {cell.source_value!r}")
+            source = "" if not cell.source else f"From {cell.source}" + source_said(
+                cell.source, cell.source_value, self._safe)
             lines = [f"{cell.field} {cell.error}" if cell.error else "", f"Rule: {cell.rule}", source]
             return "\n".join(line for line in lines if line)
         if role == BACKGROUND:
@@ -118,7 +133,16 @@ class PreviewTableModel(QAbstractTableModel):
         if section >= len(self._rows):
             return None
         rid = self._rows[section].id
-        return mask(rid) if self._safe else rid
+        return shown(rid, self._id_class, True) if self._safe else rid
+
+
+def source_said(source: str, value: str, safe: bool) -> str:
+    """": 'value'" after a cell's source, as its class lets the screen show it (a raw field's class
+    is not known here, so it is masked)."""
+    cls = concept_class(source) if entity_of(source) else None
+    if safe and not is_open(cls, safe):
+        return f": {shown(value, cls, safe)!r}" if value else ""
+    return f": {value!r}"
 
 
 class BatchFeeder(QObject):

@@ -24,6 +24,8 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mis_wizard.vendors.privacy import PrivacyClass
+
 if TYPE_CHECKING:
     import httpx
 
@@ -76,10 +78,17 @@ class Field:
     required: bool = True
     choices: tuple[str, ...] = ()
     default: str = ""
+    privacy: PrivacyClass | None = None
+    """How much of the value a screen may show (see privacy.py); a secret kind is always SECRET,
+    and a field left unclassified is masked as personal (a test requires every field to have one)."""
 
     @property
     def secret(self) -> bool:
         return self.kind.is_secret
+
+    @property
+    def privacy_class(self) -> PrivacyClass | None:
+        return PrivacyClass.SECRET if self.secret else self.privacy
 
     def validate(self, value: str | None) -> str | None:
         """Return a message for the admin when ``value`` cannot be right, else None."""

@@ -6,6 +6,8 @@ CONCEPTS (a test enforces it), so a profile's default mapping works for every sy
 
 from __future__ import annotations
 
+from mis_wizard.vendors.privacy import PrivacyClass
+
 ENTITIES: dict[str, str] = {
     "schools": "Schools and campuses",
     "terms": "Terms and academic sessions",
@@ -49,6 +51,36 @@ _ATTRS: dict[str, tuple[str, ...]] = {
     "attendance": ("date", "student_id", "session", "mark", "present"),
     "registration": ("student_id", "date", "register_id", "status"),
 }
+
+_S, _P, _X = PrivacyClass.STRUCTURAL, PrivacyClass.PERSONAL, PrivacyClass.SENSITIVE
+_PRIVATE: dict[str, dict[str, PrivacyClass]] = {
+    "school": {"name": PrivacyClass.CONFIGURATION, "code": PrivacyClass.CONFIGURATION},
+    "student": {a: _P for a in ("id", "code", "first_name", "last_name", "preferred_name", "middle_name",
+                                "full_name", "birth_date", "gender", "email", "entry_date", "leave_date")}
+    | {"ethnicity": _X},
+    "contact": {a: _P for a in ("id", "title", "first_name", "last_name", "full_name", "email", "phone", "mobile",
+                                "mail_merge", "combined")}
+    | {"parental_responsibility": _X, "lives_with": _X},
+    "contact_link": {"student_id": _P, "contact_id": _P, "parental_responsibility": _X, "lives_with": _X,
+                     "mail_merge": _P},
+    "staff": {a: _P for a in ("id", "code", "title", "first_name", "last_name", "full_name", "email")},
+    "class": {"main_teacher_id": _P, "second_teacher_id": _P, "teacher_ids": _P},
+    "class_membership": {"student_id": _P},
+    "group": {"staff_id": _P},
+    "group_membership": {"student_id": _P},
+    "timetable": {"staff_id": _P},
+    "daily_change": {"staff_id": _P},
+    "attendance": {"student_id": _P, "mark": _X},
+    "registration": {"student_id": _P},
+}
+"""Concepts that are not structural. Staff and link ids name a person; custody (parental
+responsibility, lives with) and ethnicity are sensitive; an attendance mark can say why a
+student was absent (illness), so it is sensitive too."""
+
+PRIVACY: dict[str, PrivacyClass] = {
+    f"{entity}.{attr}": _PRIVATE.get(entity, {}).get(attr, _S) for entity, attrs in _ATTRS.items() for attr in attrs}
+"""The privacy class of every concept: what the rest is, structural (year level, house, campus,
+class codes, term names and dates, roles, flags)."""
 
 CONCEPTS: frozenset[str] = frozenset(f"{entity}.{attr}" for entity, attrs in _ATTRS.items() for attr in attrs)
 

@@ -23,12 +23,14 @@ from mis_wizard.ui.pages.mapping_page import (
 from mis_wizard.ui.pages.preview_page import PreviewPage
 from mis_wizard.ui.pages.report_page import ReportPage
 from mis_wizard.ui.preview_model import BatchFeeder, PreviewTableModel
+from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard.mapping import filters
-from mis_wizard.wizard.mapping.mapper import Mapper
+from mis_wizard.wizard.mapping.mapper import Mapper, effective_rules
 from mis_wizard.wizard.mapping.preview import PreviewResult, build_report
 from mis_wizard.wizard.mapping.rules import Rule, RuleKind
 from mis_wizard.wizard.mapping.schema import parse_targets
 from mis_wizard.wizard.mapping.transforms import MapContext
+from mis_wizard.wizard.privacy import id_class, target_classes
 from mis_wizard.wizard.profile import load_builtin
 from mis_wizard.wizard.session import SessionStore
 
@@ -110,23 +112,37 @@ def test_the_event_loop_keeps_turning_while_fifty_thousand_rows_load(qtbot, smal
     assert len(set(loading)) >= 10, "the timer ticked between batches, not only before and after"
 
 
-def test_errors_sit_in_their_cell_and_screen_share_safe_masks_every_cell(qtbot, small_school, demo_targets):
-    model = PreviewTableModel([f.name for f in demo_targets["students"].fields])
+def test_errors_sit_in_their_cell_and_screen_share_safe_masks_by_privacy_class(qtbot, small_school, demo_targets):
+    target = demo_targets["students"]
+    names = [f.name for f in target.fields]
+    classes = target_classes(target, effective_rules(target, None))
+    model = PreviewTableModel()
+    model.reset(names, [classes[n] for n in names], id_class("students"))
     rows = mapped_rows(small_school, demo_targets, 3)
     model.append_rows(rows)
-    email_col = [f.name for f in demo_targets["students"].fields].index("email")
+    email_col = names.index("email")
     bad = model.index(1, email_col)
     assert "not a valid e-mail" in model.data(bad, Qt.ItemDataRole.ToolTipRole)
     assert model.data(bad, Qt.ItemDataRole.BackgroundRole) is not None
     assert model.data(model.index(0, email_col), Qt.ItemDataRole.BackgroundRole) is None
-    first = model.index(0, 2)
+    first = model.index(0, names.index("first_name"))
     name = model.data(first, Qt.ItemDataRole.DisplayRole)
     model.set_screen_share_safe(True)
-    for col in range(model.columnCount()):
+    assert model.data(bad, Qt.ItemDataRole.BackgroundRole) is not None, "the cell's error still shows"
+    assert "not a valid e-mail" in model.data(bad, Qt.ItemDataRole.ToolTipRole)
+    for col, field in enumerate(names):
+        value = rows[0].cells[col].value
         shown = model.data(model.index(0, col), Qt.ItemDataRole.DisplayRole)
-        assert set(shown) <= {"•", "—"}
+        if classes[field] is PrivacyClass.STRUCTURAL:
+            assert shown == ("—" if value is None else value), f"{field} is structural and shows as it is"
+        elif value:
+            assert shown != value and len(shown) == len(value), f"{field} shows only its shape"
+    assert model.data(first, Qt.ItemDataRole.DisplayRole) == name[0] + "•" * (len(name) - 1)
     assert name not in model.data(first, Qt.ItemDataRole.ToolTipRole)
-    assert set(model.headerData(0, Qt.Orientation.Vertical)) == {"•"}
+    email = rows[0].cells[email_col].value
+    assert model.data(model.index(0, email_col)) == "•" * email.index("@") + email[email.index("@"):]
+    assert model.data(model.index(0, names.index("birth_date"))).startswith("20••-••-")
+    assert model.headerData(0, Qt.Orientation.Vertical) == "S######", "a record id keeps its form"
 
 
 def test_mapping_page_edits_with_pickers_show_sample_values_and_survive_a_restart(qtbot, small_school, demo_targets,
@@ -197,8 +213,9 @@ def test_preview_page_asks_for_sample_ids_and_shows_the_result(qtbot, small_scho
     assert "not found: S999999" in page.status.text()
     shot(page, "preview_page.png", tmp_path)
     page.set_screen_share_safe(True)
-    assert "S999999" not in page.status.text()
-    assert all(e.echoMode() == e.EchoMode.Password for e in page.sample_edits)
+    assert "S999999" not in page.status.text() and "not found: S######" in page.status.text()
+    assert [e.displayText() for e in page.sample_edits[:2]] == ["S######", "S######"]
+    assert page.sample_ids() == ["S000001", "S000004"], "the ids themselves are kept"
     shot(page, "preview_page_safe.png", tmp_path)
 
 

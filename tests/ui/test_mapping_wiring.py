@@ -1,6 +1,6 @@
 """An admin walks a real session over the Integris emulator into mapping → preview → report: the
 samples come from the live system, a mapping edited in the window survives closing it, the
-preview masks every cell while screen-share safe is on and keeps the window turning while
+preview masks personal values to their shape while screen-share safe is on (and shows structural ones) and keeps the window turning while
 50,000 rows go in, and the report counts what each rule leaves out, per school."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import csv
 import dataclasses
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -206,37 +207,6 @@ def test_the_window_keeps_turning_while_fifty_thousand_rows_load(make_window, gu
     assert "50,000 records" in step.widget.status.text()
 
 
-def test_screen_share_safe_masks_every_cell_from_the_header_switch(make_window, gui, qtbot, sandbox, small_school,
-                                                                   tmp_path):
-    window, _hosted = walk_to_mapping(make_window, gui, qtbot, sandbox, small_school)
-    window.safe_switch.setChecked(False)
-    mapping = window.page
-    grid = mapping.widget
-    samples = [grid.table.item(r, COL_SAMPLES).text() for r in range(grid.table.rowCount())]
-    assert any(s not in ("", "—") and set(s) != {"•"} for s in samples)
-    window.go_next()
-    step = window.page
-    qtbot.waitUntil(lambda: not step.running and not step.widget.loading, timeout=WAIT)
-    model = step.widget.model
-    shown = [model.data(model.index(0, c)) for c in range(model.columnCount())]
-    assert any(set(v) - {"•", "—"} for v in shown)
-    shot(window, gui, "wiring-preview.png", tmp_path)
-
-    window.safe_switch.setChecked(True)
-    assert window.ctx.screen_safe
-    for row in range(model.rowCount()):
-        for col in range(model.columnCount()):
-            assert set(model.data(model.index(row, col))) <= {"•", "—"}
-        assert set(model.headerData(row, Qt.Orientation.Vertical)) == {"•"}
-    assert "personal data hidden" in step.widget.status.text()
-    shot(window, gui, "wiring-preview-masked.png", tmp_path)
-    window.go_back()
-    for r in range(grid.table.rowCount()):
-        assert set(grid.table.item(r, COL_SAMPLES).text()) <= {"•", "—"}
-    window.safe_switch.setChecked(False)
-    assert any(set(grid.table.item(r, COL_SAMPLES).text()) - {"•", "—"} for r in range(grid.table.rowCount()))
-
-
 def test_a_refused_read_is_said_in_place_without_the_secret(make_window, gui, qtbot, sandbox, small_school):
     emulator = IntegrisEmulator(small_school)
     scenario = emulator.scenarios("https://placeholder")["bad_partner_credentials"]
@@ -293,3 +263,144 @@ def test_long_school_and_field_names_fit_the_window(make_window, gui, qtbot, san
     window.go_next()
     qtbot.waitUntil(lambda: not window.page.running, timeout=WAIT)
     shot(window, gui, "wiring-report-long.png", tmp_path)
+
+
+def personal_values(school) -> set[str]:
+    out: set[str] = set()
+    for s in school.students:
+        out |= {s.id, s.code, s.first_name, s.last_name, s.preferred_name, s.email,
+                s.birth_date.isoformat(), s.birth_date.strftime("%d/%m/%Y"), f"{s.first_name} {s.last_name}"}
+    for c in school.contacts:
+        out |= {c.id, c.first_name, c.last_name, c.email, c.mobile}
+    for p in school.staff:
+        out |= {p.id, p.code, p.first_name, p.last_name, p.email}
+    return {v for v in out if v and len(v) >= 3}
+
+
+def leaks(texts: list[str], personal: set[str]) -> list[str]:
+    """Personal values found in what the screen shows: whole words of a text, or whole values."""
+    found = []
+    for text in texts:
+        words = set(re.split(r"[\s,;:()'\"]+", text)) | {text}
+        found += sorted(words & personal)
+    return found
+
+
+def grid_texts(table, first_col: int = 0) -> list[str]:
+    out = []
+    for r in range(table.rowCount()):
+        for c in range(first_col, table.columnCount()):
+            item = table.item(r, c)
+            if item is not None:
+                out += [item.text(), item.toolTip()]
+    return out
+
+
+def model_texts(model) -> list[str]:
+    out = []
+    for r in range(model.rowCount()):
+        out.append(model.headerData(r, Qt.Orientation.Vertical))
+        for c in range(model.columnCount()):
+            out += [model.data(model.index(r, c)), model.data(model.index(r, c), Qt.ItemDataRole.ToolTipRole)]
+    return [t for t in out if t]
+
+
+def tree_texts(tree) -> list[str]:
+    out = []
+
+    def walk(item):
+        out.extend(item.text(c) for c in range(tree.columnCount()))
+        out.extend(item.toolTip(c) for c in range(tree.columnCount()))
+        for i in range(item.childCount()):
+            walk(item.child(i))
+
+    for i in range(tree.topLevelItemCount()):
+        walk(tree.topLevelItem(i))
+    return [t for t in out if t]
+
+
+def column(model, name: str) -> int:
+    return [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())].index(name)
+
+
+def test_safe_mode_shows_structure_and_only_the_shape_of_personal_values(make_window, gui, qtbot, sandbox,
+                                                                         small_school, tmp_path):
+    personal = personal_values(small_school)
+    years = {y.name for y in small_school.years}
+    houses = {h.name for h in small_school.houses}
+    codes = {c.code for c in small_school.classes}
+    window, _hosted = walk_to_mapping(make_window, gui, qtbot, sandbox, small_school)
+    assert window.ctx.screen_safe, "on by default"
+    mapping = window.page
+    grid = mapping.widget
+    fields = [f.name for f in grid.target.fields]
+
+    # mapping samples
+    assert not leaks(grid_texts(grid.table, COL_SAMPLES), personal)
+    sample_years = {grid.table.item(fields.index("year_name"), c).text() for c in range(COL_SAMPLES, grid.table.columnCount())}
+    assert sample_years and sample_years <= years, "year names show as they are"
+    assert {grid.table.item(fields.index("house"), c).text()
+            for c in range(COL_SAMPLES, grid.table.columnCount())} <= houses | {"—"}
+    first = grid.table.item(fields.index("first_name"), COL_SAMPLES).text()
+    assert first[0].isalpha() and set(first[1:]) == {"•"}, "a name keeps only its first letter"
+    shot(window, gui, "privacy-mapping-safe.png", tmp_path)
+    window.safe_switch.setChecked(False)
+    assert leaks(grid_texts(grid.table, COL_SAMPLES), personal), "with safe mode off the school's values show"
+    window.safe_switch.setChecked(True)
+
+    # preview: students, then classes
+    window.go_next()
+    preview = window.page
+    assert isinstance(preview, PreviewStep)
+    qtbot.waitUntil(lambda: not preview.running and not preview.widget.loading, timeout=WAIT)
+    model = preview.widget.model
+    assert model.rowCount() > 0
+    assert not leaks(model_texts(model), personal)
+    shown_years = {model.data(model.index(r, column(model, "year_name"))) for r in range(model.rowCount())}
+    assert shown_years <= years and len(shown_years) > 1
+    birth = next(b for r in range(model.rowCount()) if (b := model.data(model.index(r, column(model, "birth_date")))) != "—")
+    assert re.fullmatch(r"\d\d••-••-[\d•]•", birth), f"a date keeps its form: {birth}"
+    assert "personal data shown only by its shape" in preview.widget.status.text()
+    shot(window, gui, "privacy-preview-safe.png", tmp_path)
+    window.safe_switch.setChecked(False)
+    assert leaks(model_texts(model), personal)
+    window.safe_switch.setChecked(True)
+
+    combo = preview.widget.target_combo
+    combo.setCurrentIndex(combo.findData("contacts"))
+    preview.widget.go.click()
+    qtbot.waitUntil(lambda: not preview.running and not preview.widget.loading, timeout=WAIT)
+    assert not leaks(model_texts(model), personal)
+    email = next(e for r in range(model.rowCount()) if "@" in (e := model.data(model.index(r, column(model, "email")))))
+    local, domain = email.split("@")
+    assert local and set(local) == {"•"} and domain, f"only the domain of an e-mail: {email}"
+    phone = next(p for r in range(model.rowCount()) if (p := model.data(model.index(r, column(model, "mobile")))) != "—")
+    assert "#" in phone and not re.search(r"\d", phone), f"a phone number's digits are #: {phone}"
+    combo.setCurrentIndex(combo.findData("groups"))
+    preview.widget.go.click()
+    qtbot.waitUntil(lambda: not preview.running and not preview.widget.loading, timeout=WAIT)
+    shown_groups = {model.data(model.index(r, column(model, "name"))) for r in range(model.rowCount())}
+    assert shown_groups & houses, "house names show as they are (Integris has them as groups)"
+    assert not leaks(model_texts(model), personal)
+    combo.setCurrentIndex(combo.findData("classes"))
+    preview.widget.limit.setValue(500)
+    preview.widget.go.click()
+    qtbot.waitUntil(lambda: not preview.running and not preview.widget.loading, timeout=WAIT)
+    assert model.rowCount() > 0
+    shown_codes = {model.data(model.index(r, column(model, "code"))) for r in range(model.rowCount())}
+    forms = {g.name for g in small_school.reg_groups}
+    assert shown_codes <= codes | forms and shown_codes & codes, "class codes show as they are"
+    assert {model.headerData(r, Qt.Orientation.Vertical) for r in range(model.rowCount())} <= {
+        c.id for c in small_school.classes} | {g.id for g in small_school.reg_groups}, "a class's id is structural"
+    assert not leaks(model_texts(model), personal)
+
+    # whole school
+    report_step = go_to(window, ReportStep)
+    qtbot.waitUntil(lambda: not report_step.running, timeout=WAIT)
+    tree = report_step.widget.tree
+    texts = tree_texts(tree)
+    assert any(t.startswith("e.g. ") for t in texts), "the report has examples to mask"
+    assert not leaks(texts, personal)
+    shot(window, gui, "privacy-report-safe.png", tmp_path)
+    window.safe_switch.setChecked(False)
+    assert leaks(tree_texts(tree), personal), "with safe mode off the examples name the records"

@@ -3,16 +3,19 @@ no log line, nothing readable on screen; screen-share safe mode masks secrets an
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit
 
 from mis_wizard.ui.pages.check_page import DETAIL_HIDDEN, ResultRow
-from mis_wizard.ui.widgets.secret_edit import SecretTextEdit
+from mis_wizard.ui.widgets.secret_edit import SecretLineEdit, SecretTextEdit, ShapedLineEdit
 from mis_wizard.vendors.base import CheckResult, Layer, Status
 from mis_wizard.wizard import logs
+from mis_wizard.wizard.profile import load_builtin
 
 SECRET = "Zq8vK2mR5tW9xY3nB7cD1fG4=="
 
@@ -103,14 +106,74 @@ def test_screen_share_safe_masks_personal_details_and_check_detail(make_window, 
     school = window.page
     assert window.safe_switch.isChecked(), "on by default"
     name, email = school.edits["contact_name"], school.edits["contact_email"]
-    assert name.echoMode() is QLineEdit.EchoMode.PasswordEchoOnEdit
-    assert "Jordan" not in name.displayText() and "jordan" not in email.displayText()
+    assert name.displayText() == "J••••• S••••" and email.displayText() == "••••••••••••@riverside.example"
     assert school.edits["name"].displayText() == "Riverside Secondary College"
+    assert window.ctx.session.school["contact_name"] == "Jordan Smith", "the value itself is kept"
+    name.setFocus()
+    name.end(False)
+    QTest.keyClicks(name, "-Jones")
+    assert name.displayText() == "J••••• S••••-J••••", "typed: the shape only"
+    assert window.ctx.session.school["contact_name"] == "Jordan Smith-Jones"
+    name.selectAll()
+    name.copy()
+    assert "Jordan" not in QGuiApplication.clipboard().text(), "copying copies what is shown"
+    name.setText("Jordan Smith")
 
     row = ResultRow(CheckResult("lms", "Sample student", Layer.SAMPLE, Status.OK, "tass.sample_ok",
                                 "One student read.", detail="first record: Jordan Smith"), True, technical=True)
     assert "Jordan" not in row.plain_text() and DETAIL_HIDDEN in row.plain_text()
     window.safe_switch.click()
-    assert name.echoMode() is QLineEdit.EchoMode.Normal and name.displayText() == "Jordan Smith"
+    assert name.displayText() == "Jordan Smith" and email.displayText() == "jordan.smith@riverside.example"
     row.set_screen_safe(False)
     assert "Jordan Smith" in row.plain_text()
+
+
+def test_a_personal_input_shows_only_the_shape_while_typing_and_keeps_the_value(qtbot):
+    edit = ShapedLineEdit()
+    qtbot.addWidget(edit)
+    values: list[str] = []
+    edit.value_changed.connect(values.append)
+    edit.set_screen_safe(True)
+    QTest.keyClicks(edit, "Jordan Smith")
+    assert edit.text() == "Jordan Smith" and values[-1] == "Jordan Smith"
+    assert edit.displayText() == "J••••• S••••"
+    QTest.keyClick(edit, Qt.Key.Key_Backspace)
+    QTest.keyClick(edit, Qt.Key.Key_Home)
+    QTest.keyClick(edit, Qt.Key.Key_Delete)
+    QTest.keyClicks(edit, "G")
+    assert edit.text() == "Gordan Smit" and edit.displayText() == "G••••• S•••"
+    edit.selectAll()
+    QTest.keyClicks(edit, "jo@school.example")
+    assert edit.text() == "jo@school.example" and edit.displayText() == "••@school.example"
+    edit.setCursorPosition(2)
+    QTest.keyClicks(edit, "rdan")
+    assert edit.text() == "jordan@school.example" and edit.displayText() == "••••••@school.example"
+    assert values[-1] == "jordan@school.example"
+    edit.set_screen_safe(False)
+    assert edit.displayText() == "jordan@school.example"
+    edit.end(False)
+    QTest.keyClicks(edit, "x")
+    assert edit.text() == "jordan@school.examplex"
+
+
+def test_a_configuration_field_the_profile_marks_secret_is_hidden_like_a_secret(make_window, gui):
+    base = load_builtin()
+    systems = dict(base.systems)
+    systems["powerschool"] = {**(systems.get("powerschool") or {}), "secret_fields": ["plugin.client_id"]}
+    window = make_window(profile=dataclasses.replace(base, systems=systems))
+    window.pages[0].new_button.click()
+    gui.choose_system(window, "powerschool")
+    window.go_next()
+    gui.fill_school(window)
+    window.go_next()
+    window.go_next()
+    gui.settle()
+    page = window.page
+    assert page.page_id == "credentials"
+    client_id = page.inputs[("plugin", "client_id")].widget
+    address = page.inputs[(None, "base_url")].widget
+    assert isinstance(client_id, SecretLineEdit) and not client_id.reveal_button.isEnabled()
+    client_id.edit.setText("abcd1234-client")
+    assert "abcd1234" not in client_id.displayed_text()
+    address.setText("https://district.powerschool.example")
+    assert address.displayText() == "https://district.powerschool.example", "configuration shows as it is"

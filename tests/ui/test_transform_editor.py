@@ -165,11 +165,25 @@ def test_steps_reorder_and_every_choice_is_a_picker(page, qtbot):
     dialog.reject()
 
 
-def test_screen_share_safe_masks_the_preview(page):
+def test_screen_share_safe_masks_the_preview_by_privacy_class(page):
     page.set_screen_share_safe(True)
     dialog = open_editor(page, "house")
-    assert all(set(v) <= {"•"} for v in dialog.preview_values())
-    assert all(set(dialog.preview_table.item(r, 0).text()) <= {"•"} for r in range(dialog.preview_table.rowCount()))
+    values = dialog.preview_values()
+    assert values and all(v == "—" or "•" not in v for v in values), "a house is structural: shown as it is"
+    ids = [dialog.preview_table.item(r, 0).text() for r in range(dialog.preview_table.rowCount())]
+    assert all(not any(ch.isdigit() for ch in i) for i in ids), "a student's id shows only its shape"
+    dialog.reject()
+    dialog = open_editor(page, "first_name")
+    names = [v for v in dialog.preview_values() if v != "—"]
+    assert names and all(v[0].isalpha() and set(v[1:]) <= {"•", " ", "-", "'"} for v in names)
+    dialog.reject()
+    dialog = open_editor(page, "house")
+    replace_steps(dialog, "concat")
+    for source in ("student.house", "student.first_name"):
+        dialog.source_picker.setCurrentIndex(dialog.source_picker.findData(source))
+        dialog.add_source_button.click()
+    joined = [v for v in dialog.preview_values() if v != "—"]
+    assert joined and all("•" in v for v in joined), "a house joined with a name is masked as the name is"
     dialog.reject()
 
 

@@ -27,7 +27,9 @@ from mis_wizard.ui.mnemonics import Mnemonics
 from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted, show_field_problem
 from mis_wizard.ui.widgets.secret_edit import SecretLineEdit, SecretTextEdit
 from mis_wizard.vendors.base import Field, FieldKind, KeySet, form_problems, form_results
+from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import checks
+from mis_wizard.wizard.privacy import field_class
 
 log = logging.getLogger(__name__)
 SAVE_DELAY_MS = 300
@@ -204,7 +206,8 @@ class CredentialsPage(Page):
         name = f.label
         error = muted("", "FieldError")
         error.hide()
-        if f.kind is FieldKind.SECRET:
+        if f.kind is FieldKind.SECRET or (  # a field the integrator's profile says to keep secret on screen
+                not f.secret and field_class(f, self.ctx.requirements(), key_set) is PrivacyClass.SECRET):
             secret = SecretLineEdit(name)
             item = FieldInput(key_set, f, secret, error, secret.value, secret.set_value)
             secret.changed.connect(lambda _t, item=item: self._edited(item))

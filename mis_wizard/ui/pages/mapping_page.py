@@ -30,13 +30,15 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui.pages.finish_page import restyle
-from mis_wizard.ui.preview_model import ERROR_BACKGROUND, mask
+from mis_wizard.ui.preview_model import ERROR_BACKGROUND, mask, source_said
 from mis_wizard.ui.widgets.transform_editor import PreviewRow, TransformEditor, describe_chain
+from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.canonical import Record, concepts_of, text
 from mis_wizard.wizard.mapping.mapper import Mapper, effective_rules
 from mis_wizard.wizard.mapping.rules import Rule, RuleKind
 from mis_wizard.wizard.mapping.schema import Target
+from mis_wizard.wizard.privacy import concept_class, id_class, rule_class, target_classes
 
 PRESETS: tuple[tuple[str, list[dict[str, Any]]], ...] = (
     ("Date to YYYY-MM-DD (from DD/MM/YYYY)", [{"name": "date", "params": {"order": "DMY"}}]),
@@ -226,6 +228,7 @@ class MappingPage(QWidget):
         rules = effective_rules(target, self._mapping)
         mapper = Mapper(target, rules)
         mapped = [mapper.map(r) for r in samples]
+        classes = target_classes(target, rules)
         options = concepts_of(target.entity) + self._sources.get(target.entity, [])
         for row, f in enumerate(target.fields):
             rule = rules[f.name]
@@ -246,14 +249,15 @@ class MappingPage(QWidget):
             self.table.setCellWidget(row, COL_OVERWRITE, box)
             for i, record in enumerate(mapped):
                 cell = record.cells[row]
-                shown = "—" if cell.value is None else (mask(cell.value) if self._safe else cell.value)
+                shown = "—" if cell.value is None else (mask(cell.value, classes[f.name]) if self._safe else cell.value)
                 value = QTableWidgetItem(shown)
                 value.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 if cell.error:
                     value.setBackground(ERROR_BACKGROUND)
                     value.setToolTip(f"{words.field_label(f.name, f.label)} {cell.error}")
-                elif cell.source and not self._safe:
-                    value.setToolTip(f"From {words.source_label(cell.source, self.system_name)}: “{cell.source_value}”")
+                elif cell.source:
+                    value.setToolTip(f"From {words.source_label(cell.source, self.system_name)}"
+                                     + source_said(cell.source, cell.source_value, self._safe))
                 self.table.setItem(row, COL_SAMPLES + i, value)
         header = self.table.horizontalHeader()
         for col in range(self.table.columnCount()):
@@ -343,8 +347,13 @@ class MappingPage(QWidget):
             return [(m.id, m.cells[row].source_value, m.cells[row].value, m.cells[row].error) for m in mapped]
 
         options = concepts_of(target.entity) + self._sources.get(target.entity, [])
-        dialog = TransformEditor(words.field_label(name, target.field(name).label), rule.source, rule.steps, options,
-                                 preview, self._safe, self)
+        def privacy(steps: list[dict[str, Any]]) -> tuple[PrivacyClass | None, PrivacyClass | None,
+                                                          PrivacyClass | None]:
+            edited = Rule(RuleKind.TRANSFORM, rule.source, tuple(steps))
+            return id_class(target.entity), concept_class(rule.source), rule_class(edited)
+
+        dialog = TransformEditor(words.field_label(name, target.field(name).label), rule.source, rule.steps, options, preview, self._safe, self,
+                                 privacy=privacy)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._edit(name, steps=dialog.steps()))
         dialog.finished.connect(lambda _r: self._editor_closed())

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSpinBox,
     QTableView,
@@ -25,9 +24,12 @@ from PySide6.QtWidgets import (
 
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import BatchFeeder, PreviewTableModel, mask
+from mis_wizard.ui.widgets.secret_edit import ShapedLineEdit
+from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.mapper import MappedRecord
 from mis_wizard.wizard.mapping.preview import MAX_SAMPLES, PreviewResult
+from mis_wizard.wizard.privacy import id_class
 
 
 class PreviewPage(QWidget):
@@ -52,7 +54,7 @@ class PreviewPage(QWidget):
         top.addWidget(QLabel(f"Your own sample IDs (up to {MAX_SAMPLES}):"))
         self.sample_edits = []
         for i in range(MAX_SAMPLES):
-            edit = QLineEdit()
+            edit = ShapedLineEdit()  # a student's id is personal: its shape only, in screen-share safe mode
             edit.setPlaceholderText(f"ID {i + 1}")
             edit.setAccessibleName(f"Sample ID {i + 1}")
             edit.setMaximumWidth(110)
@@ -95,6 +97,7 @@ class PreviewPage(QWidget):
         self._errors = 0
         self._missing: list[str] = []
         self._expected = 0
+        self._id_privacy: PrivacyClass | None = None
         self._feeder: BatchFeeder | None = None
 
     def set_targets(self, targets: Sequence[tuple[str, str]]) -> None:
@@ -112,15 +115,15 @@ class PreviewPage(QWidget):
 
     def set_screen_share_safe(self, safe: bool) -> None:
         self.model.set_screen_share_safe(safe)
-        mode = QLineEdit.EchoMode.Password if safe else QLineEdit.EchoMode.Normal
         for edit in self.sample_edits:
-            edit.setEchoMode(mode)
+            edit.set_screen_safe(safe)
         self._say()
 
     def _request(self) -> None:
         self.preview_requested.emit(self.target_combo.currentData() or "", self.sample_ids(), self.limit.value())
 
-    def begin(self, fields: Sequence[str], expected: int = 0) -> None:
+    def begin(self, fields: Sequence[str], expected: int = 0, privacy: Sequence[PrivacyClass | None] = (),
+              id_privacy: PrivacyClass | None = None) -> None:
         if self._feeder is not None:
             self._feeder.stop()
             self._feeder.deleteLater()
@@ -128,7 +131,8 @@ class PreviewPage(QWidget):
         self._errors = 0
         self._missing = []
         self._expected = expected
-        self.model.reset(fields)
+        self._id_privacy = id_privacy
+        self.model.reset(fields, privacy, id_privacy)
         restyle(self.status, "Muted")
         self.status.setText("Reading records…")
 
@@ -140,7 +144,7 @@ class PreviewPage(QWidget):
     def show_result(self, result: PreviewResult, batch: int = 4000) -> None:
         """The result's rows, a batch per event-loop turn when there are many, so the window keeps
         answering while 50,000 rows go in; ``loaded`` says when the last is in."""
-        self.begin(result.fields, len(result.records))
+        self.begin(result.fields, len(result.records), result.privacy, id_class(result.entity))
         self._missing = list(result.missing_samples)
         if len(result.records) <= batch:
             self.append(result.records)
@@ -188,8 +192,8 @@ class PreviewPage(QWidget):
         if self._expected > n:
             text = f"Loading {n:,} of {words.plural(self._expected, 'record')} · {errors} so far"
         if self._missing:
-            shown = [mask(m) if self.model.screen_share_safe else m for m in self._missing]
+            shown = [mask(m, self._id_privacy) if self.model.screen_share_safe else m for m in self._missing]
             text += " · not found: " + ", ".join(shown)
         if self.model.screen_share_safe:
-            text += " · personal data hidden (screen-share safe)"
+            text += " · personal data shown only by its shape (screen-share safe)"
         self.status.setText(text)

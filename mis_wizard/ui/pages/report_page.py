@@ -26,6 +26,7 @@ from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import mask
 from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.preview import ValidationReport
+from mis_wizard.wizard.privacy import id_class
 
 WARN = QBrush(QColor(theme.WARN))
 FAIL = QBrush(QColor(theme.FAIL))
@@ -127,7 +128,7 @@ class ReportPage(QWidget):
                                              f"{f.dropped:,}", f"{f.flagged:,}" if f.flagged else ""])
             if f.dropped:
                 item.setForeground(2, WARN)
-            self._reasons(item, dict(f.reasons), f.examples, column=2 if f.dropped else 3)
+            self._reasons(item, dict(f.reasons), f.examples, column=2 if f.dropped else 3, entity=f.entity)
             if f.suggestion:
                 tip = QTreeWidgetItem(item, [f"Suggestion: {f.suggestion}"])
                 tip.setToolTip(0, f.suggestion)
@@ -136,16 +137,19 @@ class ReportPage(QWidget):
             item = QTreeWidgetItem(fields, [t.name.replace("_", " "), f"{t.kept:,}", "", f"{t.with_errors:,}" if t.with_errors else ""])
             if t.with_errors:
                 item.setForeground(3, FAIL)
-            self._reasons(item, dict(t.errors), t.examples, column=3)
+            self._reasons(item, dict(t.errors), t.examples, column=3, entity=t.entity)
             for name, values in t.unmatched.items():
-                QTreeWidgetItem(item, [f"No match code in {name} for: {', '.join(sorted(values))}"])
+                cls = t.unmatched_privacy.get(name)
+                said = ", ".join(mask(v, cls) if self._safe else v for v in sorted(values))
+                QTreeWidgetItem(item, [f"No match code in {name} for: {said}"])
         for name, why in report.not_read.items():
             QTreeWidgetItem(self.tree, [f"Not read: {name.replace('_', ' ')} — {why}"])
         self.tree.expandToDepth(1)
 
     def _reasons(self, parent: QTreeWidgetItem, reasons: dict[str, int], examples: list[tuple[str, str]],
-                 column: int) -> None:
+                 column: int, entity: str = "") -> None:
         """One line per reason with its count in the column it belongs to (left out, or flagged)."""
+        cls = id_class(entity) if entity else None
         for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
             row = [reason, "", "", ""]
             row[column] = f"{n:,}"
@@ -153,7 +157,7 @@ class ReportPage(QWidget):
             child.setToolTip(0, reason)
             for rid, why in examples:
                 if why == reason:
-                    QTreeWidgetItem(child, [f"e.g. {mask(rid) if self._safe else rid}"])
+                    QTreeWidgetItem(child, [f"e.g. {mask(rid, cls) if self._safe else rid}"])
 
 
 def excluded_text(report: ValidationReport) -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from mis_wizard.ui.pages.base import Page, PageStatus, card, muted, show_field_problem
+from mis_wizard.ui.widgets.secret_edit import ShapedLineEdit
+from mis_wizard.vendors.privacy import PrivacyClass
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -20,6 +22,11 @@ class SchoolField:
     required: bool
     personal: bool
     placeholder: str = ""
+
+    @property
+    def privacy(self) -> PrivacyClass:
+        """The admin's own name and e-mail are personal; the school's name and codes configuration."""
+        return PrivacyClass.PERSONAL if self.personal else PrivacyClass.CONFIGURATION
 
 
 FIELDS = (
@@ -57,12 +64,13 @@ class SchoolPage(Page):
         self.edits: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}
         for f in FIELDS:
-            edit = QLineEdit()
+            edit = ShapedLineEdit(f.privacy) if f.personal else QLineEdit()
             edit.setAccessibleName(f.label.replace("&", ""))
             edit.setPlaceholderText(f.placeholder)
             edit.setAccessibleDescription(("Needed. " if f.required else "Optional. ") + f.placeholder)
             edit.setMaxLength(200)
-            edit.textChanged.connect(lambda text, f=f: self._changed(f, text))
+            changed = edit.value_changed if isinstance(edit, ShapedLineEdit) else edit.textChanged
+            changed.connect(lambda text, f=f: self._changed(f, text))
             label = QLabel(f.label + ("" if f.required else "  (optional)"))
             label.setBuddy(edit)
             error = muted("", "FieldError")
@@ -121,11 +129,10 @@ class SchoolPage(Page):
         return bool(problems)
 
     def set_screen_safe(self, on: bool) -> None:
-        """Personal details show only while being edited when someone may be watching."""
-        mode = QLineEdit.EchoMode.PasswordEchoOnEdit if on else QLineEdit.EchoMode.Normal
-        for f in FIELDS:
-            if f.personal:
-                self.edits[f.id].setEchoMode(mode)
+        """Personal details show only their shape when someone may be watching, also while typed."""
+        for edit in self.edits.values():
+            if isinstance(edit, ShapedLineEdit):
+                edit.set_screen_safe(on)
 
     def status(self) -> PageStatus:
         school = self.ctx.session.school if self.ctx.session else {}

@@ -1,4 +1,5 @@
-"""Inputs for secret values: masked by default, revealable on demand, copyable without revealing.
+"""Inputs for secret values: masked by default, revealable on demand, copyable without revealing;
+and for personal values: only their shape on screen while screen-share safe mode is on.
 
 While screen-share safe mode is on, a secret cannot be revealed at all, so a support engineer
 watching the screen never sees it, yet the admin can still paste and copy it.
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from mis_wizard.ui import theme
 from mis_wizard.ui.widgets.copied import flash_copied
+from mis_wizard.vendors.privacy import PrivacyClass
+from mis_wizard.wizard.privacy import is_open, shown
 
 MASK_CHAR = "•"
 
@@ -174,3 +177,62 @@ class SecretTextEdit(_SecretBase):
         self.setFocusProxy(self.edit if shown else self.masked)
         if not shown:
             self.committed.emit()
+
+
+class ShapedLineEdit(QLineEdit):
+    """A one-line input for a personal value (the admin's name, e-mail): while screen-share safe
+    mode is on it shows only the value's shape (wizard/privacy.shape: ``J••• S••••``,
+    ``•••••@school.example``), also while it has the focus and while the admin types, and keeps
+    the real value. ``text()``, ``setText()`` and ``value_changed`` are the real value; what the
+    screen shows is ``displayText()`` (and what Qt's own ``textChanged`` carries). Copying copies
+    what is shown, never the value."""
+
+    value_changed = Signal(str)
+    """The real value changed (by typing, pasting or ``setText``)."""
+
+    def __init__(self, privacy: PrivacyClass | None = PrivacyClass.PERSONAL, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._privacy = privacy
+        self._value = ""
+        self._safe = False
+        self.textEdited.connect(self._edited)
+
+    def text(self) -> str:  # type: ignore[override]
+        return self._value
+
+    def setText(self, text: str | None) -> None:  # type: ignore[override]  # noqa: N802 - Qt's name
+        changed = (text or "") != self._value
+        self._value = text or ""
+        self._show(len(self._value))
+        if changed and not self.signalsBlocked():
+            self.value_changed.emit(self._value)
+
+    def set_screen_safe(self, on: bool) -> None:
+        self._safe = on
+        self._show(self.cursorPosition())
+
+    @property
+    def shaping(self) -> bool:
+        return not is_open(self._privacy, self._safe)
+
+    def _show(self, cursor: int) -> None:
+        QLineEdit.setText(self, shown(self._value, self._privacy, self._safe) if self.shaping else self._value)
+        self.setCursorPosition(min(cursor, len(self._value)))
+
+    def _edited(self, now: str) -> None:
+        """The shape has one character per character of the value, so the edit is found by place:
+        what follows the cursor is unchanged, the common start is unchanged, and what lies between
+        is what the admin typed or pasted (in clear, from the keyboard)."""
+        if self.shaping:
+            before = shown(self._value, self._privacy, self._safe)
+            cursor = self.cursorPosition()
+            tail = min(len(now) - cursor, len(before))
+            start = 0
+            limit = min(cursor, len(before) - tail)
+            while start < limit and before[start] == now[start]:
+                start += 1
+            self._value = self._value[:start] + now[start:cursor] + self._value[len(before) - tail:]
+            self._show(cursor)
+        else:
+            self._value = now
+        self.value_changed.emit(self._value)

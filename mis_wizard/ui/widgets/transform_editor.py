@@ -36,11 +36,14 @@ from PySide6.QtWidgets import (
 
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import ERROR_BACKGROUND, mask
+from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.transforms import REGISTRY, Param, Transform, step_problems
 
 Step = dict[str, Any]
 PreviewRow = tuple[str, str, str | None, str]
+Privacy = Callable[[list[dict[str, Any]]], tuple[PrivacyClass | None, PrivacyClass | None, PrivacyClass | None]]
+"""The steps → the privacy classes of the record id, the source value and the value sent."""
 """One sample record mapped: (record id, source value, mapped value or None, error)."""
 Preview = Callable[[list[Step]], list[PreviewRow]]
 """Maps the sample records with a chain."""
@@ -122,13 +125,16 @@ class TransformEditor(QDialog):
     """The steps of one field's Transformation rule; ``steps()`` is the chain once accepted."""
 
     def __init__(self, field: str, source: str | None, steps: Sequence[Mapping[str, Any]], sources: Sequence[str],
-                 preview: Preview, safe: bool = False, parent: QWidget | None = None) -> None:
+                 preview: Preview, safe: bool = False, parent: QWidget | None = None,
+                 privacy: Privacy | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Transformation for {field}")
         self._steps: list[Step] = [copy.deepcopy(dict(s)) for s in steps]
         self._sources = list(sources)
         self._preview = preview
         self._safe = safe
+        self._privacy = privacy
+        """The classes of the preview's columns for these steps; without it every column is masked."""
         self._param_widgets: dict[str, QWidget] = {}
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
@@ -408,10 +414,12 @@ class TransformEditor(QDialog):
             self.preview_table.setItem(0, 0, item)
             return
         self.preview_table.clearSpans()
+        classes = self._privacy(self.steps()) if self._privacy else (None, None, None)
         for r, (record, source_value, value, error) in enumerate(rows):
-            shown = [record, source_value or "(blank)", "—" if value is None else value]
+            shown = [record, source_value, value]
             for c, cell in enumerate(shown):
-                item = QTableWidgetItem(mask(cell) if self._safe else cell)
+                text = ("(blank)" if c == 1 else "—") if not cell else (mask(cell, classes[c]) if self._safe else cell)
+                item = QTableWidgetItem(text)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 if c == 2 and error:
                     item.setBackground(ERROR_BACKGROUND)

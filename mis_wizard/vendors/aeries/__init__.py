@@ -23,6 +23,7 @@ from typing import Any
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS
+from mis_wizard.vendors.privacy import PrivacyClass
 
 AREAS = ("Student Data", "Contacts", "Staff Data")
 
@@ -53,18 +54,18 @@ FACTS: tuple[tuple[str, str, str], ...] = (
 )
 """(fact, confirmed/inferred, where from) for what the connector relies on."""
 
-SERVER_URL = Field("server_url", "Aeries address", FieldKind.URL, example="https://aeries.district.example.org/aeries",
+SERVER_URL = Field("server_url", "Aeries address", FieldKind.URL, privacy=PrivacyClass.CONFIGURATION, example="https://aeries.district.example.org/aeries",
                    help="Open your Aeries login page and copy its address up to the last /, for example "
                         "https://aeries.district.example.org/aeries.")
 CERTIFICATE = Field("certificate", "Certificate (AERIES-CERT)", FieldKind.SECRET, pattern=r"[0-9A-Fa-f]{32}",
                     format_hint="32 letters and digits, exactly as Aeries shows them (capitals matter)",
                     help="Security > API Security > your product > Display Certificate Details; copy the "
                          "certificate exactly, capitals included.")
-ONEROSTER_URL = Field("oneroster_url", "OneRoster URL", FieldKind.URL,
+ONEROSTER_URL = Field("oneroster_url", "OneRoster URL", FieldKind.URL, privacy=PrivacyClass.CONFIGURATION,
                       example="https://aeries.district.example.org/aeries",
                       help="Security > API Security > your OneRoster product > Display Consumer ID & Secret Keys "
                            "shows the OneRoster URL.")
-CONSUMER_ID = Field("consumer_id", "OneRoster Consumer ID", FieldKind.TEXT, pattern=r"\S{4,}",
+CONSUMER_ID = Field("consumer_id", "OneRoster Consumer ID", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S{4,}",
                     format_hint="the Consumer ID shown under Display Consumer ID & Secret Keys",
                     help="Security > API Security > your OneRoster product > Display Consumer ID & Secret Keys.")
 CONSUMER_SECRET = Field("consumer_secret", "OneRoster Consumer Secret", FieldKind.SECRET, pattern=r"\S{8,}",

@@ -273,7 +273,7 @@ class AeriesConnector:
                              "Not checked because Student Data could not be read.")
             elif sample:
                 yield result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
-                             detail=f"StudentID {sample[0].get('StudentID')} at school {school}")
+                             detail=f"one record with a StudentID read at school {school}")
             else:
                 yield result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
                              f"Aeries lists no students at school {school}.",

@@ -30,13 +30,14 @@ from mis_wizard.vendors.integris.permissions import (
     wanted_areas,
 )
 from mis_wizard.vendors.integris.sandbox import IntegrisEmulator
+from mis_wizard.vendors.privacy import PrivacyClass
 
 FIELDS = (
-    Field("base_url", "Datashare partner address", FieldKind.URL,
+    Field("base_url", "Datashare partner address", FieldKind.URL, privacy=PrivacyClass.CONFIGURATION,
           format_hint="the https:// address your integrator gave you for Integris Datashare",
           example="https://datashare.integrator.example",
           help="Your integrator gives you this address. It is not the address you use to log in to Integris."),
-    Field("school_id", "School identifier", FieldKind.CODE, pattern=r"[A-Za-z0-9][A-Za-z0-9-]{2,39}",
+    Field("school_id", "School identifier", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION, pattern=r"[A-Za-z0-9][A-Za-z0-9-]{2,39}",
           format_hint="your school's DfE number: LA code and establishment number, 7 digits",
           example="8881234",
           help="Usually your DfE number (LA code followed by the establishment number), unless your "
@@ -48,7 +49,7 @@ def key_sets(requirements: Requirements) -> tuple[KeySet, ...]:
     who = str(requirements.get("integrator") or "your integrator")
     return (KeySet(
         KEY, "Datashare partner credentials",
-        (Field("client_id", "Partner client ID", FieldKind.CODE, pattern=r"[A-Za-z0-9._:-]{3,100}",
+        (Field("client_id", "Partner client ID", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION, pattern=r"[A-Za-z0-9._:-]{3,100}",
                format_hint="letters, digits, dots, dashes or colons", example="integrator-partner",
                help=f"From {who}: their Datashare partner client ID. It is not an Integris username."),
          Field("client_secret", "Partner client secret", FieldKind.SECRET, pattern=r"\S{16,200}",

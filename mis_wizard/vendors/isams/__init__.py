@@ -25,6 +25,7 @@ from mis_wizard.vendors.isams.records import ENTITIES
 from mis_wizard.vendors.isams.requirements import DEFAULT_REQUIREMENTS, batch_keys, rest_wanted
 from mis_wizard.vendors.isams.sandbox import IsamsEmulator
 from mis_wizard.vendors.isams.wire import method_label
+from mis_wizard.vendors.privacy import PrivacyClass
 
 FACTS: tuple[tuple[str, str, str], ...] = (
     ("A Batch request lacking a parameter answers a Message document with MessageId MissingParameter whose "
@@ -58,7 +59,7 @@ FACTS: tuple[tuple[str, str, str], ...] = (
 GUID_PATTERN = r"\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?"
 
 BASE_URL = Field(
-    "base_url", "iSAMS address", FieldKind.URL, example="https://yourschool.isams.cloud",
+    "base_url", "iSAMS address", FieldKind.URL, privacy=PrivacyClass.CONFIGURATION, example="https://yourschool.isams.cloud",
     format_hint="the address you open iSAMS at, such as https://yourschool.isams.cloud",
     help="The address of your iSAMS: https://<school>.isams.cloud when iSAMS hosts it, or your own "
          "server's name (for example https://isams.yourschool.org.uk) when the school hosts it.")
@@ -85,11 +86,11 @@ def key_sets(requirements: Requirements) -> tuple[KeySet, ...]:
     if rest_wanted(requirements):
         registers = list((requirements.get("rest") or {}).get("registers") or [])
         fields = [
-            Field("client_id", "REST client ID", FieldKind.TEXT,
+            Field("client_id", "REST client ID", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION,
                   help="The Client ID iSAMS support sent when they enabled the REST API for the integrator."),
             Field("client_secret", "REST client secret", FieldKind.SECRET,
                   help="The Client Secret iSAMS support sent with the Client ID."),
-            *(Field(f"{name.lower()}_register_id", f"{name} register ID", FieldKind.CODE, pattern=r"\d+",
+            *(Field(f"{name.lower()}_register_id", f"{name} register ID", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION, pattern=r"\d+",
                     format_hint="a number", example="1234",
                     help=f"The ID of the register used for {name} registration (Registration Manager); "
                          "iSAMS support can tell you it.")

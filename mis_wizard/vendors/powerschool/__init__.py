@@ -16,6 +16,7 @@ from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, 
 from mis_wizard.vendors.powerschool import wire
 from mis_wizard.vendors.powerschool.client import KEY, PowerSchoolConnector, wanted_resources
 from mis_wizard.vendors.powerschool.sandbox import PowerSchoolEmulator
+from mis_wizard.vendors.privacy import PrivacyClass
 
 FACTS: tuple[tuple[str, str, str], ...] = (
     ("GET /ws/v1/district (with optional expansions) gives the district's information.", "confirmed",
@@ -39,13 +40,13 @@ FACTS: tuple[tuple[str, str, str], ...] = (
 DATA_PROVIDER = f"{wire.PLUGIN_SCREEN} > [plugin] > Data Provider Configuration"
 
 FIELDS = (
-    Field("base_url", "PowerSchool server address", FieldKind.URL, example="https://district.powerschool.com",
+    Field("base_url", "PowerSchool server address", FieldKind.URL, privacy=PrivacyClass.CONFIGURATION, example="https://district.powerschool.com",
           format_hint="the address you sign in to PowerSchool with, such as https://district.powerschool.com",
           help="The start of the address you use to sign in to PowerSchool as an administrator, up to the "
                "server name: leave off /admin and anything after it."),
 )
 PLUGIN_FIELDS = (
-    Field("client_id", "Client ID", FieldKind.CODE, pattern=r"[A-Za-z0-9-]{8,64}",
+    Field("client_id", "Client ID", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION, pattern=r"[A-Za-z0-9-]{8,64}",
           format_hint="a long code of letters, digits and dashes", example="3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b",
           help=f"Copy it from {DATA_PROVIDER}."),
     Field("client_secret", "Client Secret", FieldKind.SECRET, pattern=r"\S{8,}",

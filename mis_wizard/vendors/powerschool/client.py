@@ -234,8 +234,8 @@ class PowerSchoolConnector:
                                "Check in PowerSchool that students are enrolled in this district.")
         rec = wire.flatten(students[0])
         return CheckResult(KEY, name, Layer.SAMPLE, Status.OK, "powerschool.sample_student_ok",
-                           f"Read student number {rec.get('local_id')} "
-                           f"(grade {rec.get('school_enrollment.grade_level', '?')}).")
+                           f"Read a student record (grade {rec.get('school_enrollment.grade_level', '?')}"
+                           + (", with a student number)." if rec.get("local_id") else ", without a student number)."))
 
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:

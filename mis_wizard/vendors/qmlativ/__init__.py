@@ -20,10 +20,11 @@ from typing import Any
 
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec
 from mis_wizard.vendors.oneroster import records as rostering
+from mis_wizard.vendors.privacy import PrivacyClass
 
-BASE_URL = Field("base_url", "API address", FieldKind.URL, example="https://district.skyward.com/DistrictAPI",
+BASE_URL = Field("base_url", "API address", FieldKind.URL, privacy=PrivacyClass.CONFIGURATION, example="https://district.skyward.com/DistrictAPI",
                  help="The address of your district's Qmlativ API, as Skyward gave it (it usually ends in API).")
-KEY = Field("key", "Key", FieldKind.TEXT, pattern=r"\S(.*\S)?", format_hint="the Key typed on the Integration Access",
+KEY = Field("key", "Key", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S(.*\S)?", format_hint="the Key typed on the Integration Access",
             help="Administrative Access > API > Integration > the integrator's Integration > Integration Access: Key.")
 SECRET = Field("secret", "Secret", FieldKind.SECRET, pattern=r"\S{8,}",
                format_hint="the secret shown once by Generate Secret",

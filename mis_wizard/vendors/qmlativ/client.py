@@ -299,7 +299,7 @@ class QmlativConnector:
             yield skipped("Sample student", Layer.SAMPLE)
         elif sample:
             yield result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
-                         detail=f"StudentID {sample[0].get('StudentID')}")
+                         detail="one record with a StudentID read")
         else:
             yield result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
                          f"Qmlativ lists no students for entity {entity}.",

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, VendorSpec
+from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.vendors.tass import endpoints
 from mis_wizard.vendors.tass.client import TassConnector
 from mis_wizard.vendors.tass.modules import (
@@ -62,14 +63,14 @@ FACTS: tuple[tuple[str, str, str], ...] = (
 """(fact, confirmed/inferred, where from) for what the connector relies on."""
 
 CONNECTION_FIELDS = (
-    Field("base_url", "TASS.web address", FieldKind.URL, example="https://tass.yourschool.edu.au",
+    Field("base_url", "TASS.web address", FieldKind.URL, privacy=PrivacyClass.CONFIGURATION, example="https://tass.yourschool.edu.au",
           # https only since TASS v49 (see FACTS); plain http only to this computer (the sandbox).
           pattern=r"(?i)(https://\S+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/\S*)?)",
           format_hint="the https:// address you open TASS.web at, such as https://tass.yourschool.edu.au; TASS.web "
                       "answers its API over https only (since TASS v49), so an http:// address will not work",
           help="The address of your school's TASS.web server, as in your browser's address bar when you "
                "use TASS (the part before /tassweb)."),
-    Field("company_code", "Company Code", FieldKind.CODE, pattern=r"0[1-9]|[1-9][0-9]",
+    Field("company_code", "Company Code", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION, pattern=r"0[1-9]|[1-9][0-9]",
           format_hint="two digits such as 01 (keep the leading zero)", example="01",
           help="The Company Code your school uses in TASS: two digits, often with a leading zero, "
                f"shown against each app in {GATEWAY}."),
@@ -78,19 +79,19 @@ CONNECTION_FIELDS = (
 
 def _key_fields(label: str) -> tuple[Field, ...]:
     return (
-        Field("app_code", "App Code", FieldKind.TEXT, pattern=r"[A-Za-z0-9_\-]{1,30}",
+        Field("app_code", "App Code", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"[A-Za-z0-9_\-]{1,30}",
               format_hint="the App Code letters and digits, without spaces", example="INTELLMS",
               help=f"The App Code of the {label} app in {GATEWAY}."),
         Field("token_key", "Token Key", FieldKind.SECRET, pattern=r"[A-Za-z0-9+/]{22}==",
               format_hint="24 characters ending in == (the Token Key TASS generated)",
               help=f"The Token Key of the {label} app in {GATEWAY}; copy all 24 characters, including ==."),
-        Field("version", "API version", FieldKind.CHOICE, choices=("1", "2", "3"), default="3",
+        Field("version", "API version", FieldKind.CHOICE, privacy=PrivacyClass.CONFIGURATION, choices=("1", "2", "3"), default="3",
               help=f"The API version set on the {label} app in {GATEWAY}; 3 needs a Security Role."),
     )
 
 
 ENDPOINT_USER_FIELDS = (
-    Field("client_key", "Client Key", FieldKind.TEXT, pattern=r"\S{4,200}",
+    Field("client_key", "Client Key", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S{4,200}",
           format_hint="the Client Key of the endpoint user, without spaces",
           help="API Endpoint Maintenance > the integrator's endpoint user: its Client Key."),
     Field("client_secret", "Client Secret", FieldKind.SECRET,

@@ -16,10 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mis_wizard.vendors.base import Context, Credentials, Requirements, VendorSpec
+from mis_wizard.vendors.base import Context, Credentials, Entity, Requirements, VendorSpec
 from mis_wizard.vendors.errors import VendorError
+from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words
 
+from ..privacy import rule_class, target_classes
 from . import filters as filtering
 from .canonical import RAW, Record, converter, record_id, text
 from .mapper import MappedRecord, Mapper
@@ -45,6 +47,8 @@ class PreviewResult:
     """Sample ids the admin asked for that the system did not return."""
     raw: bool = False
     """True when the profile has no target for the entity: raw fields shown with their concepts."""
+    privacy: list[PrivacyClass | None] = field(default_factory=list)
+    """Each field's privacy class, in the order of ``fields`` (a field without one is masked)."""
 
     @property
     def error_count(self) -> int:
@@ -134,8 +138,17 @@ async def preview(spec: VendorSpec, ctx: Context, credentials: Credentials, requ
     records, missing = await read(spec, ctx, credentials, requirements, chosen.entity, limit, sample_ids)
     mapper = Mapper.for_session(chosen, None if raw else session_mapping, map_ctx)
     mapped = [mapper.map(r) for r in records]
+    classes = target_classes(chosen, mapper.rules, _entity_or_none(spec, chosen.entity))
     return PreviewResult(chosen.name, chosen.entity, [f.name for f in chosen.fields], mapped,
-                         {k: dict(v) for k, v in mapper.unmatched.items()}, missing, raw)
+                         {k: dict(v) for k, v in mapper.unmatched.items()}, missing, raw,
+                         [classes[f.name] for f in chosen.fields])
+
+
+def _entity_or_none(spec: VendorSpec, entity_id: str) -> Entity | None:
+    try:
+        return spec.entity(entity_id)
+    except KeyError:
+        return None
 
 
 @dataclass
@@ -148,6 +161,8 @@ class TargetReport:
     """"field: problem" → how many records."""
     examples: list[tuple[str, str]] = field(default_factory=list)
     unmatched: dict[str, dict[str, int]] = field(default_factory=dict)
+    unmatched_privacy: dict[str, PrivacyClass | None] = field(default_factory=dict)
+    """The privacy class of each field's unmatched source values (what its rule reads)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "entity": self.entity, "kept": self.kept, "with_errors": self.with_errors,
@@ -208,6 +223,7 @@ def build_report(targets: Mapping[str, Target], filter_specs: list[filtering.Fil
                 if len(report.examples) < EXAMPLES:
                     report.examples.append((mapped.id, said))
         report.unmatched = {k: dict(v) for k, v in mapper.unmatched.items()}
+        report.unmatched_privacy = {k: rule_class(mapper.rules[k]) for k in report.unmatched if k in mapper.rules}
         out.append(report)
     return ValidationReport({k: len(v) for k, v in dataset.items()}, reports, out, dict(not_read or {}))
 

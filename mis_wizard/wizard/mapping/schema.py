@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mis_wizard.vendors.concepts import CONCEPTS, ENTITIES
+from mis_wizard.vendors.privacy import PrivacyClass
 
 from .canonical import PREFIX, RAW, entity_of
 from .rules import Rule, RuleKind, rule_problems
@@ -67,6 +68,9 @@ class TargetField:
     values: tuple[str, ...] = ()
     """The codes the integrator accepts, offered as match-code targets."""
     label: str = ""
+    privacy: PrivacyClass | None = None
+    """The profile's class for this field; without one it derives from what the rule reads
+    (wizard/privacy.target_classes)."""
 
     @property
     def default_rule(self) -> Rule:
@@ -118,7 +122,8 @@ def parse_targets(targets: Mapping[str, Any]) -> dict[str, Target]:
             name=f["name"], concept=f.get("concept"), required=bool(f.get("required", False)),
             format=f.get("format", "text"),
             rule=Rule.from_json(f["rule"]) if "rule" in f else None,
-            values=tuple(f.get("values", ())), label=f.get("label", "")) for f in t.get("fields", []))
+            values=tuple(f.get("values", ())), label=f.get("label", ""),
+            privacy=PrivacyClass(f["privacy"]) if f.get("privacy") else None) for f in t.get("fields", []))
         out[name] = Target(name=name, entity=t["entity"], fields=fields, label=t.get("label", ""))
     return out
 
@@ -153,7 +158,7 @@ def suggest(concept: str, entity: str | None = None) -> str:
     return f"; did you mean {close[0]}?" if close else ""
 
 
-_FIELD_KEYS = {"name", "concept", "required", "format", "rule", "values", "label"}
+_FIELD_KEYS = {"name", "concept", "required", "format", "rule", "values", "label", "privacy"}
 
 
 def _field_problems(f: Any, path: str, entity: str | None, seen: set[str]) -> list[tuple[str, str]]:
@@ -187,6 +192,8 @@ def _field_problems(f: Any, path: str, entity: str | None, seen: set[str]) -> li
         problems.append((f"{path}.values", "must be a list of codes in quotes"))
     if "rule" in f:
         problems.extend(rule_problems(f["rule"], f"{path}.rule"))
+    if "privacy" in f and f["privacy"] not in set(PrivacyClass):
+        problems.append((f"{path}.privacy", f"must be one of: {', '.join(PrivacyClass)}"))
     return problems
 
 
