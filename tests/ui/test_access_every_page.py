@@ -279,8 +279,9 @@ DECORATION = frozenset({"#HeaderRule"})
 def text_pairs(sheet: str) -> list[tuple[str, str, str]]:
     """(text colour, background, selector) for every text colour app.qss sets, on the background it
     is drawn on: its own rule's, else the panel its selector names, else every surface a page
-    has (the canvas, a card, the header and the navigation bar). Disabled text is left out: WCAG
-    1.4.3 does not hold inactive controls to a ratio."""
+    has (the canvas, a card, the header and the navigation bar). Disabled text is left out (WCAG
+    1.4.3 does not hold inactive controls to a ratio), except a locked step in the side list,
+    which says what it needs first."""
     parsed = rules(sheet)
     background = {sel: colour_of(p.get("background", "") or p.get("background-color", "")) for sel, p in parsed}
     panels = {name: background[name] for name in ("#Banner", "#InfoBanner", "#Sidebar", "#Header", "#Card",
@@ -290,7 +291,8 @@ def text_pairs(sheet: str) -> list[tuple[str, str, str]]:
     for selector, props in parsed:
         for key in ("color", "selection-color"):
             fg = colour_of(props.get(key, ""))
-            if fg is None or ":disabled" in selector or selector in DECORATION:
+            if fg is None or (":disabled" in selector and selector != "#Sidebar::item:disabled") \
+                    or selector in DECORATION:
                 continue
             own = colour_of(props.get("selection-background-color" if key == "selection-color" else "background", ""))
             if own is not None:

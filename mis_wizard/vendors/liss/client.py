@@ -92,7 +92,7 @@ class LissConnector:
                     return _failed(CONNECTION, name, Layer.AUTHENTICATE, rpc.network_error(exc), auth, t.ms)
                 count = len(result) if isinstance(result, list) else 0
                 return CheckResult(CONNECTION, name, Layer.AUTHENTICATE, Status.OK, "liss.auth_ok",
-                                   f"The LISS server accepted the School code, Username and Password ({method}).",
+                                   "The LISS server accepted the School code, Username and Password.",
                                    detail=f"{method} returned {count} record(s)", elapsed_ms=t.ms)
         return CheckResult(
             CONNECTION, name, Layer.AUTHENTICATE, Status.WARNING, "liss.auth_unverified",
