@@ -15,6 +15,7 @@ import pytest
 
 from mis_wizard.vendors.base import Context, Status, form_results
 from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, json_response
+from mis_wizard.vendors.sandbox.school import School, Staff, Student
 from mis_wizard.vendors.tass import SPEC
 from mis_wizard.wizard import steps
 from mis_wizard.wizard.http import build_client
@@ -23,15 +24,42 @@ ENDPOINTS = SPEC.requirements({"access": "endpoints", "endpoints": ["students", 
 KEY, SECRET = "rbg-integrator-7731", "s3cret-Endpoint-Key-0c9f"
 
 
+def student_row(school: School, s: Student) -> dict[str, Any]:
+    """A student as the endpoint user gives it: the fields of the client's README example record."""
+    groups = {g.id: g.name for g in school.reg_groups}
+    houses = {h.id: h.name for h in school.houses}
+    campuses = {c.id: c.code for c in school.campuses}
+    group = groups.get(s.reg_group_id, "")
+    return {"alt_id": "", "boarder": False, "campus_code": campuses[s.campus_id], "cmpy_code": "01",
+            "dob": f"{s.birth_date.isoformat()}T00:00:00", "doe": f"{s.entry_date.isoformat()}T00:00:00",
+            "dol": f"{s.leave_date.isoformat()}T00:00:00" if s.leave_date else None, "e_mail": s.email,
+            "entry_lev": 7, "first_name": s.first_name, "form_cls": group[-1:], "gender": s.gender,
+            "house": houses.get(s.house_id, "")[:4].upper(), "other_name": None, "pctut_grp": group,
+            "preferred_name": s.preferred_name, "stud_code": s.code, "stud_id": f"uid-{s.id}",
+            "surname": s.last_name, "usi": None, "year_grp": s.year_level}
+
+
+def employee_row(s: Staff) -> dict[str, Any]:
+    return {"emp_code": s.code, "title": s.title, "first_name": s.first_name, "surname": s.last_name,
+            "preferred_name": s.first_name, "e_mail": s.email, "department": s.role, "pctut_grp": ""}
+
+
 class EndpointApi(Emulator):
+    """The endpoint user's answers over the synthetic school, as the public client reads them."""
+
     system = "tass-endpoints"
 
-    def __init__(self, readable: frozenset[str] = frozenset({"students", "employees"}),
-                 companies: tuple[str, ...] = ("01",)) -> None:
+    def __init__(self, school: School, readable: frozenset[str] = frozenset({"students", "employees"}),
+                 companies: tuple[str, ...] = ("01",), ignore_skip: bool = False) -> None:
+        self.school = school
         self.readable = readable
         self.companies = companies
-        self.tokens: set[str] = set()
+        self.ignore_skip = ignore_skip
         self.requests: list[Request] = []
+        current = [s for s in school.students if s.status == "current"]
+        self.rows = {"students": [student_row(school, s) for s in current],
+                     "employees": [employee_row(s) for s in school.staff if s.status == "current"]}
+        self.every_student = [student_row(school, s) for s in school.students]
 
     def credentials(self, base_url: str) -> dict[str, Any]:
         return {"base_url": base_url, "company_code": "01",
@@ -43,18 +71,24 @@ class EndpointApi(Emulator):
             body = json.loads(request.body or b"{}")
             if (body.get("clientKey"), body.get("clientSecret")) != (KEY, SECRET):
                 return json_response({"title": "Unauthorized", "detail": "Invalid client credentials."}, 401)
-            self.tokens.add("tok-1")
             return json_response({"token": "tok-1", "token_expiry_date": "2026-11-22T10:30:00Z",
                                   "allowed_companies": [{"cmpy_code": c} for c in self.companies]})
         parts = request.path.strip("/").split("/")
-        if len(parts) == 3 and parts[0] == "api":
+        if len(parts) == 3 and parts[0] == "api" and request.method == "GET":
             if request.headers.get("authorization") != "Bearer tok-1":
                 return json_response({"title": "Unauthorized"}, 401)
             if parts[2] not in self.readable:
                 return json_response({"title": "Forbidden", "detail": "No read permission for this endpoint."},
                                      403)
-            top = int(request.arg("$top", "100"))
-            return json_response([{"stud_code": "0001234", "surname": "Citizen"}][:top])
+            if parts[2] not in self.rows:
+                return json_response({"title": "Not Found"}, 404)
+            rows = self.rows[parts[2]]
+            if parts[2] == "students" and not request.arg("$filter"):
+                rows = self.every_student
+            top, skip = int(request.arg("$top", "100")), int(request.arg("$skip", "0"))
+            if self.ignore_skip:
+                skip = 0
+            return json_response(rows[skip:skip + top])
         return json_response({"title": "Not Found"}, 404)
 
 
@@ -70,8 +104,8 @@ def codes(results: list) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def api(sandbox):
-    return sandbox.add(EndpointApi())
+def api(sandbox, small_school):
+    return sandbox.add(EndpointApi(small_school))
 
 
 def test_the_profile_chooses_the_endpoint_user_as_its_credentials() -> None:
@@ -111,16 +145,16 @@ def test_a_wrong_secret_is_rejected_with_the_screen_to_fix(api) -> None:
     assert "API Endpoint Maintenance" in hit.remedy and "Invalid client credentials." in hit.detail
 
 
-def test_a_company_the_user_may_not_use_is_named(sandbox) -> None:
-    hosted = sandbox.add(EndpointApi(companies=("10",)))
+def test_a_company_the_user_may_not_use_is_named(sandbox, small_school) -> None:
+    hosted = sandbox.add(EndpointApi(small_school, companies=("10",)))
     results = run_check(hosted.emulator.credentials(hosted.base_url))
     hit = results[-1]
     assert (hit.code, hit.status) == ("tass.endpoint_company_not_allowed", Status.FAILED)
     assert "10" in hit.remedy and "01" in hit.message
 
 
-def test_an_endpoint_without_read_says_to_tick_read(sandbox) -> None:
-    hosted = sandbox.add(EndpointApi(readable=frozenset({"students"})))
+def test_an_endpoint_without_read_says_to_tick_read(sandbox, small_school) -> None:
+    hosted = sandbox.add(EndpointApi(small_school, readable=frozenset({"students"})))
     results = run_check(hosted.emulator.credentials(hosted.base_url))
     hit = next(r for r in results if r.check == "Read employees")
     assert (hit.code, hit.status) == ("tass.endpoint_read_refused", Status.FAILED)
@@ -138,8 +172,8 @@ def test_an_http_address_and_missing_keys_are_said_before_anything_is_sent(api) 
     assert {"tass.field_invalid.client_key", "tass.field_invalid.client_secret"} <= problems
 
 
-def test_a_server_without_the_newer_api_says_so(sandbox) -> None:
-    hosted = sandbox.add(EndpointApi())
+def test_a_server_without_the_newer_api_says_so(sandbox, small_school) -> None:
+    hosted = sandbox.add(EndpointApi(small_school))
     creds = hosted.emulator.credentials(hosted.base_url)
     [hit] = run_check(creds, SPEC.requirements({"access": "endpoints", "endpoint_api_path": "/elsewhere"}))
     assert hit.code == "tass.endpoint_api_missing" and "API Gateway" in hit.remedy
