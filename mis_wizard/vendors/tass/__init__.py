@@ -71,10 +71,12 @@ FACTS: tuple[tuple[str, str, str], ...] = (
      "dob, doe, dol (ISO dates), entry_lev, usi, campus_code, e_mail, year_grp, pctut_grp, house, form_cls and "
      "boarder (true/false); they are read as getStudents' fields (endpoints.FIELDS), changeable per profile with "
      "endpoint_fields.", "inferred", "redtrinity/tassapi (T17): README.md example student record"),
-    ("An endpoint user's employee record is keyed by emp_code; its other names (title, first_name, surname, "
-     "preferred_name, e_mail, department, pctut_grp) are guesses after the student record, changeable per profile "
-     "with endpoint_fields; the check warns when a sample lacks any of them.", "inferred",
-     "redtrinity/tassapi (T17): endpoints/employees.py names only emp_code; no employee record is shown"),
+    ("An endpoint user's employee record is keyed by emp_code and has doe/dol (read as active_flag); its other "
+     "names (title, first_name, surname, preferred_name, e_mail, home_e_mail, department, pctut_grp) are guesses "
+     "after the student record, changeable per profile with endpoint_fields; the check warns when a sample lacks "
+     "any of them.", "inferred",
+     "redtrinity/tassapi (T17): endpoints/employees.py names emp_code and filters on doe/dol; no employee record "
+     "is shown"),
     ("Classes, class lists, timetable and calendar have no endpoint in the public client, so through an endpoint "
      "user only students and staff are read.", "inferred", "redtrinity/tassapi (T17): endpoints/__init__.py"),
 )

@@ -101,6 +101,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "surname": "surname",
         "preferred_name": "preferred_name",
         "school_email_address": "e_mail",
+        "email_address": "home_e_mail",
         "department": "department",
         "pc_tutor_group": "pctut_grp",
     },
@@ -174,6 +175,9 @@ def to_gateway(entity: str, row: Mapping[str, Any], fields: Mapping[str, str]) -
         first = str(out.get("first_name") or "")
         out["teacher_name"] = " ".join(p for p in (str(out.get("salutation") or ""), first[:1],
                                                    str(out.get("surname") or "")) if p)
+        # getTeachers' Y/N from the employee's date of leaving (dol: the client filters employees on it)
+        left = _ISO.match(str(row.get(fields.get("active_flag", "dol")) or ""))
+        out["active_flag"] = "N" if left and left.group(0) <= dt.date.today().isoformat() else "Y"
     return out
 
 
