@@ -12,7 +12,7 @@ Requirements this package reads (``[systems.tass]`` in a profile):
 * ``student_status``: ``current`` (default), ``future``, ``past`` or ``noncurrent``.
 * ``access``: ``gateway`` (default) or ``endpoints`` for an API Endpoint Maintenance user, with
   ``endpoints`` (the endpoints to tick Read on), ``endpoint_api_path``, ``endpoint_entities``,
-  ``endpoint_fields``, ``endpoint_page_size`` and ``endpoint_current_filter`` (endpoints.py; inferred).
+  ``endpoint_fields``, ``endpoint_page_size`` and ``endpoint_filters`` (endpoints.py; inferred).
 """
 
 from __future__ import annotations
@@ -64,9 +64,12 @@ FACTS: tuple[tuple[str, str, str], ...] = (
      "redtrinity/tassapi (T17); issue 18"),
     ("Through an endpoint user, records are read from {company}/students and {company}/employees, paged by $top "
      "(100) and $skip until a page is short; \"current\" is the OData $filter doe le today and (dol ge today or "
-     "dol eq null). Profiles may change endpoint_entities, endpoint_page_size and endpoint_current_filter.",
-     "inferred", "redtrinity/tassapi (T17): api/worker.py paginate, api/response.py has_more, endpoints/students.py "
-     "and employees.py get_current"),
+     "dol eq null), \"future\" doe ge today. Profiles may change endpoint_entities, endpoint_page_size and "
+     "endpoint_filters.", "inferred", "redtrinity/tassapi (T17): api/worker.py paginate, api/response.py has_more, "
+     "endpoints/students.py and employees.py get_current, get_future"),
+    ("Past (non-current) students are asked for with the $filter dol le today, as TASS's date of leaving is the "
+     "day after the last day.", "inferred",
+     "redtrinity/tassapi (T17) get_current's note on dol; the client has no filter for leavers"),
     ("An endpoint user's student record has stud_code, surname, first_name, preferred_name, other_name, gender, "
      "dob, doe, dol (ISO dates), entry_lev, usi, campus_code, e_mail, year_grp, pctut_grp, house, form_cls and "
      "boarder (true/false); they are read as getStudents' fields (endpoints.FIELDS), changeable per profile with "

@@ -14,7 +14,7 @@ wire format here comes from one public client (redtrinity/tassapi, T17) and is i
   is refused; the status for that is not documented (read as 401 or 403 on the data call);
 * records: ``GET {base}/{company}/students`` and ``.../employees`` page by ``$top`` (the client's
   100) and ``$skip``, a page shorter than ``$top`` being the last; "current" is the client's OData
-  ``$filter`` ``doe le {today} and (dol ge {today} or dol eq null)``. A student record's names are
+  ``$filter`` ``doe le {today} and (dol ge {today} or dol eq null)`` (``STATUS_FILTERS``). A student record's names are
   those of the client's README example (``stud_code``, ``surname``, ``first_name``, ``dob`` ...,
   dates ISO); the client shows no employee record, so the employee names are guesses beside its
   ``emp_code``. Both tables (``FIELDS``) are overridable per profile (``endpoint_fields``).
@@ -113,9 +113,15 @@ DATES = frozenset({"general_details.date_of_birth", "general_details.date_of_ent
                    "general_details.date_of_leaving"})
 """Gateway fields that TASS gives as DD/MM/YYYY; the endpoint user's ISO dates are written so."""
 
-CURRENT_FILTER = "doe le {today} and (dol ge {today} or dol eq null)"
-"""The client's OData filter for current students and employees; profile: ``endpoint_current_filter``
-("" sends none)."""
+STATUS_FILTERS: dict[str, str] = {
+    "current": "doe le {today} and (dol ge {today} or dol eq null)",  # the client's get_current
+    "future": "doe ge {today}",  # the client's get_future
+    # not in the client: TASS's date of leaving is the day after the last day, so on or before today is gone
+    "past": "dol le {today}",
+    "noncurrent": "dol le {today}",
+}
+"""The OData ``$filter`` per ``student_status`` (employees: always "current"); profile:
+``endpoint_filters`` ({status: filter}, "" sends none)."""
 
 PAGE_SIZE = 100
 """The client's ``$top``; profile: ``endpoint_page_size``."""
@@ -381,10 +387,9 @@ async def stream(ctx: Context, credentials: Credentials, requirements: Requireme
     top = max(1, int(requirements.get("endpoint_page_size") or PAGE_SIZE))
     params: dict[str, Any] = {"$top": top, "$skip": 0}
     status = str(requirements.get("student_status") or "current") if entity == "students" else "current"
-    wanted_filter = requirements.get("endpoint_current_filter")
-    current = CURRENT_FILTER if wanted_filter is None else str(wanted_filter)
-    if status == "current" and current:
-        params["$filter"] = current.format(today=dt.date.today().isoformat())
+    filters = {**STATUS_FILTERS, **{str(k): str(v) for k, v in (requirements.get("endpoint_filters") or {}).items()}}
+    if filters.get(status):
+        params["$filter"] = filters[status].format(today=dt.date.today().isoformat())
     bearer = await token()
     count, first_of_last = 0, None
     for _page in range(MAX_PAGES):

@@ -261,8 +261,12 @@ def test_paging_gets_every_record_and_the_filter_and_page_size_are_the_profiles(
     assert [int(r.arg("$skip")) for r in reads] == list(range(0, 7 * len(reads), 7))
     assert all(r.arg("$top") == "7" for r in reads) and len(reads) == len(current) // 7 + 1
     assert pages[-1] == len(current) and len(pages) == len(reads)
-    everyone, _ = read_all(creds, "students", SPEC.requirements({"access": "endpoints", "endpoint_current_filter": ""}))
+    everyone, _ = read_all(creds, "students", SPEC.requirements({"access": "endpoints",
+                                                                  "endpoint_filters": {"current": ""}}))
     assert len(everyone) == len(small_school.students) > len(current)
+    api.emulator.requests.clear()
+    read_all(creds, "students", SPEC.requirements({"access": "endpoints", "student_status": "future"}))
+    assert api.emulator.requests[-1].arg("$filter").startswith("doe ge ")
 
 
 def test_records_come_in_the_api_gateways_shape_and_names_can_be_changed(api, small_school) -> None:
@@ -331,6 +335,7 @@ def test_a_rate_limited_page_is_retried(sandbox, small_school) -> None:
     records, _ = read_all(hosted.emulator.credentials(hosted.base_url), "students",
                           SPEC.requirements({"access": "endpoints", "endpoint_page_size": 10}))
     assert len(records) == len(small_school.current_students())
+    assert [e.status for e in sandbox.log if e.fault == "429"] == [429]
 
 
 def test_a_wrong_secret_stops_the_stream_with_the_screen_to_fix(api) -> None:
