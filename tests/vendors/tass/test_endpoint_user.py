@@ -58,8 +58,13 @@ class EndpointApi(Emulator):
     system = "tass-endpoints"
 
     def __init__(self, school: School, readable: frozenset[str] = frozenset({"students", "employees"}),
-                 companies: tuple[str, ...] = ("01",), ignore_skip: bool = False) -> None:
+                 companies: tuple[str, ...] = ("01",), ignore_skip: bool = False,
+                 token_reads: int | None = None) -> None:
         self.school = school
+        self.token_reads = token_reads
+        """Reads a token is good for (None: no end), as a token that runs out during a long read."""
+        self.signins = 0
+        self.reads_left = token_reads
         self.readable = readable
         self.companies = companies
         self.ignore_skip = ignore_skip
@@ -79,12 +84,16 @@ class EndpointApi(Emulator):
             body = json.loads(request.body or b"{}")
             if (body.get("clientKey"), body.get("clientSecret")) != (KEY, SECRET):
                 return json_response({"title": "Unauthorized", "detail": "Invalid client credentials."}, 401)
-            return json_response({"token": "tok-1", "token_expiry_date": "2026-11-22T10:30:00Z",
+            self.signins += 1
+            self.reads_left = self.token_reads
+            return json_response({"token": f"tok-{self.signins}", "token_expiry_date": "2026-11-22T10:30:00Z",
                                   "allowed_companies": [{"cmpy_code": c} for c in self.companies]})
         parts = request.path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "api" and request.method == "GET":
-            if request.headers.get("authorization") != "Bearer tok-1":
-                return json_response({"title": "Unauthorized"}, 401)
+            if request.headers.get("authorization") != f"Bearer tok-{self.signins}" or self.reads_left == 0:
+                return json_response({"title": "Unauthorized", "detail": "Token expired."}, 401)
+            if self.reads_left is not None:
+                self.reads_left -= 1
             if parts[2] not in self.readable:
                 return json_response({"title": "Forbidden", "detail": "No read permission for this endpoint."},
                                      403)
@@ -361,3 +370,10 @@ def test_the_check_warns_when_a_sample_lacks_the_fields_read(sandbox, small_scho
     warned = [r for r in results if r.status is Status.WARNING]
     assert [r.code for r in warned] == ["tass.endpoint_fields_missing"] and "title" in warned[0].message
     assert "endpoint_fields" in warned[0].remedy
+
+
+def test_a_token_that_runs_out_during_a_long_read_is_renewed_once(sandbox, small_school) -> None:
+    hosted = sandbox.add(EndpointApi(small_school, token_reads=2))
+    records, _ = read_all(hosted.emulator.credentials(hosted.base_url), "students",
+                          SPEC.requirements({"access": "endpoints", "endpoint_page_size": 5}))
+    assert len(records) == len(small_school.current_students()) and hosted.emulator.signins >= 3
