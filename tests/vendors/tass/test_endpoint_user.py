@@ -3,7 +3,9 @@ checked against a loopback server built from the shapes a public client uses: si
 ``POST /api/users`` with ``clientKey``/``clientSecret`` answering ``token``,
 ``token_expiry_date`` and ``allowed_companies``; data at ``GET /api/{company}/{endpoint}`` with
 ``$top``/``$skip``, a JSON array; errors as ``{"title", "detail"}``. The TASS emulator does not
-serve this API (the fact sheet lists none of it)."""
+serve this API (the fact sheet lists none of it), so the loopback server here does: the synthetic
+school's students and staff in the record shape of the client's README example, paged and
+filtered as the client asks, with the sandbox kit's faults in front of it."""
 
 from __future__ import annotations
 
