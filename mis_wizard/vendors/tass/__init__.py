@@ -10,6 +10,9 @@ Requirements this package reads (``[systems.tass]`` in a profile):
 * ``timetable_year``: the timetable year to read (default: this calendar year).
 * ``timetable_periods``: the highest period code to read the timetable for (default 12).
 * ``student_status``: ``current`` (default), ``future``, ``past`` or ``noncurrent``.
+* ``access``: ``gateway`` (default) or ``endpoints`` for an API Endpoint Maintenance user, with
+  ``endpoints`` (the endpoints to tick Read on), ``endpoint_api_path``, ``endpoint_entities``,
+  ``endpoint_fields``, ``endpoint_page_size`` and ``endpoint_filters`` (endpoints.py; inferred).
 """
 
 from __future__ import annotations
@@ -59,6 +62,26 @@ FACTS: tuple[tuple[str, str, str], ...] = (
     ("Its sign-in, paths, answers and per-endpoint Read/Add/Update/Delete (endpoints.py) are as one public client "
      "uses them; profiles choose it with access = \"endpoints\" and may change endpoint_api_path.", "inferred",
      "redtrinity/tassapi (T17); issue 18"),
+    ("Through an endpoint user, records are read from {company}/students and {company}/employees, paged by $top "
+     "(100) and $skip until a page is short; \"current\" is the OData $filter doe le today and (dol ge today or "
+     "dol eq null), \"future\" doe ge today. Profiles may change endpoint_entities, endpoint_page_size and "
+     "endpoint_filters.", "inferred", "redtrinity/tassapi (T17): api/worker.py paginate, api/response.py has_more, "
+     "endpoints/students.py and employees.py get_current, get_future"),
+    ("Past (non-current) students are asked for with the $filter dol le today, as TASS's date of leaving is the "
+     "day after the last day.", "inferred",
+     "redtrinity/tassapi (T17) get_current's note on dol; the client has no filter for leavers"),
+    ("An endpoint user's student record has stud_code, surname, first_name, preferred_name, other_name, gender, "
+     "dob, doe, dol (ISO dates), entry_lev, usi, campus_code, e_mail, year_grp, pctut_grp, house, form_cls and "
+     "boarder (true/false); they are read as getStudents' fields (endpoints.FIELDS), changeable per profile with "
+     "endpoint_fields.", "inferred", "redtrinity/tassapi (T17): README.md example student record"),
+    ("An endpoint user's employee record is keyed by emp_code and has doe/dol (read as active_flag); its other "
+     "names (title, first_name, surname, preferred_name, e_mail, home_e_mail, department, pctut_grp) are guesses "
+     "after the student record, changeable per profile with endpoint_fields; the check warns when a sample lacks "
+     "any of them.", "inferred",
+     "redtrinity/tassapi (T17): endpoints/employees.py names emp_code and filters on doe/dol; no employee record "
+     "is shown"),
+    ("Classes, class lists, timetable and calendar have no endpoint in the public client, so through an endpoint "
+     "user only students and staff are read.", "inferred", "redtrinity/tassapi (T17): endpoints/__init__.py"),
 )
 """(fact, confirmed/inferred, where from) for what the connector relies on."""
 
@@ -128,9 +151,10 @@ def step_values(requirements: Mapping[str, Any]) -> dict[str, str]:
     if endpoints.wanted(requirements):
         return {"role_name": "", "required_modules": "", "optional_modules": "", "module_count": "", "app_table": "",
                 "permissions": "", "needs_role": "", "old_versions": "", "gateway": "", "endpoints": "yes",
-                "endpoint_list": ", ".join(endpoints.endpoint_names(requirements))}
+                "endpoint_list": ", ".join(endpoints.endpoint_names(requirements)),
+                "endpoint_uses": endpoints.endpoint_uses(requirements)}
     return {
-        "gateway": "yes", "endpoints": "", "endpoint_list": "",
+        "gateway": "yes", "endpoints": "", "endpoint_list": "", "endpoint_uses": "",
         "role_name": str(requirements.get("security_role") or "integration_api"),
         "required_modules": ", ".join(required),
         "optional_modules": ", ".join(optional),
@@ -231,6 +255,7 @@ DEFAULT_REQUIREMENTS: dict[str, Any] = {
     "access": "gateway",
     "endpoints": list(endpoints.DEFAULT_ENDPOINTS),
     "endpoint_api_path": endpoints.DEFAULT_PATH,
+    "endpoint_page_size": endpoints.PAGE_SIZE,
 }
 
 SPEC = VendorSpec(

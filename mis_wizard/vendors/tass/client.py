@@ -419,11 +419,10 @@ class TassConnector:
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:
         """TASS has no paging: each method answers whole, except the timetable, read one period per call."""
-        if endpoints.wanted(requirements):
-            raise VendorError("tass.endpoint_records_unsupported",
-                              "Records cannot be read through an API Endpoint Maintenance user yet; only its check "
-                              "runs.", "Ask the integrator for the API Gateway setup to preview or sync records.",
-                              FailureKind.CONFIG)
+        if endpoints.wanted(requirements):  # the second way in: records in the API Gateway's shape (inferred)
+            async for record in endpoints.stream(ctx, credentials, requirements, entity, REACH_NAMES):
+                yield record
+            return
         app = App.from_credentials(BY_ID["lms"], credentials)
         if entity == "students":
             status = str(requirements.get("student_status") or "current")
