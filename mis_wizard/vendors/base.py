@@ -18,6 +18,7 @@ vendor documents the keys it reads and supplies defaults.
 from __future__ import annotations
 
 import enum
+import importlib
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -222,6 +223,29 @@ class Context:
             self.on_page(entity, count)
 
 
+class lazy:  # noqa: N801 - reads as a function at the spec: ``connector=lazy("pkg.client:Cls")``
+    """A factory that imports ``module:attribute`` only when called, then calls it with the arguments.
+
+    The one way a spec names its connector and emulator, so importing a vendor's spec (its package
+    ``__init__``) imports neither its client nor its emulator (the contract suite checks it).
+    """
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        module, sep, attribute = path.partition(":")
+        if not sep or not module or not attribute:
+            raise ValueError(f"lazy() wants 'package.module:Name', not {path!r}")
+        self.path = path
+
+    def __call__(self, *args: Any) -> Any:
+        module, _, attribute = self.path.partition(":")
+        return getattr(importlib.import_module(module), attribute)(*args)
+
+    def __repr__(self) -> str:
+        return f"lazy({self.path!r})"
+
+
 class Connector(Protocol):
     """Live access to one system. Implementations live in ``vendors/<id>/client.py``."""
 
@@ -254,8 +278,9 @@ class VendorSpec:
     """The key sets this profile's requirements ask for."""
     entities: tuple[Entity, ...] = ()
     connector: Callable[[], Connector] | None = None
-    """None while the live check is not available for this system."""
+    """None while the live check is not available for this system; else ``lazy("…client:…Connector")``."""
     emulator: Callable[[School], Emulator] | None = None
+    """``lazy("…sandbox:…Emulator")``, so the spec does not load the emulator."""
     step_values: Callable[[Requirements], Mapping[str, str]] = lambda _req: {}
     """Values filled into ``{{name}}`` placeholders of resources/vendors/<id>/steps.md."""
     default_requirements: Mapping[str, Any] = field(default_factory=dict)

@@ -29,9 +29,8 @@ from mis_wizard.vendors.base import (
     Status,
 )
 from mis_wizard.vendors.integris import records, wire
-from mis_wizard.vendors.integris.permissions import Area, field_off_status, needed_optional, wanted_areas
+from mis_wizard.vendors.integris.permissions import KEY, Area, field_off_status, needed_optional, wanted_areas
 
-KEY = "datashare"
 SAMPLE_SIZE = 20
 DATASHARE_SCREEN = "Modules > System Management > Integris Datashare"
 
