@@ -13,6 +13,45 @@ set's fields nested under the key set id, e.g.::
 
 Requirements are the integrator profile's table for this system (``[systems.<id>]``); each
 vendor documents the keys it reads and supplies defaults.
+
+The package shape. Every ``vendors/<id>/`` has the same files with the same roles; a package
+leaves a file out only when its system lacks the role (DESIGN.md, "The vendor contract"):
+
+- ``__init__.py``, the spec: ``SPEC`` (fields, key sets, entities and their raw fields, step
+  values, default requirements) and ``FACTS``. It names its connector and emulator with
+  ``lazy("mis_wizard.vendors.<id>.client:…Connector")`` and ``lazy("….sandbox:…Emulator")``, so
+  importing the spec imports neither (the contract suite checks it in a fresh interpreter).
+- ``client.py``: the Connector, check (reach → authenticate → authorise → sample) and stream.
+- ``wire.py``: the system's wire format, no network: requests built, answers parsed, names
+  and shapes as the fact sheet gives them. Read by client and emulator alike.
+- ``records.py``: how raw records of each entity come out of the system's answers (readers
+  and fields derived at the connector).
+- ``requirements.py``: what the profile's requirements table asks of this system, with defaults.
+- ``render.py``: the synthetic school (sandbox/school.py) in the system's record shapes, for
+  the emulator.
+- ``sandbox.py``: the emulator (sandbox/kit.py) with the system's setup mistakes as scenarios.
+
+Shared by all: ``paging.py`` (the one pager: counted, told by page 1, open-ended or followed),
+``errors.py`` (failure kinds and the one reach table), ``streams.py``, ``concepts.py``,
+``privacy.py``; ``oneroster/`` is a library of the OneRoster 1.1 API that Aeries and Qmlativ
+build on, not a system of its own.
+
+Still deviating (files are not renamed this round; the role is where it says):
+
+- tass: requirements in ``modules.py``; records read by wire.py and client.py; ``endpoints.py`` is the
+  second API (Endpoint Maintenance users), with its own client code.
+- liss: no records.py or requirements.py (read in client.py and wire.py; defaults in __init__); ``rpc.py`` calls
+  the server, ``receiver_protocol.py``, ``publish.py`` and ``timetabler.py`` are LISS's
+  receiving and publishing sides.
+- powerschool: requirements (``wanted_resources``) in wire.py; ``api.py`` is the conversation
+  with a server (token, requests, paging).
+- aeries: records in ``people.py``; requirements inline in __init__; no wire.py or render.py
+  (the emulator renders inside sandbox.py); OneRoster parts from ``oneroster/``.
+- qmlativ: only client.py and sandbox.py; requirements and object names inline in __init__,
+  wire shapes in client.py, rendering inside sandbox.py.
+- isams: renders inside sandbox.py (no render.py); ``replies.py`` words Batch replies and
+  ``rest.py`` is the second API (the REST registers).
+- integris: requirements in ``permissions.py``; renders inside sandbox.py (no render.py).
 """
 
 from __future__ import annotations
