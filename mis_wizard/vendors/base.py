@@ -13,11 +13,51 @@ set's fields nested under the key set id, e.g.::
 
 Requirements are the integrator profile's table for this system (``[systems.<id>]``); each
 vendor documents the keys it reads and supplies defaults.
+
+The package shape. Every ``vendors/<id>/`` has the same files with the same roles; a package
+leaves a file out only when its system lacks the role (DESIGN.md, "The vendor contract"):
+
+- ``__init__.py``, the spec: ``SPEC`` (fields, key sets, entities and their raw fields, step
+  values, default requirements) and ``FACTS``. It names its connector and emulator with
+  ``lazy("mis_wizard.vendors.<id>.client:…Connector")`` and ``lazy("….sandbox:…Emulator")``, so
+  importing the spec imports neither (the contract suite checks it in a fresh interpreter).
+- ``client.py``: the Connector, check (reach → authenticate → authorise → sample) and stream.
+- ``wire.py``: the system's wire format, no network: requests built, answers parsed, names
+  and shapes as the fact sheet gives them. Read by client and emulator alike.
+- ``records.py``: how raw records of each entity come out of the system's answers (readers
+  and fields derived at the connector).
+- ``requirements.py``: what the profile's requirements table asks of this system, with defaults.
+- ``render.py``: the synthetic school (sandbox/school.py) in the system's record shapes, for
+  the emulator.
+- ``sandbox.py``: the emulator (sandbox/kit.py) with the system's setup mistakes as scenarios.
+
+Shared by all: ``paging.py`` (the one pager: counted, told by page 1, open-ended or followed),
+``errors.py`` (failure kinds and the one reach table), ``streams.py``, ``concepts.py``,
+``privacy.py``; ``oneroster/`` is a library of the OneRoster 1.1 API that Aeries and Qmlativ
+build on, not a system of its own.
+
+Still deviating (files are not renamed this round; the role is where it says):
+
+- tass: requirements in ``modules.py``; records read by wire.py and client.py; ``endpoints.py`` is the
+  second API (Endpoint Maintenance users), with its own client code.
+- liss: no records.py or requirements.py (read in client.py and wire.py; defaults in __init__); ``rpc.py`` calls
+  the server, ``receiver_protocol.py``, ``publish.py`` and ``timetabler.py`` are LISS's
+  receiving and publishing sides.
+- powerschool: requirements (``wanted_resources``) in wire.py; ``api.py`` is the conversation
+  with a server (token, requests, paging).
+- aeries: records in ``people.py``; requirements inline in __init__; no wire.py or render.py
+  (the emulator renders inside sandbox.py); OneRoster parts from ``oneroster/``.
+- qmlativ: only client.py and sandbox.py; requirements and object names inline in __init__,
+  wire shapes in client.py, rendering inside sandbox.py.
+- isams: renders inside sandbox.py (no render.py); ``replies.py`` words Batch replies and
+  ``rest.py`` is the second API (the REST registers).
+- integris: requirements in ``permissions.py``; renders inside sandbox.py (no render.py).
 """
 
 from __future__ import annotations
 
 import enum
+import importlib
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -222,6 +262,29 @@ class Context:
             self.on_page(entity, count)
 
 
+class lazy:  # noqa: N801 - reads as a function at the spec: ``connector=lazy("pkg.client:Cls")``
+    """A factory that imports ``module:attribute`` only when called, then calls it with the arguments.
+
+    The one way a spec names its connector and emulator, so importing a vendor's spec (its package
+    ``__init__``) imports neither its client nor its emulator (the contract suite checks it).
+    """
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        module, sep, attribute = path.partition(":")
+        if not sep or not module or not attribute:
+            raise ValueError(f"lazy() wants 'package.module:Name', not {path!r}")
+        self.path = path
+
+    def __call__(self, *args: Any) -> Any:
+        module, _, attribute = self.path.partition(":")
+        return getattr(importlib.import_module(module), attribute)(*args)
+
+    def __repr__(self) -> str:
+        return f"lazy({self.path!r})"
+
+
 class Connector(Protocol):
     """Live access to one system. Implementations live in ``vendors/<id>/client.py``."""
 
@@ -254,8 +317,9 @@ class VendorSpec:
     """The key sets this profile's requirements ask for."""
     entities: tuple[Entity, ...] = ()
     connector: Callable[[], Connector] | None = None
-    """None while the live check is not available for this system."""
+    """None while the live check is not available for this system; else ``lazy("…client:…Connector")``."""
     emulator: Callable[[School], Emulator] | None = None
+    """``lazy("…sandbox:…Emulator")``, so the spec does not load the emulator."""
     step_values: Callable[[Requirements], Mapping[str, str]] = lambda _req: {}
     """Values filled into ``{{name}}`` placeholders of resources/vendors/<id>/steps.md."""
     default_requirements: Mapping[str, Any] = field(default_factory=dict)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import logging
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ from mis_wizard.vendors.base import (
     Status,
     VendorSpec,
     form_results,
+    lazy,
 )
 from mis_wizard.vendors.errors import VendorError
 from mis_wizard.vendors.sandbox import school
@@ -129,6 +133,33 @@ def test_spec_shape(system: str) -> None:
     assert spec.entities and len({e.id for e in spec.entities}) == len(spec.entities)
     listed = steps.load(system, spec.step_values(spec.requirements()))
     assert listed and all(s.title for s in listed), system
+
+
+HTTPX_AT_SPEC = {"tass": "tass/endpoints.py (the endpoint users' key sets are built from it)"}
+"""Systems whose spec still loads httpx through a module other than the client, and which one."""
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_importing_the_spec_loads_no_client_or_emulator(system: str) -> None:
+    """The spec names its connector and emulator with base.lazy, so the form, the steps and the
+    mapping can read a system without loading its client, its emulator or the sandbox kit."""
+    spec = registry.get(system)
+    assert isinstance(spec.connector, lazy) and isinstance(spec.emulator, lazy), system
+    assert spec.connector.path.startswith(f"mis_wizard.vendors.{system}.client:"), spec.connector
+    assert spec.emulator.path.startswith(f"mis_wizard.vendors.{system}.sandbox:"), spec.emulator
+    probe = ("import importlib, json, sys; importlib.import_module(sys.argv[1]); "
+             "print(json.dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", probe, f"mis_wizard.vendors.{system}"],
+                          capture_output=True, text=True, check=True, timeout=60)
+    loaded = set(json.loads(done.stdout))
+    assert f"mis_wizard.vendors.{system}" in loaded
+    heavy = {m for m in loaded if m.startswith("mis_wizard.vendors.")
+             and m.rsplit(".", 1)[-1] in ("client", "sandbox", "kit", "school")}
+    assert not heavy, (system, sorted(heavy))
+    if system not in HTTPX_AT_SPEC:
+        assert "httpx" not in loaded, system
+    connector = spec.connector()
+    assert callable(connector.check) and callable(connector.stream), system
 
 
 @pytest.mark.parametrize("name", PROFILES)

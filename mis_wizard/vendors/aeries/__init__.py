@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
 from mis_wizard.vendors.oneroster import records as rostering
-from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS
+from mis_wizard.vendors.oneroster.records import DEFAULT_ENDPOINTS
 from mis_wizard.vendors.privacy import PrivacyClass
 
 AREAS = ("Student Data", "Contacts", "Staff Data")
@@ -148,21 +148,10 @@ DEFAULT_REQUIREMENTS: dict[str, Any] = {
 }
 
 
-def _connector() -> Any:
-    from mis_wizard.vendors.aeries.client import AeriesConnector
-
-    return AeriesConnector()
-
-
-def _emulator(school: Any) -> Any:
-    from mis_wizard.vendors.aeries.sandbox import AeriesEmulator
-
-    return AeriesEmulator(school)
-
-
 SPEC = VendorSpec(
     id="aeries", name="Aeries", region="US",
     summary="Aeries SIS: a Standard API certificate and a OneRoster Consumer ID and Secret from API Security.",
-    fields=(SERVER_URL,), key_sets=key_sets, entities=ENTITIES, connector=_connector, emulator=_emulator,
+    fields=(SERVER_URL,), key_sets=key_sets, entities=ENTITIES, connector=lazy("mis_wizard.vendors.aeries.client:AeriesConnector"),
+    emulator=lazy("mis_wizard.vendors.aeries.sandbox:AeriesEmulator"),
     step_values=step_values, default_requirements=DEFAULT_REQUIREMENTS,
 )

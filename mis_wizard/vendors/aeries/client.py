@@ -8,7 +8,6 @@ profile reads is tried with one record.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
@@ -36,6 +35,7 @@ from mis_wizard.vendors.errors import (
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS, Wording, check_consumer
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
+from mis_wizard.vendors.paging import ordered_pages, untraced
 from mis_wizard.vendors.streams import merged
 
 API_SECURITY = "Aeries: Filter Pages \"API Sec\" > API Security"
@@ -408,20 +408,18 @@ async def _relationship_names(api: AeriesApi) -> dict[str, str]:
 
 
 async def _student_pages(api: AeriesApi, code: Any, ctx: Context) -> AsyncIterator[list[Record]]:
-    """Students of one school in StartingRecord/EndingRecord slices, a few slices at a time."""
+    """Students of one school in StartingRecord/EndingRecord slices, up to ctx.concurrency slices in
+    flight; Aeries never says how many there are, so the first short slice is the last (vendors/paging.py)."""
     size = ctx.page_size or PAGE_SIZE
-    start = 1
-    while True:
-        starts = [start + i * size for i in range(max(1, ctx.concurrency))]
-        pages = await asyncio.gather(*(
-            api.get(f"schools/{code}/students", {"StartingRecord": s, "EndingRecord": s + size - 1}) for s in starts))
-        for response in pages:
-            rows = await _json(response, "students")
-            if rows:
-                yield rows
-            if len(rows) < size:
-                return
-        start = starts[-1] + size
+
+    async def fetch(number: int) -> httpx.Response:
+        start = 1 + (number - 1) * size
+        return await api.get(f"schools/{code}/students", {"StartingRecord": start, "EndingRecord": start + size - 1})
+
+    async for rows in ordered_pages(untraced(fetch), lambda _n, response: _json(response, "students"),
+                                    concurrency=ctx.concurrency, page_size=size):
+        if rows:
+            yield rows
 
 
 async def _json(response: httpx.Response, what: str) -> list[Record]:

@@ -21,15 +21,14 @@ Requirements read (``[systems.integris]`` in a profile):
 
 from __future__ import annotations
 
-from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec
-from mis_wizard.vendors.integris.client import KEY, IntegrisConnector
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
 from mis_wizard.vendors.integris.permissions import (
     ALL_OPTIONAL_FIELDS,
     AREAS,
+    KEY,
     needed_optional,
     wanted_areas,
 )
-from mis_wizard.vendors.integris.sandbox import IntegrisEmulator
 from mis_wizard.vendors.privacy import PrivacyClass
 
 FIELDS = (
@@ -180,8 +179,8 @@ SPEC = VendorSpec(
     fields=FIELDS,
     key_sets=key_sets,
     entities=ENTITIES,
-    connector=IntegrisConnector,
-    emulator=IntegrisEmulator,
+    connector=lazy("mis_wizard.vendors.integris.client:IntegrisConnector"),
+    emulator=lazy("mis_wizard.vendors.integris.sandbox:IntegrisEmulator"),
     step_values=step_values,
     default_requirements={
         "integrator": "Demo Integrator",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -29,9 +28,9 @@ from mis_wizard.vendors.base import (
     Status,
 )
 from mis_wizard.vendors.integris import records, wire
-from mis_wizard.vendors.integris.permissions import Area, field_off_status, needed_optional, wanted_areas
+from mis_wizard.vendors.integris.permissions import KEY, Area, field_off_status, needed_optional, wanted_areas
+from mis_wizard.vendors.paging import ordered_pages, untraced
 
-KEY = "datashare"
 SAMPLE_SIZE = 20
 DATASHARE_SCREEN = "Modules > System Management > Integris Datashare"
 
@@ -360,21 +359,9 @@ class IntegrisConnector:
                 raise errors.VendorError(code, failure.message, failure.remedy, failure.kind,
                                          f"{resource} page {number}: {exc}") from exc
 
-        first = await fetch(1)
-        yield first.records
-        pending: deque[asyncio.Task[wire.Page]] = deque()
-        following = iter(range(2, first.page_count + 1))
-        try:
-            for number in following:
-                pending.append(asyncio.create_task(fetch(number)))
-                if len(pending) >= max(1, ctx.concurrency):
-                    break
-            while pending:
-                page = await pending.popleft()
-                next_number = next(following, None)
-                if next_number is not None:
-                    pending.append(asyncio.create_task(fetch(next_number)))
-                yield page.records
-        finally:
-            for task in pending:
-                task.cancel()
+        async def records_of(_number: int, page: wire.Page) -> list[dict[str, Any]]:
+            return page.records
+
+        async for rows in ordered_pages(untraced(fetch), records_of, concurrency=ctx.concurrency,
+                                        page_size=size, last_page=lambda page: page.page_count):
+            yield rows

@@ -16,6 +16,9 @@ from typing import Any
 
 from mis_wizard.vendors.base import Requirements, Status
 
+KEY = "datashare"
+"""The one key set: the Datashare partner credentials."""
+
 
 @dataclass(frozen=True)
 class Area:

@@ -19,11 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mis_wizard.vendors.base import Field, FieldKind, KeySet, Requirements, VendorSpec
-from mis_wizard.vendors.isams.client import IsamsConnector
+from mis_wizard.vendors.base import Field, FieldKind, KeySet, Requirements, VendorSpec, lazy
 from mis_wizard.vendors.isams.records import ENTITIES
 from mis_wizard.vendors.isams.requirements import DEFAULT_REQUIREMENTS, batch_keys, rest_wanted
-from mis_wizard.vendors.isams.sandbox import IsamsEmulator
 from mis_wizard.vendors.isams.wire import method_label
 from mis_wizard.vendors.privacy import PrivacyClass
 
@@ -140,8 +138,8 @@ SPEC = VendorSpec(
     fields=(BASE_URL,),
     key_sets=key_sets,
     entities=ENTITIES,
-    connector=lambda: IsamsConnector(),
-    emulator=IsamsEmulator,
+    connector=lazy("mis_wizard.vendors.isams.client:IsamsConnector"),
+    emulator=lazy("mis_wizard.vendors.isams.sandbox:IsamsEmulator"),
     step_values=step_values,
     default_requirements=DEFAULT_REQUIREMENTS,
 )

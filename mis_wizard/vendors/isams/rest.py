@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
+from functools import partial
 from typing import Any
 
 from mis_wizard.vendors.base import CheckResult, Context, Layer, Record, Requirements, Status, Timer
@@ -17,6 +18,7 @@ from mis_wizard.vendors.errors import SMALL_REPLY, FailureKind, VendorError
 from mis_wizard.vendors.isams.records import registration_rows
 from mis_wizard.vendors.isams.replies import Redactor, network_failure
 from mis_wizard.vendors.isams.wire import REGISTER_PATH, TOKEN_PATH
+from mis_wizard.vendors.paging import ordered_pages, untraced
 
 KEY = "rest"
 PAGE_SIZE = 1000
@@ -145,36 +147,26 @@ async def stream_registration(ctx: Context, base: str, values: Mapping[str, Any]
         r = refused.result
         raise VendorError(r.code, r.message, r.remedy, FailureKind.CONFIG, r.detail) from None
     size = ctx.page_size or PAGE_SIZE
-    gate = asyncio.Semaphore(max(1, ctx.concurrency))
     count = 0
 
     async def fetch(name: str, rid: str, page: int) -> Mapping[str, Any]:
-        async with gate:
-            body, refusal = await _register_page(ctx, base, token, name, rid, page, size)
+        body, refusal = await _register_page(ctx, base, token, name, rid, page, size)
         if refusal is not None:
             kind = FailureKind.TRANSIENT if refusal.code in ("isams.connection_dropped",
                                                              "isams.response_unreadable") else FailureKind.CONFIG
             raise VendorError(refusal.code, refusal.message, refusal.remedy, kind, refusal.detail)
         return body or {}
 
+    async def rows_of(_page: int, body: Mapping[str, Any]) -> list[Record]:
+        return registration_rows(body)
+
     for name, rid in registers(requirements, values).items():
         if not rid:
             continue
-        first = await fetch(name, rid, 1)
-        rows = registration_rows(first)
-        count += len(rows)
-        ctx.page_done("registration", count)
-        for row in rows:
-            yield row
-        pages = int(first.get("totalPages") or 1)
-        tasks = [asyncio.create_task(fetch(name, rid, p)) for p in range(2, pages + 1)]
-        try:
-            for task in tasks:
-                rows = registration_rows(await task)
-                count += len(rows)
-                ctx.page_done("registration", count)
-                for row in rows:
-                    yield row
-        finally:
-            for task in tasks:
-                task.cancel()
+        # page 1 names the page count (totalPages); the shared pager keeps the rest in order (vendors/paging.py)
+        async for rows in ordered_pages(untraced(partial(fetch, name, rid)), rows_of, concurrency=ctx.concurrency,
+                                        page_size=size, last_page=lambda body: int(body.get("totalPages") or 1)):
+            count += len(rows)
+            ctx.page_done("registration", count)
+            for row in rows:
+                yield row

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec
-from mis_wizard.vendors.liss.client import LissConnector
-from mis_wizard.vendors.liss.sandbox import LissEmulator
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
 from mis_wizard.vendors.privacy import PrivacyClass
 
 FIELDS = (
@@ -107,8 +105,8 @@ SPEC = VendorSpec(
     fields=FIELDS,
     key_sets=_key_sets,
     entities=ENTITIES,
-    connector=LissConnector,
-    emulator=LissEmulator,
+    connector=lazy("mis_wizard.vendors.liss.client:LissConnector"),
+    emulator=lazy("mis_wizard.vendors.liss.sandbox:LissEmulator"),
     step_values=_step_values,
     default_requirements={"user_agent": "MISWizard", "liss_version": 10002, "jsonrpc_member": True,
                           "publish_covers": True, "sync_past_days": 1, "sync_future_days": 14},

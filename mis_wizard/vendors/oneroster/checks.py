@@ -18,13 +18,12 @@ import httpx
 from mis_wizard.vendors.base import CheckResult, Layer, Status, Timer
 from mis_wizard.vendors.errors import FailureKind, classify_status, reach_failure
 from mis_wizard.vendors.oneroster.client import NoTokenEndpoint, OneRosterClient, TokenRefused, error_text
+from mis_wizard.vendors.oneroster.records import DEFAULT_ENDPOINTS
 
 REACH_NAMES = {"connection_dropped": "transient", "unexpected_answer": "transient"}
 """OneRoster's names for the shared reach table's suffixes (errors.REACH_TABLE), at the address…"""
 READ_NAMES = {"connection_dropped": "transient", "unreachable": "read_failed", "unexpected_answer": "read_failed"}
 """…and reading an endpoint once signed in."""
-DEFAULT_ENDPOINTS = ("orgs", "academicSessions", "courses", "classes", "students", "teachers", "enrollments",
-                     "demographics")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 
 from mis_wizard.vendors.errors import SMALL_REPLY
+from mis_wizard.vendors.paging import ordered_pages, untraced
 
 API_ROOT = "/ims/oneroster/v1p1"
 TOKEN_PATHS = ("/v2/oauth/token", "/token")
@@ -74,7 +76,6 @@ class OneRosterClient:
         self._cookie = ""
         self.token_path = ""
         self._lock = asyncio.Lock()
-        self._last_total: str | None = None
 
     async def token(self, renew: bool = False) -> str:
         async with self._lock:
@@ -129,33 +130,28 @@ class OneRosterClient:
     async def pages(self, collection: str, page_size: int = 100, concurrency: int = 4,
                     on_refusal: Callable[[httpx.Response], Exception] | None = None,
                     params: dict[str, Any] | None = None) -> AsyncIterator[list[dict[str, Any]]]:
-        """Every record of a collection (``params`` such as a filter narrow it), a page at a time,
-        fetching up to ``concurrency`` pages at once when the server says how many there are."""
+        """Every record of a collection (``params`` such as a filter narrow it), a page at a time, with
+        up to ``concurrency`` pages in flight once the first answer says how many there are
+        (X-Total-Count); without it, one page at a time until a short one (vendors/paging.py)."""
 
-        async def fetch(offset: int) -> list[dict[str, Any]]:
+        async def fetch(number: int) -> tuple[list[dict[str, Any]], str | None]:
+            offset = (number - 1) * page_size
             response = await self.get(collection, {**(params or {}), "limit": page_size, "offset": offset})
             if response.status_code != 200:
                 raise on_refusal(response) if on_refusal else httpx.HTTPStatusError(
                     f"{collection}: {response.status_code}", request=response.request, response=response)
-            self._last_total = response.headers.get("X-Total-Count")
             rows = response.json().get(collection.split("/")[-1])
             if not isinstance(rows, list):
                 raise ValueError(f"{collection}: answer has no {collection!r} list")
-            return rows
+            return rows, response.headers.get("X-Total-Count")
 
-        self._last_total = None
-        first = await fetch(0)
-        yield first
-        total = self._last_total
-        if total is not None and total.isdigit():
-            offsets = list(range(page_size, int(total), page_size))
-            for i in range(0, len(offsets), max(1, concurrency)):
-                batch = await asyncio.gather(*(fetch(o) for o in offsets[i:i + concurrency]))
-                for rows in batch:
-                    yield rows
-            return
-        offset, rows = 0, first
-        while len(rows) >= page_size:
-            offset += page_size
-            rows = await fetch(offset)
+        async def finish(_number: int, answer: tuple[list[dict[str, Any]], str | None]) -> list[dict[str, Any]]:
+            return answer[0]
+
+        def last_page(answer: tuple[list[dict[str, Any]], str | None]) -> int | None:
+            total = answer[1]
+            return math.ceil(int(total) / page_size) if total is not None and total.isdigit() else None
+
+        async for rows in ordered_pages(untraced(fetch), finish, concurrency=concurrency, page_size=page_size,
+                                        last_page=last_page):
             yield rows

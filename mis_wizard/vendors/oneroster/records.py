@@ -13,12 +13,14 @@ are given on the class (``teacherSourcedIds``, the primary teacher first), as ot
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from mis_wizard.vendors.base import Context, Entity, RawField, Record
-from mis_wizard.vendors.oneroster.client import OneRosterClient
+
+if TYPE_CHECKING:  # the spec reads the entities here; only a connector loads the client
+    import httpx
+
+    from mis_wizard.vendors.oneroster.client import OneRosterClient
 
 CLASS_KINDS: dict[str, str] = {
     # The values are confirmed (fact sheet: classType homeroom | scheduled); the translation is
@@ -76,7 +78,11 @@ def enrollment_record(raw: Mapping[str, Any]) -> Record:
             "schoolSourcedId": _ref_id(raw.get("school"))}
 
 
-Refusal = Callable[[httpx.Response, str], Exception]
+DEFAULT_ENDPOINTS = ("orgs", "academicSessions", "courses", "classes", "students", "teachers", "enrollments",
+                     "demographics")
+"""The OneRoster endpoints a consumer's check reads when the profile names none (see checks.py)."""
+
+Refusal = Callable[["httpx.Response", str], Exception]
 """The vendor's error for a refused read, given the answer and what was being read."""
 
 

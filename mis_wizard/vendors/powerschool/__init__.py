@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
 from mis_wizard.vendors.powerschool import wire
-from mis_wizard.vendors.powerschool.client import KEY, PowerSchoolConnector, wanted_resources
-from mis_wizard.vendors.powerschool.sandbox import PowerSchoolEmulator
+from mis_wizard.vendors.powerschool.wire import KEY, wanted_resources
 from mis_wizard.vendors.privacy import PrivacyClass
 
 FACTS: tuple[tuple[str, str, str], ...] = (
@@ -157,8 +156,8 @@ SPEC = VendorSpec(
     fields=FIELDS,
     key_sets=key_sets,
     entities=ENTITIES,
-    connector=lambda: PowerSchoolConnector(),
-    emulator=PowerSchoolEmulator,
+    connector=lazy("mis_wizard.vendors.powerschool.client:PowerSchoolConnector"),
+    emulator=lazy("mis_wizard.vendors.powerschool.sandbox:PowerSchoolEmulator"),
     step_values=step_values,
     default_requirements={"resources": list(wire.RESOURCE_IDS), "writes": True,
                           "plugin_name": "MIS Wizard Data Sync"},

@@ -27,8 +27,8 @@ import httpx
 
 from mis_wizard.vendors import errors
 from mis_wizard.vendors.errors import FailureKind, VendorError
+from mis_wizard.vendors.paging import Waiting, ordered_pages
 from mis_wizard.vendors.powerschool import wire
-from mis_wizard.vendors.powerschool.paging import Waiting, ordered_pages
 
 TOKEN_PATHS = ("/oauth/access_token", "/oauth/access_token/")
 """Both spellings are used by clients in the wild; the first that exists is remembered."""

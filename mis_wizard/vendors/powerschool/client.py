@@ -41,15 +41,10 @@ from mis_wizard.vendors.powerschool.api import (
     status_error,
 )
 from mis_wizard.vendors.powerschool.records import ENTITY_READERS, SCHOOLS, TERMS
+from mis_wizard.vendors.powerschool.wire import KEY, wanted_resources
 
-KEY = "plugin"
 TERM_SETUP = "Start Page > School Setup > Years and Terms > Term Setup"
 Emit = Callable[[CheckResult], None]
-
-
-def wanted_resources(requirements: Requirements) -> list[wire.Resource]:
-    asked = requirements.get("resources") or wire.RESOURCE_IDS
-    return [wire.resource(r) for r in asked]
 
 
 class PowerSchoolConnector:

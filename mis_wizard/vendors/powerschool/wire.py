@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mis_wizard.vendors.base import Record
+from mis_wizard.vendors.base import Record, Requirements
+
+KEY = "plugin"
+"""The one key set: the plugin's Client ID and Secret."""
 
 PLUGIN_SCREEN = ("the plugin page (System > System Settings > Plugin Management Configuration; in PowerSchool "
                  "23.12 and later, Plugin Configuration)")
@@ -159,3 +162,8 @@ def error_message(body: Any) -> str:
             if isinstance(body.get(key), str) and body[key]:
                 return body[key]
     return ""
+
+
+def wanted_resources(requirements: Requirements) -> list[Resource]:
+    asked = requirements.get("resources") or RESOURCE_IDS
+    return [resource(r) for r in asked]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.privacy import PrivacyClass
 
@@ -148,21 +148,10 @@ def step_values(requirements: Requirements) -> Mapping[str, str]:
             "fields": "; ".join(f"{o}: {', '.join(fs)}" for o, fs in objects.items())}
 
 
-def _connector() -> Any:
-    from mis_wizard.vendors.qmlativ.client import QmlativConnector
-
-    return QmlativConnector()
-
-
-def _emulator(school: Any) -> Any:
-    from mis_wizard.vendors.qmlativ.sandbox import QmlativEmulator
-
-    return QmlativEmulator(school)
-
-
 SPEC = VendorSpec(
     id="qmlativ", name="Skyward Qmlativ", region="US",
     summary="Skyward Qmlativ: an Integration Access key and secret on the district's API address.",
-    fields=(BASE_URL,), key_sets=key_sets, entities=ENTITIES, connector=_connector, emulator=_emulator,
+    fields=(BASE_URL,), key_sets=key_sets, entities=ENTITIES, connector=lazy("mis_wizard.vendors.qmlativ.client:QmlativConnector"),
+    emulator=lazy("mis_wizard.vendors.qmlativ.sandbox:QmlativEmulator"),
     step_values=step_values, default_requirements=DEFAULT_REQUIREMENTS,
 )

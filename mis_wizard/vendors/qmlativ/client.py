@@ -37,6 +37,7 @@ from mis_wizard.vendors.errors import (
 )
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
+from mis_wizard.vendors.paging import followed_pages
 from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, EMAILS, ENROLMENTS, JOIN_SOURCE, NAMES, OBJECT_OF
 
 INTEGRATION = "Qmlativ: Administrative Access > API > Integration > the integrator's Integration"
@@ -99,12 +100,11 @@ class QmlativApi:
 
     async def pages(self, entity_id: int, obj: str, fields: list[str] | None, size: int
                     ) -> AsyncIterator[list[Record]]:
-        """Follow ``Paging.Next`` until it is empty, repeats, or a page comes back empty."""
+        """Follow ``Paging.Next`` until it is empty, repeats, or a page comes back empty (the pager's
+        followed mode, vendors/paging.py: the next address is only known from the last answer)."""
         params: list[tuple[str, Any]] = [("searchFields", f) for f in fields or []]
-        path: str | None = f"Generic/{entity_id}/{obj}/1/{size}"
-        seen: set[str] = set()
-        while path and path not in seen:
-            seen.add(path)
+
+        async def fetch(path: str) -> tuple[list[Record], str | None]:
             response = await self.get(path, params)
             if response.status_code != 200:
                 refused = await self.refused(entity_id, obj, fields or []) if response.status_code == 403 else []
@@ -115,10 +115,10 @@ class QmlativApi:
                 raise VendorError("qmlativ.transient", f"Qmlativ's answer for {obj} arrived garbled.",
                                   "Try again in a minute.", FailureKind.TRANSIENT) from None
             rows = body.get("Objects") or []
-            if not rows:
-                return
+            return rows, ((body.get("Paging") or {}).get("Next") or "").lstrip("/") or None
+
+        async for rows in followed_pages(fetch, f"Generic/{entity_id}/{obj}/1/{size}"):
             yield rows
-            path = ((body.get("Paging") or {}).get("Next") or "").lstrip("/") or None
 
 
     async def refused(self, entity_id: int, obj: str, wanted: list[str]) -> list[str]:

@@ -20,10 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, VendorSpec
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, VendorSpec, lazy
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.vendors.tass import endpoints
-from mis_wizard.vendors.tass.client import TassConnector
 from mis_wizard.vendors.tass.modules import (
     BY_ID,
     MODULES,
@@ -31,7 +30,6 @@ from mis_wizard.vendors.tass.modules import (
     permissions_for,
     required_methods,
 )
-from mis_wizard.vendors.tass.sandbox import TassEmulator
 
 GATEWAY = "System Admin > Utilities > API Gateway Maintenance"
 
@@ -266,8 +264,8 @@ SPEC = VendorSpec(
     fields=CONNECTION_FIELDS,
     key_sets=key_sets,
     entities=ENTITIES,
-    connector=TassConnector,
-    emulator=TassEmulator,
+    connector=lazy("mis_wizard.vendors.tass.client:TassConnector"),
+    emulator=lazy("mis_wizard.vendors.tass.sandbox:TassEmulator"),
     step_values=step_values,
     default_requirements=DEFAULT_REQUIREMENTS,
 )

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from mis_wizard.vendors.powerschool.paging import ordered_pages
+from mis_wizard.vendors.paging import ordered_pages
 
 
 def collect(records: int, size: int, *, concurrency: int, speculate: int = 1, fail_page: int | None = None,
