@@ -22,6 +22,7 @@ FIGURES = {
     "preview.py": ["preview"],
     "sync.py": ["sync_vs_bound", "sync_vs_pypowerschool"],
     "memory.py": ["memory_growth"],
+    "sinks.py": ["xlsx_vs_xlsxwriter", "oneroster_vs_csv"],
 }
 
 

@@ -139,10 +139,11 @@ class Builder:
 
         ``source`` (entity, canonical record): the profile's mapped row for that record, if any,
         fills every column it maps that is not one of the sink's own."""
-        cells = {k: _s(v) for k, v in values.items()}
+        cells = {k: v.strip() if type(v) is str else _s(v) for k, v in values.items()}
         if source is not None:
             entity, record = source
-            mapped = self.mapped.get((entity, file), {}).get(record_id(entity, record))
+            by_id = self.mapped.get((entity, file))
+            mapped = by_id.get(record_id(entity, record)) if by_id else None
             if mapped:
                 self.overlay(file, cells, mapped)
         self.files.setdefault(file, []).append(cells)
@@ -379,7 +380,11 @@ def _csv(header: list[str], rows: Iterable[Row]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(spreadsheet_safe.row(header))
-    writer.writerows(spreadsheet_safe.row(r.get(h, "") for h in header) for r in rows)
+    triggers, prefix = spreadsheet_safe.TRIGGERS, spreadsheet_safe.PREFIX
+    # The cells are text (Builder._s), so neutralising is the one startswith test per cell,
+    # written out here instead of a call per cell: a 250,000-student package has millions.
+    writer.writerows([prefix + v if v.startswith(triggers) else v for v in map(r.get, header, blanks)]
+                     for blanks in [[""] * len(header)] for r in rows)
     return buf.getvalue().encode("utf-8")
 
 
@@ -393,7 +398,8 @@ def package(files: dict[str, list[Row]], version: str = "1.2") -> bytes:
     manifest += [{"propertyName": "source.systemName", "value": "MIS Onboarding Wizard"},
                  {"propertyName": "source.systemCode", "value": "mis-wizard"}]
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+    # Level 1: about a third of the default level's time for a CSV package a few percent larger.
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         zf.writestr("manifest.csv", _csv(["propertyName", "value"], manifest))
         for name, rows in files.items():
             zf.writestr(name, _csv(spec.headers[name], rows))
