@@ -118,13 +118,16 @@ def test_the_last_page_lists_what_leaves_the_school(make_window, gui, sandbox, s
     qtbot.waitUntil(detail.isVisible, timeout=2_000)
     assert students.isChecked()
     first_name = profile.target_schema["students"].field("first_name")
-    assert f"• first_name — personal — {first_name.purpose}" in detail.text()
-    assert "• year_level — structural — " in detail.text()
+    assert f"• First name — personal — {first_name.purpose}" in detail.text()
+    assert "• Year level — structural — " in detail.text()
+    assert "General details › Preferred name" not in detail.text().split("not sent: ")[1], "it is sent"
+    assert "General details › Other name" in detail.text().split("not sent: ")[1]
     assert "In TASS.web but not sent: " in detail.text()
     timetable = next(t for t in toggles if t.accessibleName().startswith("Timetable"))
     assert timetable.accessibleName() == "Timetable: 5 sent, 7 not sent"
 
     text = done.summary_text()
+    assert "Students: 15 sent, 7 not sent" in text, "each kind of record's line is read out"
     for student in small_school.students[:30]:  # names only: no record of the school is on the page
         assert f" {student.last_name} " not in f" {text} " and student.id not in text
 

@@ -22,7 +22,7 @@ from mis_wizard.ui.opener import open_folder
 from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
 from mis_wizard.ui.pages.finish_page import restyle, saved_file
 from mis_wizard.vendors.base import CONNECTION
-from mis_wizard.wizard import checks, paths
+from mis_wizard.wizard import checks, paths, words
 from mis_wizard.wizard.handoff import receipt
 from mis_wizard.wizard.mapping.rules import RuleError
 from mis_wizard.wizard.sync import history
@@ -298,17 +298,22 @@ class DonePage(Page):
 
     @staticmethod
     def _leaves_text(item: dict[str, Any], system: str) -> str:
+        """One kind of record's fields in words, as the mapping page names them (``first_name`` as
+        "First name"); receipt.txt in the bundle keeps the exact names."""
+        def said(name: str) -> str:
+            return " › ".join(words.field_label(part) for part in name.split(".") if part) or name
+
         lines = []
         for t in item["targets"]:
             if len(item["targets"]) > 1:
-                lines.append(f"Sent as {t['label']}:")
+                lines.append(f"Sent as {words.field_label(t['target'], t['label'] if t['label'] != t['target'] else '')}:")
             for row in t["sent"]:
                 note = f" ({row['note']})" if row.get("note") else ""
-                lines.append(f"• {row['field']} — {row['class']} — {row['purpose']}{note}")
+                lines.append(f"• {said(row['field'])} — {row['class']} — {row['purpose']}{note}")
             if t["not_mapped"]:
-                lines.append(f"Not sent, as you chose Do not map: {', '.join(t['not_mapped'])}")
+                lines.append(f"Not sent, as you chose Do not map: {', '.join(said(n) for n in t['not_mapped'])}")
         if item["not_sent"]:
-            lines.append(f"In {system} but not sent: " + ", ".join(n["field"] for n in item["not_sent"]))
+            lines.append(f"In {system} but not sent: " + ", ".join(said(n["field"]) for n in item["not_sent"]))
         return "\n".join(lines)
 
     def _fill_nightly(self, session: Any) -> None:
@@ -410,4 +415,6 @@ class DonePage(Page):
                 widget = grid.itemAt(i).widget()
                 if isinstance(widget, QLabel | QLineEdit):
                     parts.append(widget.text())
+                elif widget is not None:  # a kind of record's line on the receipt
+                    parts.extend(opens.text() for opens in widget.findChildren(_Opens))
         return "\n".join(p for p in parts if p)
