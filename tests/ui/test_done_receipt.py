@@ -146,4 +146,7 @@ def test_the_last_page_lists_what_leaves_the_school(make_window, gui, sandbox, s
         card = lead.parentWidget()
         assert card.minimumSizeHint().width() < done.scroll.viewport().width(), f"{name}: the card fits and wraps"
         assert window.grab().save(str(shots / name))
+        done.scroll.ensureWidgetVisible(toggles[-1])  # the closed kinds of record, one line each
+        gui.settle()
+        assert window.grab().save(str(shots / name.replace(".png", "-closed.png")))
     window.close()
