@@ -125,6 +125,11 @@ def test_the_last_page_lists_what_leaves_the_school(make_window, gui, sandbox, s
     assert "In TASS.web but not sent: " in detail.text()
     timetable = next(t for t in toggles if t.accessibleName().startswith("Timetable"))
     assert timetable.accessibleName() == "Timetable: 5 sent, 7 not sent"
+    contacts = next(t for t in toggles if t.accessibleName().startswith("Contacts"))
+    assert contacts.accessibleName() == "Contacts (parents and carers): not in TASS.web, nothing sent"
+    contacts.click()
+    assert any(label.isVisible() and label.text() == "TASS.web has none of these, so none is sent."
+               for label in done.findChildren(QLabel))
 
     text = done.summary_text()
     assert "Students: 15 sent, 7 not sent" in text, "each kind of record's line is read out"

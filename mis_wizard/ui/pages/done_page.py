@@ -314,6 +314,8 @@ class DonePage(Page):
                 lines.append(f"Not sent, as you chose Do not map: {', '.join(said(n) for n in t['not_mapped'])}")
         if item["not_sent"]:
             lines.append(f"In {system} but not sent: " + ", ".join(said(n["field"]) for n in item["not_sent"]))
+        if not item["in_system"]:
+            lines = [f"{system} has none of these, so none is sent."]
         return "\n".join(lines)
 
     def _fill_nightly(self, session: Any) -> None:
