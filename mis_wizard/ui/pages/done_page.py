@@ -23,8 +23,6 @@ from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
 from mis_wizard.ui.pages.finish_page import restyle, saved_file
 from mis_wizard.vendors.base import CONNECTION
 from mis_wizard.wizard import checks, paths, words
-from mis_wizard.wizard.handoff import receipt
-from mis_wizard.wizard.mapping.rules import RuleError
 from mis_wizard.wizard.sync import history
 
 log = logging.getLogger(__name__)
@@ -244,6 +242,9 @@ class DonePage(Page):
         """The receipt (handoff/receipt.py): per kind of record, one line that opens to every field sent
         with its class and the integrator's reason, and what the school's system has that is not sent.
         Field names only, never a value, so it is safe on a shared screen."""
+        from mis_wizard.wizard.handoff import receipt  # the mapping package, when the last page is shown
+        from mis_wizard.wizard.mapping.rules import RuleError
+
         integrator = self.ctx.profile.integrator.name
         try:
             made = receipt.build(spec, self.ctx.profile, session.mapping)

@@ -25,7 +25,7 @@ from pyrage import x25519
 
 from mis_wizard import __version__
 from mis_wizard.wizard import atomic
-from mis_wizard.wizard.handoff import armor, receipt
+from mis_wizard.wizard.handoff import armor
 from mis_wizard.wizard.subject import Subject
 
 FORMAT_VERSION = 1
@@ -81,6 +81,10 @@ def manifest(subject: Subject) -> dict[str, Any]:
 
 
 def plaintext(subject: Subject) -> bytes:
+    # the receipt reads the mapping package, imported when a bundle is made, not when the window opens
+    from mis_wizard.wizard.handoff import receipt
+    from mis_wizard.wizard.mapping.rules import RuleError
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         contents = {
@@ -92,7 +96,13 @@ def plaintext(subject: Subject) -> bytes:
         }
         for name in MEMBERS:
             zf.writestr(name, json.dumps(contents[name], indent=2, sort_keys=True, ensure_ascii=False))
-        sent = receipt.build(subject.spec, subject.profile, subject.mapping)
+        try:
+            sent = receipt.build(subject.spec, subject.profile, subject.mapping)
+        except RuleError as exc:
+            raise BundleError("bundle.mapping_unreadable",
+                              "This setup's mapping has a rule the wizard cannot read, so the list of what leaves "
+                              "the school cannot be made. Open Map the fields, check the rules and save them "
+                              "again.") from exc
         zf.writestr("receipt.json", json.dumps(sent, indent=2, ensure_ascii=False))
         zf.writestr("receipt.txt", receipt.as_text(sent))
     return buffer.getvalue()

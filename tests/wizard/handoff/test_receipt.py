@@ -174,3 +174,15 @@ def test_a_bundle_made_before_the_receipt_still_opens(tmp_path: Path) -> None:
     assert opened.receipt == {} and opened.receipt_text == ""
     written = bundle.write_opened(opened, tmp_path / "o")
     assert sorted(p.name for p in written) == sorted(bundle.MEMBERS)
+
+
+def test_a_mapping_rule_that_cannot_be_read_stops_the_bundle_with_a_plain_message(tmp_path: Path) -> None:
+    from mis_wizard.wizard.subject import from_credentials
+
+    subject = from_credentials("liss", dict(CREDS), load_builtin("demo"))
+    subject.mapping = {"students": {"first_name": {"kind": "guess"}}}
+    public = bundle.generate_identity(tmp_path / "integrator.key")
+    with pytest.raises(bundle.BundleError) as err:
+        bundle.create(subject, tmp_path / "school.age", [public])
+    assert err.value.code == "bundle.mapping_unreadable" and "Map the fields" in str(err.value)
+    assert not (tmp_path / "school.age").exists()
