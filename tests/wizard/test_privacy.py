@@ -49,11 +49,12 @@ def test_every_target_field_of_every_profile_gets_a_class(name: str) -> None:
 def test_a_target_reads_the_most_restrictive_of_its_sources_and_a_profile_can_override() -> None:
     targets = {"pupils": {"entity": "students", "fields": [
         {"name": "name", "rule": {"kind": "transform", "source": "student.first_name", "steps": [
-            {"name": "concat", "params": {"sources": ["student.year_level", "student.ethnicity"]}}]}},
-        {"name": "year", "concept": "student.year_level"},
-        {"name": "fixed", "rule": {"kind": "transform", "steps": [{"name": "fixed", "params": {"value": "x"}}]}},
-        {"name": "raw_thing", "concept": "raw:NOT_A_KNOWN_FIELD"},
-        {"name": "house", "concept": "student.house", "privacy": "personal"},
+            {"name": "concat", "params": {"sources": ["student.year_level", "student.ethnicity"]}}]}, "purpose": "Name"},
+        {"name": "year", "concept": "student.year_level", "purpose": "Year"},
+        {"name": "fixed", "rule": {"kind": "transform", "steps": [{"name": "fixed", "params": {"value": "x"}}]},
+         "purpose": "Fixed"},
+        {"name": "raw_thing", "concept": "raw:NOT_A_KNOWN_FIELD", "purpose": "Raw"},
+        {"name": "house", "concept": "student.house", "privacy": "personal", "purpose": "House"},
     ]}}
     assert profile_problems(targets, []) == []
     target = parse_targets(targets)["pupils"]

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
 
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.opener import open_folder
 from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
 from mis_wizard.ui.pages.finish_page import restyle, saved_file
 from mis_wizard.vendors.base import CONNECTION
-from mis_wizard.wizard import checks, paths
+from mis_wizard.wizard import checks, paths, words
 from mis_wizard.wizard.sync import history
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,22 @@ def short_key(recipient: str) -> str:
     return recipient if len(recipient) <= 20 else f"{recipient[:10]}…{recipient[-6:]}"
 
 
+class _Opens(QLabel):
+    """A kind of record's one line on the receipt: a click on it opens or closes its list, as its
+    arrow button does (the button takes the keyboard focus)."""
+
+    def __init__(self, text: str, toggle: QToolButton) -> None:
+        super().__init__(text)
+        self.toggle = toggle
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mousePressEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        self.toggle.toggle()
+        event.accept()
+
+
 class DonePage(Page):
     page_id = "done"
     title = "All done"
@@ -89,6 +105,7 @@ class DonePage(Page):
         self.body.addLayout(row)
         self.sections: dict[str, tuple[QLabel, QGridLayout]] = {}
         for key, title in (("checked", "What was checked"), ("sent", "What was sent"),
+                           ("leaves", "What leaves your school"),
                            ("nightly", "The daily sync on this computer"), ("tell", "What to tell the integrator")):
             box, layout = card(title)
             lead = QLabel()
@@ -127,6 +144,7 @@ class DonePage(Page):
             return
         self._fill_checked(session, spec)
         self._fill_sent(session)
+        self._fill_leaves(session, spec)
         self._fill_nightly(session)
         self._fill_tell(session, spec)
         finished = self.status() is PageStatus.DONE
@@ -219,6 +237,87 @@ class DonePage(Page):
             self._row("sent", "Secrets in it", "Yes, in plain text: send it securely and delete spare copies"
                       if saved.get("secrets") else "No: safe to print or file", error=bool(saved.get("secrets")))
         self.folder = (bundle or workbook).parent if (bundle or workbook) else None
+
+    def _fill_leaves(self, session: Any, spec: Any) -> None:
+        """The receipt (handoff/receipt.py): per kind of record, one line that opens to every field sent
+        with its class and the integrator's reason, and what the school's system has that is not sent.
+        Field names only, never a value, so it is safe on a shared screen."""
+        from mis_wizard.wizard.handoff import receipt  # the mapping package, when the last page is shown
+        from mis_wizard.wizard.mapping.rules import RuleError
+
+        integrator = self.ctx.profile.integrator.name
+        try:
+            made = receipt.build(spec, self.ctx.profile, session.mapping)
+        except (RuleError, ValueError):
+            self._say("leaves", "The list of fields could not be made from this setup's mapping. Go back to "
+                                "Check the mapping and save it again.", error=True)
+            return
+        count = receipt.sent_count(made)
+        if saved_file(session, "bundle") is not None:
+            lead = (f"{count} fields go to {integrator}, each with the reason they gave. The same list is in the "
+                    "bundle as receipt.txt.")
+        else:
+            lead = f"Nothing has been sent yet. When it is, {count} fields go to {integrator}, each with the reason they gave."
+        self._say("leaves", lead + " Only field names are listed here, never a value: open a kind of record to see "
+                                   "its fields, how private each is, and what is not sent.")
+        _lead, grid = self.sections["leaves"]
+        for item in made["entities"]:
+            sent = [row for t in item["targets"] for row in t["sent"]]
+            held = len(item["not_sent"])
+            summary = (f"{item['label']}: not in {spec.name}, nothing sent" if not item["in_system"] else
+                       f"{item['label']}: {len(sent)} sent" + (f", {held} not sent" if held else ""))
+            line = QWidget()
+            across = QHBoxLayout(line)
+            across.setContentsMargins(0, 0, 0, 0)
+            across.setSpacing(4)
+            toggle = QToolButton()
+            toggle.setAccessibleName(summary)
+            toggle.setToolTip("Show or hide the fields")
+            toggle.setCheckable(True)
+            toggle.setArrowType(Qt.ArrowType.RightArrow)
+            toggle.setAutoRaise(True)
+            said = _Opens(summary, toggle)  # wraps at a narrow window, where a button's text would not
+            across.addWidget(toggle, 0, Qt.AlignmentFlag.AlignTop)
+            across.addWidget(said, 1)
+            detail = QLabel(self._leaves_text(item, spec.name))
+            detail.setTextFormat(Qt.TextFormat.PlainText)  # purposes are the integrator's text: never markup
+            detail.setWordWrap(True)
+            detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            detail.setContentsMargins(26, 0, 0, 6)
+            detail.setVisible(False)
+
+            def opened(on: bool, button: QToolButton = toggle, label: QLabel = detail) -> None:
+                button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+                label.setVisible(on)
+
+            toggle.toggled.connect(opened)
+            row = grid.rowCount()
+            grid.addWidget(line, row, 0, 1, 2)
+            grid.addWidget(detail, row + 1, 0, 1, 2)
+        if made["not_asked"]:
+            self._row("leaves", "Not asked for", ", ".join(n["label"] for n in made["not_asked"]))
+
+    @staticmethod
+    def _leaves_text(item: dict[str, Any], system: str) -> str:
+        """One kind of record's fields in words, as the mapping page names them (``first_name`` as
+        "First name"); receipt.txt in the bundle keeps the exact names."""
+        def said(name: str) -> str:
+            return " › ".join(words.field_label(part) for part in name.split(".") if part) or name
+
+        lines = []
+        for t in item["targets"]:
+            if len(item["targets"]) > 1:
+                lines.append(f"Sent as {words.field_label(t['target'], t['label'] if t['label'] != t['target'] else '')}:")
+            for row in t["sent"]:
+                note = f" ({row['note']})" if row.get("note") else ""
+                lines.append(f"• {said(row['field'])} — {row['class']} — {row['purpose']}{note}")
+            if t["not_mapped"]:
+                lines.append(f"Not sent, as you chose Do not map: {', '.join(said(n) for n in t['not_mapped'])}")
+        if item["not_sent"]:
+            lines.append(f"In {system} but not sent: " + ", ".join(said(n["field"]) for n in item["not_sent"]))
+        if not item["in_system"]:
+            lines = [f"{system} has none of these, so none is sent."]
+        return "\n".join(lines)
 
     def _fill_nightly(self, session: Any) -> None:
         at = str(session.sync.get("daily_at", ""))
@@ -319,4 +418,6 @@ class DonePage(Page):
                 widget = grid.itemAt(i).widget()
                 if isinstance(widget, QLabel | QLineEdit):
                     parts.append(widget.text())
+                elif widget is not None:  # a kind of record's line on the receipt
+                    parts.extend(opens.text() for opens in widget.findChildren(_Opens))
         return "\n".join(p for p in parts if p)

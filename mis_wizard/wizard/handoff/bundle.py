@@ -1,6 +1,7 @@
 """The encrypted bundle: everything the integrator needs, readable only by them.
 
-A zip (manifest, credentials, check report, mapping and filters) built in memory and
+A zip (manifest, credentials, check report, mapping and filters, and the receipt of every field
+that leaves the school, as receipt.json and receipt.txt) built in memory and
 age-encrypted with pyrage to the profile's X25519 recipients, or to a passphrase when the
 profile names none. The plaintext never touches the disk: only ciphertext is written, through
 a temporary file and a rename. The `age` command line tool opens it with the integrator's
@@ -14,7 +15,7 @@ import io
 import json
 import platform
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,11 @@ from mis_wizard.wizard.subject import Subject
 
 FORMAT_VERSION = 1
 MEMBERS = ("manifest.json", "credentials.json", "checks.json", "mapping.json")
+"""What every bundle holds; a bundle without one of these is damaged."""
+RECEIPT_MEMBERS = ("receipt.json", "receipt.txt")
+"""Every field that leaves, per entity, with its class and purpose (handoff/receipt.py); written in
+every bundle since the receipt was added, read when present so older bundles still open."""
+WRITTEN = MEMBERS + RECEIPT_MEMBERS
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 """A real bundle is a few kilobytes; anything this large is not one."""
 MAX_MEMBER_BYTES = 16 * 1024 * 1024
@@ -52,6 +58,8 @@ class OpenedBundle:
     credentials: dict[str, Any]
     checks: dict[str, Any]
     mapping: dict[str, Any]
+    receipt: dict[str, Any] = field(default_factory=dict)
+    receipt_text: str = ""
 
 
 def manifest(subject: Subject) -> dict[str, Any]:
@@ -73,6 +81,10 @@ def manifest(subject: Subject) -> dict[str, Any]:
 
 
 def plaintext(subject: Subject) -> bytes:
+    # the receipt reads the mapping package, imported when a bundle is made, not when the window opens
+    from mis_wizard.wizard.handoff import receipt
+    from mis_wizard.wizard.mapping.rules import RuleError
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         contents = {
@@ -84,6 +96,15 @@ def plaintext(subject: Subject) -> bytes:
         }
         for name in MEMBERS:
             zf.writestr(name, json.dumps(contents[name], indent=2, sort_keys=True, ensure_ascii=False))
+        try:
+            sent = receipt.build(subject.spec, subject.profile, subject.mapping)
+        except RuleError as exc:
+            raise BundleError("bundle.mapping_unreadable",
+                              "This setup's mapping has a rule the wizard cannot read, so the list of what leaves "
+                              "the school cannot be made. Open Map the fields, check the rules and save them "
+                              "again.") from exc
+        zf.writestr("receipt.json", json.dumps(sent, indent=2, ensure_ascii=False))
+        zf.writestr("receipt.txt", receipt.as_text(sent))
     return buffer.getvalue()
 
 
@@ -226,13 +247,15 @@ def _unpack(data: bytes) -> OpenedBundle:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             raw: dict[str, bytes] = {}
             budget = MAX_TOTAL_BYTES
-            for name in MEMBERS:
+            present = set(zf.namelist())
+            for name in [*MEMBERS, *(n for n in RECEIPT_MEMBERS if n in present)]:
                 raw[name] = _read_member(zf, name, budget)
                 budget -= len(raw[name])
+        text = raw.pop("receipt.txt", b"").decode("utf-8")
         parts = {name: json.loads(value) for name, value in raw.items()}
     except (zipfile.BadZipFile, KeyError, ValueError, RecursionError, EOFError) as exc:
         raise BundleError("bundle.damaged", "The bundle decrypted but its contents are incomplete.") from exc
-    if not all(isinstance(parts[name], dict) for name in MEMBERS):
+    if not all(isinstance(parts[name], dict) for name in parts):
         raise BundleError("bundle.damaged", "The bundle decrypted but its contents are not what the wizard writes.")
     version = parts["manifest.json"].get("format_version")
     if version is None:
@@ -248,7 +271,7 @@ def _unpack(data: bytes) -> OpenedBundle:
                           f"This bundle uses format {version}, newer than this program reads ({FORMAT_VERSION}). "
                           "Update the MIS Onboarding Wizard and open it again.")
     return OpenedBundle(parts["manifest.json"], parts["credentials.json"], parts["checks.json"],
-                        parts["mapping.json"])
+                        parts["mapping.json"], parts.get("receipt.json", {}), text)
 
 
 def write_opened(opened: OpenedBundle, out_dir: Path) -> list[Path]:
@@ -259,5 +282,13 @@ def write_opened(opened: OpenedBundle, out_dir: Path) -> list[Path]:
                            strict=True):
         target = out_dir / name
         atomic.write_bytes(target, json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False).encode())
+        written.append(target)
+    if opened.receipt:
+        target = out_dir / "receipt.json"
+        atomic.write_bytes(target, json.dumps(opened.receipt, indent=2, ensure_ascii=False).encode())
+        written.append(target)
+    if opened.receipt_text:
+        target = out_dir / "receipt.txt"
+        atomic.write_bytes(target, opened.receipt_text.encode("utf-8"))
         written.append(target)
     return written

@@ -117,7 +117,7 @@ def cmd_bundle_open(args: argparse.Namespace) -> int:
             print(f"Wrote {path}", file=sys.stderr)
     if args.json:
         print(json.dumps({"manifest": opened.manifest, "credentials": opened.credentials,
-                          "checks": opened.checks, "mapping": opened.mapping}, indent=2))
+                          "checks": opened.checks, "mapping": opened.mapping, "receipt": opened.receipt}, indent=2))
     else:
         m = opened.manifest
         print(f"{m['system']['name']} for {m['profile']['integrator']} — school {m['school'].get('name', '')!r}, "

@@ -71,6 +71,8 @@ class TargetField:
     privacy: PrivacyClass | None = None
     """The profile's class for this field; without one it derives from what the rule reads
     (wizard/privacy.target_classes)."""
+    purpose: str = ""
+    """Why the integrator needs this field, in their words to the school (the receipt shows it)."""
 
     @property
     def default_rule(self) -> Rule:
@@ -123,7 +125,8 @@ def parse_targets(targets: Mapping[str, Any]) -> dict[str, Target]:
             format=f.get("format", "text"),
             rule=Rule.from_json(f["rule"]) if "rule" in f else None,
             values=tuple(f.get("values", ())), label=f.get("label", ""),
-            privacy=PrivacyClass(f["privacy"]) if f.get("privacy") else None) for f in t.get("fields", []))
+            privacy=PrivacyClass(f["privacy"]) if f.get("privacy") else None,
+            purpose=str(f.get("purpose", "")).strip()) for f in t.get("fields", []))
         out[name] = Target(name=name, entity=t["entity"], fields=fields, label=t.get("label", ""))
     return out
 
@@ -158,7 +161,27 @@ def suggest(concept: str, entity: str | None = None) -> str:
     return f"; did you mean {close[0]}?" if close else ""
 
 
-_FIELD_KEYS = {"name", "concept", "required", "format", "rule", "values", "label", "privacy"}
+_FIELD_KEYS = {"name", "concept", "required", "format", "rule", "values", "label", "privacy", "purpose"}
+PURPOSE_MAX = 200
+"""A purpose is a sentence the school reads on its receipt, not an essay."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def purpose_problem(value: Any, name: str) -> str:
+    """What is wrong with a field's ``purpose`` ("" when fine). Every field the integrator takes must
+    say why: the school's receipt lists each field that leaves with this reason, and a field
+    nobody can give a reason for should not be taken."""
+    what = f"{name!r}" if isinstance(name, str) and name else "this field"
+    if value is None:
+        return (f"is missing: say in one sentence why you need {what} (the school sees it on its receipt), "
+                f'e.g. purpose = "To show each student by name"')
+    if not isinstance(value, str) or not value.strip():
+        return f"must be a sentence in quotes saying why you need {what}"
+    if len(value.strip()) > PURPOSE_MAX:
+        return f"is {len(value.strip())} characters; say why you need {what} in at most {PURPOSE_MAX}"
+    if _CONTROL.search(value):
+        return f"must be one line of plain text (no line breaks or tabs) for {what}"
+    return ""
 
 
 def _field_problems(f: Any, path: str, entity: str | None, seen: set[str]) -> list[tuple[str, str]]:
@@ -198,7 +221,10 @@ def _field_problems(f: Any, path: str, entity: str | None, seen: set[str]) -> li
 
 
 def target_problems(targets: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every problem in the targets; a field without its purpose is reported after the rest, so the
+    first message is about what makes the profile unreadable."""
     problems: list[tuple[str, str]] = []
+    unexplained: list[tuple[str, str]] = []
     for name, target in targets.items():
         path = f"targets.{name}"
         if not isinstance(target, Mapping):
@@ -217,7 +243,10 @@ def target_problems(targets: Mapping[str, Any]) -> list[tuple[str, str]]:
         seen: set[str] = set()
         for i, f in enumerate(fields):
             problems.extend(_field_problems(f, f"{path}.fields[{i}]", entity, seen))
-    return problems
+            said = purpose_problem(f.get("purpose"), f.get("name", "")) if isinstance(f, Mapping) else ""
+            if said:
+                unexplained.append((f"{path}.fields[{i}].purpose", said))
+    return problems + unexplained
 
 
 def profile_problems(targets: dict[str, Any], filters: list[dict[str, Any]]) -> list[tuple[str, str]]:

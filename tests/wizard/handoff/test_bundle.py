@@ -56,7 +56,7 @@ def test_age_command_line_decrypts_with_the_integrators_identity(tmp_path: Path,
     path = make(tmp_path, [public])
     plain = subprocess.run(["age", "-d", "-i", str(key), str(path)], capture_output=True, check=True).stdout
     with zipfile.ZipFile(io.BytesIO(plain)) as zf:
-        assert sorted(zf.namelist()) == sorted(bundle.MEMBERS)
+        assert sorted(zf.namelist()) == sorted(bundle.WRITTEN)
         manifest = json.loads(zf.read("manifest.json"))
         assert json.loads(zf.read("credentials.json"))["password"] == SECRET
     assert manifest["format_version"] == bundle.FORMAT_VERSION

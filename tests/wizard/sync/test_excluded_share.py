@@ -25,7 +25,7 @@ support_email = "support@strict.example"
 {handoff}
 [targets.users]
 entity = "students"
-fields = [{{ name = "sourcedId", concept = "student.id", required = true }}]
+fields = [{{ name = "sourcedId", purpose = "To keep one record per student", concept = "student.id", required = true }}]
 [[filters]]
 name = "field_values"
 params = {{ concept = "student.status", values = {values} }}

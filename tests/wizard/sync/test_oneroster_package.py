@@ -453,45 +453,45 @@ support_email = "support@mapped.example"
 [targets.users]
 entity = "students"
 fields = [
-  { name = "sourcedId", concept = "student.id", required = true },
-  { name = "givenName", concept = "student.first_name", rule = { kind = "transform", source = "student.first_name", steps = [{ name = "case", params = { to = "upper" } }] } },
-  { name = "preferredGivenName", concept = "student.first_name" },
-  { name = "orgSourcedIds", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "org-nowhere" } }] } },
+  { name = "sourcedId", purpose = "Needed by the test package", concept = "student.id", required = true },
+  { name = "givenName", purpose = "Needed by the test package", concept = "student.first_name", rule = { kind = "transform", source = "student.first_name", steps = [{ name = "case", params = { to = "upper" } }] } },
+  { name = "preferredGivenName", purpose = "Needed by the test package", concept = "student.first_name" },
+  { name = "orgSourcedIds", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "org-nowhere" } }] } },
 ]
 
 [targets.demographics]
 entity = "students"
 fields = [
-  { name = "sourcedId", concept = "student.id", required = true },
-  { name = "sex", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "nonbinary" } }] } },
+  { name = "sourcedId", purpose = "Needed by the test package", concept = "student.id", required = true },
+  { name = "sex", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "nonbinary" } }] } },
 ]
 
 [targets.teachers]
 entity = "staff"
-fields = [{ name = "sourcedId", concept = "staff.id", required = true }]
+fields = [{ name = "sourcedId", purpose = "Needed by the test package", concept = "staff.id", required = true }]
 
 [targets.classes]
 entity = "classes"
 fields = [
-  { name = "sourcedId", concept = "class.id", required = true },
-  { name = "classType", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "homeroom" } }] } },
+  { name = "sourcedId", purpose = "Needed by the test package", concept = "class.id", required = true },
+  { name = "classType", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "homeroom" } }] } },
 ]
 
 [targets.enrollments]
 entity = "class_memberships"
 fields = [
-  { name = "classSourcedId", concept = "class_membership.class_id", required = true },
-  { name = "role", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "proctor" } }] } },
+  { name = "classSourcedId", purpose = "Needed by the test package", concept = "class_membership.class_id", required = true },
+  { name = "role", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "proctor" } }] } },
 ]
 
 [targets.userProfiles]
 entity = "students"
 fields = [
-  { name = "sourcedId", concept = "student.id", required = true },
-  { name = "profileType", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "reading-app" } }] } },
-  { name = "vendorId", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "vendor-1" } }] } },
-  { name = "credentialType", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "password" } }] } },
-  { name = "username", concept = "student.id" },
+  { name = "sourcedId", purpose = "Needed by the test package", concept = "student.id", required = true },
+  { name = "profileType", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "reading-app" } }] } },
+  { name = "vendorId", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "vendor-1" } }] } },
+  { name = "credentialType", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "password" } }] } },
+  { name = "username", purpose = "Needed by the test package", concept = "student.id" },
 ]
 """
 
