@@ -1,0 +1,214 @@
+"""Screen-share safe on every page, for every system: a support engineer watching the screen reads
+no secret and no personal value of the synthetic school, yet sees the school's structure.
+
+One walk per system drives the real window against its emulator over loopback, Welcome to All
+done, through a check, every preview target, the whole-school report and a sync. On each page
+every text a viewer can read (conftest's ``screen_texts``: labels, inputs as displayed, cells,
+headers, tooltips, window titles, banners) is read with safe mode on, then off, and a screenshot
+of each is saved. With safe mode on no value of a personal field (names, birth dates, e-mails,
+phones, student and staff numbers, ids) and no credential secret may appear; every structural
+value (year names, houses, class codes, term names) shown with safe mode off must be shown with
+it on too. With safe mode off the preview must show the school's personal values, so the test
+is not vacuous.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from mis_wizard.vendors import registry
+from mis_wizard.vendors.privacy import PrivacyClass
+
+pytestmark = [pytest.mark.slow, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
+WAIT = 60_000
+
+
+def personal_values(school) -> tuple[set[str], set[str]]:
+    """(names, matched as whole words; other values, matched anywhere in a text)."""
+    names: set[str] = set()
+    values: set[str] = set()
+    for s in school.students:
+        names |= {s.first_name, s.last_name, s.preferred_name}
+        values |= {s.id, s.code, s.email, s.birth_date.isoformat(), s.birth_date.strftime("%d/%m/%Y"),
+                   s.birth_date.strftime("%m/%d/%Y")}
+    for c in school.contacts:
+        names |= {c.first_name, c.last_name}
+        values |= {c.id, c.email, c.mobile}
+    for p in school.staff:
+        names |= {p.first_name, p.last_name, p.code, p.code.lower()}
+        values |= {p.id, p.email}
+    return {v for v in names if v and len(v) >= 3}, {v for v in values if v and len(v) >= 5}
+
+
+def structural_values(school) -> set[str]:
+    return ({y.name for y in school.years} | {h.name for h in school.houses} | {c.code for c in school.classes}
+            | {t.name for t in school.terms})
+
+
+def secret_values(spec, requirements, credentials) -> set[str]:
+    out = set()
+    for key_set, f in spec.all_fields(requirements):
+        held = credentials.get(key_set) if key_set else credentials
+        value = held.get(f.id) if isinstance(held, dict) else None
+        if f.privacy_class is PrivacyClass.SECRET and isinstance(value, str) and value.strip():
+            out.add(value.strip())
+    return out
+
+
+def found_in(texts: list[str], names: set[str], values: set[str]) -> set[str]:
+    hits: set[str] = set()
+    for text in texts:
+        digits = re.sub(r"[\s()+\-.]", "", text)
+        hits |= {v for v in values if v in text or (v.isdigit() and len(v) >= 8 and v in digits)}
+        words = set(re.findall(r"[A-Za-z][A-Za-z'’]*(?:[ -](?:der|van|Van|[A-Z][a-z'’]+))*|[A-Z]{2,}\d+", text))
+        words |= set(re.findall(r"[A-Za-z][A-Za-z'’]*|[A-Z]{2,}\d+", text))
+        hits |= words & names
+        hits |= {n for n in names if " " in n and n in text}
+    return hits
+
+
+def structure_in(texts: list[str], structural: set[str]) -> set[str]:
+    joined = "\n".join(texts)
+    return {v for v in structural if re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", joined)}
+
+
+@pytest.mark.parametrize("system_id", registry.SYSTEM_IDS)
+def test_no_personal_value_or_secret_on_any_page_in_safe_mode(system_id, make_window, gui, sandbox, small_school,
+                                                              qtbot, tmp_path):
+    shots = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path) / "safe"
+    shots.mkdir(parents=True, exist_ok=True)
+    spec = registry.get(system_id)
+    hosted = sandbox.add(spec.emulator(small_school))
+    names, values = personal_values(small_school)
+    credentials = hosted.emulator.credentials(hosted.base_url)
+    window = make_window(sandbox=sandbox)
+    secrets = secret_values(spec, window.ctx.profile.requirements(system_id), credentials)
+    assert secrets, "every system has a secret to hide"
+    structural = structural_values(small_school)
+    assert window.ctx.screen_safe, "on by default"
+    leaked: list[str] = []
+    open_personal: set[str] = set()
+    open_structure: set[str] = set()
+    safe_structure: set[str] = set()
+    structural_cells: list[str] = []
+
+    def structural_columns_shown(model) -> None:
+        """In the preview's model, a structural column shows each value as it is in safe mode."""
+        for col in range(model.columnCount()):
+            if model.privacy(col) not in (PrivacyClass.STRUCTURAL, PrivacyClass.CONFIGURATION):
+                continue
+            for row in range(model.rowCount()):
+                value = model.record(row).cells[col].value
+                if value:
+                    assert model.data(model.index(row, col)) == value, (model.headerData(col, Qt.Orientation.Horizontal), value)
+                    structural_cells.append(value)
+
+    def read(name: str) -> None:
+        gui.settle()
+        page = window.page.page_id
+        for safe in (True, False):
+            window.safe_switch.setChecked(safe)
+            gui.settle()
+            texts = [t for _where, t in gui.screen_texts(window) if t]
+            assert window.grab().save(str(shots / f"{system_id}-{name}-{'safe' if safe else 'open'}.png"))
+            secret_hits = {s for s in secrets if any(s in t for t in texts)}
+            if secret_hits:
+                leaked.append(f"{name} (safe {'on' if safe else 'off'}): a secret shows")
+            hits = found_in(texts, names, values)
+            if safe:
+                if hits:
+                    leaked.append(f"{name}: {sorted(hits)[:8]} in "
+                                  f"{[t[:100] for t in texts if found_in([t], names, values)][:4]}")
+                safe_structure.update(structure_in(texts, structural))
+            else:
+                if page in ("preview", "mapping", "report"):
+                    open_personal.update(hits)
+                open_structure.update(structure_in(texts, structural))
+        window.safe_switch.setChecked(True)
+        gui.settle()
+
+    def wait(page) -> None:
+        for flag in ("running", "reading", "busy"):
+            if isinstance(getattr(page, flag, None), bool):
+                qtbot.waitUntil(lambda f=flag: not getattr(page, f), timeout=WAIT)
+        widget = getattr(page, "widget", None)
+        if widget is not None and isinstance(getattr(widget, "loading", None), bool):
+            qtbot.waitUntil(lambda: not widget.loading, timeout=WAIT)
+
+    read("welcome")
+    window.pages[0].new_button.click()
+    read("system")
+    gui.choose_system(window, system_id)
+    window.go_next()
+    gui.fill_school(window)
+    read("school")
+    window.go_next()
+    for box in window.page.boxes.values():
+        box.setChecked(True)
+    read("steps")
+    window.go_next()
+    window.page.fill_demo()
+    read("credentials")
+    window.go_next()
+    window.page.run_check()
+    wait(window.page)
+    for group in window.page.groups.values():
+        if group.toggle is not None:
+            group.toggle.setChecked(True)
+    window.page.technical.setChecked(True)
+    read("check")
+    window.page.technical.setChecked(False)
+
+    window.go_next()
+    mapping = window.page
+    assert mapping.page_id == "mapping"
+    wait(mapping)
+    combo = mapping.widget.target_combo
+    for i in range(combo.count()):
+        combo.setCurrentIndex(i)
+        read(f"mapping-{combo.itemData(i)}")
+    combo.setCurrentIndex(0)
+
+    window.go_next()
+    preview = window.page
+    assert preview.page_id == "preview"
+    wait(preview)
+    combo = preview.widget.target_combo
+    for i in range(combo.count()):
+        combo.setCurrentIndex(i)
+        preview.widget.go.click()
+        wait(preview)
+        read(f"preview-{combo.itemData(i)}")
+        structural_columns_shown(preview.widget.model)
+
+    window.go_next()
+    report = window.page
+    assert report.page_id == "report"
+    wait(report)
+    read("report")
+    last = next(i for i, page in enumerate(window.pages) if page.page_id == "sync")
+    for index in range(window.current + 1, last + 1):
+        window.go(index)
+        assert window.current == index, window.pages[index].page_id
+        wait(window.page)
+        read(window.page.page_id)
+    sync = window.page
+    sync.path.setText(str(tmp_path / "store.sqlite"))
+    sync.run_sync()
+    wait(sync)
+    read("sync-run")
+    window.go(last + 1)
+    assert window.page.page_id == "done"
+    read("done")
+    window.go(0)
+    read("welcome-resume")
+
+    assert not leaked, "\n".join(leaked)
+    assert open_personal, "with safe mode off the preview shows the school's personal values"
+    assert structural_cells, "the preview shows structural values"
+    assert open_structure <= safe_structure, f"hidden in safe mode: {sorted(open_structure - safe_structure)}"
