@@ -212,3 +212,41 @@ def test_no_personal_value_or_secret_on_any_page_in_safe_mode(system_id, make_wi
     assert open_personal, "with safe mode off the preview shows the school's personal values"
     assert structural_cells, "the preview shows structural values"
     assert open_structure <= safe_structure, f"hidden in safe mode: {sorted(open_structure - safe_structure)}"
+
+
+def test_match_codes_show_the_values_of_a_personal_field_by_their_shape(qtbot, gui, small_school):
+    """The Match codes table lists the values seen in the school's records: a personal field's
+    values (here first names matched to codes) show only their shape in safe mode, in clear when off."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from mis_wizard.ui.pages.mapping_page import COL_HOW, MappingPage, MatchCodesDialog
+    from mis_wizard.wizard.mapping.schema import parse_targets
+    from mis_wizard.wizard.profile import load_builtin
+
+    names, values = personal_values(small_school)
+    records = [{"student.id": s.id, "student.first_name": s.first_name, "student.gender": s.gender}
+               for s in small_school.students[:5]]
+    mapping = {"students": {"gender": {"kind": "match", "source": "student.first_name", "table": {}}}}
+    page = MappingPage()
+    qtbot.addWidget(page)
+    page.set_data(parse_targets(load_builtin("demo").targets), mapping, {"students": records})
+    page.show()
+    row = [f.name for f in page.target.fields].index("gender")
+    seen: dict[bool, list[str]] = {}
+
+    for safe in (True, False):
+        page.set_screen_share_safe(safe)
+
+        def look(safe: bool = safe) -> None:
+            dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MatchCodesDialog) and w.isVisible())
+            seen[safe] = [t for _w, t in gui.screen_texts(dialog) if t]
+            dialog.reject()
+
+        QTimer.singleShot(0, look)
+        page.table.cellWidget(row, COL_HOW).click()
+        assert safe in seen, "the Match codes table opened"
+    first_names = {r["student.first_name"] for r in records}
+    assert not found_in(seen[True], names, values), seen[True]
+    assert first_names & found_in(seen[False], names, values), "with safe mode off the values show"
+    assert any(t and t[0] in {n[0] for n in first_names} and set(t[1:]) == {"•"} for t in seen[True]), seen[True]
