@@ -65,8 +65,7 @@ def found_in(texts: list[str], names: set[str], values: set[str]) -> set[str]:
     for text in texts:
         digits = re.sub(r"[\s()+\-.]", "", text)
         hits |= {v for v in values if v in text or (v.isdigit() and len(v) >= 8 and v in digits)}
-        words = set(re.findall(r"[A-Za-z][A-Za-z'’]*(?:[ -](?:der|van|Van|[A-Z][a-z'’]+))*|[A-Z]{2,}\d+", text))
-        words |= set(re.findall(r"[A-Za-z][A-Za-z'’]*|[A-Z]{2,}\d+", text))
+        words = {w.strip("'’") for w in re.findall(r"[A-Za-z][A-Za-z'’]*|[A-Za-z]{2,}\d+", text)}
         hits |= words & names
         hits |= {n for n in names if " " in n and n in text}
     return hits
@@ -250,3 +249,40 @@ def test_match_codes_show_the_values_of_a_personal_field_by_their_shape(qtbot, g
     assert not found_in(seen[True], names, values), seen[True]
     assert first_names & found_in(seen[False], names, values), "with safe mode off the values show"
     assert any(t and t[0] in {n[0] for n in first_names} and set(t[1:]) == {"•"} for t in seen[True]), seen[True]
+
+
+def test_a_keep_only_filter_on_a_personal_field_quotes_its_values_by_their_shape(qtbot, gui, small_school):
+    """A keep-only filter ("Only given values of a field") quotes the values it did not take, in its
+    reasons and its suggestion: on the whole-school page those of a personal field show their shape
+    in safe mode, and in clear when it is off; a structural field's values show as they are."""
+    from mis_wizard.ui.pages.report_page import ReportPage
+    from mis_wizard.wizard.mapping import filters as filtering
+    from mis_wizard.wizard.mapping.preview import build_report
+    from mis_wizard.wizard.mapping.schema import parse_targets
+    from mis_wizard.wizard.profile import load_builtin
+
+    names, values = personal_values(small_school)
+    years = {y.name for y in small_school.years}
+    dataset = {"students": [{"student.id": s.id, "student.first_name": s.first_name, "student.year_name":
+                             next(y.name for y in small_school.years if y.id == s.year_id)}
+                            for s in small_school.students]}
+    targets = parse_targets(load_builtin("demo").targets)
+    specs = filtering.specs([
+        {"name": "field_values", "entity": "students", "params": {"concept": "student.year_name", "values": ["Year 7"]}},
+        {"name": "field_values", "entity": "students", "params": {"concept": "student.first_name", "values": ["Nobody"]}},
+    ])
+    report = build_report({"students": targets["students"]}, specs, dataset)
+    assert report.filters[1].suggestion and report.filters[1].privacy is PrivacyClass.PERSONAL
+    page = ReportPage()
+    qtbot.addWidget(page)
+    page.show()
+    seen = {}
+    for safe in (True, False):
+        page.set_screen_share_safe(safe)
+        page.set_report(report)
+        gui.settle()
+        seen[safe] = [t for _w, t in gui.screen_texts(page) if t]
+    assert not found_in(seen[True], names, values), [t for t in seen[True] if found_in([t], names, values)][:5]
+    assert found_in(seen[False], names, values), "with safe mode off the reasons quote the first names"
+    assert any("Suggestion:" in t and "'" in t for t in seen[True])
+    assert structure_in(seen[True], years - {"Year 7"}), "a structural field's values show as they are"
