@@ -320,7 +320,9 @@ def tree_texts(tree) -> list[str]:
 
 
 def column(model, name: str) -> int:
-    return [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())].index(name)
+    """A preview column by its field name (the header says it in words; its tooltip names the field)."""
+    return [model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+            for c in range(model.columnCount())].index(name)
 
 
 def test_safe_mode_shows_structure_and_only_the_shape_of_personal_values(make_window, gui, qtbot, sandbox,
