@@ -286,3 +286,28 @@ def test_a_keep_only_filter_on_a_personal_field_quotes_its_values_by_their_shape
     assert found_in(seen[False], names, values), "with safe mode off the reasons quote the first names"
     assert any("Suggestion:" in t and "'" in t for t in seen[True])
     assert structure_in(seen[True], years - {"Year 7"}), "a structural field's values show as they are"
+
+
+def test_a_sync_report_shows_record_ids_and_quoted_values_by_their_shape(qtbot, gui, small_school):
+    """The sync page's run report: a record error's id and a reason's quoted value go through the
+    one rule (unclassified there, so masked as personal) in safe mode; in clear when it is off."""
+    from mis_wizard.ui.widgets.run_report import RunReportView
+    from mis_wizard.wizard.sync.report import RunReport, TableReport
+
+    names, values = personal_values(small_school)
+    s = small_school.students[0]
+    report = RunReport("integris", "sqlite", status="ok", tables={"students": TableReport(
+        pulled=3, written=2, excluded={f"first_name {s.first_name!r} not taken": 1},
+        errors=[{"id": s.id, "field": "birth_date", "error": "is not a real calendar date"}], error_count=1)})
+    view = RunReportView()
+    qtbot.addWidget(view)
+    view.show()
+    seen = {}
+    for safe in (True, False):
+        view.set_screen_safe(safe)
+        view.show_report(report)
+        gui.settle()
+        seen[safe] = [t for _w, t in gui.screen_texts(view) if t]
+    assert not found_in(seen[True], names, values), seen[True]
+    assert {s.id, s.first_name} <= found_in(seen[False], names, values)
+    assert any("is not a real calendar date" in t and "#" in t for t in seen[True]), "the error and the id's shape"
