@@ -311,3 +311,25 @@ def test_a_sync_report_shows_record_ids_and_quoted_values_by_their_shape(qtbot, 
     assert not found_in(seen[True], names, values), seen[True]
     assert {s.id, s.first_name} <= found_in(seen[False], names, values)
     assert any("is not a real calendar date" in t and "#" in t for t in seen[True]), "the error and the id's shape"
+
+
+def test_preview_tooltips_say_the_source_value_by_the_one_rule(qtbot, small_school):
+    """A preview cell's tooltip says where its value came from ("From raw:…: 'value'"): the value
+    through wizard/privacy.shown — a raw field of unknown class is masked, a structural concept shown."""
+    from mis_wizard.ui.preview_model import TOOLTIP, PreviewTableModel
+    from mis_wizard.wizard.mapping.mapper import Cell, MappedRecord
+
+    s = small_school.students[0]
+    model = PreviewTableModel()
+    model.reset(["first_name", "year_name"], [PrivacyClass.PERSONAL, PrivacyClass.STRUCTURAL], PrivacyClass.PERSONAL)
+    model.append_rows([MappedRecord(s.id, (
+        Cell("first_name", "raw:general_details.first_name", s.first_name, s.first_name, "Direct"),
+        Cell("year_name", "student.year_name", "Year 7", "Year 7", "Direct")))])
+    for safe in (True, False):
+        model.set_screen_share_safe(safe)
+        name_tip = model.data(model.index(0, 0), TOOLTIP)
+        year_tip = model.data(model.index(0, 1), TOOLTIP)
+        assert (s.first_name in name_tip) is not safe, name_tip
+        assert "'Year 7'" in year_tip
+    model.set_screen_share_safe(True)
+    assert f"'{s.first_name[0]}{'•' * (len(s.first_name) - 1)}'" in model.data(model.index(0, 0), TOOLTIP)
