@@ -51,6 +51,17 @@ def shown(value: Any, cls: PrivacyClass | None, safe: bool) -> str:
     return shape(text, or_personal(cls))
 
 
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'" + r'|"((?:[^"\\]|\\.)*)"')
+
+
+def shown_quoted(text: str, cls: PrivacyClass | None, safe: bool) -> str:
+    """A sentence that quotes record values as Python quotes them (``year name 'Year 7' is used on
+    2 campuses``, ``first_name "O'Brien" not taken``), each quoted value shown by ``shown``."""
+    if is_open(cls, safe):
+        return text
+    return _QUOTED.sub(lambda m: repr(shown(m.group(1) if m.group(1) is not None else m.group(2), cls, safe)), text)
+
+
 def is_open(cls: PrivacyClass | None, safe: bool) -> bool:
     """Whether values of ``cls`` show as they are."""
     return cls is not PrivacyClass.SECRET and (not safe or cls in _OPEN)

@@ -11,22 +11,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QComboBox,
-    QGroupBox,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QTextEdit,
-    QWidget,
-)
 
 from mis_wizard.vendors import registry
 from mis_wizard.vendors.sandbox.kit import Fault, FaultKind
@@ -51,74 +39,13 @@ NOT_PLURAL = frozenset({"class", "address", "access", "process", "status", "camp
                         "gas", "this", "is", "has", "was", "does", "its", "as", "us", "plus", "thus"})
 
 
-def _plain(text: str) -> str:
-    """Label text as shown: markup dropped, entities read, mnemonic ampersands gone."""
-    text = re.sub(r"<[^>]+>", " ", text)
-    text = text.replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-    return re.sub(r"&(?=\S)", "", text)
-
-
-def _columns(model, parent: QModelIndex) -> int:
-    try:
-        return model.columnCount(parent)
-    except TypeError:  # a list model: one column, and Qt keeps its columnCount private
-        return 1
-
-
-def _model_texts(view: QAbstractItemView) -> Iterator[str]:
-    model = view.model()
-    if model is None:
-        return
-    header = getattr(view, "horizontalHeader", None) or getattr(view, "header", None)
-    if header is not None and header().isVisible():
-        for section in range(_columns(model, QModelIndex())):
-            yield str(model.headerData(section, Qt.Orientation.Horizontal) or "")
-    stack = [QModelIndex()]
-    while stack:
-        parent = stack.pop()
-        for row in range(min(model.rowCount(parent), 200)):
-            for col in range(_columns(model, parent)):
-                index = model.index(row, col, parent)
-                value = index.data(Qt.ItemDataRole.DisplayRole)
-                if value is not None:
-                    yield str(value)
-                if col == 0 and _columns(model, index) and model.rowCount(index):
-                    stack.append(index)
-
-
-def visible_texts(root: QWidget) -> Iterator[tuple[str, str]]:
-    """(where, text) for every piece of text a sighted admin can see under ``root`` now."""
-    for widget in [root, *root.findChildren(QWidget)]:
-        if not widget.isVisible():
-            continue
-        where = f"{type(widget).__name__} {widget.objectName()!r}".strip()
-        if isinstance(widget, QLabel):
-            yield where, _plain(widget.text())
-        elif isinstance(widget, QAbstractButton):
-            yield where, _plain(widget.text())
-        elif isinstance(widget, QGroupBox):
-            yield where, _plain(widget.title())
-        elif isinstance(widget, QComboBox):
-            for i in range(widget.count()):
-                yield where, widget.itemText(i)
-        elif isinstance(widget, QLineEdit):
-            if not isinstance(widget.parent(), QComboBox):
-                yield where, widget.placeholderText()
-                if widget.isReadOnly():
-                    yield where, widget.text()
-        elif isinstance(widget, QPlainTextEdit | QTextEdit):
-            if widget.isReadOnly():
-                yield where, widget.toPlainText()
-        elif isinstance(widget, QAbstractItemView) and not isinstance(widget.parent(), QComboBox):
-            for text in _model_texts(widget):
-                yield where, text
-
-
-def problems(root: QWidget, codes: set[str], page: str, allowed: frozenset[str] = frozenset()) -> list[str]:
-    """What on screen is not for a school admin; ``allowed`` are values the admin is asked to type
-    as they are (the Security Role name the steps suggest may well be ``acme_api``)."""
+def problems(screen: Iterable[tuple[str, str]], codes: set[str], page: str,
+             allowed: frozenset[str] = frozenset()) -> list[str]:
+    """What on screen (conftest's ``screen_texts`` without tooltips or typed values) is not for a
+    school admin; ``allowed`` are values the admin is asked to type as they are (the Security Role
+    name the steps suggest may well be ``acme_api``)."""
     found = []
-    for where, text in visible_texts(root):
+    for where, text in screen:
         if not text or text in allowed:
             continue
         said = []
@@ -148,6 +75,9 @@ def _wait(qtbot, page) -> None:
 
 @pytest.mark.parametrize("system_id", registry.SYSTEM_IDS)
 def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_school, qtbot, tmp_path):
+    def words(root):
+        return gui.screen_texts(root, tooltips=False, typed=False)
+
     shots = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     spec = registry.get(system_id)
@@ -164,7 +94,7 @@ def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_s
                                                  if window.ctx.session else []))
         codes.discard("")
         typed = frozenset(value for _label, value, _button in getattr(window.page, "copy_buttons", ()))
-        found.extend(problems(window, codes, name, typed))
+        found.extend(problems(words(window), codes, name, typed))
         if system_id == "powerschool":  # one system's pictures, for looking at (MIS_WIZARD_SHOTS)
             assert window.grab().save(str(shots / f"words-{name.replace(' ', '-').replace(',', '')}.png"))
 
@@ -238,7 +168,7 @@ def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_s
     assert not found, "\n".join(dict.fromkeys(found))
 
 
-def test_the_transformation_editor_names_fields_in_words(qtbot, small_school):
+def test_the_transformation_editor_names_fields_in_words(qtbot, gui, small_school):
     """The editor a Transformation opens in: its source fields as words, not concept paths or raw:."""
     from mis_wizard.ui.pages.mapping_page import COL_HOW, COL_KIND, MappingPage
     from mis_wizard.wizard.mapping.schema import parse_targets
@@ -265,6 +195,6 @@ def test_the_transformation_editor_names_fields_in_words(qtbot, small_school):
         dialog.add_source_button.click()
     assert [dialog.source_list.item(i).text() for i in range(dialog.source_list.count())] == \
         ["First name", "Your system: general details › first name"]
-    assert problems(dialog, set(), "transformation editor") == []
-    assert problems(page, set(), "mapping") == []
+    assert problems(gui.screen_texts(dialog, tooltips=False, typed=False), set(), "transformation editor") == []
+    assert problems(gui.screen_texts(page, tooltips=False, typed=False), set(), "mapping") == []
     dialog.reject()

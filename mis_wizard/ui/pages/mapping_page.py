@@ -38,7 +38,7 @@ from mis_wizard.wizard.mapping.canonical import Record, concepts_of, text
 from mis_wizard.wizard.mapping.mapper import Mapper, effective_rules
 from mis_wizard.wizard.mapping.rules import Rule, RuleKind
 from mis_wizard.wizard.mapping.schema import Target
-from mis_wizard.wizard.privacy import concept_class, id_class, rule_class, target_classes
+from mis_wizard.wizard.privacy import concept_class, id_class, rule_class, shown, target_classes
 
 PRESETS: tuple[tuple[str, list[dict[str, Any]]], ...] = (
     ("Date to YYYY-MM-DD (from DD/MM/YYYY)", [{"name": "date", "params": {"order": "DMY"}}]),
@@ -69,10 +69,12 @@ MAX_SAMPLE_WIDTH = 180
 
 
 class MatchCodesDialog(QDialog):
-    """A value table: each source value seen, with the target code picked for it."""
+    """A value table: each source value seen, with the target code picked for it. The values are
+    shown as the rule's privacy class lets the screen show them (wizard/privacy.shown): in
+    screen-share safe mode a personal value (a name matched to a code) shows only its shape."""
 
     def __init__(self, field: str, rule: Rule, seen: Sequence[str], codes: Sequence[str],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, privacy: PrivacyClass | None = None, safe: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Match codes for {field}")
         layout = QVBoxLayout(self)
@@ -84,7 +86,7 @@ class MatchCodesDialog(QDialog):
         self.table.verticalHeader().hide()
         self._combos: list[tuple[str, QComboBox]] = []
         for row, value in enumerate(values):
-            self.table.setItem(row, 0, QTableWidgetItem(value))
+            self.table.setItem(row, 0, QTableWidgetItem(shown(value, privacy, safe)))
             combo = self._combo(choices, rule.table.get(value, ""))
             self.table.setCellWidget(row, 1, combo)
             self._combos.append((value, combo))
@@ -249,8 +251,8 @@ class MappingPage(QWidget):
             self.table.setCellWidget(row, COL_OVERWRITE, box)
             for i, record in enumerate(mapped):
                 cell = record.cells[row]
-                shown = "—" if cell.value is None else (mask(cell.value, classes[f.name]) if self._safe else cell.value)
-                value = QTableWidgetItem(shown)
+                said = "—" if cell.value is None else (mask(cell.value, classes[f.name]) if self._safe else cell.value)
+                value = QTableWidgetItem(said)
                 value.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 if cell.error:
                     value.setBackground(ERROR_BACKGROUND)
@@ -395,7 +397,7 @@ class MappingPage(QWidget):
         if target is None:
             return
         rule = effective_rules(target, self._mapping)[name]
-        dialog = MatchCodesDialog(name, rule, seen, codes, self)
+        dialog = MatchCodesDialog(name, rule, seen, codes, self, privacy=rule_class(rule), safe=self._safe)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self._mapping.setdefault(target.name, {})[name] = dialog.rule(rule.source, rule.overwrite).to_json()
             self.mapping_changed.emit(self.mapping())

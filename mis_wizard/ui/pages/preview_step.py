@@ -34,8 +34,9 @@ class PreviewStep(Page):
              "the field is not sent.")
     help_text = ("Pick records you know, such as a student with a double-barrelled name or one who joined this "
                  "year, and check each value. A red cell would be refused by the integrator: change its rule on "
-                 "the mapping page, or fix the record in your system. While screen-share safe mode is on, every "
-                 "value is hidden.")
+                 "the mapping page, or fix the record in your system. While screen-share safe mode is on, names, "
+                 "dates of birth, e-mails, phones and ids show only their shape (J••• S••••, 20••-••-1•), so a "
+                 "wrong format still shows; year levels, houses, class codes and term names show as they are.")
 
     def __init__(self, ctx: WizardContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)

@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
 from mis_wizard.ui import theme
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import mask
+from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.preview import ValidationReport
-from mis_wizard.wizard.privacy import id_class
+from mis_wizard.wizard.privacy import id_class, shown_quoted
 
 WARN = QBrush(QColor(theme.WARN))
 FAIL = QBrush(QColor(theme.FAIL))
@@ -128,10 +129,12 @@ class ReportPage(QWidget):
                                              f"{f.dropped:,}", f"{f.flagged:,}" if f.flagged else ""])
             if f.dropped:
                 item.setForeground(2, WARN)
-            self._reasons(item, dict(f.reasons), f.examples, column=2 if f.dropped else 3, entity=f.entity)
+            self._reasons(item, dict(f.reasons), f.examples, column=2 if f.dropped else 3, entity=f.entity,
+                          quoted=f.privacy)
             if f.suggestion:
-                tip = QTreeWidgetItem(item, [f"Suggestion: {f.suggestion}"])
-                tip.setToolTip(0, f.suggestion)
+                suggestion = shown_quoted(f.suggestion, f.privacy, self._safe)
+                tip = QTreeWidgetItem(item, [f"Suggestion: {suggestion}"])
+                tip.setToolTip(0, suggestion)
         fields = QTreeWidgetItem(self.tree, ["Fields that would be refused"])
         for t in report.targets:
             item = QTreeWidgetItem(fields, [t.name.replace("_", " "), f"{t.kept:,}", "", f"{t.with_errors:,}" if t.with_errors else ""])
@@ -147,14 +150,16 @@ class ReportPage(QWidget):
         self.tree.expandToDepth(1)
 
     def _reasons(self, parent: QTreeWidgetItem, reasons: dict[str, int], examples: list[tuple[str, str]],
-                 column: int, entity: str = "") -> None:
-        """One line per reason with its count in the column it belongs to (left out, or flagged)."""
+                 column: int, entity: str = "", quoted: PrivacyClass | None = PrivacyClass.STRUCTURAL) -> None:
+        """One line per reason with its count in the column it belongs to (left out, or flagged);
+        the values a reason quotes are shown by their class (``quoted``)."""
         cls = id_class(entity) if entity else None
         for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
-            row = [reason, "", "", ""]
+            said = shown_quoted(reason, quoted, self._safe)
+            row = [said, "", "", ""]
             row[column] = f"{n:,}"
             child = QTreeWidgetItem(parent, row)
-            child.setToolTip(0, reason)
+            child.setToolTip(0, said)
             for rid, why in examples:
                 if why == reason:
                     QTreeWidgetItem(child, [f"e.g. {mask(rid, cls) if self._safe else rid}"])

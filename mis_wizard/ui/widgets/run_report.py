@@ -1,8 +1,9 @@
 """A sync run report on screen: one row per table (written, added, changed, removed, excluded,
 errors), then why records were excluded and which records had errors.
 
-Record ids and error texts can carry personal data, so they are masked while screen-share
-safe mode is on; the counts stay, since they are what a support engineer needs to see.
+Record ids, error texts and the values a reason quotes can carry personal data and carry no
+privacy class here, so while screen-share safe mode is on they show only their shape, by the one
+rule (wizard/privacy.shown); the counts stay, since they are what a support engineer needs to see.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.wizard import words
+from mis_wizard.wizard.privacy import shown, shown_quoted
 from mis_wizard.wizard.sync.report import RunReport
 
 COLUMNS = ("Table", "Written", "Added", "Changed", "Removed", "Excluded", "Errors")
 STATUS_WORDS = {"ok": "Finished", "held": "Held: removals need your confirmation", "failed": "Failed",
                 "cancelled": "Cancelled", "running": "Running"}
-HIDDEN = "hidden while screen-share safe mode is on"
 
 
 def when(iso: str) -> str:
@@ -127,15 +128,16 @@ class RunReportView(QWidget):
                 continue
             parent = QTreeWidgetItem(self.details, [name.replace("_", " ").capitalize(), ""])
             for reason, n in sorted(t.excluded.items(), key=lambda kv: -kv[1]):
-                QTreeWidgetItem(parent, [f"Left out: {reason}", f"{n:,}"])
+                QTreeWidgetItem(parent, [f"Left out: {shown_quoted(reason, None, self._safe)}", f"{n:,}"])
             if t.errors:
                 errors = QTreeWidgetItem(parent, [f"Records with a field the integrator would refuse "
                                                   f"(first {len(t.errors)})", f"{t.error_count:,}"])
                 for e in t.errors:
                     field = words.field_label(str(e["field"]))
-                    shown = (f"{field}: record and value {HIDDEN}" if self._safe
-                             else f"{e['id']} · {field}: {e['error']}")
-                    QTreeWidgetItem(errors, [shown, ""])
+                    # an unclassified id and error text: masked as personal (wizard/privacy.shown)
+                    said = (f"{shown(str(e['id']), None, self._safe)} · {field}: "
+                            f"{shown_quoted(str(e['error']), None, self._safe)}")
+                    QTreeWidgetItem(errors, [said, ""])
         self.details.setVisible(self.details.topLevelItemCount() > 0)
         self.details.expandToDepth(0)
 

@@ -23,8 +23,6 @@ from mis_wizard.ui.widgets.copied import flash_copied
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard.privacy import is_open, shown
 
-MASK_CHAR = "•"
-
 
 class _SecretBase(QWidget):
     changed = Signal(str)
@@ -166,7 +164,8 @@ class SecretTextEdit(_SecretBase):
         text = self.value()
         if text:
             lines = len(text.splitlines())
-            self.masked.setText(f"{MASK_CHAR * 12}   hidden ({lines} line{'s' if lines != 1 else ''})")
+            stand_in = shown(text, PrivacyClass.SECRET, True)  # the one rule's stand-in for a secret
+            self.masked.setText(f"{stand_in}   hidden ({lines} line{'s' if lines != 1 else ''})")
         else:
             self.masked.setText("")
             self.masked.setPlaceholderText("Empty: use Paste, or Show to type it")

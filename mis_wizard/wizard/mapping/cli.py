@@ -30,6 +30,12 @@ def add_preview_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sample", nargs="+", default=[], metavar="ID",
                         help=f"show these records (up to {MAX_SAMPLES} ids) instead of the first ones")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--safe", action="store_true",
+                        help="screen-share safe text, as in the window: names, birth dates, e-mails, phones and "
+                             "record ids shown only by their shape (J••• S••••, 20••-••-1•, •••@school.example), "
+                             "year levels, houses, class codes and term names as they are. Off by default: the "
+                             "text is for the admin's own terminal. Does not change --json, which prints every "
+                             "value as it is")
     parser.add_argument("--report", action="store_true",
                         help="read all records and report what the profile's filters drop and which fields fail")
     parser.add_argument("--field-codes", type=Path, metavar="CSV",
@@ -50,7 +56,7 @@ async def run_preview(args: argparse.Namespace, spec: VendorSpec, ctx: Context, 
             return 0
         if args.report:
             report = await validation_report(spec, ctx, credentials, requirements, profile, mapping)
-            _emit(args, report.to_json(), report.to_text())
+            _emit(args, report.to_json(), report.to_text(safe=args.safe))
             return 1 if any(t.with_errors for t in report.targets) else 0
         result = await preview(spec, ctx, credentials, requirements, profile, mapping, args.entity,
                                max(1, args.limit), args.sample)
@@ -64,7 +70,7 @@ async def run_preview(args: argparse.Namespace, spec: VendorSpec, ctx: Context, 
         failure = classify_exception(exc)
         print(f"Cannot read from {spec.name}: {failure.message}" + (f"\n{failure.remedy}" if failure.remedy else ""))
         return 2
-    _emit(args, result.to_json(), result.to_text())
+    _emit(args, result.to_json(), result.to_text(safe=args.safe))
     return 1 if result.error_count else 0
 
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mis_wizard.vendors.concepts import CONCEPTS
+from mis_wizard.vendors.concepts import CONCEPTS, PRIVACY
+from mis_wizard.vendors.privacy import PrivacyClass
 
 from .canonical import PREFIX, Record, entity_of, record_id, text
 from .transforms import split_people
@@ -40,6 +41,10 @@ class FilterReport:
     suggestion: str = ""
     unavailable: str = ""
     """Why the filter could not run (an entity it needs was not read)."""
+    privacy: PrivacyClass | None = PrivacyClass.STRUCTURAL
+    """The class of the values its reasons and suggestion quote (``'Year 7'``): a screen shows them
+    through wizard/privacy.shown_quoted. Structural for the built-in filters (contact, class and
+    group types, year names); a keep-only filter quotes its field's values, of that field's class."""
 
     def note(self, record: Record, reason: str) -> None:
         self.reasons[reason] += 1
@@ -352,6 +357,7 @@ def _split_combined(dataset: Dataset, entity: str, params: Mapping[str, Any], re
 def _field_values(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
     wanted = {v.casefold() for v in params["values"]}
     concept = params["concept"]
+    report.privacy = PRIVACY.get(concept)
     records = dataset[entity]
     kept = _keep(records, report, lambda r: None if text(r.get(concept)).strip().casefold() in wanted
                  else f"{concept.split('.', 1)[1]} {text(r.get(concept))!r} not taken")

@@ -21,9 +21,9 @@ from mis_wizard.vendors.errors import VendorError
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words
 
-from ..privacy import rule_class, target_classes
+from ..privacy import concept_class, id_class, rule_class, shown, shown_quoted, target_classes
 from . import filters as filtering
-from .canonical import RAW, Record, converter, record_id, text
+from .canonical import RAW, Record, converter, entity_of, record_id, text
 from .mapper import MappedRecord, Mapper
 from .schema import Target, TargetField
 from .transforms import MapContext
@@ -59,21 +59,28 @@ class PreviewResult:
                 "records": [r.to_json() for r in self.records], "unmatched": self.unmatched,
                 "missing_samples": self.missing_samples, "errors": self.error_count}
 
-    def to_text(self) -> str:
+    def to_text(self, safe: bool = False) -> str:
+        """The records as text; with ``safe`` each value as the window's screen-share safe mode shows
+        it (wizard/privacy.shown by its field's class: personal values by their shape)."""
         kind = "raw records" if self.raw else "mapped records"
         lines = [f"{self.target} ({self.entity}): {len(self.records)} {kind}, {self.error_count} field errors"]
         width = max((len(f) for f in self.fields), default=0)
+        ids = id_class(self.entity)
+        classes = list(self.privacy) + [None] * (len(self.fields) - len(self.privacy))
         for r in self.records:
-            lines.append(f"\n— {r.id}" + (f"  ({len(r.errors)} errors)" if r.errors else ""))
-            for c in r.cells:
-                value = "(not sent)" if c.value is None else repr(c.value)
-                source = f"   ← {c.source} = {c.source_value!r}" if c.source and c.source_value != c.value else ""
+            lines.append(f"\n— {shown(r.id, ids, safe)}" + (f"  ({len(r.errors)} errors)" if r.errors else ""))
+            for c, cls in zip(r.cells, classes, strict=False):
+                value = "(not sent)" if c.value is None else repr(shown(c.value, cls, safe))
+                source_cls = concept_class(c.source) if entity_of(c.source) else None
+                source = (f"   ← {c.source} = {shown(c.source_value, source_cls, safe)!r}"
+                          if c.source and c.source_value != c.value else "")
                 error = f"   ✗ {c.error}" if c.error else ""
                 lines.append(f"  {c.field.ljust(width)}  {value}{source}{error}")
         for name, values in self.unmatched.items():
-            lines.append(f"\nNo match code in {name} for: {', '.join(sorted(values))}")
+            cls = classes[self.fields.index(name)] if name in self.fields else None
+            lines.append(f"\nNo match code in {name} for: {', '.join(shown(v, cls, safe) for v in sorted(values))}")
         if self.missing_samples:
-            lines.append(f"\nNot found: {', '.join(self.missing_samples)}")
+            lines.append(f"\nNot found: {', '.join(shown(m, ids, safe) for m in self.missing_samples)}")
         return "\n".join(lines)
 
 
@@ -182,7 +189,9 @@ class ValidationReport:
         return {"read": self.read, "filters": [f.to_json() for f in self.filters],
                 "targets": [t.to_json() for t in self.targets], "not_read": self.not_read}
 
-    def to_text(self) -> str:
+    def to_text(self, safe: bool = False) -> str:
+        """The report as text; with ``safe`` the record ids and the values reasons quote are shown
+        as the window's screen-share safe mode shows them."""
         lines = ["Records read: " + ", ".join(f"{k} {v}" for k, v in self.read.items())]
         lines += [f"Not read: {k} ({why})" for k, why in self.not_read.items()]
         for f in self.filters:
@@ -190,15 +199,18 @@ class ValidationReport:
             if f.unavailable:
                 lines.append(head + f"not run — {f.unavailable}")
                 continue
+            ids = id_class(f.entity)
             lines.append(head + f"{f.dropped} of {f.before} dropped" + (f", {f.flagged} flagged" if f.flagged else ""))
-            lines += [f"    {n} × {reason}" for reason, n in f.reasons.most_common()]
-            lines += [f"    e.g. {rid}: {reason}" for rid, reason in f.examples]
+            lines += [f"    {n} × {shown_quoted(reason, f.privacy, safe)}" for reason, n in f.reasons.most_common()]
+            lines += [f"    e.g. {shown(rid, ids, safe)}: {shown_quoted(reason, f.privacy, safe)}"
+                      for rid, reason in f.examples]
             if f.suggestion:
-                lines.append(f"    → {f.suggestion}")
+                lines.append(f"    → {shown_quoted(f.suggestion, f.privacy, safe)}")
         for t in self.targets:
+            ids = id_class(t.entity)
             lines.append(f"\n{t.name}: {t.kept} records, {t.with_errors} with field errors")
             lines += [f"    {n} × {problem}" for problem, n in t.errors.most_common()]
-            lines += [f"    e.g. {rid}: {problem}" for rid, problem in t.examples]
+            lines += [f"    e.g. {shown(rid, ids, safe)}: {problem}" for rid, problem in t.examples]
         return "\n".join(lines)
 
 
