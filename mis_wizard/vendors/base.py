@@ -256,6 +256,15 @@ class Context:
     page_size: int | None = None
     on_page: Callable[[str, int], None] | None = None
     """Called with (entity, records so far) after each page; for progress."""
+    fields: Mapping[str, frozenset[str]] | None = None
+    """Per entity, the raw fields the integrator's receipt needs (wizard/mapping/needed.py); None
+    reads every field (the key check's samples, the Map step, a capture). A connector whose system
+    lets a request name its fields asks for these and what it derives them from, and no more; every
+    connector reads only the entities it is asked for."""
+
+    def wanted(self, entity: str) -> frozenset[str] | None:
+        """The raw fields wanted of ``entity``, or None for all."""
+        return None if self.fields is None else self.fields.get(entity)
 
     def page_done(self, entity: str, count: int) -> None:
         if self.on_page is not None:

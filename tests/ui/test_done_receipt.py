@@ -120,9 +120,9 @@ def test_the_last_page_lists_what_leaves_the_school(make_window, gui, sandbox, s
     first_name = profile.target_schema["students"].field("first_name")
     assert f"• First name — personal — {first_name.purpose}" in detail.text()
     assert "• Year level — structural — " in detail.text()
-    assert "General details › Preferred name" not in detail.text().split("not sent: ")[1], "it is sent"
-    assert "General details › Other name" in detail.text().split("not sent: ")[1]
-    assert "In TASS.web but not sent: " in detail.text()
+    assert "General details › Preferred name" not in detail.text().split("not asked for: ")[1], "it is sent"
+    assert "General details › Other name" in detail.text().split("not asked for: ")[1]
+    assert "In TASS.web but not asked for: " in detail.text()
     timetable = next(t for t in toggles if t.accessibleName().startswith("Timetable"))
     assert timetable.accessibleName() == "Timetable: 5 sent, 7 not sent"
     contacts = next(t for t in toggles if t.accessibleName().startswith("Contacts"))

@@ -263,7 +263,7 @@ class DonePage(Page):
         _lead, grid = self.sections["leaves"]
         for item in made["entities"]:
             sent = [row for t in item["targets"] for row in t["sent"]]
-            held = len(item["not_sent"])
+            held = len(item["not_sent"]) + len(item.get("read_not_sent", ()))
             summary = (f"{item['label']}: not in {spec.name}, nothing sent" if not item["in_system"] else
                        f"{item['label']}: {len(sent)} sent" + (f", {held} not sent" if held else ""))
             line = QWidget()
@@ -313,8 +313,11 @@ class DonePage(Page):
                 lines.append(f"• {said(row['field'])} — {row['class']} — {row['purpose']}{note}")
             if t["not_mapped"]:
                 lines.append(f"Not sent, as you chose Do not map: {', '.join(said(n) for n in t['not_mapped'])}")
+        if item.get("read_not_sent"):
+            lines.append("Read to tell records apart or for the integrator's filters, not sent: "
+                         + ", ".join(said(n["field"]) for n in item["read_not_sent"]))
         if item["not_sent"]:
-            lines.append(f"In {system} but not sent: " + ", ".join(said(n["field"]) for n in item["not_sent"]))
+            lines.append(f"In {system} but not asked for: " + ", ".join(said(n["field"]) for n in item["not_sent"]))
         if not item["in_system"]:
             lines = [f"{system} has none of these, so none is sent."]
         return "\n".join(lines)

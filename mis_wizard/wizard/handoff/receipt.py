@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mis_wizard.vendors.base import Entity, VendorSpec
+from mis_wizard.vendors.base import Entity, RawField, VendorSpec
 from mis_wizard.vendors.concepts import ENTITIES, PRIVACY
 from mis_wizard.vendors.privacy import PrivacyClass, or_personal
 from mis_wizard.wizard import words
+from mis_wizard.wizard.mapping import needed
 from mis_wizard.wizard.mapping.canonical import RAW
 from mis_wizard.wizard.mapping.mapper import effective_rules
-from mis_wizard.wizard.mapping.rules import RuleKind
-from mis_wizard.wizard.privacy import rule_sources, target_classes
+from mis_wizard.wizard.mapping.rules import RuleKind, rule_sources
+from mis_wizard.wizard.privacy import target_classes
 from mis_wizard.wizard.profile import Profile
 
 RECEIPT_VERSION = 1
@@ -50,8 +51,18 @@ def _raw_names(entity: Entity, source: str) -> list[str]:
     return [f.name for f in entity.fields if f.concept == source]
 
 
+def _field_row(f: RawField) -> dict[str, str]:
+    return {"field": f.name, "what": words.source_label(f.concept) if f.concept else "",
+            "class": CLASS_WORDS[or_personal(PRIVACY.get(f.concept))] if f.concept else UNCLASSIFIED}
+
+
 def build(spec: VendorSpec, profile: Profile, session_mapping: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The receipt for this system and profile, as JSON-ready data (names and words only)."""
+    """The receipt for this system and profile, as JSON-ready data (names and words only).
+
+    Per entity: what is sent, with its class and purpose; what is read but not sent (to tell records
+    apart and link them, or for the integrator's filters); and what the system has that is not even
+    asked for. The sync's requests ask for the first two and no more (mapping/needed.py)."""
+    asked_for = needed.fields(spec, profile, session_mapping)
     by_entity: dict[str, list[dict[str, Any]]] = {}
     read: dict[str, set[str]] = {}
     for target in profile.target_schema.values():
@@ -88,12 +99,12 @@ def build(spec: VendorSpec, profile: Profile, session_mapping: Mapping[str, Any]
         entity = next((e for e in spec.entities if e.id == entity_id), None)
         item: dict[str, Any] = {"entity": entity_id, "label": ENTITIES.get(entity_id, entity_id),
                                 "in_system": entity is not None, "targets": targets, "not_sent": []}
+        item["read_not_sent"] = []
         if entity is not None:
             used = read.get(entity_id, set())
-            item["not_sent"] = [{"field": f.name, "what": words.source_label(f.concept) if f.concept else "",
-                                 "class": CLASS_WORDS[or_personal(PRIVACY.get(f.concept))] if f.concept
-                                 else UNCLASSIFIED}
-                                for f in entity.fields if f.name not in used]
+            asked = set(asked_for.get(entity_id, ())) | used
+            item["read_not_sent"] = [_field_row(f) for f in entity.fields if f.name in asked and f.name not in used]
+            item["not_sent"] = [_field_row(f) for f in entity.fields if f.name not in asked]
         entities.append(item)
     asked = set(by_entity)
     return {
@@ -132,8 +143,11 @@ def as_text(receipt: Mapping[str, Any]) -> str:
                 lines.append(f"  - {row['field']}: {row['class']}{source}. Why: {row['purpose']}{note}")
             if t["not_mapped"]:
                 lines.append(f"  Not sent (set to Do not map): {', '.join(t['not_mapped'])}")
+        if e.get("read_not_sent"):
+            lines.append(f"  Read to tell records apart or for {who}'s filters, not sent: "
+                         + ", ".join(f"{n['field']} ({n['class']})" for n in e["read_not_sent"]))
         if e["not_sent"]:
-            lines.append(f"  In {system} but not sent: "
+            lines.append(f"  In {system} but not asked for: "
                          + ", ".join(f"{n['field']} ({n['class']})" for n in e["not_sent"]))
         lines.append("")
     if receipt["not_asked"]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from mis_wizard.wizard import words
 
 from ..privacy import concept_class, id_class, rule_class, shown, shown_quoted, target_classes
 from . import filters as filtering
+from . import needed
 from .canonical import RAW, Record, converter, entity_of, record_id, text
 from .mapper import MappedRecord, Mapper
 from .schema import Target, TargetField
@@ -142,6 +144,8 @@ async def preview(spec: VendorSpec, ctx: Context, credentials: Credentials, requ
     if len(sample_ids) > MAX_SAMPLES:
         raise PreviewError(f"Give at most {MAX_SAMPLES} sample ids.")
     chosen, raw = resolve_target(spec, profile.target_schema, target)
+    if not raw:  # as the integrator receives it: ask for what the sync would ask for
+        ctx = dataclasses.replace(ctx, fields=needed.fields(spec, profile, session_mapping))
     records, missing = await read(spec, ctx, credentials, requirements, chosen.entity, limit, sample_ids)
     mapper = Mapper.for_session(chosen, None if raw else session_mapping, map_ctx)
     mapped = [mapper.map(r) for r in records]
@@ -250,6 +254,7 @@ async def validation_report(spec: VendorSpec, ctx: Context, credentials: Credent
     wanted = {t.entity for t in targets.values()} | filtering.needed_entities(specs)
     have = {e.id for e in spec.entities}
     not_read = {e: f"{spec.name} does not provide it" for e in sorted(wanted - have)}
+    ctx = dataclasses.replace(ctx, fields=needed.fields(spec, profile, session_mapping))
 
     async def one(entity_id: str) -> tuple[str, list[Record] | None]:
         try:

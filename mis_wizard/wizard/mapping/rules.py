@@ -17,7 +17,7 @@ from typing import Any
 from mis_wizard.wizard import words
 
 from .canonical import text
-from .transforms import MapContext, TransformError, bind_step, is_source, step_problems
+from .transforms import REGISTRY, MapContext, TransformError, bind_step, is_source, step_problems
 
 
 class RuleKind(enum.StrEnum):
@@ -184,6 +184,18 @@ class Rule:
             return (source_value, value, error, unmatched) if error or unmatched is not None else value
 
         return match
+
+
+def rule_sources(rule: Rule) -> list[str]:
+    """Every field a rule reads: its source and the fields its steps join."""
+    sources = [rule.source] if rule.source else []
+    for step in rule.steps:
+        transform = REGISTRY.get(step.get("name", ""))
+        params = step.get("params") or {}
+        for p in transform.params if transform else ():
+            if p.kind == "sources":
+                sources.extend(params.get(p.name) or ())
+    return sources
 
 
 def read_source(record: Mapping[str, Any], source: str | None) -> str:

@@ -20,6 +20,7 @@ import httpx
 from mis_wizard.vendors.base import Context
 from mis_wizard.vendors.errors import VendorError, classify_exception, reply_code
 from mis_wizard.wizard.mapping import filters as filter_engine
+from mis_wizard.wizard.mapping import needed
 from mis_wizard.wizard.mapping.canonical import RAW, Record, converter, record_id
 from mis_wizard.wizard.mapping.mapper import Mapper, raw_fields
 from mis_wizard.wizard.subject import Subject
@@ -136,7 +137,8 @@ async def pull(subject: Subject, ctx: Context, entities: list[str], report: RunR
     connector = subject.spec.connector()
     targets = subject.profile.target_schema.values()
     dataset: dict[str, list[Record]] = {}
-    outer_on_page = ctx.on_page
+    outer_on_page, outer_fields = ctx.on_page, ctx.fields
+    ctx.fields = needed.fields(subject.spec, subject.profile, subject.mapping)
 
     for entity_id in entities:
         entity = subject.spec.entity(entity_id)
@@ -165,7 +167,7 @@ async def pull(subject: Subject, ctx: Context, entities: list[str], report: RunR
             progress(entity_id, len(rows), pages, True)
         dataset[entity_id] = rows
         report.table(entity_id).pulled = len(rows)
-    ctx.on_page = outer_on_page
+    ctx.on_page, ctx.fields = outer_on_page, outer_fields
     return dataset
 
 

@@ -16,6 +16,7 @@ from pyrage import x25519
 from mis_wizard.vendors import registry
 from mis_wizard.wizard.cli import main
 from mis_wizard.wizard.handoff import bundle, receipt
+from mis_wizard.wizard.mapping import needed
 from mis_wizard.wizard.profile import ProfileError, load_builtin, parse
 
 CLASSES = {"personal", "sensitive", "structural", "configuration"}
@@ -46,11 +47,14 @@ def test_every_sent_field_has_a_class_and_the_profiles_purpose(system: str, prof
                 assert row["class"] in CLASSES, (t["target"], row)
                 assert row["purpose"] == purposes[(t["target"], row["field"])] and row["purpose"].strip()
                 assert set(row["from"]) <= {f.name for f in entity.fields}, "only the system's own field names"
-        if entity is not None:  # every raw field is either read by a sent field or listed as not sent
+        if entity is not None:  # every raw field is sent, read only to tell records apart, or not asked for
             read = {n for t in item["targets"] for row in t["sent"] for n in row["from"]}
+            only_read = {n["field"] for n in item["read_not_sent"]}
             held = {n["field"] for n in item["not_sent"]}
-            assert read | held == {f.name for f in entity.fields} and not read & held
-            assert all(n["class"] in CLASSES | {receipt.UNCLASSIFIED} for n in item["not_sent"])
+            assert read | only_read | held == {f.name for f in entity.fields}
+            assert not read & held and not read & only_read and not only_read & held
+            assert read | only_read == needed.fields(spec, profile)[item["entity"]], "the receipt is what is asked"
+            assert all(n["class"] in CLASSES | {receipt.UNCLASSIFIED} for n in item["not_sent"] + item["read_not_sent"])
     assert seen_targets == set(profile.target_schema), "every target is on the receipt"
     not_sent = [n for item in made["entities"] for n in item["not_sent"]]
     assert not_sent, f"{spec.name} offers more than {profile_name} takes, and the receipt says what"
@@ -72,7 +76,7 @@ def test_the_classes_follow_what_each_field_reads() -> None:
     assert "name.middle_name" in {n["field"] for n in students["not_sent"]}
     text = receipt.as_text(made)
     assert "givenName: personal (from name.first_name). Why: To show each student by name" in text
-    assert "In PowerSchool SIS but not sent: " in text and "name.middle_name (personal)" in text
+    assert "In PowerSchool SIS but not asked for: " in text and "name.middle_name (personal)" in text
     assert "Not asked for at all: " in text and "Contacts (parents and carers)" in text
 
 
