@@ -112,9 +112,10 @@ class PreviewTableModel(QAbstractTableModel):
                 return "—"
             return shown(cell.value, self._classes[index.column()], self._safe) if self._safe else cell.value
         if role == TOOLTIP:
-            source = "" if not cell.source else f"From {cell.source}" + source_said(
+            source = "" if not cell.source else f"From {words.source_label(cell.source)}" + source_said(
                 cell.source, cell.source_value, self._safe)
-            lines = [f"{cell.field} {cell.error}" if cell.error else "", f"Rule: {cell.rule}", source]
+            label = self._labels[index.column()]
+            lines = [f"{label}: {cell.error}" if cell.error else "", f"Rule: {cell.rule}", source]
             return "\n".join(line for line in lines if line)
         if role == BACKGROUND:
             return ERROR_BACKGROUND if cell.error else None

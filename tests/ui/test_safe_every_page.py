@@ -331,5 +331,6 @@ def test_preview_tooltips_say_the_source_value_by_the_one_rule(qtbot, small_scho
         year_tip = model.data(model.index(0, 1), TOOLTIP)
         assert (s.first_name in name_tip) is not safe, name_tip
         assert "'Year 7'" in year_tip
+        assert year_tip.startswith("Rule: Direct\nFrom Year name") and "raw:" not in name_tip, "words, not ids"
     model.set_screen_share_safe(True)
     assert f"'{s.first_name[0]}{'•' * (len(s.first_name) - 1)}'" in model.data(model.index(0, 0), TOOLTIP)
