@@ -322,3 +322,31 @@ def test_each_reach_failure_has_the_shared_code(system: str, way: str, tmp_path:
     assert all(r.message and r.remedy for r in hits)
     if way == "tls_untrusted":
         assert all("certificate" in r.message for r in hits)
+
+
+# asking for fewer fields -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_a_stream_asked_for_the_receipts_fields_still_gives_each_of_them(system: str, hosted: Hosted) -> None:
+    """With ``Context.fields`` set (as the sync and preview set it), every record still carries each
+    wanted field with the value the whole record has: a connector may ask for less, never lose any."""
+    from mis_wizard.wizard.mapping import needed
+
+    spec = registry.get(system)
+    credentials = hosted.emulator.credentials(hosted.base_url)
+    wanted = needed.fields(spec, profile.load_builtin())
+    assert spec.connector is not None and wanted, f"{system}: the demo profile reads nothing"
+
+    async def go(entity: str, fields: dict[str, frozenset[str]] | None) -> list[Record]:
+        async with build_client(backoff=0.01) as http:
+            ctx = Context(http, fields=fields)
+            return [r async for r in spec.connector().stream(ctx, credentials, spec.requirements(), entity)]
+
+    for entity, names in wanted.items():
+        whole = asyncio.run(go(entity, None))
+        narrow = asyncio.run(go(entity, wanted))
+        assert len(narrow) == len(whole), f"{system} {entity}: other records when fewer fields are asked for"
+        for record, full in zip(narrow, whole, strict=True):  # streams are ordered: record by record
+            lost = {n: full[n] for n in names if n in full and record.get(n) != full[n]}
+            assert not lost, f"{system} {entity}: asked for {sorted(lost)} and did not get them"
