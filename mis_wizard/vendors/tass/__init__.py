@@ -6,7 +6,7 @@ Requirements this package reads (``[systems.tass]`` in a profile):
   ``lms``, ``student_details``, ``employee_hr``, ``academic_analytics``, ``gl_analytics``;
   a module left out is not asked for.
 * ``security_role``: the Security Role name the steps suggest (v3 needs one).
-* ``methods``: {module id: [method names]}; default every method the wizard knows (modules.py).
+* ``methods``: {module id: [method names]}; default every method the wizard knows (requirements.py).
 * ``timetable_year``: the timetable year to read (default: this calendar year).
 * ``timetable_periods``: the highest period code to read the timetable for (default 12).
 * ``student_status``: ``current`` (default), ``future``, ``past`` or ``noncurrent``.
@@ -23,7 +23,7 @@ from typing import Any
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, VendorSpec, lazy
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.vendors.tass import endpoints
-from mis_wizard.vendors.tass.modules import (
+from mis_wizard.vendors.tass.requirements import (
     BY_ID,
     MODULES,
     module_requirements,
@@ -214,7 +214,7 @@ ENTITIES = (
         _f("teacher_code", "class.main_teacher_id", "the first teacher TASS lists"),
         _f("teacher_codes", "class.teacher_ids", "every teacher, comma separated (as TASS's TCH_CODE)"),
         _f("sub_type", None, "CORE, ELE or CO"),
-        _f("kind", "class.kind", "sub_type in the wizard's words (wire.CLASS_KINDS), added by the wizard"),
+        _f("kind", "class.kind", "sub_type in the wizard's words (records.CLASS_KINDS), added by the wizard"),
         _f("semester", "class.term_id"),
         _f("year_num"),
     ), id_field="class_key", key_set="lms"),

@@ -33,8 +33,8 @@ from mis_wizard.vendors.base import (
 )
 from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, reach_failure
 from mis_wizard.vendors.streams import merged
-from mis_wizard.vendors.tass import endpoints, wire
-from mis_wizard.vendors.tass.modules import (
+from mis_wizard.vendors.tass import endpoints, records, wire
+from mis_wizard.vendors.tass.requirements import (
     BY_ID,
     MODULES,
     Method,
@@ -375,7 +375,7 @@ class TassConnector:
                            ms=t.ms)
         if reply.kind is not ReplyKind.OK:
             return _reply_failure(key, check, Layer.AUTHORISE, reply, app, t.ms)
-        rows = wire.records(reply.body, method.data_key)
+        rows = records.records(reply.body, method.data_key)
         code = params.get("code", "all")
         if method.data_key is None and code.lower() != "all" and code not in reply.body:
             rows = None
@@ -393,7 +393,7 @@ class TassConnector:
                            f"If your school has this data, tick \"{method.permission}\" for the role in {ROLES}.",
                            f"{method.name}: 0 records", t.ms)
         if method.name == "getStudents" and rows:
-            birth = wire.flatten(rows[0]).get("general_details.date_of_birth")
+            birth = records.flatten(rows[0]).get("general_details.date_of_birth")
             if birth and wire.tass_date(birth) is None:
                 return _result(key, f"{method.name} data", Layer.SAMPLE, Status.WARNING, "date_unreadable",
                                "Student dates of birth are not in TASS's usual DD/MM/YYYY form.",
@@ -406,7 +406,7 @@ class TassConnector:
         """Codes later methods need: a student, a teacher, the timetable id."""
         if not rows:
             return
-        first = wire.flatten(rows[0])
+        first = records.flatten(rows[0])
         if method.name == "getStudents":
             found["student_code"] = str(first.get("general_details.student_code", ""))
         elif method.name == "getTeachers":
@@ -426,15 +426,13 @@ class TassConnector:
         app = App.from_credentials(BY_ID["lms"], credentials)
         if entity == "students":
             status = str(requirements.get("student_status") or "current")
-            rows = await self._rows(ctx, app, "getStudents", {"currentstatus": status})
-            out: list[Record] = [wire.flatten(r) for r in rows]
+            out = records.people(await self._rows(ctx, app, "getStudents", {"currentstatus": status}))
         elif entity == "staff":
-            out = [wire.flatten(r) for r in await self._rows(ctx, app, "getTeachers", {"currentstatus": "current"})]
+            out = records.people(await self._rows(ctx, app, "getTeachers", {"currentstatus": "current"}))
         elif entity == "classes":
-            out = self._classes(await self._rows(ctx, app, "getTeacherSubjects", {"code": "all"}))
+            out = records.classes(await self._rows(ctx, app, "getTeacherSubjects", {"code": "all"}))
         elif entity == "class_memberships":
-            out = [{"class_key": wire.class_key(r), **r}
-                   for r in await self._rows(ctx, app, "getStudentSubjects", {"code": "all"})]
+            out = records.keyed(await self._rows(ctx, app, "getStudentSubjects", {"code": "all"}))
         elif entity == "timetable":
             async for row in self._timetable(ctx, app, requirements):
                 yield row
@@ -463,24 +461,11 @@ class TassConnector:
             kind = FailureKind.TRANSIENT if problem.code in ("tass.server_error", "tass.bad_response") \
                 else FailureKind.CONFIG
             raise VendorError(problem.code, problem.message, problem.remedy, kind, problem.detail)
-        rows = wire.records(reply.body, method.data_key)
+        rows = records.records(reply.body, method.data_key)
         if rows is None:
             raise VendorError("tass.permission_missing", f"{name} answered without its data.",
                               f"In {ROLES}, tick \"{method.permission}\" for the app's role.")
         return rows
-
-    @staticmethod
-    def _classes(rows: list[dict[str, Any]]) -> list[Record]:
-        """One record per class: TASS lists a class once per teacher."""
-        merged: dict[str, Record] = {}
-        for row in rows:
-            key = wire.class_key(row)
-            if key in merged:
-                merged[key]["teacher_codes"] += f",{row.get('teacher_code', '')}"
-            else:
-                merged[key] = {"class_key": key, **row, "teacher_codes": str(row.get("teacher_code", "")),
-                               "kind": wire.class_kind(row.get("sub_type"))}
-        return list(merged.values())
 
     async def _timetable(self, ctx: Context, app: App, requirements: Requirements) -> AsyncGenerator[Record, None]:
         year = str(requirements.get("timetable_year") or dt.date.today().year)
@@ -495,9 +480,9 @@ class TassConnector:
         count = 0
         try:
             for task in tasks:
-                for row in await task:
+                for row in records.keyed(await task):
                     count += 1
-                    yield {"class_key": wire.class_key(row), **row}
+                    yield row
                 ctx.page_done("timetable", count)
         finally:
             for task in tasks:

@@ -22,8 +22,8 @@ from typing import Any
 from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario, json_response, text_response
 from mis_wizard.vendors.sandbox.school import School
 from mis_wizard.vendors.tass import wire
-from mis_wizard.vendors.tass.modules import BY_ID, MODULES, Method
 from mis_wizard.vendors.tass.render import TASS_VERSION, TT_ID, Renderer
+from mis_wizard.vendors.tass.requirements import BY_ID, MODULES, Method
 
 API_PATHS = ("/tassweb/api", "/tassweb/api/", "/tassweb/api/index.cfm")
 COMPANY = "01"

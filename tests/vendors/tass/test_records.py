@@ -12,7 +12,7 @@ from mis_wizard.vendors.errors import VendorError
 from mis_wizard.vendors.sandbox.kit import Request
 from mis_wizard.vendors.tass import SPEC, wire
 from mis_wizard.vendors.tass.client import App, api_url
-from mis_wizard.vendors.tass.modules import BY_ID
+from mis_wizard.vendors.tass.requirements import BY_ID
 from mis_wizard.vendors.tass.sandbox import TassEmulator
 from mis_wizard.wizard import steps
 from mis_wizard.wizard.http import build_client
