@@ -269,9 +269,13 @@ def test_paging_gets_every_record_and_the_filter_and_page_size_are_the_profiles(
     assert len(current) > 14 and len(records) == len(current)
     assert len({r["general_details.student_code"] for r in records}) == len(current)
     reads = [r for r in api.emulator.requests if r.method == "GET"]
-    assert [int(r.arg("$skip")) for r in reads] == list(range(0, 7 * len(reads), 7))
-    assert all(r.arg("$top") == "7" for r in reads) and len(reads) == len(current) // 7 + 1
-    assert pages[-1] == len(current) and len(pages) == len(reads)
+    needed = len(current) // 7 + 1
+    # paging.py's open-ended mode: a few pages in flight, so the order of arrival varies and up to
+    # Context.concurrency pages past the short last one may be asked for (and dropped)
+    skips = sorted(int(r.arg("$skip")) for r in reads)
+    assert skips == list(range(0, 7 * len(reads), 7)) and needed <= len(reads) <= needed + Context(None).concurrency
+    assert all(r.arg("$top") == "7" for r in reads)
+    assert pages[-1] == len(current) and len(pages) == needed
     everyone, _ = read_all(creds, "students", SPEC.requirements({"access": "endpoints",
                                                                   "endpoint_filters": {"current": ""}}))
     assert len(everyone) == len(small_school.students) > len(current)
