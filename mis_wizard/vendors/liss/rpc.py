@@ -21,8 +21,8 @@ from mis_wizard.vendors.errors import (
     reach_failure,
 )
 from mis_wizard.vendors.liss import wire
+from mis_wizard.vendors.liss.requirements import LISS_VERSION
 
-LISS_VERSION = 10002
 WHERE = "Daily > Synchronise > Generic LISS server in Timetable Daily"
 
 UNSUPPORTED_WORDS = ("invalid call", "unknown method", "not implemented", "not supported", "method not found",
