@@ -4,7 +4,7 @@ The school's side is public (Modules > System Management > Integris Datashare, t
 integrator's tile, Grant Access, per-area optional fields); the partner API is not. So the
 address, the school identifier and the partner credentials are all fields, the wire format is
 one replaceable module (wire.py), and the permission areas are data a profile can override
-(permissions.py).
+(requirements.py).
 
 Requirements read (``[systems.integris]`` in a profile):
 
@@ -22,7 +22,7 @@ Requirements read (``[systems.integris]`` in a profile):
 from __future__ import annotations
 
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
-from mis_wizard.vendors.integris.permissions import (
+from mis_wizard.vendors.integris.requirements import (
     ALL_OPTIONAL_FIELDS,
     AREAS,
     KEY,

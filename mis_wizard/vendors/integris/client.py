@@ -28,7 +28,13 @@ from mis_wizard.vendors.base import (
     Status,
 )
 from mis_wizard.vendors.integris import records, wire
-from mis_wizard.vendors.integris.permissions import KEY, Area, field_off_status, needed_optional, wanted_areas
+from mis_wizard.vendors.integris.requirements import (
+    KEY,
+    Area,
+    field_off_status,
+    needed_optional,
+    wanted_areas,
+)
 from mis_wizard.vendors.paging import ordered_pages, untraced
 
 SAMPLE_SIZE = 20
