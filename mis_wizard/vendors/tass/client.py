@@ -10,7 +10,6 @@ the Security Role may not see, so a missing data key in a sample names the permi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import ipaddress
 import urllib.parse
@@ -468,8 +467,7 @@ class TassConnector:
         return rows
 
     async def _timetable(self, ctx: Context, app: App, requirements: Requirements) -> AsyncGenerator[Record, None]:
-        year = str(requirements.get("timetable_year") or dt.date.today().year)
-        periods = list(range(1, int(requirements.get("timetable_periods") or 12) + 1))
+        year, periods = self._periods(requirements)
         gate = asyncio.Semaphore(max(1, ctx.concurrency))
 
         async def one(period: int) -> list[dict[str, Any]]:
@@ -488,13 +486,20 @@ class TassConnector:
             for task in tasks:
                 task.cancel()
 
+    @staticmethod
+    def _periods(requirements: Requirements) -> tuple[str, list[int]]:
+        """The timetable year and its periods, each read by one getTimetables call."""
+        year = str(requirements.get("timetable_year") or dt.date.today().year)
+        return year, list(range(1, int(requirements.get("timetable_periods") or 12) + 1))
+
     async def _calendar(self, ctx: Context, app: App, requirements: Requirements) -> list[Record]:
         tt_id = str(requirements.get("tt_id") or "")
-        if not tt_id:
-            async with contextlib.aclosing(self._timetable(ctx, app, requirements)) as rows:
-                async for row in rows:
-                    tt_id = str(row.get("tt_id", ""))
-                    break
+        year, periods = self._periods(requirements)
+        for period in periods if not tt_id else []:  # the timetable's id, from its first period with lessons
+            rows = await self._rows(ctx, app, "getTimetables", {"year": year, "period": str(period)})
+            if rows:
+                tt_id = str(rows[0].get("tt_id", ""))
+                break
         if not tt_id:
             raise VendorError("tass.no_timetable", "TASS has no timetable for that year, so no calendar either.",
                               "Check the timetable year in the profile, or that the timetable is published in "

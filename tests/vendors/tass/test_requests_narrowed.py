@@ -37,6 +37,8 @@ def test_each_entity_asks_only_for_its_own_method_and_keeps_every_wanted_field(n
         assert asked and asked <= METHODS[entity], (entity, asked)
         assert streamed.records[entity], entity
         assert not streamed.missing(entity), (entity, streamed.missing(entity))
+    derived = [_method(r) for r in streamed.requests["calendar"]]
+    assert derived == ["getTimetables", "getTimetableCalendar"], "one period gives the timetable's id"
 
 
 def test_a_field_set_to_do_not_map_changes_no_request_as_tass_names_no_fields(narrowed) -> None:
