@@ -112,7 +112,8 @@ class IsamsEmulator(Emulator):
         self.registers = {str(rng.randrange(1000, 4999)): "AM", str(rng.randrange(5000, 9999)): "PM"}
         self.render = Renderer(school)
         self._add_key("scenario_filtered", guid(random.Random(f"{school.seed}:isams-filtered-key")),
-                      "Pupils key (filtered to the lowest year)", DEFAULT_REQUIREMENTS["batch_keys"]["pupils"]["methods"])
+                      "Pupils key (filtered to the lowest year)",
+                      DEFAULT_REQUIREMENTS["batch_keys"]["pupils"]["methods"])
         self.keys["scenario_filtered"].pupil_years = frozenset({str(min(self.render.year_id.values()))})
 
     # --- state -----------------------------------------------------------------------------------
@@ -148,7 +149,7 @@ class IsamsEmulator(Emulator):
         good = self.credentials(base_url)
 
         def variant(**changes: Any) -> dict[str, Any]:
-            creds = json.loads(json.dumps(good))
+            creds: dict[str, Any] = json.loads(json.dumps(good))
             for path, value in changes.items():
                 key_id, _, name = path.partition("__")
                 if name:

@@ -20,11 +20,13 @@ FIELDS = (
           format_hint="the LISS server address the integrator gave you, starting with https://",
           help="The integrator's LISS server address, exactly as they sent it (it often ends in /liss or liss.php). "
                "It goes in Server Address under Daily > Synchronise > Generic LISS server in Timetable Daily."),
-    Field("school_code", "School code", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION, pattern=r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,19}",
+    Field("school_code", "School code", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION,
+          pattern=r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,19}",
           format_hint="up to 20 letters or digits, no spaces", example="03014",
           help="The school code the integrator set up for your school (often your school number)."),
-    Field("username", "Username", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S(.{0,98}\S)?", format_hint="the username with no "
-          "spaces around it", example="timetable", help="The LISS username from the integrator."),
+    Field("username", "Username", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S(.{0,98}\S)?",
+          format_hint="the username with no spaces around it", example="timetable",
+          help="The LISS username from the integrator."),
     Field("password", "Password", FieldKind.SECRET,
           help="The LISS password from the integrator; it is case-sensitive, so paste it rather than retype it."),
 )

@@ -91,7 +91,8 @@ CONNECTION_FIELDS = (
                       "answers its API over https only (since TASS v49), so an http:// address will not work",
           help="The address of your school's TASS.web server, as in your browser's address bar when you "
                "use TASS (the part before /tassweb)."),
-    Field("company_code", "Company Code", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION, pattern=r"0[1-9]|[1-9][0-9]",
+    Field("company_code", "Company Code", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION,
+          pattern=r"0[1-9]|[1-9][0-9]",
           format_hint="two digits such as 01 (keep the leading zero)", example="01",
           help="The Company Code your school uses in TASS: two digits, often with a leading zero, "
                f"shown against each app in {GATEWAY}."),
@@ -100,13 +101,15 @@ CONNECTION_FIELDS = (
 
 def _key_fields(label: str) -> tuple[Field, ...]:
     return (
-        Field("app_code", "App Code", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"[A-Za-z0-9_\-]{1,30}",
+        Field("app_code", "App Code", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION,
+              pattern=r"[A-Za-z0-9_\-]{1,30}",
               format_hint="the App Code letters and digits, without spaces", example="INTELLMS",
               help=f"The App Code of the {label} app in {GATEWAY}."),
         Field("token_key", "Token Key", FieldKind.SECRET, pattern=r"[A-Za-z0-9+/]{22}==",
               format_hint="24 characters ending in == (the Token Key TASS generated)",
               help=f"The Token Key of the {label} app in {GATEWAY}; copy all 24 characters, including ==."),
-        Field("version", "API version", FieldKind.CHOICE, privacy=PrivacyClass.CONFIGURATION, choices=("1", "2", "3"), default="3",
+        Field("version", "API version", FieldKind.CHOICE, privacy=PrivacyClass.CONFIGURATION, choices=("1", "2", "3"),
+              default="3",
               help=f"The API version set on the {label} app in {GATEWAY}; 3 needs a Security Role."),
     )
 

@@ -332,11 +332,12 @@ async def check(ctx: Context, credentials: Credentials, requirements: Requiremen
         if reply.status_code in (401, 403):
             yield _refused(endpoint, reply, t.ms)
         elif reply.status_code == 200 and _is_list(reply):
-            yield _result(check_name, Layer.SAMPLE, Status.OK, "endpoint_read_ok", f"{endpoint.capitalize()} can be read.",
-                          ms=t.ms)
+            yield _result(check_name, Layer.SAMPLE, Status.OK, "endpoint_read_ok",
+                          f"{endpoint.capitalize()} can be read.", ms=t.ms)
             missing = _missing_fields(requirements, endpoint, reply.json())
             if missing:
-                yield _result(f"{endpoint.capitalize()} fields", Layer.SAMPLE, Status.WARNING, "endpoint_fields_missing",
+                yield _result(f"{endpoint.capitalize()} fields", Layer.SAMPLE, Status.WARNING,
+                              "endpoint_fields_missing",
                               f"The {endpoint} TASS.web sent have none of these fields the wizard reads: "
                               f"{', '.join(missing)}.",
                               "Send the support report to the integrator, who can name this TASS.web's fields in "
@@ -418,7 +419,8 @@ async def stream(ctx: Context, credentials: Credentials, requirements: Requireme
             reply = await _page_reply(ctx, url, paged, signed[-1], reach_names)
         return reply
 
-    count, last_first = 0, [None]
+    count = 0
+    last_first: list[Mapping[str, Any] | None] = [None]
 
     async def finish(page: int, reply: httpx.Response) -> list[Mapping[str, Any]]:
         rows = _page_rows(endpoint, reply, (page - 1) * top)
