@@ -130,64 +130,62 @@ def _network_failure(key: str, check: str, layer: Layer, exc: BaseException, ms:
     return CheckResult(key, check, layer, Status.FAILED, reach.code, reach.headline, remedy, type(exc).__name__, ms)
 
 
+_REPLY_FAILURES: dict[ReplyKind, tuple[str, str, str]] = {
+    ReplyKind.UNAUTHORIZED: (
+        "token_key_rejected", "TASS did not accept the {label} app's App Code and Token Key.",
+        "In {gateway}, open the {label} app and compare its App Code and Token Key with what you typed (all 24 "
+        "characters of the key, including ==); check the app is for Company Code {company} and that its licence is "
+        "current. TASS answers 401 when it cannot decrypt the token, which is almost always the token recipe "
+        "({recipe}), so a wrong Token Key looks the same; the reason TASS logged is in {api_log}. {server}"),
+    ReplyKind.FORBIDDEN: (
+        "caller_refused", "TASS.web refused the {label} app's call from this computer.",
+        "In {gateway} > TASS APIs, open the {label} app. {server} The reason TASS logged is in {api_log}."),
+    ReplyKind.ROLE_REFUSED: (
+        "version_refused_role", "The {label} app has a Security Role, so TASS refuses version {version} calls.",
+        "In {gateway}, set the {label} app's version to 3 and choose 3 here too."),
+    ReplyKind.ROLE_REQUIRED: (
+        "role_missing", "The {label} app has no Security Role, which version 3 needs.",
+        "In {gateway}, open the {label} app and set its Security Role to the role you made in {roles}."),
+    ReplyKind.ACCESS_MISCONFIGURED: (
+        "api_access_misconfigured",
+        "TASS's API Gateway says the school's API access for the {label} app is set up wrongly (the API app, its "
+        "version or its role).",
+        "In {gateway} > TASS APIs, open the {label} app: check it is the {label} module's app, that its version is "
+        "{version} as chosen here, and that (for version 3) it has a Security Role from {roles}; the reason TASS "
+        "logged is in {api_log}."),
+    ReplyKind.INVALID: (
+        "request_refused", "TASS refused the {label} app's request: {message}",
+        "Check the {label} app's version in {gateway} matches the one chosen here ({version}); if it does, send the "
+        "support report, as TASS's words above say what it wanted."),
+    ReplyKind.SERVER_ERROR: (
+        "server_error", "TASS had an internal error answering (this is usually temporary).",
+        "Try again in a few minutes; if it keeps happening, ask TASS support to look at the API Log in API Gateway "
+        "Maintenance."),
+    ReplyKind.UNKNOWN_METHOD: (
+        "method_unavailable", "The {label} app does not offer this method.",
+        "In {gateway}, check the app is the {label} module's app; methods added in TASS 52.5 (timetables and "
+        "calendar) need TASS 52.5 or later."),
+}
+"""Each answer that is not success: its code, and what the admin reads and does (``{label}`` and the
+others are filled in per app)."""
+_LICENCE = ("licence_expired", "TASS refused the {label} app because its licence is not valid.",
+            "Ask TASS to renew the {label} module licence, then check the app in {gateway}.")
+_UNREADABLE = ("bad_response", "TASS's answer could not be read (it may have been cut off).",
+               "Try again in a minute; if it keeps happening, send the support report.")
+
+
 def _reply_failure(key: str, check: str, layer: Layer, reply: Reply, app: App, ms: int) -> CheckResult:
     """Any answer that is not success, in the admin's words, with the TASS screen to fix it."""
-    label = app.module.label
-    detail = f"HTTP {reply.status}: {reply.message}".strip()
     if reply.kind is ReplyKind.UNAUTHORIZED and reply.licence_problem:
-        return _result(key, check, layer, Status.FAILED, "licence_expired",
-                       f"TASS refused the {label} app because its licence is not valid.",
-                       f"Ask TASS to renew the {label} module licence, then check the app in {GATEWAY}.", detail, ms)
-    if reply.kind is ReplyKind.UNAUTHORIZED:
-        return _result(key, check, layer, Status.FAILED, "token_key_rejected",
-                       f"TASS did not accept the {label} app's App Code and Token Key.",
-                       f"In {GATEWAY}, open the {label} app and compare its App Code and Token Key with what you "
-                       f"typed (all 24 characters of the key, including ==); check the app is for Company Code "
-                       f"{app.company} and that its licence is current. TASS answers 401 when it cannot decrypt "
-                       f"the token, which is almost always the token recipe ({TOKEN_RECIPE}), so a wrong "
-                       f"Token Key looks the same; the reason TASS logged is in {API_LOG}. {APPLICATION_SERVER}",
-                       detail, ms)
-    if reply.kind is ReplyKind.FORBIDDEN:
-        return _result(key, check, layer, Status.FAILED, "caller_refused",
-                       f"TASS.web refused the {label} app's call from this computer.",
-                       f"In {GATEWAY} > TASS APIs, open the {label} app. {APPLICATION_SERVER} The reason TASS "
-                       f"logged is in {API_LOG}.", detail, ms)
-    if reply.kind is ReplyKind.ROLE_REFUSED:
-        return _result(key, check, layer, Status.FAILED, "version_refused_role",
-                       f"The {label} app has a Security Role, so TASS refuses version {app.version} calls.",
-                       f"In {GATEWAY}, set the {label} app's version to 3 and choose 3 here too.", detail, ms)
-    if reply.kind is ReplyKind.ROLE_REQUIRED:
-        return _result(key, check, layer, Status.FAILED, "role_missing",
-                       f"The {label} app has no Security Role, which version 3 needs.",
-                       f"In {GATEWAY}, open the {label} app and set its Security Role to the role you made in "
-                       f"{ROLES}.", detail, ms)
-    if reply.kind is ReplyKind.ACCESS_MISCONFIGURED:
-        return _result(key, check, layer, Status.FAILED, "api_access_misconfigured",
-                       f"TASS's API Gateway says the school's API access for the {label} app is set up wrongly "
-                       "(the API app, its version or its role).",
-                       f"In {GATEWAY} > TASS APIs, open the {label} app: check it is the {label} module's app, that "
-                       f"its version is {app.version} as chosen here, and that (for version 3) it has a Security "
-                       f"Role from {ROLES}; the reason TASS logged is in {API_LOG}.", detail, ms)
-    if reply.kind is ReplyKind.INVALID:
-        return _result(key, check, layer, Status.FAILED, "request_refused",
-                       f"TASS refused the {label} app's request: {reply.message}",
-                       f"Check the {label} app's version in {GATEWAY} matches the one chosen here "
-                       f"({app.version}); if it does, send the support report, as TASS's words above say "
-                       "what it wanted.", detail, ms)
-    if reply.kind is ReplyKind.SERVER_ERROR:
-        return _result(key, check, layer, Status.FAILED, "server_error",
-                       "TASS had an internal error answering (this is usually temporary).",
-                       "Try again in a few minutes; if it keeps happening, ask TASS support to look at the API Log "
-                       "in API Gateway Maintenance.", detail, ms)
-    if reply.kind is ReplyKind.UNKNOWN_METHOD:
-        return _result(key, check, layer, Status.FAILED, "method_unavailable",
-                       f"The {label} app does not offer this method.",
-                       f"In {GATEWAY}, check the app is the {label} module's app; methods added in TASS 52.5 "
-                       "(timetables and calendar) need TASS 52.5 or later.", detail, ms)
-    return _result(key, check, layer, Status.FAILED, "bad_response",
-                   "TASS's answer could not be read (it may have been cut off).",
-                   "Try again in a minute; if it keeps happening, send the support report.",
-                   f"HTTP {reply.status}", ms)
+        code, message, remedy = _LICENCE
+    else:
+        code, message, remedy = _REPLY_FAILURES.get(reply.kind, _UNREADABLE)
+    known = reply.kind in _REPLY_FAILURES
+    detail = f"HTTP {reply.status}: {reply.message}".strip() if known else f"HTTP {reply.status}"
+    words = {"label": app.module.label, "version": app.version, "company": app.company, "message": reply.message,
+             "gateway": GATEWAY, "api_log": API_LOG, "roles": ROLES, "recipe": TOKEN_RECIPE,
+             "server": APPLICATION_SERVER}
+    return _result(key, check, layer, Status.FAILED, code, message.format(**words), remedy.format(**words), detail, ms)
 
 
 class TassConnector:
