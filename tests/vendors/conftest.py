@@ -29,6 +29,19 @@ class Streamed:
     records: dict[str, list[Record]] = field(default_factory=dict)
     requests: dict[str, list[httpx.Request]] = field(default_factory=dict)
 
+    def asked(self, entity: str, of: Callable[[httpx.Request], set[str]]) -> set[str]:
+        """What the requests for ``entity`` asked for (methods, objects…), as ``of`` reads one request."""
+        return set().union(*(of(r) for r in self.requests[entity]))
+
+    def assert_each_asks_only(self, allowed: Mapping[str, set[str]], of: Callable[[httpx.Request], set[str]]) -> None:
+        """Each entity's requests ask for something and nothing outside ``allowed[entity]``, and its
+        records carry every field the sync wanted."""
+        for entity in self.fields:
+            asked = self.asked(entity, of)
+            assert asked and asked <= allowed[entity], (entity, asked)
+            assert self.records[entity], entity
+            assert not self.missing(entity), (entity, self.missing(entity))
+
     def missing(self, entity: str) -> set[str]:
         """Wanted fields no streamed record of ``entity`` carries."""
         carried = set().union(*(r.keys() for r in self.records[entity])) if self.records[entity] else set()

@@ -26,24 +26,20 @@ OBJECTS = {
 """The Datashare object each entity is read from (integris.md's six objects)."""
 
 
-def _object(request: httpx.Request) -> str | None:
-    """The object a request reads, or None for the sign-in."""
+def _objects(request: httpx.Request) -> set[str]:
+    """The object a request reads (none for the sign-in)."""
     if request.method == "POST":
         assert request.url.path == TOKEN_PATH
-        return None
+        return set()
     prefix = RESOURCE_PATH.format(school_id="", resource="").rstrip("/")
     assert request.method == "GET" and request.url.path.startswith(prefix), request.url.path
-    return request.url.path.rsplit("/", 1)[-1]
+    return {request.url.path.rsplit("/", 1)[-1]}
 
 
 def test_each_entity_reads_only_its_own_object_and_keeps_every_wanted_field(narrowed) -> None:
     streamed = narrowed("integris")
     assert {"students", "contacts", "contact_links", "classes"} <= set(streamed.fields) <= set(OBJECTS)
-    for entity, requests in streamed.requests.items():
-        asked = {o for o in map(_object, requests) if o is not None}
-        assert asked and asked <= OBJECTS[entity], (entity, asked)
-        assert streamed.records[entity], entity
-        assert not streamed.missing(entity), (entity, streamed.missing(entity))
+    streamed.assert_each_asks_only(OBJECTS, _objects)
 
 
 def test_a_field_set_to_do_not_map_changes_no_request_as_datashare_takes_no_field_list(narrowed) -> None:

@@ -35,11 +35,7 @@ def _methods(request: httpx.Request) -> set[str]:
 def test_each_entity_names_only_its_own_methods_and_keeps_every_wanted_field(narrowed) -> None:
     streamed = narrowed("isams")
     assert set(streamed.fields) == set(METHODS), "the demo profile reads every Batch entity, no registers"
-    for entity, requests in streamed.requests.items():
-        asked = set().union(*(_methods(r) for r in requests))
-        assert asked and asked <= METHODS[entity], (entity, asked)
-        assert streamed.records[entity], entity
-        assert not streamed.missing(entity), (entity, streamed.missing(entity))
+    streamed.assert_each_asks_only(METHODS, _methods)
 
 
 def test_a_field_set_to_do_not_map_changes_no_request_as_isams_names_no_fields(narrowed) -> None:

@@ -33,11 +33,7 @@ def _method(request: httpx.Request) -> str:
 def test_each_entity_asks_only_for_its_own_read_and_keeps_every_wanted_field(narrowed) -> None:
     streamed = narrowed("liss")
     assert {"students", "classes", "timetable"} <= set(streamed.fields) <= set(METHODS)
-    for entity, requests in streamed.requests.items():
-        asked = {_method(r) for r in requests}
-        assert asked and asked <= METHODS[entity], (entity, asked)
-        assert streamed.records[entity], entity
-        assert not streamed.missing(entity), (entity, streamed.missing(entity))
+    streamed.assert_each_asks_only(METHODS, lambda r: {_method(r)})
     asked_at_all = {_method(r) for requests in streamed.requests.values() for r in requests}
     assert asked_at_all == set().union(*(METHODS[e] for e in streamed.fields)), "nothing read that is not streamed"
 

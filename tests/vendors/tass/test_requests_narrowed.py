@@ -32,11 +32,7 @@ def _method(request: httpx.Request) -> str:
 def test_each_entity_asks_only_for_its_own_method_and_keeps_every_wanted_field(narrowed) -> None:
     streamed = narrowed("tass")
     assert set(streamed.fields) == set(METHODS), "the demo profile reads every TASS entity"
-    for entity, requests in streamed.requests.items():
-        asked = {_method(r) for r in requests}
-        assert asked and asked <= METHODS[entity], (entity, asked)
-        assert streamed.records[entity], entity
-        assert not streamed.missing(entity), (entity, streamed.missing(entity))
+    streamed.assert_each_asks_only(METHODS, lambda r: {_method(r)})
     derived = [_method(r) for r in streamed.requests["calendar"]]
     assert derived == ["getTimetables", "getTimetableCalendar"], "one period gives the timetable's id"
 
