@@ -288,6 +288,9 @@ class IntegrisConnector:
 
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:
+        """The entity's own Datashare object, page by page; which fields Datashare sends is the
+        school's choice on the tile (integris.md), so ``ctx.fields`` narrows nothing here
+        (tests/vendors/integris/test_requests_narrowed.py)."""
         source = _SOURCES.get(entity, entity)
         if source not in wire.RESOURCES:
             raise errors.VendorError("integris.unknown_entity", f"RM Integris has no {entity} records.",

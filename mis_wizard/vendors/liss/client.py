@@ -103,6 +103,8 @@ class LissConnector:
 
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:
+        """One ``liss.get…`` per entity (records.py); LISS calls take no field list (liss.md), so
+        ``ctx.fields`` narrows nothing here (tests/vendors/liss/test_requests_narrowed.py)."""
         url = str(credentials.get("base_url", "")).strip()
         auth = auth_from(credentials, requirements)
         jsonrpc = jsonrpc_member(requirements)

@@ -415,7 +415,10 @@ class TassConnector:
 
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:
-        """TASS has no paging: each method answers whole, except the timetable, read one period per call."""
+        """TASS has no paging: each method answers whole, except the timetable, read one period per call.
+
+        No method takes a field list (tass.md), so ``ctx.fields`` narrows nothing here: an entity is
+        read by its own method alone (tests/vendors/tass/test_requests_narrowed.py)."""
         if endpoints.wanted(requirements):  # the second way in: records in the API Gateway's shape (inferred)
             async for record in endpoints.stream(ctx, credentials, requirements, entity, REACH_NAMES):
                 yield record
