@@ -31,6 +31,12 @@ leaves a file out only when its system lacks the role (DESIGN.md, "The vendor co
   the emulator.
 - ``sandbox.py``: the emulator (sandbox/kit.py) with the system's setup mistakes as scenarios.
 
+A role beyond these (a second API, or a side of the system other than reading it) has its own
+file named for it, beside the others: tass/endpoints.py (the Endpoint Maintenance API),
+isams/rest.py (the REST registers), isams/replies.py (Batch replies in the admin's words),
+liss/rpc.py (calling a server), liss/receiver_protocol.py, liss/publish.py and liss/timetabler.py
+(LISS's receiving and publishing sides).
+
 Shared by all: ``paging.py`` (the one pager: counted, told by page 1, open-ended or followed),
 ``errors.py`` (failure kinds and the one reach table), ``streams.py``, ``concepts.py``,
 ``privacy.py``; ``oneroster/`` is a library of the OneRoster 1.1 API that Aeries and Qmlativ
@@ -38,20 +44,12 @@ build on, not a system of its own.
 
 Still deviating (files are not renamed this round; the role is where it says):
 
-- tass: requirements in ``modules.py``; records read by wire.py and client.py; ``endpoints.py`` is the
-  second API (Endpoint Maintenance users), with its own client code.
-- liss: no records.py or requirements.py (read in client.py and wire.py; defaults in __init__); ``rpc.py`` calls
-  the server, ``receiver_protocol.py``, ``publish.py`` and ``timetabler.py`` are LISS's
-  receiving and publishing sides.
 - powerschool: requirements (``wanted_resources``) in wire.py; ``api.py`` is the conversation
   with a server (token, requests, paging).
 - aeries: records in ``people.py``; requirements inline in __init__; no wire.py or render.py
   (the emulator renders inside sandbox.py); OneRoster parts from ``oneroster/``.
 - qmlativ: only client.py and sandbox.py; requirements and object names inline in __init__,
   wire shapes in client.py, rendering inside sandbox.py.
-- isams: renders inside sandbox.py (no render.py); ``replies.py`` words Batch replies and
-  ``rest.py`` is the second API (the REST registers).
-- integris: requirements in ``permissions.py``; renders inside sandbox.py (no render.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The school's side is public (Modules > System Management > Integris Datashare, t
 integrator's tile, Grant Access, per-area optional fields); the partner API is not. So the
 address, the school identifier and the partner credentials are all fields, the wire format is
 one replaceable module (wire.py), and the permission areas are data a profile can override
-(permissions.py).
+(requirements.py).
 
 Requirements read (``[systems.integris]`` in a profile):
 
@@ -22,7 +22,7 @@ Requirements read (``[systems.integris]`` in a profile):
 from __future__ import annotations
 
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
-from mis_wizard.vendors.integris.permissions import (
+from mis_wizard.vendors.integris.requirements import (
     ALL_OPTIONAL_FIELDS,
     AREAS,
     KEY,
@@ -36,7 +36,8 @@ FIELDS = (
           format_hint="the https:// address your integrator gave you for Integris Datashare",
           example="https://datashare.integrator.example",
           help="Your integrator gives you this address. It is not the address you use to log in to Integris."),
-    Field("school_id", "School identifier", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION, pattern=r"[A-Za-z0-9][A-Za-z0-9-]{2,39}",
+    Field("school_id", "School identifier", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION,
+          pattern=r"[A-Za-z0-9][A-Za-z0-9-]{2,39}",
           format_hint="your school's DfE number: LA code and establishment number, 7 digits",
           example="8881234",
           help="Usually your DfE number (LA code followed by the establishment number), unless your "
@@ -48,7 +49,8 @@ def key_sets(requirements: Requirements) -> tuple[KeySet, ...]:
     who = str(requirements.get("integrator") or "your integrator")
     return (KeySet(
         KEY, "Datashare partner credentials",
-        (Field("client_id", "Partner client ID", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION, pattern=r"[A-Za-z0-9._:-]{3,100}",
+        (Field("client_id", "Partner client ID", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION,
+               pattern=r"[A-Za-z0-9._:-]{3,100}",
                format_hint="letters, digits, dots, dashes or colons", example="integrator-partner",
                help=f"From {who}: their Datashare partner client ID. It is not an Integris username."),
          Field("client_secret", "Partner client secret", FieldKind.SECRET, pattern=r"\S{16,200}",

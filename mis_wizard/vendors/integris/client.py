@@ -28,7 +28,13 @@ from mis_wizard.vendors.base import (
     Status,
 )
 from mis_wizard.vendors.integris import records, wire
-from mis_wizard.vendors.integris.permissions import KEY, Area, field_off_status, needed_optional, wanted_areas
+from mis_wizard.vendors.integris.requirements import (
+    KEY,
+    Area,
+    field_off_status,
+    needed_optional,
+    wanted_areas,
+)
 from mis_wizard.vendors.paging import ordered_pages, untraced
 
 SAMPLE_SIZE = 20
@@ -136,6 +142,29 @@ def _detail(response: httpx.Response) -> str:
         (f" error={code}" if code else "")
 
 
+def _answer_failure(response: httpx.Response, requirements: Requirements, check: str, layer: Layer, ms: int,
+                    *, school_key: str = KEY) -> CheckResult | None:
+    """The failed result for a refusal the contract names or an error status, else None; an unknown
+    school is told against ``school_key`` (the connection fields, when the check is the school's)."""
+    refused = _refusal_code(response)
+    if refused:
+        message, remedy = refusal(refused, requirements)
+        key = school_key if refused == "school_unknown" else KEY
+        return CheckResult(key, check, layer, Status.FAILED, f"integris.{refused}", message, remedy,
+                           _detail(response), ms)
+    if response.is_error:
+        code, failure = _status_failure(response)
+        return CheckResult(KEY, check, layer, Status.FAILED, code, failure.message, failure.remedy,
+                           _detail(response), ms)
+    return None
+
+
+def _crash(check: str, layer: Layer, exc: BaseException, started: float) -> CheckResult:
+    code, failure = _exception_failure(exc)
+    return CheckResult(KEY, check, layer, Status.FAILED, code, failure.message, failure.remedy, type(exc).__name__,
+                       _ms(started))
+
+
 class IntegrisConnector:
     """Checks and streams against the partner endpoint named in the credentials."""
 
@@ -215,21 +244,12 @@ class IntegrisConnector:
         try:
             response = await session.get(None)
             ms = _ms(started)
-            refused = _refusal_code(response)
-            if refused:
-                message, remedy = refusal(refused, requirements)
-                key = CONNECTION if refused == "school_unknown" else KEY
-                return CheckResult(key, check, Layer.AUTHORISE, Status.FAILED, f"integris.{refused}", message,
-                                   remedy, _detail(response), ms)
-            if response.is_error:
-                code, failure = _status_failure(response)
-                return CheckResult(KEY, check, Layer.AUTHORISE, Status.FAILED, code, failure.message,
-                                   failure.remedy, _detail(response), ms)
+            failed = _answer_failure(response, requirements, check, Layer.AUTHORISE, ms, school_key=CONNECTION)
+            if failed is not None:
+                return failed
             school = wire.parse_school(response.content)
         except Exception as exc:
-            code, failure = _exception_failure(exc)
-            return CheckResult(KEY, check, Layer.AUTHORISE, Status.FAILED, code, failure.message, failure.remedy,
-                               type(exc).__name__, _ms(started))
+            return _crash(check, Layer.AUTHORISE, exc, started)
         return CheckResult(KEY, check, Layer.AUTHORISE, Status.OK, "integris.access_granted",
                            f"{school.name or 'The school'} ({school.school_id}) has granted "
                            f"{_integrator(requirements)} access through Datashare.", elapsed_ms=ms)
@@ -241,20 +261,12 @@ class IntegrisConnector:
         try:
             response = await session.get(resource, wire.page_params(1, SAMPLE_SIZE))
             ms = _ms(started)
-            refused = _refusal_code(response)
-            if refused:
-                message, remedy = refusal(refused, requirements)
-                return CheckResult(KEY, check, Layer.SAMPLE, Status.FAILED, f"integris.{refused}", message,
-                                   remedy, _detail(response), ms)
-            if response.is_error:
-                code, failure = _status_failure(response)
-                return CheckResult(KEY, check, Layer.SAMPLE, Status.FAILED, code, failure.message,
-                                   failure.remedy, _detail(response), ms)
+            failed = _answer_failure(response, requirements, check, Layer.SAMPLE, ms)
+            if failed is not None:
+                return failed
             page = wire.parse_page(resource, response.content)
         except Exception as exc:
-            code, failure = _exception_failure(exc)
-            return CheckResult(KEY, check, Layer.SAMPLE, Status.FAILED, code, failure.message, failure.remedy,
-                               type(exc).__name__, _ms(started))
+            return _crash(check, Layer.SAMPLE, exc, started)
         if not page.records:
             return CheckResult(KEY, check, Layer.SAMPLE, Status.WARNING, "integris.area_empty",
                                f"Datashare sends no records for \"{area.label}\".",
@@ -276,6 +288,9 @@ class IntegrisConnector:
 
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:
+        """The entity's own Datashare object, page by page; which fields Datashare sends is the
+        school's choice on the tile (integris.md), so ``ctx.fields`` narrows nothing here
+        (tests/vendors/integris/test_requests_narrowed.py)."""
         source = _SOURCES.get(entity, entity)
         if source not in wire.RESOURCES:
             raise errors.VendorError("integris.unknown_entity", f"RM Integris has no {entity} records.",

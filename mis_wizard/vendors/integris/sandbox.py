@@ -7,16 +7,13 @@ the quirks consumers rely on: combined "Mr and Mrs" contacts, blank titles, cont
 child has left, students in no class, registration groups with two tutors, custom groups with
 more than two staff, and no contact priority.
 
-The synthetic school has no Integris-only facts, so these are derived from it deterministically:
-second tutors of registration groups, the extra staff and members of custom groups, and the
-student groups (School Council, Choir).
+The objects themselves are rendered from the synthetic school in render.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
 import secrets
 import threading
@@ -25,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mis_wizard.vendors.integris import wire
+from mis_wizard.vendors.integris.render import RENDERERS
 from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario, json_response, text_response
 from mis_wizard.vendors.sandbox.school import School
 
@@ -34,7 +32,6 @@ WITHDRAWN_SCHOOL = "8881236"
 FIELDS_OFF_SCHOOL = "8881237"
 PARTNER_ID = "mis-wizard-demo-partner"
 
-_CLASS_KINDS = {"teaching_set": "TeachingSet", "mixed": "MixedGroup", "custom": "CustomGroup"}
 _SCHOOL_PATH = re.compile(r"^/schools/([^/]+)(?:/([^/]+))?/?$")
 
 
@@ -150,7 +147,7 @@ class IntegrisEmulator(Emulator):
         return json_response({"access_token": token, "token_type": "Bearer", "expires_in": 3600})
 
     def _page(self, request: Request, resource: str, off: set[tuple[str, str]]) -> Response:
-        render = self._renderers().get(resource)
+        render = RENDERERS.get(resource)
         if render is None:
             return _error(404, "not_found", f"No resource {resource}.")
         try:
@@ -168,89 +165,12 @@ class IntegrisEmulator(Emulator):
                                                 "totalCount": len(records)}}
         return json_response(body)
 
-    def _records(self, resource: str, render: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    def _records(self, resource: str, render: Callable[[School], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Each object is rendered once, on first use."""
         with self._lock:
             if resource not in self._rendered:
-                self._rendered[resource] = render()
+                self._rendered[resource] = render(self.school)
             return self._rendered[resource]
-
-    # Rendering the synthetic school as Datashare objects (each built once, on first use).
-
-    def _renderers(self) -> dict[str, Callable[[], list[dict[str, Any]]]]:
-        return {"students": self._students, "contacts": self._contacts, "contactLinks": self._links,
-                "teachers": self._teachers, "classes": self._classes, "groups": self._groups}
-
-    def _students(self) -> list[dict[str, Any]]:
-        years = {y.id: y for y in self.school.years}
-        forms = {g.id: g for g in self.school.reg_groups}
-        return [{"studentId": s.id, "knownName": s.preferred_name, "surname": s.last_name,
-                 "yearGroup": years[s.year_id].name, "className": forms[s.reg_group_id].name,
-                 "dateOfBirth": s.birth_date.isoformat()} for s in self.school.current_students()]
-
-    def _contacts(self) -> list[dict[str, Any]]:
-        return [{"contactId": c.id, "title": c.title, "forename": c.first_name, "surname": c.last_name,
-                 "email": c.email or None, "phone": c.mobile or None} for c in self.school.contacts]
-
-    def _links(self) -> list[dict[str, Any]]:
-        current = {s.id for s in self.school.current_students()}
-        return [{"studentId": link.student_id, "contactId": link.contact_id, "relationship": link.relationship,
-                 "parentalResponsibility": link.parental_responsibility}
-                for link in self.school.contact_links if link.student_id in current]
-
-    def _teachers(self) -> list[dict[str, Any]]:
-        return [{"staffId": s.id, "title": s.title, "forename": s.first_name, "surname": s.last_name,
-                 "email": s.email or None, "businessRole": s.role}
-                for s in self.school.staff if s.status == "current"]
-
-    def _classes(self) -> list[dict[str, Any]]:
-        school = self.school
-        rng = random.Random(f"{school.seed}:integris-classes")
-        teachers = [s.id for s in school.staff if s.teaching]
-        current = school.current_students()
-        by_form: dict[str, list[str]] = {}
-        for s in current:
-            by_form.setdefault(s.reg_group_id, []).append(s.id)
-        by_class: dict[str, list[str]] = {}
-        for class_id, student_id in school.memberships:
-            by_class.setdefault(class_id, []).append(student_id)
-        out: list[dict[str, Any]] = []
-        for g in school.reg_groups:
-            second = rng.choice(teachers) if rng.random() < 0.3 else None
-            out.append({"classId": g.id, "code": g.name, "description": f"Registration group {g.name}",
-                        "type": "RegistrationGroup", "staffId1": g.tutor_id,
-                        "staffId2": second if second != g.tutor_id else None, "otherStaffIds": [],
-                        "studentIds": by_form.get(g.id, [])})
-        for c in school.classes:
-            kind = _CLASS_KINDS[c.kind]
-            others: list[str] = []
-            members = by_class.get(c.id, [])
-            if kind == "CustomGroup":
-                others = [t for t in rng.sample(teachers, min(3, len(teachers)))
-                          if t not in (c.main_teacher_id, c.second_teacher_id)][:2]
-                members = members or sorted(s.id for s in rng.sample(current, max(2, len(current) // 20)))
-            out.append({"classId": c.id, "code": c.code, "description": c.name, "type": kind,
-                        "staffId1": c.main_teacher_id, "staffId2": c.second_teacher_id or None,
-                        "otherStaffIds": others, "studentIds": members})
-        return out
-
-    def _groups(self) -> list[dict[str, Any]]:
-        school = self.school
-        current = school.current_students()
-        out: list[dict[str, Any]] = []
-        for y in school.years:
-            campus = next(c for c in school.campuses if c.id == y.campus_id)
-            out.append({"groupId": y.id, "description": f"{y.name} ({campus.name})", "type": "YearGroup",
-                        "studentIds": [s.id for s in current if s.year_id == y.id]})
-        for h in school.houses:
-            out.append({"groupId": h.id, "description": h.name, "type": "HouseGroup",
-                        "studentIds": [s.id for s in current if s.house_id == h.id]})
-        rng = random.Random(f"{school.seed}:integris-student-groups")
-        for i, name in enumerate(("School Council", "Choir"), start=1):
-            members = rng.sample(current, max(2, len(current) // 15))
-            out.append({"groupId": f"SG{i}", "description": name, "type": "StudentGroup",
-                        "studentIds": sorted(s.id for s in members)})
-        return out
-
 
 def _error(status: int, code: str, message: str) -> Response:
     return Response(status, json.dumps({"error": str(code), "message": message}).encode())

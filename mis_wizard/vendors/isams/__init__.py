@@ -88,7 +88,8 @@ def key_sets(requirements: Requirements) -> tuple[KeySet, ...]:
                   help="The Client ID iSAMS support sent when they enabled the REST API for the integrator."),
             Field("client_secret", "REST client secret", FieldKind.SECRET,
                   help="The Client Secret iSAMS support sent with the Client ID."),
-            *(Field(f"{name.lower()}_register_id", f"{name} register ID", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION, pattern=r"\d+",
+            *(Field(f"{name.lower()}_register_id", f"{name} register ID", FieldKind.CODE,
+                    privacy=PrivacyClass.CONFIGURATION, pattern=r"\d+",
                     format_hint="a number", example="1234",
                     help=f"The ID of the register used for {name} registration (Registration Manager); "
                          "iSAMS support can tell you it.")

@@ -86,6 +86,9 @@ class IsamsConnector:
 
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:
+        """One Batch request naming only the entity's methods (MethodsToRun); a Batch request names
+        methods, not fields (isams.md), so ``ctx.fields`` narrows nothing further
+        (tests/vendors/isams/test_requests_narrowed.py)."""
         redact = Redactor(secrets_of(credentials))
         base = base_url(credentials)
         if entity == "registration":

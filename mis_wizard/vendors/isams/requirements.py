@@ -10,23 +10,23 @@ from typing import Any
 
 from mis_wizard.vendors.base import Requirements
 
+
+def _key(label: str, purpose: str, *methods: str, required: bool = True) -> dict[str, Any]:
+    return {"label": label, "methods": list(methods), "required": required, "purpose": purpose}
+
+
 DEFAULT_REQUIREMENTS: dict[str, Any] = {
     "batch_keys": {
-        "contacts": {"label": "Contacts key", "methods": ["Pupil_GetContacts"], "required": True,
-                     "purpose": "Parents and carers, with their pupil links and parental responsibility"},
-        "pupils": {"label": "Pupils key", "methods": ["Pupil_GetCurrentPupils"], "required": True,
-                   "purpose": "Current pupils"},
-        "staff": {"label": "Staff key", "methods": ["HumanResources_GetCurrentStaff"], "required": True,
-                  "purpose": "Current staff"},
-        "school_structure": {"label": "School structure key",
-                             "methods": ["School_GetSchoolForms", "School_GetAllYears", "School_GetAcademicHouses"],
-                             "required": True, "purpose": "Forms, years and houses"},
-        "teaching_sets": {"label": "Teaching sets key", "methods": ["Teaching_GetSets"], "required": True,
-                          "purpose": "Teaching sets and their teachers"},
-        "set_lists": {"label": "Set lists key", "methods": ["Teaching_GetSetLists"], "required": True,
-                      "purpose": "Which pupils are in each set"},
-        "medical": {"label": "Medical key", "methods": ["Medical_GetMedicalConditions"], "required": False,
-                    "purpose": "Medical conditions (optional)"},
+        "contacts": _key("Contacts key", "Parents and carers, with their pupil links and parental responsibility",
+                         "Pupil_GetContacts"),
+        "pupils": _key("Pupils key", "Current pupils", "Pupil_GetCurrentPupils"),
+        "staff": _key("Staff key", "Current staff", "HumanResources_GetCurrentStaff"),
+        "school_structure": _key("School structure key", "Forms, years and houses", "School_GetSchoolForms",
+                                 "School_GetAllYears", "School_GetAcademicHouses"),
+        "teaching_sets": _key("Teaching sets key", "Teaching sets and their teachers", "Teaching_GetSets"),
+        "set_lists": _key("Set lists key", "Which pupils are in each set", "Teaching_GetSetLists"),
+        "medical": _key("Medical key", "Medical conditions (optional)", "Medical_GetMedicalConditions",
+                        required=False),
     },
     "extra_methods": "warning",
     "rest": {"wanted": True, "registers": ["AM", "PM"]},

@@ -5,10 +5,9 @@ Server-side state is what makes the admins' mistakes real: Batch keys with their
 flag, ticked methods and throttle, and REST clients with their own access. Datasets are rendered
 once per method (and contact filter) and cached, so a 5,000-pupil school answers quickly.
 
-Values iSAMS has and the synthetic school does not are derived from it deterministically
-(``random.Random(f"{seed}:isams-…")``): key GUIDs, SchoolIds, parental responsibility "Default",
-register IDs. Datasets no public sample shows (Medical) answer empty, and each item carries only
-the names isams.md lists (tests/vendors/isams/test_fact_sheet_fields.py holds it to that).
+The school's records in iSAMS's shapes come from render.py; here are the keys, clients and
+register IDs (derived deterministically, ``random.Random(f"{seed}:isams-keys")``), the documents
+put together from the rendered datasets, and the scenarios.
 """
 
 from __future__ import annotations
@@ -19,17 +18,17 @@ import math
 import random
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import tostring
 
 import defusedxml.ElementTree as SafeET
 
+from mis_wizard.vendors.isams.render import Renderer, guid
 from mis_wizard.vendors.isams.requirements import DEFAULT_REQUIREMENTS
 from mis_wizard.vendors.isams.wire import METHODS, Method, element_to_tree
 from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario, json_response, text_response
-from mis_wizard.vendors.sandbox.school import School, Student
+from mis_wizard.vendors.sandbox.school import School
 
 _GUID_LEN = 36
 
@@ -81,21 +80,6 @@ def _esc(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _guid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
-def _date(value: dt.date) -> str:
-    return f"{value.isoformat()}T00:00:00"
-
-
-def _leaf(parent: Element, tag: str, value: object = None, **attrs: str) -> Element:
-    el = SubElement(parent, tag, attrs)
-    if value is not None and value != "":
-        el.text = str(value)
-    return el
-
-
 class IsamsEmulator(Emulator):
     system = "isams"
 
@@ -109,27 +93,28 @@ class IsamsEmulator(Emulator):
         rng = random.Random(f"{school.seed}:isams-keys")
         self.keys: dict[str, BatchKey] = {}
         for key_id, spec in DEFAULT_REQUIREMENTS["batch_keys"].items():
-            self._add_key(key_id, _guid(rng), f"Demo App {spec['label']}", spec["methods"])
+            self._add_key(key_id, guid(rng), f"Demo App {spec['label']}", spec["methods"])
         structure = DEFAULT_REQUIREMENTS["batch_keys"]["school_structure"]["methods"]
-        self._add_key("scenario_inactive", _guid(rng), "Old contacts key", ["Pupil_GetContacts"], active=False)
-        self._add_key("scenario_lacking", _guid(rng), "School structure key (houses not ticked)",
+        self._add_key("scenario_inactive", guid(rng), "Old contacts key", ["Pupil_GetContacts"], active=False)
+        self._add_key("scenario_lacking", guid(rng), "School structure key (houses not ticked)",
                       [m for m in structure if m != "School_GetAcademicHouses"])
-        self._add_key("scenario_extra", _guid(rng), "Staff key (pupils ticked too)",
+        self._add_key("scenario_extra", guid(rng), "Staff key (pupils ticked too)",
                       ["HumanResources_GetCurrentStaff", "Pupil_GetCurrentPupils"])
-        self._add_key("scenario_throttled", _guid(rng), "Contacts key (throttled)", ["Pupil_GetContacts"],
+        self._add_key("scenario_throttled", guid(rng), "Contacts key (throttled)", ["Pupil_GetContacts"],
                       throttle=0)
-        self.unknown_key = _guid(rng)
+        self.unknown_key = guid(rng)
         self.clients = {
-            "good": RestClient(f"demo-{_guid(rng)[:8]}", _guid(rng).replace("-", "")),
-            "no_registers": RestClient(f"demo-{_guid(rng)[:8]}", _guid(rng).replace("-", ""),
+            "good": RestClient(f"demo-{guid(rng)[:8]}", guid(rng).replace("-", "")),
+            "no_registers": RestClient(f"demo-{guid(rng)[:8]}", guid(rng).replace("-", ""),
                                        frozenset({"students"})),
         }
         self._tokens: dict[str, RestClient] = {}
         self.registers = {str(rng.randrange(1000, 4999)): "AM", str(rng.randrange(5000, 9999)): "PM"}
-        self._ids()
-        self._add_key("scenario_filtered", _guid(random.Random(f"{school.seed}:isams-filtered-key")),
-                      "Pupils key (filtered to the lowest year)", DEFAULT_REQUIREMENTS["batch_keys"]["pupils"]["methods"])
-        self.keys["scenario_filtered"].pupil_years = frozenset({str(min(self.year_id.values()))})
+        self.render = Renderer(school)
+        self._add_key("scenario_filtered", guid(random.Random(f"{school.seed}:isams-filtered-key")),
+                      "Pupils key (filtered to the lowest year)",
+                      DEFAULT_REQUIREMENTS["batch_keys"]["pupils"]["methods"])
+        self.keys["scenario_filtered"].pupil_years = frozenset({str(min(self.render.year_id.values()))})
 
     # --- state -----------------------------------------------------------------------------------
 
@@ -145,23 +130,6 @@ class IsamsEmulator(Emulator):
         timeouts and other UnhandledExceptions come back as 500s)."""
         with self._lock:
             self._injected.append(_Injected(status, message_id, description, times))
-
-    def _ids(self) -> None:
-        school = self.school
-        rng = random.Random(f"{school.seed}:isams-ids")
-        self.pupil_id = {s.id: int(s.id[1:]) for s in school.students}
-        self.school_id = {s.id: str(4_700_000_000 + int(s.id[1:]) * 37) for s in school.students}
-        self.staff_id = {s.id: int(s.id[1:]) for s in school.staff}
-        self.staff_code = {s.id: s.code for s in school.staff}
-        self.year_id = {y.id: y.level + (0 if y.campus_id == school.campuses[0].id else 20) for y in school.years}
-        campus_code = {c.id: c.code for c in school.campuses}
-        year_campus = {y.id: y.campus_id for y in school.years}
-        self.form_name = {g.id: f"{g.name}-{campus_code[year_campus[g.year_id]]}" for g in school.reg_groups}
-        self.house_id = {h.id: i + 1 for i, h in enumerate(school.houses)}
-        self.contact_id = {c.id: i + 1 for i, c in enumerate(school.contacts)}
-        self.guid = {x: _guid(rng) for x in [s.id for s in school.students] + [s.id for s in school.staff]}
-        self.pr_default = {(link.student_id, link.contact_id) for link in school.contact_links
-                           if link.parental_responsibility and rng.random() < 0.2}
 
     # --- Emulator contract -------------------------------------------------------------------------
 
@@ -181,7 +149,7 @@ class IsamsEmulator(Emulator):
         good = self.credentials(base_url)
 
         def variant(**changes: Any) -> dict[str, Any]:
-            creds = json.loads(json.dumps(good))
+            creds: dict[str, Any] = json.loads(json.dumps(good))
             for path, value in changes.items():
                 key_id, _, name = path.partition("__")
                 if name:
@@ -310,7 +278,7 @@ class IsamsEmulator(Emulator):
         with self._lock:
             cached = self._cache.xml.get(cache_key)
         if cached is None:
-            cached = tostring(self._dataset(method, contact_types), encoding="unicode")
+            cached = tostring(self.render.dataset(method, contact_types), encoding="unicode")
             with self._lock:
                 self._cache.xml[cache_key] = cached
         return cached
@@ -325,155 +293,6 @@ class IsamsEmulator(Emulator):
             with self._lock:
                 self._cache.json[cache_key] = cached
         return cached
-
-    def _dataset(self, method: Method, contact_types: str) -> Element:
-        """One method's collection; datasets the synthetic school has no data for render empty."""
-        collection = Element(method.collection)
-        render: Callable[[Element, str], None] | None = getattr(self, f"_render_{method.collection.lower()}", None)
-        if render is not None:
-            render(collection, contact_types)
-        return collection
-
-    # --- datasets ----------------------------------------------------------------------------------
-
-    def _render_currentpupils(self, parent: Element, _filter: str) -> None:
-        school = self.school
-        campus = {c.id: (i + 1, c.name) for i, c in enumerate(school.campuses)}
-        houses = {h.id: h.name for h in school.houses}
-        tutor = {g.id: self.staff_code[g.tutor_id] for g in school.reg_groups}
-        for s in school.current_students():
-            division_id, division = campus[s.campus_id]
-            el = SubElement(parent, "Pupil", {
-                "Id": str(self.pupil_id[s.id]), "PersonId": str(10_000 + self.pupil_id[s.id]),
-                "PersonGuid": self.guid[s.id], "DivisionId": str(division_id),
-                "AcademicHouseId": str(self.house_id[s.house_id])})
-            _leaf(el, "SchoolCode", s.code)
-            _leaf(el, "SchoolId", self.school_id[s.id])
-            _leaf(el, "UserCode", f"{s.last_name[:3].upper()}{s.code}")
-            _leaf(el, "UserName", s.email.split("@")[0])
-            _leaf(el, "Title", {"M": "Mr", "F": "Miss"}.get(s.gender))
-            _leaf(el, "Forename", s.first_name)
-            _leaf(el, "Surname", s.last_name)
-            _leaf(el, "Middlename")
-            _leaf(el, "Initials", f"{s.first_name[0]}{s.last_name[0]}")
-            _leaf(el, "Preferredname", s.preferred_name)
-            _leaf(el, "Fullname", f"{s.first_name} {s.last_name}")
-            _leaf(el, "Gender", s.gender)
-            _leaf(el, "DOB", _date(s.birth_date))
-            _leaf(el, "AcademicHouse", houses[s.house_id])
-            _leaf(el, "Form", self.form_name[s.reg_group_id])
-            _leaf(el, "NCYear", self.year_id[s.year_id])
-            _leaf(el, "DivisionName", division)
-            _leaf(el, "EmailAddress", s.email)
-            _leaf(el, "PupilType", "Day")
-            _leaf(el, "EnrolmentDate", _date(s.entry_date))
-            _leaf(el, "EnrolmentSchoolYear", s.entry_date.year)
-            _leaf(el, "FamilyId", int(s.family_id[1:]))
-            _leaf(el, "Tutor", tutor[s.reg_group_id])
-
-    def _render_contacts(self, parent: Element, contact_types: str) -> None:
-        wanted = {t.strip().lower() for t in contact_types.split(",") if t.strip()}
-        students: dict[str, Student] = {s.id: s for s in self.school.students}
-        links: dict[str, list[Any]] = {}
-        for link in self.school.contact_links:
-            kinds = {part.strip().lower() for part in link.relationship.split(" and ")}
-            if not wanted or kinds & wanted:
-                links.setdefault(link.contact_id, []).append(link)
-        for c in self.school.contacts:
-            if c.id not in links:
-                continue
-            # Only what isams.md lists for a Contact: no Title, RelationType, Priority or mail-merge
-            # flags (the sheet says no source shows them); parental responsibility's values are
-            # documented, its element name is inferred (see FACTS).
-            el = SubElement(parent, "Contact", {"Id": str(self.contact_id[c.id])})
-            _leaf(el, "Forename", c.first_name)
-            _leaf(el, "Surname", c.last_name)
-            _leaf(el, "EmailAddress", c.email)
-            _leaf(el, "Mobile", c.mobile)
-            pupils = SubElement(el, "Pupils")
-            for link in links[c.id]:
-                s = students[link.student_id]
-                p = SubElement(pupils, "Pupil", {"Id": str(self.pupil_id[s.id])})
-                _leaf(p, "SchoolId", self.school_id[s.id], Legacy="True")
-                _leaf(p, "Status", "Current" if s.status == "current" else "Left")
-                responsibility = "Default" if (s.id, c.id) in self.pr_default else \
-                    "Yes" if link.parental_responsibility else "No"
-                _leaf(p, "ParentalResponsibility", responsibility)
-
-    def _render_currentstaff(self, parent: Element, _filter: str) -> None:
-        for s in self.school.staff:
-            if s.status != "current":
-                continue
-            el = SubElement(parent, "StaffMember", {"Id": str(self.staff_id[s.id]),
-                                                    "PersonId": str(30_000 + self.staff_id[s.id]),
-                                                    "PersonGuid": self.guid[s.id].upper()})
-            _leaf(el, "Initials", f"{s.first_name[0]}{s.last_name[0]}")
-            _leaf(el, "UserCode", s.code)
-            _leaf(el, "UserName", s.email.split("@")[0].upper())
-            _leaf(el, "Title", s.title)
-            _leaf(el, "Forename", s.first_name)
-            _leaf(el, "MiddleNames")
-            _leaf(el, "Surname", s.last_name)
-            _leaf(el, "FullName", f"{s.first_name} {s.last_name}")
-            _leaf(el, "PreferredName", s.first_name)
-            _leaf(el, "Salutation", f"{s.title} {s.last_name}".strip())
-            _leaf(el, "SchoolEmailAddress", s.email)
-            _leaf(el, "TeachingStaff", 1 if s.teaching else 0)
-
-    def _render_forms(self, parent: Element, _filter: str) -> None:
-        for g in self.school.reg_groups:
-            name = self.form_name[g.id]
-            el = SubElement(parent, "Form", {"Id": name, "TutorId": str(self.staff_id[g.tutor_id]),
-                                             "YearId": str(self.year_id[g.year_id])})
-            _leaf(el, "Tutor", self.staff_code[g.tutor_id], Legacy="True")
-            _leaf(el, "NationalCurriculumYear", self.year_id[g.year_id], Legacy="True")
-            _leaf(el, "Form", name)
-            _leaf(el, "EmailAddress")
-
-    def _render_years(self, parent: Element, _filter: str) -> None:
-        for y in self.school.years:
-            yid = self.year_id[y.id]
-            el = SubElement(parent, "Year", {"Id": str(yid)})
-            _leaf(el, "Name", y.name)
-            _leaf(el, "Code", f"Y{y.level}")
-
-    def _render_academichouses(self, parent: Element, _filter: str) -> None:
-        teachers = [s for s in self.school.staff if s.teaching]
-        for i, h in enumerate(self.school.houses):
-            master = teachers[(i * 5) % len(teachers)]
-            el = SubElement(parent, "House", {"Id": str(self.house_id[h.id]),
-                                              "HouseMasterId": str(self.staff_id[master.id])})
-            _leaf(el, "Name", h.name)
-            _leaf(el, "Code", h.name[:3].upper())
-            _leaf(el, "Type", "Academic")
-            _leaf(el, "Sex", "U")
-
-    def _render_sets(self, parent: Element, _filter: str) -> None:
-        for number, c in enumerate(self.school.classes, start=1):
-            year = str(self.year_id[c.year_id])
-            subject = c.subject_id[3:]
-            el = SubElement(parent, "Set", {"Id": c.id[2:].lstrip("0"), "SubjectId": subject, "YearId": year,
-                                            "AuthorId": "1"})
-            _leaf(el, "SubjectId", subject, Legacy="True")
-            _leaf(el, "YearId", year, Legacy="True")
-            _leaf(el, "Teacher", self.staff_code[c.main_teacher_id], Legacy="True")
-            _leaf(el, "SetNumber", number)
-            _leaf(el, "Block")
-            _leaf(el, "SetCode", c.code)
-            _leaf(el, "Name", c.name)
-            teachers = SubElement(el, "Teachers")
-            for i, (staff, primary) in enumerate(((c.main_teacher_id, "True"), (c.second_teacher_id, "False")), 1):
-                if staff:
-                    SubElement(teachers, "Teacher", {"Id": str(i), "StaffId": str(self.staff_id[staff]),
-                                                     "PrimaryTeacher": primary})
-
-    def _render_setlists(self, parent: Element, _filter: str) -> None:
-        for number, (class_id, student_id) in enumerate(self.school.memberships, start=1):
-            set_id = class_id[2:].lstrip("0")
-            el = SubElement(parent, "SetList", {"Id": str(number), "SetId": set_id,
-                                                "PupilId": str(self.pupil_id[student_id])})
-            _leaf(el, "SetId", set_id, Legacy="True")
-            _leaf(el, "SchoolId", self.school_id[student_id], Legacy="True")
 
     # --- REST ----------------------------------------------------------------------------------------
 
@@ -506,27 +325,17 @@ class IsamsEmulator(Emulator):
             session = self.registers.get(register_id)
             if session is None:
                 return json_response({"message": "Registration period not found."}, 404)
-            return self._page(request, "registrations", self._register_rows(register_id, session))
+            return self._page(request, "registrations", self.render.register_rows(register_id, session))
         if path == "/api/students":
             if "students" not in client.access:
                 return denied
-            rows = [{"schoolId": self.school_id[s.id], "forename": s.first_name, "surname": s.last_name,
-                     "preferredName": s.preferred_name, "dob": _date(s.birth_date),
-                     "yearGroup": self.year_id[s.year_id], "formGroup": self.form_name[s.reg_group_id],
-                     "schoolEmailAddress": s.email} for s in self.school.current_students()]
+            rows = self.render.rest_students()
             return self._page(request, "students", rows)
         return json_response({"message": "No HTTP resource was found that matches the request URI."}, 404)
 
-    def _register_rows(self, register_id: str, session: str) -> list[dict[str, Any]]:
-        day = self.register_day()
-        return [{"schoolId": self.school_id[m.student_id], "registrationPeriodId": int(register_id),
-                 "registrationDate": _date(day), "registered": True, "code": m.mark}
-                for m in self.school.attendance(day) if m.session == session]
-
     def register_day(self) -> dt.date:
         """The latest school day on or before the anchor: the register the REST API serves."""
-        days = [d.date for d in self.school.calendar if d.cycle_day and d.date <= self.school.anchor]
-        return days[-1] if days else self.school.anchor
+        return self.render.register_day()
 
     def _page(self, request: Request, list_key: str, rows: list[dict[str, Any]]) -> Response:
         try:

@@ -4,10 +4,7 @@ The admin types four values into Timetable Daily (Daily > Synchronise > Add sync
 Generic LISS server): Server Address, Username, Password and School code. They come from
 the integrator, so there are no key sets: one connection, checked before the admin types it.
 
-Requirements read (all optional, defaults below): ``user_agent`` and ``liss_version`` for the
-authentication object; ``jsonrpc_member`` (send ``"jsonrpc": "2.0"``; some old servers want
-the spec's bare form); ``publish_covers`` (whether the integrator wants Publish and sync from
-the Covers page); ``sync_past_days`` / ``sync_future_days`` (the dates the admin syncs).
+Requirements read: requirements.py (all optional, with defaults).
 """
 
 from __future__ import annotations
@@ -15,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
+from mis_wizard.vendors.liss.requirements import DEFAULT_REQUIREMENTS, publish_covers, sync_days
 from mis_wizard.vendors.privacy import PrivacyClass
 
 FIELDS = (
@@ -22,11 +20,13 @@ FIELDS = (
           format_hint="the LISS server address the integrator gave you, starting with https://",
           help="The integrator's LISS server address, exactly as they sent it (it often ends in /liss or liss.php). "
                "It goes in Server Address under Daily > Synchronise > Generic LISS server in Timetable Daily."),
-    Field("school_code", "School code", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION, pattern=r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,19}",
+    Field("school_code", "School code", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION,
+          pattern=r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,19}",
           format_hint="up to 20 letters or digits, no spaces", example="03014",
           help="The school code the integrator set up for your school (often your school number)."),
-    Field("username", "Username", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S(.{0,98}\S)?", format_hint="the username with no "
-          "spaces around it", example="timetable", help="The LISS username from the integrator."),
+    Field("username", "Username", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S(.{0,98}\S)?",
+          format_hint="the username with no spaces around it", example="timetable",
+          help="The LISS username from the integrator."),
     Field("password", "Password", FieldKind.SECRET,
           help="The LISS password from the integrator; it is case-sensitive, so paste it rather than retype it."),
 )
@@ -41,8 +41,8 @@ def _days(count: object) -> str:
 
 
 def _step_values(requirements: Requirements) -> Mapping[str, str]:
-    past, future = requirements.get("sync_past_days", 1), requirements.get("sync_future_days", 14)
-    return {"publish_covers": "yes" if requirements.get("publish_covers", True) else "",
+    past, future = sync_days(requirements)
+    return {"publish_covers": "yes" if publish_covers(requirements) else "",
             "sync_past_days": str(past), "sync_future_days": str(future),
             "sync_past": _days(past), "sync_future": _days(future)}
 
@@ -73,7 +73,7 @@ ENTITIES = (
         RawField("ClassCode", "class.id", "<course> <class>, with a space; what class lists and lessons name"),
         RawField("CourseName", "class.name"), RawField("DefaultTeacher", "class.main_teacher_id"),
         RawField("Type", None, "Blank for teaching"),
-        RawField("kind", "class.kind", "Type in the wizard's words (client.CLASS_KINDS), added by the wizard"),
+        RawField("kind", "class.kind", "Type in the wizard's words (records.CLASS_KINDS), added by the wizard"),
         RawField("TtStructure"), RawField("EdvalClassCode", "class.code"), RawField("Form", "class.year_level"),
         RawField("Faculty", "class.subject"),
     ), "ClassCode"),
@@ -108,6 +108,5 @@ SPEC = VendorSpec(
     connector=lazy("mis_wizard.vendors.liss.client:LissConnector"),
     emulator=lazy("mis_wizard.vendors.liss.sandbox:LissEmulator"),
     step_values=_step_values,
-    default_requirements={"user_agent": "MISWizard", "liss_version": 10002, "jsonrpc_member": True,
-                          "publish_covers": True, "sync_past_days": 1, "sync_future_days": 14},
+    default_requirements=DEFAULT_REQUIREMENTS,
 )

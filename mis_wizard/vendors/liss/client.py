@@ -24,7 +24,8 @@ from mis_wizard.vendors.base import (
     Timer,
 )
 from mis_wizard.vendors.errors import VendorError
-from mis_wizard.vendors.liss import rpc, wire
+from mis_wizard.vendors.liss import records, rpc, wire
+from mis_wizard.vendors.liss.requirements import jsonrpc_member, liss_version, user_agent
 
 AUTH_READS = ("liss.getTimetableStructures", "liss.getRooms")
 
@@ -33,8 +34,7 @@ def auth_from(credentials: Credentials, requirements: Requirements) -> rpc.Auth:
     return rpc.Auth(school=str(credentials.get("school_code", "")).strip(),
                     username=str(credentials.get("username", "")).strip(),
                     password=str(credentials.get("password", "")),
-                    user_agent=str(requirements.get("user_agent", "MISWizard")),
-                    version=int(requirements.get("liss_version", rpc.LISS_VERSION)))
+                    user_agent=user_agent(requirements), version=liss_version(requirements))
 
 
 def _today_param() -> str:
@@ -48,7 +48,7 @@ class LissConnector:
                     requirements: Requirements) -> AsyncIterator[CheckResult]:
         url = str(credentials.get("base_url", "")).strip()
         auth = auth_from(credentials, requirements)
-        jsonrpc = bool(requirements.get("jsonrpc_member", True))
+        jsonrpc = jsonrpc_member(requirements)
         with Timer() as t:
             try:
                 hello = await rpc.call(ctx.http, url, "liss.hello", [], jsonrpc=jsonrpc)
@@ -103,9 +103,11 @@ class LissConnector:
 
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:
+        """One ``liss.get…`` per entity (records.py); LISS calls take no field list (liss.md), so
+        ``ctx.fields`` narrows nothing here (tests/vendors/liss/test_requests_narrowed.py)."""
         url = str(credentials.get("base_url", "")).strip()
         auth = auth_from(credentials, requirements)
-        jsonrpc = bool(requirements.get("jsonrpc_member", True))
+        jsonrpc = jsonrpc_member(requirements)
 
         async def get(method: str, *params: Any) -> list[Record]:
             result = await rpc.call(ctx.http, url, method, list(params), auth=auth, jsonrpc=jsonrpc)
@@ -113,41 +115,20 @@ class LissConnector:
 
         today = _today_param()
         if entity == "terms":
-            rows = [dict(term, TtStructure=s.get("TtStructure"), AcademicYear=s.get("AcademicYear"))
-                    for s in await get("liss.getTimetableStructures", today) for term in s.get("Terms") or []]
-        elif entity in ("bell_times", "calendar", "timetable"):
+            rows = records.terms(await get("liss.getTimetableStructures", today))
+        elif entity in records.STRUCTURE_READS:
             rows = await _per_structure(get, entity, await get("liss.getTimetableStructures", today))
         else:
-            method = {"students": "liss.getStudents", "staff": "liss.getTeachers", "classes": "liss.getClasses",
-                      "class_memberships": "liss.getClassMemberships"}.get(entity)
+            method = records.READS.get(entity)
             if method is None:
                 raise VendorError("liss.entity_unknown", f"A LISS server has no {entity} to read.",
                                   "Choose another record type.")
             rows = await get(method, today)
             if entity == "classes":
-                rows = [{**row, "kind": class_kind(row.get("Type"))} for row in rows]
+                rows = records.classes(rows)
         for row in rows:
             yield row
         ctx.page_done(entity, len(rows))
-
-
-CLASS_KINDS: dict[str, str] = {
-    "": "teaching_set",  # confirmed: a blank Type is a teaching class
-    # Inferred from the names (the fact sheet lists the types, not what they hold):
-    "RollClass": "registration",
-    "ExtraCurricular": "custom",
-    "Study": "custom",
-    "Duty": "custom",
-    "RTO": "custom",
-    "StaffMeeting": "custom",
-    "OnCall": "custom",
-}
-"""A LISS class ``Type`` → the wizard's class kind (concepts.CLASS_KINDS), given to classes as the
-derived raw field ``kind`` so the raw view keeps LISS's own word."""
-
-
-def class_kind(liss_type: Any) -> str | None:
-    return CLASS_KINDS.get(str(liss_type or "").strip())
 
 
 async def _per_structure(get: Callable[..., Awaitable[list[Record]]], entity: str,
@@ -157,7 +138,7 @@ async def _per_structure(get: Callable[..., Awaitable[list[Record]]], entity: st
     years: set[Any] = set()
     for s in structures:
         if entity == "bell_times":
-            rows += await get("liss.getBellTimes", s.get("TtStructure"))
+            rows += await get(records.STRUCTURE_READS[entity], s.get("TtStructure"))
             continue
         year = s.get("AcademicYear")
         if year in years:
@@ -169,9 +150,10 @@ async def _per_structure(get: Callable[..., Awaitable[list[Record]]], entity: st
             continue
         if entity == "calendar":
             start, end = dt.date(min(dates).year, 1, 1), dt.date(max(dates).year, 12, 31)
-            rows += await get("liss.getCalendar", wire.format_date(start), wire.format_date(end))
+            rows += await get(records.STRUCTURE_READS[entity], wire.format_date(start), wire.format_date(end))
         else:
-            rows += await get("liss.getTimetable", wire.format_date(min(dates)), wire.format_date(max(dates)))
+            rows += await get(records.STRUCTURE_READS[entity], wire.format_date(min(dates)),
+                              wire.format_date(max(dates)))
     return rows
 
 

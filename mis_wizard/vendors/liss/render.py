@@ -72,7 +72,8 @@ class LissSchool:
         return [{
             "StudentId": s.code, "FirstName": s.first_name, "Surname": s.last_name,
             "PreferredName": s.preferred_name, "Form": str(s.year_level), "RollGroup": groups[s.reg_group_id],
-            "House": houses[s.house_id], "Gender": s.gender, "StatewideId": f"{int(self._guid('sw', s.id)[:8], 16):010d}",
+            "House": houses[s.house_id], "Gender": s.gender,
+            "StatewideId": f"{int(self._guid('sw', s.id)[:8], 16):010d}",
             "Email": s.email, "Phone": "", "Guid": self._guid("student", s.id),
             "StartDate": format_date(s.entry_date), "EndDate": format_date(s.leave_date) if s.leave_date else "",
         } for s in self.school.current_students()]

@@ -21,8 +21,8 @@ from mis_wizard.vendors.errors import (
     reach_failure,
 )
 from mis_wizard.vendors.liss import wire
+from mis_wizard.vendors.liss.requirements import LISS_VERSION
 
-LISS_VERSION = 10002
 WHERE = "Daily > Synchronise > Generic LISS server in Timetable Daily"
 
 UNSUPPORTED_WORDS = ("invalid call", "unknown method", "not implemented", "not supported", "method not found",
@@ -123,7 +123,8 @@ def status_error(status: int, method: str) -> VendorError:
     failure = classify_status(status)
     if failure.kind is FailureKind.TRANSIENT:
         return VendorError("liss.transient_failure", failure.message,
-                           failure.remedy + " If it keeps happening, ask the integrator whether their LISS server is up.",
+                           failure.remedy + " If it keeps happening, ask the integrator whether their LISS server "
+                           "is up.",
                            FailureKind.TRANSIENT, f"{method}: HTTP {status}")
     return VendorError(
         "liss.not_liss_endpoint", f"The server address refused a LISS call (HTTP {status}): {failure.message}",

@@ -337,8 +337,10 @@ def _students_and_families(school: School, rng: random.Random, n: int) -> None:
                 preferred_name=first if rng.random() > 0.1 else first[:3], gender=gender, birth_date=born,
                 campus_id=campus.id, year_id=year.id, year_level=year.level,
                 reg_group_id=f"RG-{year.id}-{rng.choice('AB')}", house_id=rng.choice(school.houses).id,
-                email=f"{first.lower()}.{last.lower().replace(' ', '').replace(chr(39), '')}{i}@students.riverbend.example.edu",
-                entry_date=entry, leave_date=school.anchor - dt.timedelta(days=rng.randrange(5, 200)) if leaver else None,
+                email=f"{first.lower()}.{last.lower().replace(' ', '').replace(chr(39), '')}{i}"
+                      "@students.riverbend.example.edu",
+                entry_date=entry,
+                leave_date=school.anchor - dt.timedelta(days=rng.randrange(5, 200)) if leaver else None,
                 status="leaver" if leaver else "current", family_id=fid)
             school.students.append(student)
             family_students.append(student)

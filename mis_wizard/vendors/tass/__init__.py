@@ -6,7 +6,7 @@ Requirements this package reads (``[systems.tass]`` in a profile):
   ``lms``, ``student_details``, ``employee_hr``, ``academic_analytics``, ``gl_analytics``;
   a module left out is not asked for.
 * ``security_role``: the Security Role name the steps suggest (v3 needs one).
-* ``methods``: {module id: [method names]}; default every method the wizard knows (modules.py).
+* ``methods``: {module id: [method names]}; default every method the wizard knows (requirements.py).
 * ``timetable_year``: the timetable year to read (default: this calendar year).
 * ``timetable_periods``: the highest period code to read the timetable for (default 12).
 * ``student_status``: ``current`` (default), ``future``, ``past`` or ``noncurrent``.
@@ -23,7 +23,7 @@ from typing import Any
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, VendorSpec, lazy
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.vendors.tass import endpoints
-from mis_wizard.vendors.tass.modules import (
+from mis_wizard.vendors.tass.requirements import (
     BY_ID,
     MODULES,
     module_requirements,
@@ -91,7 +91,8 @@ CONNECTION_FIELDS = (
                       "answers its API over https only (since TASS v49), so an http:// address will not work",
           help="The address of your school's TASS.web server, as in your browser's address bar when you "
                "use TASS (the part before /tassweb)."),
-    Field("company_code", "Company Code", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION, pattern=r"0[1-9]|[1-9][0-9]",
+    Field("company_code", "Company Code", FieldKind.CODE, privacy=PrivacyClass.CONFIGURATION,
+          pattern=r"0[1-9]|[1-9][0-9]",
           format_hint="two digits such as 01 (keep the leading zero)", example="01",
           help="The Company Code your school uses in TASS: two digits, often with a leading zero, "
                f"shown against each app in {GATEWAY}."),
@@ -100,13 +101,15 @@ CONNECTION_FIELDS = (
 
 def _key_fields(label: str) -> tuple[Field, ...]:
     return (
-        Field("app_code", "App Code", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"[A-Za-z0-9_\-]{1,30}",
+        Field("app_code", "App Code", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION,
+              pattern=r"[A-Za-z0-9_\-]{1,30}",
               format_hint="the App Code letters and digits, without spaces", example="INTELLMS",
               help=f"The App Code of the {label} app in {GATEWAY}."),
         Field("token_key", "Token Key", FieldKind.SECRET, pattern=r"[A-Za-z0-9+/]{22}==",
               format_hint="24 characters ending in == (the Token Key TASS generated)",
               help=f"The Token Key of the {label} app in {GATEWAY}; copy all 24 characters, including ==."),
-        Field("version", "API version", FieldKind.CHOICE, privacy=PrivacyClass.CONFIGURATION, choices=("1", "2", "3"), default="3",
+        Field("version", "API version", FieldKind.CHOICE, privacy=PrivacyClass.CONFIGURATION, choices=("1", "2", "3"),
+              default="3",
               help=f"The API version set on the {label} app in {GATEWAY}; 3 needs a Security Role."),
     )
 
@@ -214,7 +217,7 @@ ENTITIES = (
         _f("teacher_code", "class.main_teacher_id", "the first teacher TASS lists"),
         _f("teacher_codes", "class.teacher_ids", "every teacher, comma separated (as TASS's TCH_CODE)"),
         _f("sub_type", None, "CORE, ELE or CO"),
-        _f("kind", "class.kind", "sub_type in the wizard's words (wire.CLASS_KINDS), added by the wizard"),
+        _f("kind", "class.kind", "sub_type in the wizard's words (records.CLASS_KINDS), added by the wizard"),
         _f("semester", "class.term_id"),
         _f("year_num"),
     ), id_field="class_key", key_set="lms"),

@@ -10,7 +10,6 @@ the Security Role may not see, so a missing data key in a sample names the permi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import ipaddress
 import urllib.parse
@@ -33,8 +32,8 @@ from mis_wizard.vendors.base import (
 )
 from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, reach_failure
 from mis_wizard.vendors.streams import merged
-from mis_wizard.vendors.tass import endpoints, wire
-from mis_wizard.vendors.tass.modules import (
+from mis_wizard.vendors.tass import endpoints, records, wire
+from mis_wizard.vendors.tass.requirements import (
     BY_ID,
     MODULES,
     Method,
@@ -131,64 +130,62 @@ def _network_failure(key: str, check: str, layer: Layer, exc: BaseException, ms:
     return CheckResult(key, check, layer, Status.FAILED, reach.code, reach.headline, remedy, type(exc).__name__, ms)
 
 
+_REPLY_FAILURES: dict[ReplyKind, tuple[str, str, str]] = {
+    ReplyKind.UNAUTHORIZED: (
+        "token_key_rejected", "TASS did not accept the {label} app's App Code and Token Key.",
+        "In {gateway}, open the {label} app and compare its App Code and Token Key with what you typed (all 24 "
+        "characters of the key, including ==); check the app is for Company Code {company} and that its licence is "
+        "current. TASS answers 401 when it cannot decrypt the token, which is almost always the token recipe "
+        "({recipe}), so a wrong Token Key looks the same; the reason TASS logged is in {api_log}. {server}"),
+    ReplyKind.FORBIDDEN: (
+        "caller_refused", "TASS.web refused the {label} app's call from this computer.",
+        "In {gateway} > TASS APIs, open the {label} app. {server} The reason TASS logged is in {api_log}."),
+    ReplyKind.ROLE_REFUSED: (
+        "version_refused_role", "The {label} app has a Security Role, so TASS refuses version {version} calls.",
+        "In {gateway}, set the {label} app's version to 3 and choose 3 here too."),
+    ReplyKind.ROLE_REQUIRED: (
+        "role_missing", "The {label} app has no Security Role, which version 3 needs.",
+        "In {gateway}, open the {label} app and set its Security Role to the role you made in {roles}."),
+    ReplyKind.ACCESS_MISCONFIGURED: (
+        "api_access_misconfigured",
+        "TASS's API Gateway says the school's API access for the {label} app is set up wrongly (the API app, its "
+        "version or its role).",
+        "In {gateway} > TASS APIs, open the {label} app: check it is the {label} module's app, that its version is "
+        "{version} as chosen here, and that (for version 3) it has a Security Role from {roles}; the reason TASS "
+        "logged is in {api_log}."),
+    ReplyKind.INVALID: (
+        "request_refused", "TASS refused the {label} app's request: {message}",
+        "Check the {label} app's version in {gateway} matches the one chosen here ({version}); if it does, send the "
+        "support report, as TASS's words above say what it wanted."),
+    ReplyKind.SERVER_ERROR: (
+        "server_error", "TASS had an internal error answering (this is usually temporary).",
+        "Try again in a few minutes; if it keeps happening, ask TASS support to look at the API Log in API Gateway "
+        "Maintenance."),
+    ReplyKind.UNKNOWN_METHOD: (
+        "method_unavailable", "The {label} app does not offer this method.",
+        "In {gateway}, check the app is the {label} module's app; methods added in TASS 52.5 (timetables and "
+        "calendar) need TASS 52.5 or later."),
+}
+"""Each answer that is not success: its code, and what the admin reads and does (``{label}`` and the
+others are filled in per app)."""
+_LICENCE = ("licence_expired", "TASS refused the {label} app because its licence is not valid.",
+            "Ask TASS to renew the {label} module licence, then check the app in {gateway}.")
+_UNREADABLE = ("bad_response", "TASS's answer could not be read (it may have been cut off).",
+               "Try again in a minute; if it keeps happening, send the support report.")
+
+
 def _reply_failure(key: str, check: str, layer: Layer, reply: Reply, app: App, ms: int) -> CheckResult:
     """Any answer that is not success, in the admin's words, with the TASS screen to fix it."""
-    label = app.module.label
-    detail = f"HTTP {reply.status}: {reply.message}".strip()
     if reply.kind is ReplyKind.UNAUTHORIZED and reply.licence_problem:
-        return _result(key, check, layer, Status.FAILED, "licence_expired",
-                       f"TASS refused the {label} app because its licence is not valid.",
-                       f"Ask TASS to renew the {label} module licence, then check the app in {GATEWAY}.", detail, ms)
-    if reply.kind is ReplyKind.UNAUTHORIZED:
-        return _result(key, check, layer, Status.FAILED, "token_key_rejected",
-                       f"TASS did not accept the {label} app's App Code and Token Key.",
-                       f"In {GATEWAY}, open the {label} app and compare its App Code and Token Key with what you "
-                       f"typed (all 24 characters of the key, including ==); check the app is for Company Code "
-                       f"{app.company} and that its licence is current. TASS answers 401 when it cannot decrypt "
-                       f"the token, which is almost always the token recipe ({TOKEN_RECIPE}), so a wrong "
-                       f"Token Key looks the same; the reason TASS logged is in {API_LOG}. {APPLICATION_SERVER}",
-                       detail, ms)
-    if reply.kind is ReplyKind.FORBIDDEN:
-        return _result(key, check, layer, Status.FAILED, "caller_refused",
-                       f"TASS.web refused the {label} app's call from this computer.",
-                       f"In {GATEWAY} > TASS APIs, open the {label} app. {APPLICATION_SERVER} The reason TASS "
-                       f"logged is in {API_LOG}.", detail, ms)
-    if reply.kind is ReplyKind.ROLE_REFUSED:
-        return _result(key, check, layer, Status.FAILED, "version_refused_role",
-                       f"The {label} app has a Security Role, so TASS refuses version {app.version} calls.",
-                       f"In {GATEWAY}, set the {label} app's version to 3 and choose 3 here too.", detail, ms)
-    if reply.kind is ReplyKind.ROLE_REQUIRED:
-        return _result(key, check, layer, Status.FAILED, "role_missing",
-                       f"The {label} app has no Security Role, which version 3 needs.",
-                       f"In {GATEWAY}, open the {label} app and set its Security Role to the role you made in "
-                       f"{ROLES}.", detail, ms)
-    if reply.kind is ReplyKind.ACCESS_MISCONFIGURED:
-        return _result(key, check, layer, Status.FAILED, "api_access_misconfigured",
-                       f"TASS's API Gateway says the school's API access for the {label} app is set up wrongly "
-                       "(the API app, its version or its role).",
-                       f"In {GATEWAY} > TASS APIs, open the {label} app: check it is the {label} module's app, that "
-                       f"its version is {app.version} as chosen here, and that (for version 3) it has a Security "
-                       f"Role from {ROLES}; the reason TASS logged is in {API_LOG}.", detail, ms)
-    if reply.kind is ReplyKind.INVALID:
-        return _result(key, check, layer, Status.FAILED, "request_refused",
-                       f"TASS refused the {label} app's request: {reply.message}",
-                       f"Check the {label} app's version in {GATEWAY} matches the one chosen here "
-                       f"({app.version}); if it does, send the support report, as TASS's words above say "
-                       "what it wanted.", detail, ms)
-    if reply.kind is ReplyKind.SERVER_ERROR:
-        return _result(key, check, layer, Status.FAILED, "server_error",
-                       "TASS had an internal error answering (this is usually temporary).",
-                       "Try again in a few minutes; if it keeps happening, ask TASS support to look at the API Log "
-                       "in API Gateway Maintenance.", detail, ms)
-    if reply.kind is ReplyKind.UNKNOWN_METHOD:
-        return _result(key, check, layer, Status.FAILED, "method_unavailable",
-                       f"The {label} app does not offer this method.",
-                       f"In {GATEWAY}, check the app is the {label} module's app; methods added in TASS 52.5 "
-                       "(timetables and calendar) need TASS 52.5 or later.", detail, ms)
-    return _result(key, check, layer, Status.FAILED, "bad_response",
-                   "TASS's answer could not be read (it may have been cut off).",
-                   "Try again in a minute; if it keeps happening, send the support report.",
-                   f"HTTP {reply.status}", ms)
+        code, message, remedy = _LICENCE
+    else:
+        code, message, remedy = _REPLY_FAILURES.get(reply.kind, _UNREADABLE)
+    known = reply.kind in _REPLY_FAILURES
+    detail = f"HTTP {reply.status}: {reply.message}".strip() if known else f"HTTP {reply.status}"
+    words = {"label": app.module.label, "version": app.version, "company": app.company, "message": reply.message,
+             "gateway": GATEWAY, "api_log": API_LOG, "roles": ROLES, "recipe": TOKEN_RECIPE,
+             "server": APPLICATION_SERVER}
+    return _result(key, check, layer, Status.FAILED, code, message.format(**words), remedy.format(**words), detail, ms)
 
 
 class TassConnector:
@@ -375,7 +372,7 @@ class TassConnector:
                            ms=t.ms)
         if reply.kind is not ReplyKind.OK:
             return _reply_failure(key, check, Layer.AUTHORISE, reply, app, t.ms)
-        rows = wire.records(reply.body, method.data_key)
+        rows = records.records(reply.body, method.data_key)
         code = params.get("code", "all")
         if method.data_key is None and code.lower() != "all" and code not in reply.body:
             rows = None
@@ -393,7 +390,7 @@ class TassConnector:
                            f"If your school has this data, tick \"{method.permission}\" for the role in {ROLES}.",
                            f"{method.name}: 0 records", t.ms)
         if method.name == "getStudents" and rows:
-            birth = wire.flatten(rows[0]).get("general_details.date_of_birth")
+            birth = records.flatten(rows[0]).get("general_details.date_of_birth")
             if birth and wire.tass_date(birth) is None:
                 return _result(key, f"{method.name} data", Layer.SAMPLE, Status.WARNING, "date_unreadable",
                                "Student dates of birth are not in TASS's usual DD/MM/YYYY form.",
@@ -406,7 +403,7 @@ class TassConnector:
         """Codes later methods need: a student, a teacher, the timetable id."""
         if not rows:
             return
-        first = wire.flatten(rows[0])
+        first = records.flatten(rows[0])
         if method.name == "getStudents":
             found["student_code"] = str(first.get("general_details.student_code", ""))
         elif method.name == "getTeachers":
@@ -418,7 +415,10 @@ class TassConnector:
 
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:
-        """TASS has no paging: each method answers whole, except the timetable, read one period per call."""
+        """TASS has no paging: each method answers whole, except the timetable, read one period per call.
+
+        No method takes a field list (tass.md), so ``ctx.fields`` narrows nothing here: an entity is
+        read by its own method alone (tests/vendors/tass/test_requests_narrowed.py)."""
         if endpoints.wanted(requirements):  # the second way in: records in the API Gateway's shape (inferred)
             async for record in endpoints.stream(ctx, credentials, requirements, entity, REACH_NAMES):
                 yield record
@@ -426,15 +426,13 @@ class TassConnector:
         app = App.from_credentials(BY_ID["lms"], credentials)
         if entity == "students":
             status = str(requirements.get("student_status") or "current")
-            rows = await self._rows(ctx, app, "getStudents", {"currentstatus": status})
-            out: list[Record] = [wire.flatten(r) for r in rows]
+            out = records.people(await self._rows(ctx, app, "getStudents", {"currentstatus": status}))
         elif entity == "staff":
-            out = [wire.flatten(r) for r in await self._rows(ctx, app, "getTeachers", {"currentstatus": "current"})]
+            out = records.people(await self._rows(ctx, app, "getTeachers", {"currentstatus": "current"}))
         elif entity == "classes":
-            out = self._classes(await self._rows(ctx, app, "getTeacherSubjects", {"code": "all"}))
+            out = records.classes(await self._rows(ctx, app, "getTeacherSubjects", {"code": "all"}))
         elif entity == "class_memberships":
-            out = [{"class_key": wire.class_key(r), **r}
-                   for r in await self._rows(ctx, app, "getStudentSubjects", {"code": "all"})]
+            out = records.keyed(await self._rows(ctx, app, "getStudentSubjects", {"code": "all"}))
         elif entity == "timetable":
             async for row in self._timetable(ctx, app, requirements):
                 yield row
@@ -463,28 +461,14 @@ class TassConnector:
             kind = FailureKind.TRANSIENT if problem.code in ("tass.server_error", "tass.bad_response") \
                 else FailureKind.CONFIG
             raise VendorError(problem.code, problem.message, problem.remedy, kind, problem.detail)
-        rows = wire.records(reply.body, method.data_key)
+        rows = records.records(reply.body, method.data_key)
         if rows is None:
             raise VendorError("tass.permission_missing", f"{name} answered without its data.",
                               f"In {ROLES}, tick \"{method.permission}\" for the app's role.")
         return rows
 
-    @staticmethod
-    def _classes(rows: list[dict[str, Any]]) -> list[Record]:
-        """One record per class: TASS lists a class once per teacher."""
-        merged: dict[str, Record] = {}
-        for row in rows:
-            key = wire.class_key(row)
-            if key in merged:
-                merged[key]["teacher_codes"] += f",{row.get('teacher_code', '')}"
-            else:
-                merged[key] = {"class_key": key, **row, "teacher_codes": str(row.get("teacher_code", "")),
-                               "kind": wire.class_kind(row.get("sub_type"))}
-        return list(merged.values())
-
     async def _timetable(self, ctx: Context, app: App, requirements: Requirements) -> AsyncGenerator[Record, None]:
-        year = str(requirements.get("timetable_year") or dt.date.today().year)
-        periods = list(range(1, int(requirements.get("timetable_periods") or 12) + 1))
+        year, periods = self._periods(requirements)
         gate = asyncio.Semaphore(max(1, ctx.concurrency))
 
         async def one(period: int) -> list[dict[str, Any]]:
@@ -495,21 +479,28 @@ class TassConnector:
         count = 0
         try:
             for task in tasks:
-                for row in await task:
+                for row in records.keyed(await task):
                     count += 1
-                    yield {"class_key": wire.class_key(row), **row}
+                    yield row
                 ctx.page_done("timetable", count)
         finally:
             for task in tasks:
                 task.cancel()
 
+    @staticmethod
+    def _periods(requirements: Requirements) -> tuple[str, list[int]]:
+        """The timetable year and its periods, each read by one getTimetables call."""
+        year = str(requirements.get("timetable_year") or dt.date.today().year)
+        return year, list(range(1, int(requirements.get("timetable_periods") or 12) + 1))
+
     async def _calendar(self, ctx: Context, app: App, requirements: Requirements) -> list[Record]:
         tt_id = str(requirements.get("tt_id") or "")
-        if not tt_id:
-            async with contextlib.aclosing(self._timetable(ctx, app, requirements)) as rows:
-                async for row in rows:
-                    tt_id = str(row.get("tt_id", ""))
-                    break
+        year, periods = self._periods(requirements)
+        for period in periods if not tt_id else []:  # the timetable's id, from its first period with lessons
+            rows = await self._rows(ctx, app, "getTimetables", {"year": year, "period": str(period)})
+            if rows:
+                tt_id = str(rows[0].get("tt_id", ""))
+                break
         if not tt_id:
             raise VendorError("tass.no_timetable", "TASS has no timetable for that year, so no calendar either.",
                               "Check the timetable year in the profile, or that the timetable is published in "

@@ -13,7 +13,8 @@ wire format here comes from one public client (redtrinity/tassapi, T17) and is i
 * each endpoint user has Read/Add/Update/Delete per endpoint (issue 18), so a Read not ticked
   is refused; the status for that is not documented (read as 401 or 403 on the data call);
 * records: ``GET {base}/{company}/students`` and ``.../employees`` page by ``$top`` (the client's
-  100) and ``$skip``, a page shorter than ``$top`` being the last; "current" is the client's OData
+  100) and ``$skip``, a page shorter than ``$top`` being the last (paging.py's open-ended mode, a few
+  pages in flight); "current" is the client's OData
   ``$filter`` ``doe le {today} and (dol ge {today} or dol eq null)`` (``STATUS_FILTERS``). A student record's names are
   those of the client's README example (``stud_code``, ``surname``, ``first_name``, ``dob`` ...,
   dates ISO); the client shows no employee record, so the employee names are guesses beside its
@@ -31,6 +32,7 @@ loopback server built from the shapes above.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import urllib.parse
@@ -58,6 +60,7 @@ from mis_wizard.vendors.errors import (
     classify_status,
     reach_failure,
 )
+from mis_wizard.vendors.paging import ordered_pages, untraced
 
 KEY = "endpoint_user"
 SCREEN = "API Endpoint Maintenance"
@@ -127,6 +130,8 @@ PAGE_SIZE = 100
 """The client's ``$top``; profile: ``endpoint_page_size``."""
 
 MAX_PAGES = 10_000
+RENEWALS = 3
+"""Times one page renews the bearer token before its refusal stands (pages in flight share each new one)."""
 
 
 def wanted(requirements: Requirements) -> bool:
@@ -327,11 +332,12 @@ async def check(ctx: Context, credentials: Credentials, requirements: Requiremen
         if reply.status_code in (401, 403):
             yield _refused(endpoint, reply, t.ms)
         elif reply.status_code == 200 and _is_list(reply):
-            yield _result(check_name, Layer.SAMPLE, Status.OK, "endpoint_read_ok", f"{endpoint.capitalize()} can be read.",
-                          ms=t.ms)
+            yield _result(check_name, Layer.SAMPLE, Status.OK, "endpoint_read_ok",
+                          f"{endpoint.capitalize()} can be read.", ms=t.ms)
             missing = _missing_fields(requirements, endpoint, reply.json())
             if missing:
-                yield _result(f"{endpoint.capitalize()} fields", Layer.SAMPLE, Status.WARNING, "endpoint_fields_missing",
+                yield _result(f"{endpoint.capitalize()} fields", Layer.SAMPLE, Status.WARNING,
+                              "endpoint_fields_missing",
                               f"The {endpoint} TASS.web sent have none of these fields the wizard reads: "
                               f"{', '.join(missing)}.",
                               "Send the support report to the integrator, who can name this TASS.web's fields in "
@@ -390,42 +396,65 @@ async def stream(ctx: Context, credentials: Credentials, requirements: Requireme
     filters = {**STATUS_FILTERS, **{str(k): str(v) for k, v in (requirements.get("endpoint_filters") or {}).items()}}
     if filters.get(status):
         params["$filter"] = filters[status].format(today=dt.date.today().isoformat())
-    bearer = await token()
-    count, first_of_last = 0, None
-    for _page in range(MAX_PAGES):
-        reply = await _page_reply(ctx, f"{base}/{company}/{endpoint}", params, bearer, reach_names)
-        if reply.status_code == 401:  # the token may have run out during a long read: sign in once more
-            bearer = await token()
-            reply = await _page_reply(ctx, f"{base}/{company}/{endpoint}", params, bearer, reach_names)
-        if reply.status_code in (401, 403):
-            raise _fail(_refused(endpoint, reply, 0))
-        if reply.status_code != 200:
-            kind = classify_status(reply.status_code).kind
-            raise _fail(_not_sent(endpoint, reply, 0), kind)
-        try:
-            rows = reply.json()
-        except ValueError:
-            rows = None
-        if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
-            raise VendorError("tass.endpoint_bad_response",
-                              f"TASS.web's answer with the {endpoint} could not be read (it may have been cut off).",
-                              "Try again in a minute; if it keeps happening, send the support report to the "
-                              "integrator.", FailureKind.TRANSIENT, f"page at $skip={params['$skip']}")
-        if rows and count and rows[0] == first_of_last:
+    url = f"{base}/{company}/{endpoint}"
+    signed = [await token()]
+    renewing = asyncio.Lock()
+
+    async def fetch(page: int) -> httpx.Response:
+        """One page. A token that ran out during a long read is renewed by the first page to find it
+        (the others in flight use the new one); a page refused again after that is refused."""
+        if page > MAX_PAGES:
+            raise VendorError("tass.endpoint_paging_ignored", f"TASS.web kept sending pages of {endpoint}.",
+                              "Send the support report to the integrator.", FailureKind.BUG, f"{MAX_PAGES} pages")
+        paged = {**params, "$skip": (page - 1) * top}
+        for _attempt in range(RENEWALS):
+            bearer = signed[-1]
+            reply = await _page_reply(ctx, url, paged, bearer, reach_names)
+            if reply.status_code != 401:
+                break
+            async with renewing:
+                if signed[-1] == bearer:
+                    signed.append(await token())
+        else:
+            reply = await _page_reply(ctx, url, paged, signed[-1], reach_names)
+        return reply
+
+    count = 0
+    last_first: list[Mapping[str, Any] | None] = [None]
+
+    async def finish(page: int, reply: httpx.Response) -> list[Mapping[str, Any]]:
+        rows = _page_rows(endpoint, reply, (page - 1) * top)
+        if rows and page > 1 and rows[0] == last_first[0]:
             raise VendorError("tass.endpoint_paging_ignored",
                               f"TASS.web sent the same page of {endpoint} twice, so not every record can be read.",
                               "Send the support report to the integrator.", FailureKind.BUG,
-                              f"$skip={params['$skip']} repeated the page before")
+                              f"$skip={(page - 1) * top} repeated the page before")
+        last_first[0] = rows[0] if rows else None
+        return rows
+
+    async for rows in ordered_pages(untraced(fetch), finish, concurrency=ctx.concurrency, page_size=top):
         for row in rows:
             yield to_gateway(entity, row, fields)
         count += len(rows)
         ctx.page_done(entity, count)
-        if len(rows) < top:
-            return
-        first_of_last = rows[0]
-        params["$skip"] = int(params["$skip"]) + len(rows)
-    raise VendorError("tass.endpoint_paging_ignored", f"TASS.web kept sending pages of {endpoint}.",
-                      "Send the support report to the integrator.", FailureKind.BUG, f"{MAX_PAGES} pages")
+
+
+def _page_rows(endpoint: str, reply: httpx.Response, skip: int) -> list[Mapping[str, Any]]:
+    """The records of one page's answer, or the error its status or body means."""
+    if reply.status_code in (401, 403):
+        raise _fail(_refused(endpoint, reply, 0))
+    if reply.status_code != 200:
+        raise _fail(_not_sent(endpoint, reply, 0), classify_status(reply.status_code).kind)
+    try:
+        rows = reply.json()
+    except ValueError:
+        rows = None
+    if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
+        raise VendorError("tass.endpoint_bad_response",
+                          f"TASS.web's answer with the {endpoint} could not be read (it may have been cut off).",
+                          "Try again in a minute; if it keeps happening, send the support report to the "
+                          "integrator.", FailureKind.TRANSIENT, f"page at $skip={skip}")
+    return rows
 
 
 async def _page_reply(ctx: Context, url: str, params: Mapping[str, Any], bearer: str,

@@ -22,8 +22,8 @@ from typing import Any
 from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario, json_response, text_response
 from mis_wizard.vendors.sandbox.school import School
 from mis_wizard.vendors.tass import wire
-from mis_wizard.vendors.tass.modules import BY_ID, MODULES, Method
 from mis_wizard.vendors.tass.render import TASS_VERSION, TT_ID, Renderer
+from mis_wizard.vendors.tass.requirements import BY_ID, MODULES, Method
 
 API_PATHS = ("/tassweb/api", "/tassweb/api/", "/tassweb/api/index.cfm")
 COMPANY = "01"
@@ -116,7 +116,8 @@ class TassEmulator(Emulator):
                                    "The address is the school portal's sign-in page, not TASS.web."),
             "other_site": Scenario({**good, "base_url": f"{base_url}/intranet"}, "tass.not_tass_api",
                                    "The address is another web site."),
-            "plain_http": Scenario({**good, "base_url": "http://tass.riverbend.example.edu.au"}, "tass.field_invalid.base_url",
+            "plain_http": Scenario({**good, "base_url": "http://tass.riverbend.example.edu.au"},
+                                   "tass.field_invalid.base_url",
                                    "The address starts with http://; TASS answers HTTPS only since v49."),
             "wrong_company_code": Scenario({**good, "company_code": "02"}, "tass.company_code_rejected",
                                            "Company Code 02 instead of 01."),

@@ -192,53 +192,6 @@ def _bare_members(body: Mapping[str, Any]) -> bool:
         for k, v in body.items())
 
 
-def records(body: Mapping[str, Any], data_key: str | None) -> list[dict[str, Any]] | None:
-    """The records of an answer; None when the data key is missing (v3 omits data it may not show).
-
-    Methods without a data key (getStudentSubjects, getTeacherSubjects) key their answer by
-    student or teacher code; those lists are joined.
-    """
-    if data_key is not None:
-        value = body.get(data_key)
-        return list(value) if isinstance(value, list) else None
-    rows: list[dict[str, Any]] = []
-    for key, value in body.items():
-        if not key.startswith("__") and key != "token" and isinstance(value, list):
-            rows.extend(value)
-    return rows
-
-
-def flatten(record: Mapping[str, Any]) -> dict[str, Any]:
-    """``general_details``/``school_details`` sections as ``section.field`` names; photos dropped."""
-    out: dict[str, Any] = {}
-    for key, value in record.items():
-        if isinstance(value, Mapping) and key not in ("teacher_photo", "student_photo"):
-            for inner, v in value.items():
-                out[f"{key}.{inner}"] = v
-        elif not isinstance(value, Mapping):
-            out[key] = value
-    return out
-
-
-def class_key(row: Mapping[str, Any]) -> str:
-    """TASS names a class by subject code, year group and class letter; one key for all methods."""
-    return f"{row.get('sub_code', '')}/{row.get('year_grp', '')}/{row.get('class', '')}"
-
-
-CLASS_KINDS: dict[str, str] = {
-    # All inferred: the fact sheet does not describe sub_type; these read TASS's subject types.
-    "CORE": "teaching_set",  # core subjects, taught in sets
-    "ELE": "mixed",  # electives, drawn from across the year's classes
-    "CO": "custom",  # co-curricular activities
-}
-"""TASS's subject type (``sub_type``) → the wizard's class kind (concepts.CLASS_KINDS), given to
-classes as the derived raw field ``kind`` so the raw view keeps TASS's own code."""
-
-
-def class_kind(sub_type: Any) -> str | None:
-    return CLASS_KINDS.get(str(sub_type or "").strip().upper())
-
-
 _TS = re.compile(r"\{ts '([^']+)'\}")
 
 

@@ -141,7 +141,8 @@ def test_the_steps_say_how_to_make_the_endpoint_user_and_drop_the_gateway_apps()
                   "Leave Add, Update and Delete unticked"):
         assert words in text, words
     assert "Token Key" not in text and "Security Role" not in text
-    gateway = "\n".join(" ".join([s.title, *s.items]) for s in steps.load("tass", SPEC.step_values(SPEC.requirements())))
+    gateway = "\n".join(" ".join([s.title, *s.items])
+                        for s in steps.load("tass", SPEC.step_values(SPEC.requirements())))
     assert "API Endpoint Maintenance" not in gateway and "Token Key" in gateway and "proxy" in gateway
 
 
@@ -269,9 +270,13 @@ def test_paging_gets_every_record_and_the_filter_and_page_size_are_the_profiles(
     assert len(current) > 14 and len(records) == len(current)
     assert len({r["general_details.student_code"] for r in records}) == len(current)
     reads = [r for r in api.emulator.requests if r.method == "GET"]
-    assert [int(r.arg("$skip")) for r in reads] == list(range(0, 7 * len(reads), 7))
-    assert all(r.arg("$top") == "7" for r in reads) and len(reads) == len(current) // 7 + 1
-    assert pages[-1] == len(current) and len(pages) == len(reads)
+    needed = len(current) // 7 + 1
+    # paging.py's open-ended mode: a few pages in flight, so the order of arrival varies and up to
+    # Context.concurrency pages past the short last one may be asked for (and dropped)
+    skips = sorted(int(r.arg("$skip")) for r in reads)
+    assert skips == list(range(0, 7 * len(reads), 7)) and needed <= len(reads) <= needed + Context(None).concurrency
+    assert all(r.arg("$top") == "7" for r in reads)
+    assert pages[-1] == len(current) and len(pages) == needed
     everyone, _ = read_all(creds, "students", SPEC.requirements({"access": "endpoints",
                                                                   "endpoint_filters": {"current": ""}}))
     assert len(everyone) == len(small_school.students) > len(current)
@@ -292,7 +297,8 @@ def test_records_come_in_the_api_gateways_shape_and_names_can_be_changed(api, sm
     renamed = SPEC.requirements({"access": "endpoints",
                                  "endpoint_fields": {"students": {"general_details.first_name": "preferred_name"}}})
     again, _ = read_all(creds, "students", renamed)
-    assert {r["general_details.first_name"] for r in again} == {s.preferred_name for s in small_school.current_students()}
+    preferred = {s.preferred_name for s in small_school.current_students()}
+    assert {r["general_details.first_name"] for r in again} == preferred
     staff, _ = read_all(creds, "staff")
     assert {f.name for f in SPEC.entity("staff").fields} <= set(staff[0])
     assert all(s["active_flag"] == "Y" and s["teacher_name"].endswith(s["surname"]) for s in staff)
@@ -303,7 +309,8 @@ def test_a_read_refused_endpoint_stops_the_stream_with_the_box_to_tick(sandbox, 
     with pytest.raises(VendorError) as refused:
         read_all(hosted.emulator.credentials(hosted.base_url), "staff")
     assert refused.value.code == "tass.endpoint_read_refused" and refused.value.kind is FailureKind.CONFIG
-    assert "tick Read on the employees endpoint" in refused.value.remedy and "API Endpoint Maintenance" in refused.value.remedy
+    assert "tick Read on the employees endpoint" in refused.value.remedy
+    assert "API Endpoint Maintenance" in refused.value.remedy
 
 
 def test_entities_without_an_endpoint_say_the_gateway_apps_are_needed(api) -> None:

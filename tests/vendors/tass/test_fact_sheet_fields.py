@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from mis_wizard.vendors.base import Context
-from mis_wizard.vendors.tass import wire
+from mis_wizard.vendors.tass import records, wire
 from mis_wizard.vendors.tass.client import App
-from mis_wizard.vendors.tass.modules import BY_ID
+from mis_wizard.vendors.tass.requirements import BY_ID
 from mis_wizard.vendors.tass.sandbox import TassEmulator
 from mis_wizard.wizard.http import build_client
 
@@ -35,7 +35,7 @@ CASES = [
 
 
 def _keys(rows: list[dict]) -> set[str]:
-    return set().union(*(wire.flatten(r) for r in rows)) if rows else set()
+    return set().union(*(records.flatten(r) for r in rows)) if rows else set()
 
 
 @pytest.mark.parametrize(("module", "method", "params", "fixture", "data_key"), CASES, ids=[c[1] for c in CASES])
@@ -49,7 +49,7 @@ def test_each_method_sends_only_documented_fields(sandbox, small_school, module,
             return await app.call(Context(http), method, params)
 
     reply = asyncio.run(go())
-    rows = wire.records(reply.body, data_key)
+    rows = records.records(reply.body, data_key)
     assert reply.kind is wire.ReplyKind.OK and rows, reply
     documented = _keys(json.loads((FIXTURES / fixture).read_text(encoding="utf-8"))[data_key])
     assert not _keys(rows) - documented, sorted(_keys(rows) - documented)

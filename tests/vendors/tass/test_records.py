@@ -12,7 +12,7 @@ from mis_wizard.vendors.errors import VendorError
 from mis_wizard.vendors.sandbox.kit import Request
 from mis_wizard.vendors.tass import SPEC, wire
 from mis_wizard.vendors.tass.client import App, api_url
-from mis_wizard.vendors.tass.modules import BY_ID
+from mis_wizard.vendors.tass.requirements import BY_ID
 from mis_wizard.vendors.tass.sandbox import TassEmulator
 from mis_wizard.wizard import steps
 from mis_wizard.wizard.http import build_client
@@ -115,7 +115,8 @@ def test_version_1_query_string_tokens_are_read(small_school) -> None:
 def test_steps_render_with_the_profile_values() -> None:
     rendered = steps.load("tass", SPEC.step_values(SPEC.requirements()))
     text = str(rendered)
-    assert "integration_api" in text and "intellischool" not in text and "Timetables > Timetable Calendar Setup > View" in text
+    assert "integration_api" in text and "intellischool" not in text
+    assert "Timetables > Timetable Calendar Setup > View" in text
     assert any("API Gateway Maintenance" in i for s in rendered for i in s.items)
 
 

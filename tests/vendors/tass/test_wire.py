@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mis_wizard.vendors.tass import wire
+from mis_wizard.vendors.tass import records, wire
 from mis_wizard.vendors.tass.wire import ReplyKind
 
 FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "tass"
@@ -56,7 +56,7 @@ def test_every_fixture_parses(path: Path) -> None:
         assert reply.kind is ReplyKind.OK
         body = json.loads(text)
         data_key = next((k for k in body if not k.startswith("__") and k != "token"), None)
-        rows = wire.records(reply.body, data_key if isinstance(body.get(data_key), list) else None)
+        rows = records.records(reply.body, data_key if isinstance(body.get(data_key), list) else None)
         assert rows
     elif "security-role" in path.name:
         assert reply.kind is ReplyKind.ROLE_REFUSED
@@ -76,23 +76,23 @@ def test_iis_page_with_trailing_json_is_read() -> None:
 
 def test_keys_are_kept_exactly_including_the_trailing_space() -> None:
     body = wire.parse_reply(200, (FIXTURES / "student-details/getStudentsDetails.v3.success.json").read_text()).body
-    flat = wire.flatten(body["students"][0])
+    flat = records.flatten(body["students"][0])
     assert flat["general_details.multipar_flg "] == "Y"
     assert wire.tass_date(flat["general_details.date_of_birth"]) == dt.date(1994, 9, 2)
 
 
 def test_teacher_photo_is_dropped_when_flattened() -> None:
     body = json.loads((FIXTURES / "lms-integration/getTeachers.v3.success.json").read_text())
-    flat = wire.flatten(body["teachers"][0])
+    flat = records.flatten(body["teachers"][0])
     assert flat["teacher_code"] == "NA1" and not any(k.startswith("teacher_photo") for k in flat)
 
 
 def test_subjects_keyed_by_code_are_joined() -> None:
     body = {"0009112": [{"sub_code": "0080", "year_grp": 10, "class": "A"}], "__tassversion": "x",
             "token": {"code": "all"}}
-    rows = wire.records(body, None)
+    rows = records.records(body, None)
     assert rows == [{"sub_code": "0080", "year_grp": 10, "class": "A"}]
-    assert wire.class_key(rows[0]) == "0080/10/A"
+    assert records.class_key(rows[0]) == "0080/10/A"
 
 
 @pytest.mark.parametrize(("value", "day"), [

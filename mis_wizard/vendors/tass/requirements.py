@@ -1,4 +1,5 @@
-"""The TASS API modules and methods the wizard uses, with the v3 permission each needs.
+"""What the profile asks of TASS: the API modules and methods the wizard uses, with the v3
+permission each needs, and the profile's ``modules`` and ``methods`` tables read with their defaults.
 
 One table shared by the spec (key sets, steps), the connector (which methods to try) and the
 emulator (which methods an app answers), so a permission name is written once. Permissions
