@@ -43,8 +43,7 @@ Still deviating (files are not renamed this round; the role is where it says):
 - liss: no records.py or requirements.py (read in client.py and wire.py; defaults in __init__); ``rpc.py`` calls
   the server, ``receiver_protocol.py``, ``publish.py`` and ``timetabler.py`` are LISS's
   receiving and publishing sides.
-- powerschool: requirements (``wanted_resources``) in wire.py; ``api.py`` is the conversation
-  with a server (token, requests, paging).
+- powerschool: follows the shape (the conversation with a server, PowerSchoolApi, is in client.py).
 - aeries: records in ``people.py``; requirements inline in __init__; no wire.py or render.py
   (the emulator renders inside sandbox.py); OneRoster parts from ``oneroster/``.
 - qmlativ: only client.py and sandbox.py; requirements and object names inline in __init__,

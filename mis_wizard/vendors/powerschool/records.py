@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mis_wizard.vendors.base import Context, Record
 from mis_wizard.vendors.powerschool import wire
-from mis_wizard.vendors.powerschool.api import PowerSchoolApi
+from mis_wizard.vendors.powerschool.requirements import resource as granted
+
+if TYPE_CHECKING:
+    from mis_wizard.vendors.powerschool.client import PowerSchoolApi
 
 TABLE_SIZE_KEY = "schema_table_query_max_page_size"
 CC_COLUMNS = "id,studentid,sectionid,dateenrolled,dateleft,termid,schoolid"
@@ -42,7 +45,7 @@ class V1:
         async for page in api.pages(path, partial(wire.collection, plural=self.plural, singular=self.singular),
                                     count_path=f"{path}/count", concurrency=concurrency,
                                     page_size=ctx.page_size if ctx else None, size_key=self.size_key,
-                                    params=params, resource=wire.resource(self.resource),
+                                    params=params, resource=granted(self.resource),
                                     speculate=concurrency if self.eager else 1):
             yield [wire.flatten(r) for r in page]
 
@@ -100,7 +103,7 @@ async def schema_pages(api: PowerSchoolApi, ctx: Context, path: str, resource: s
                        params: dict[str, Any] | None = None) -> AsyncIterator[list[Record]]:
     async for page in api.pages(path, wire.schema_records, count_path=f"{path}/count", concurrency=ctx.concurrency,
                                 page_size=ctx.page_size, size_key=TABLE_SIZE_KEY, method=method, params=params,
-                                payload={} if method == "POST" else None, resource=wire.resource(resource),
+                                payload={} if method == "POST" else None, resource=granted(resource),
                                 speculate=ctx.concurrency):
         yield page
 

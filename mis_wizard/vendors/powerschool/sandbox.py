@@ -28,6 +28,7 @@ from typing import Any
 
 from mis_wizard.vendors.powerschool import wire
 from mis_wizard.vendors.powerschool.render import District, render
+from mis_wizard.vendors.powerschool.requirements import RESOURCE_IDS
 from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario, json_response, text_response
 from mis_wizard.vendors.sandbox.school import School
 
@@ -50,7 +51,7 @@ class Plugin:
     client_secret: str
     plugin_id: int
     enabled: bool = True
-    grants: frozenset[str] = frozenset(wire.RESOURCE_IDS)
+    grants: frozenset[str] = frozenset(RESOURCE_IDS)
     district: str = "main"
     retired_secrets: tuple[str, ...] = ()
     """Secrets from before someone clicked Regenerate Client ID and Secret: no longer accepted."""
@@ -89,7 +90,7 @@ class PowerSchoolEmulator(Emulator):
             return Plugin(name, str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                           str(uuid.UUID(int=rng.getrandbits(128), version=4)), 50 + n, **kw)
 
-        everything = frozenset(wire.RESOURCE_IDS)
+        everything = frozenset(RESOURCE_IDS)
         self.plugins = [
             plugin("MIS Wizard Data Sync", 1),
             plugin("Disabled Sync", 2, enabled=False),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from mis_wizard.vendors import registry
-from mis_wizard.vendors.powerschool import SPEC, wire
+from mis_wizard.vendors.powerschool import SPEC
+from mis_wizard.vendors.powerschool.requirements import RESOURCE_IDS
 from mis_wizard.wizard import steps
 
 
@@ -16,11 +17,11 @@ def test_fields_and_the_plugin_key_set():
     assert [f.id for f in SPEC.fields] == ["base_url"]
     (plugin,) = SPEC.key_sets(SPEC.requirements())
     assert [(f.id, f.secret) for f in plugin.fields] == [("client_id", False), ("client_secret", True)]
-    assert plugin.details["resources"] == list(wire.RESOURCE_IDS) and plugin.details["writes"] is True
+    assert plugin.details["resources"] == list(RESOURCE_IDS) and plugin.details["writes"] is True
 
 
 def test_default_requirements_ask_for_everything():
-    assert SPEC.default_requirements["resources"] == list(wire.RESOURCE_IDS)
+    assert SPEC.default_requirements["resources"] == list(RESOURCE_IDS)
     assert SPEC.default_requirements["writes"] is True
 
 
