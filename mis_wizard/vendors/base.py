@@ -44,8 +44,7 @@ Still deviating (files are not renamed this round; the role is where it says):
   the server, ``receiver_protocol.py``, ``publish.py`` and ``timetabler.py`` are LISS's
   receiving and publishing sides.
 - powerschool: follows the shape (the conversation with a server, PowerSchoolApi, is in client.py).
-- aeries: records in ``people.py``; requirements inline in __init__; no wire.py or render.py
-  (the emulator renders inside sandbox.py); OneRoster parts from ``oneroster/``.
+- aeries: follows the shape; its OneRoster product is read and emulated by ``oneroster/``.
 - qmlativ: only client.py and sandbox.py; requirements and object names inline in __init__,
   wire shapes in client.py, rendering inside sandbox.py.
 - isams: renders inside sandbox.py (no render.py); ``replies.py`` words Batch replies and

@@ -4,7 +4,7 @@ The admin creates two products on Security > API Security: a standard API produc
 certificate) and a OneRoster product (Consumer ID and Secret). They are checked separately
 because each has its own permissions.
 
-Requirements read (``[systems.aeries]``):
+Requirements read (``[systems.aeries]``, defaults in requirements.py):
 
 * ``write`` (bool): the integrator writes Student Data and Contacts, so the steps ask for
   Read, Update and Insert on those areas.
@@ -18,14 +18,13 @@ Requirements read (``[systems.aeries]``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from mis_wizard.vendors.aeries.records import TERM_SCHOOL
+from mis_wizard.vendors.aeries.requirements import AREAS, DEFAULT_REQUIREMENTS
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.records import DEFAULT_ENDPOINTS
 from mis_wizard.vendors.privacy import PrivacyClass
-
-AREAS = ("Student Data", "Contacts", "Staff Data")
 
 FACTS: tuple[tuple[str, str, str], ...] = (
     ("A contact row names the person in FirstName, LastName, MiddleName and MailingName.", "confirmed",
@@ -98,10 +97,6 @@ def _fields(*pairs: tuple[str, str | None]) -> tuple[RawField, ...]:
     return tuple(RawField(name, concept) for name, concept in pairs)
 
 
-TERM_SCHOOL = "SchoolCode"
-"""Aeries numbers each school's terms 1-4, and a term row does not say its school: the client adds
-the SchoolCode it asked for (``schools/{code}/terms``), so terms of two schools stay apart."""
-
 ENTITIES = (
     Entity("schools", "Schools", _fields(("SchoolCode", "school.id"), ("Name", "school.name"),
                                          ("StateSchoolID", "school.code"), ("InactiveStatusCode", None),
@@ -119,7 +114,7 @@ ENTITIES = (
         ("SchoolEnterDate", "student.entry_date"), ("SchoolLeaveDate", "student.leave_date"),
         ("InactiveStatusCode", "student.status"), ("StateStudentID", None), ("FamilyKey", None)),
         "StudentID", "standard_api"),
-    Entity("contacts", "Contacts (one per person; see people.py for how rows are matched)", _fields(
+    Entity("contacts", "Contacts (one per person; see records.py for how rows are matched)", _fields(
         ("ContactKey", "contact.id"), ("FirstName", "contact.first_name"), ("LastName", "contact.last_name"),
         ("MiddleName", None), ("MailingName", "contact.full_name"), ("EmailAddress", "contact.email"),
         ("CellPhone", "contact.mobile"), ("HomePhone", "contact.phone"), ("WorkPhone", None),
@@ -141,12 +136,6 @@ ENTITIES = (
     rostering.class_entity("oneroster"),
     rostering.class_list_entity("oneroster"),
 )
-
-DEFAULT_REQUIREMENTS: dict[str, Any] = {
-    "write": True, "areas": list(AREAS), "database_year": "", "oneroster_endpoints": list(DEFAULT_ENDPOINTS),
-    "product_name": "MIS Wizard",
-}
-
 
 SPEC = VendorSpec(
     id="aeries", name="Aeries", region="US",

@@ -14,7 +14,17 @@ from typing import Any
 
 import httpx
 
-from mis_wizard.vendors.aeries import TERM_SCHOOL, people
+from mis_wizard.vendors.aeries import records as people
+from mis_wizard.vendors.aeries.records import TERM_SCHOOL
+from mis_wizard.vendors.aeries.requirements import AREA_CODES, AREA_PROBES, ONEROSTER_AREAS
+from mis_wizard.vendors.aeries.wire import (
+    PAGE_SIZE,
+    json_list,
+    school_year_of,
+    server_base,
+    slice_params,
+    vendor_message,
+)
 from mis_wizard.vendors.base import (
     CheckResult,
     Context,
@@ -46,42 +56,6 @@ ENHANCEMENTS_REMEDY = ("Ask your Aeries administrator to turn on the \"v5 Enhanc
                        "Admin > Feature Flags), then check again. Until it is on, Aeries refuses these requests.")
 ROLLOVER_MONTHS = (6, 7, 8, 9)
 """June to September: when districts run New Year Rollover (inferred, see FACTS)."""
-AREA_PROBES = {"Student Data": "students", "Contacts": "contacts", "Staff Data": "staff"}
-AREA_CODES = {"Student Data": "student_data", "Contacts": "contacts", "Staff Data": "staff_data"}
-ONEROSTER_AREAS = {"academicSessions": "Terms", "terms": "Terms", "classes": "Master Schedule",
-                   "courses": "Course Data", "demographics": "Student Data", "students": "Student Data",
-                   "users": "Student Data", "teachers": "Staff Data", "enrollments": "Classes", "orgs": "Schools",
-                   "schools": "Schools"}
-PAGE_SIZE = 500
-
-
-def server_base(url: str) -> str:
-    """The Aeries address: the login page's address up to its last /, without any /api/v5 suffix."""
-    base = url.strip()
-    if base.lower().endswith(".aspx"):
-        base = base.rsplit("/", 1)[0]
-    base = base.rstrip("/")
-    if base.lower().endswith("/api/v5"):
-        base = base[: -len("/api/v5")]
-    return base
-
-
-def json_list(response: httpx.Response) -> list[dict[str, Any]] | None:
-    """An Aeries list answer (a JSON array of objects), or None when the body is not one, so a
-    check reports a read as working only for an answer that parses as Aeries'."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    if not isinstance(body, list) or not all(isinstance(row, dict) for row in body):
-        return None
-    return body
-
-
-def school_year_of(day: dt.date) -> int:
-    return day.year if day.month >= 7 else day.year - 1
-
-
 class AeriesApi:
     """The v5 REST API with one certificate."""
 
@@ -230,7 +204,7 @@ class AeriesConnector:
         for area in requirements.get("areas") or list(AREA_PROBES):
             path = {"students": f"schools/{school}/students", "contacts": f"schools/{school}/contacts",
                     "staff": "staff"}[AREA_PROBES[area]]
-            params = {"StartingRecord": 1, "EndingRecord": 1} if area == "Student Data" else None
+            params = slice_params(1, 1) if area == "Student Data" else None
             with Timer() as t:
                 try:
                     response = await api.get(path, params)
@@ -364,7 +338,7 @@ class AeriesConnector:
         codes = [s["SchoolCode"] for s in schools if s.get("SchoolCode")]
         if entity in ("contacts", "contact_links"):
             # A parent of siblings at two schools is in both schools' lists, so people are told
-            # apart only once every school's rows are in (people.py).
+            # apart only once every school's rows are in (records.py).
             rows = []
             for code in codes:
                 rows += await _json(await api.get(f"schools/{code}/contacts"), "contacts")
@@ -413,8 +387,7 @@ async def _student_pages(api: AeriesApi, code: Any, ctx: Context) -> AsyncIterat
     size = ctx.page_size or PAGE_SIZE
 
     async def fetch(number: int) -> httpx.Response:
-        start = 1 + (number - 1) * size
-        return await api.get(f"schools/{code}/students", {"StartingRecord": start, "EndingRecord": start + size - 1})
+        return await api.get(f"schools/{code}/students", slice_params(number, size))
 
     async for rows in ordered_pages(untraced(fetch), lambda _n, response: _json(response, "students"),
                                     concurrency=ctx.concurrency, page_size=size):
@@ -431,15 +404,6 @@ async def _json(response: httpx.Response, what: str) -> list[Record]:
                           "records).", "Check the Aeries address; if it is right, send the support report to the "
                           "integrator.", FailureKind.BUG, detail=f"HTTP 200, {len(response.content)} bytes")
     return body
-
-
-def vendor_message(response: httpx.Response) -> str:
-    """Aeries' own words from an error body (``{"Message": "Invalid Staff ID"}``), or blank."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    return " ".join(str(body.get("Message") or "").split())[:200] if isinstance(body, dict) else ""
 
 
 def _headline(response: httpx.Response, what: str) -> str:

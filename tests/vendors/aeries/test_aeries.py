@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mis_wizard.vendors.aeries import SPEC, TERM_SCHOOL, people
-from mis_wizard.vendors.aeries.people import person_key
+from mis_wizard.vendors.aeries import SPEC, TERM_SCHOOL
+from mis_wizard.vendors.aeries import records as people
+from mis_wizard.vendors.aeries.records import person_key
 from mis_wizard.vendors.aeries.sandbox import GOOD_CERT, OR_SECRET, AeriesEmulator
 from mis_wizard.vendors.base import Context, Status, form_results
 from mis_wizard.vendors.errors import VendorError
@@ -276,7 +277,7 @@ def test_a_400_puts_aeries_words_in_the_headline() -> None:
 def test_contacts_typed_with_only_a_mailing_name_stream_with_their_names(aeries, small_school) -> None:
     """Some of the emulator's contact rows carry only MailingName ("Mrs First Last"); the contacts
     stream still gives every person's first and last name, as the school typed them."""
-    from mis_wizard.vendors.aeries.sandbox import _contact_records
+    from mis_wizard.vendors.aeries.render import contact_records as _contact_records
 
     rows = _contact_records(small_school)
     mailing_only = [r for r in rows if not r["FirstName"] and not r["LastName"]]
