@@ -45,8 +45,7 @@ Still deviating (files are not renamed this round; the role is where it says):
   receiving and publishing sides.
 - powerschool: follows the shape (the conversation with a server, PowerSchoolApi, is in client.py).
 - aeries: follows the shape; its OneRoster product is read and emulated by ``oneroster/``.
-- qmlativ: only client.py and sandbox.py; requirements and object names inline in __init__,
-  wire shapes in client.py, rendering inside sandbox.py.
+- qmlativ: follows the shape; its classes come through OneRoster (``oneroster/``).
 - isams: renders inside sandbox.py (no render.py); ``replies.py`` words Batch replies and
   ``rest.py`` is the second API (the REST registers).
 - integris: requirements in ``permissions.py``; renders inside sandbox.py (no render.py).

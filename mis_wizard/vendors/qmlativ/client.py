@@ -9,9 +9,7 @@ to a plain "not accepted".
 from __future__ import annotations
 
 import asyncio
-import base64
 import time
-import urllib.parse
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -38,7 +36,8 @@ from mis_wizard.vendors.errors import (
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
 from mis_wizard.vendors.paging import followed_pages
-from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, EMAILS, ENROLMENTS, JOIN_SOURCE, NAMES, OBJECT_OF
+from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, records, wire
+from mis_wizard.vendors.qmlativ.requirements import OBJECT_OF
 
 INTEGRATION = "Qmlativ: Administrative Access > API > Integration > the integrator's Integration"
 ACCESS = f"{INTEGRATION} > Integration Access"
@@ -70,8 +69,7 @@ class QmlativApi:
         async with self._lock:
             if self._token and not renew and time.monotonic() < self._expires - 60:
                 return self._token
-            pair = f"{urllib.parse.quote(self.key, safe='')}:{urllib.parse.quote(self.secret, safe='')}"
-            basic = {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+            basic = {"Authorization": wire.basic_auth(self.key, self.secret)}
             url = f"{self.base}/oauth/token"
             response = await self.http.post(url, data={"grant_type": "client_credentials"}, headers=basic,
                                             extensions=SMALL_REPLY)
@@ -102,7 +100,7 @@ class QmlativApi:
                     ) -> AsyncIterator[list[Record]]:
         """Follow ``Paging.Next`` until it is empty, repeats, or a page comes back empty (the pager's
         followed mode, vendors/paging.py: the next address is only known from the last answer)."""
-        params: list[tuple[str, Any]] = [("searchFields", f) for f in fields or []]
+        params = wire.search_fields(fields or [])
 
         async def fetch(path: str) -> tuple[list[Record], str | None]:
             response = await self.get(path, params)
@@ -110,14 +108,12 @@ class QmlativApi:
                 refused = await self.refused(entity_id, obj, fields or []) if response.status_code == 403 else []
                 raise _refusal(response, obj, refused)
             try:
-                body = response.json()
+                return wire.page(response.json())
             except ValueError:
                 raise VendorError("qmlativ.transient", f"Qmlativ's answer for {obj} arrived garbled.",
                                   "Try again in a minute.", FailureKind.TRANSIENT) from None
-            rows = body.get("Objects") or []
-            return rows, ((body.get("Paging") or {}).get("Next") or "").lstrip("/") or None
 
-        async for rows in followed_pages(fetch, f"Generic/{entity_id}/{obj}/1/{size}"):
+        async for rows in followed_pages(fetch, wire.list_path(entity_id, obj, 1, size)):
             yield rows
 
 
@@ -274,7 +270,7 @@ class QmlativConnector:
             with Timer() as pt:
                 try:
                     got: httpx.Response | BaseException = await api.get(
-                        f"Generic/{entity}/{obj}/1/1", [("searchFields", f) for f in fields])
+                        wire.list_path(entity, obj, 1, 1), wire.search_fields(fields))
                 except Exception as exc:  # reported as a result, never raised out of check()
                     got = exc
             return obj, fields, got, pt.ms
@@ -332,9 +328,9 @@ class QmlativConnector:
         fields = list(objects.get(obj) or [])
         entity_id, size = int(requirements.get("entity_id") or 1), ctx.page_size or PAGE_SIZE
         if entity == "contacts":
-            pages = _guardians(api, entity_id, objects, size)
+            pages = records.guardians(api, entity_id, objects, size)
         elif entity == "students":
-            pages = _students(api, entity_id, objects, size)
+            pages = records.students(api, entity_id, objects, size)
         else:
             pages = api.pages(entity_id, obj, fields, size)
         async for rows in pages:
@@ -342,85 +338,3 @@ class QmlativConnector:
                 yield row
             count += len(rows)
             ctx.page_done(entity, count)
-
-
-async def _guardians(api: QmlativApi, entity_id: int, objects: dict[str, list[str]], size: int
-                     ) -> AsyncIterator[list[Record]]:
-    """The Names that are some student's guardian (NameIDGuardian on Family/StudentGuardian), as
-    Demographics/Name also holds every student and member of staff; each with the first-ranked
-    address from Demographics/NameEmail when the integrator reads e-mails (blank when none)."""
-
-    async def guardian_ids() -> set[Any]:
-        ids: set[Any] = set()
-        async for rows in api.pages(entity_id, OBJECT_OF["contact_links"], ["NameIDGuardian"], size):
-            ids |= {r.get("NameIDGuardian") for r in rows}
-        return ids
-
-    async def first_emails() -> dict[Any, str] | None:
-        if EMAILS not in objects:
-            return None
-        best: dict[Any, tuple[float, str]] = {}
-        async for rows in api.pages(entity_id, EMAILS, ["NameID", "EmailAddress", "Rank"], size):
-            for r in rows:
-                rank, address = _rank(r.get("Rank")), str(r.get("EmailAddress") or "").strip()
-                if address and rank < best.get(r.get("NameID"), (float("inf"), ""))[0]:
-                    best[r.get("NameID")] = (rank, address)
-        return {nid: address for nid, (_, address) in best.items()}
-
-    guardians, emails = await asyncio.gather(guardian_ids(), first_emails())
-    fields = list(objects.get(OBJECT_OF["contacts"]) or [])
-    if fields and "NameID" not in fields:
-        fields.insert(0, "NameID")
-    async for rows in api.pages(entity_id, OBJECT_OF["contacts"], fields, size):
-        kept = [r for r in rows if r.get("NameID") in guardians]
-        yield kept if emails is None else [{**r, "EmailAddress": emails.get(r.get("NameID"), "")} for r in kept]
-
-
-async def _students(api: QmlativApi, entity_id: int, objects: dict[str, list[str]], size: int
-                    ) -> AsyncIterator[list[Record]]:
-    """Student/Student rows, each with its Name's fields (names, BirthDate, Gender; joined by
-    NameID) and its latest Enrollment/EntryWithdrawal (EntityID, StartDate, WithdrawalDate; joined
-    by StudentID), as Student/Student itself carries none of these (see FACTS). An object the
-    integrator does not read is not joined; a student with no Name or enrolment row keeps blanks."""
-    wanted = {obj: [f for f, o in JOIN_SOURCE["students"].items() if o == obj and f in (objects.get(obj) or [])]
-              for obj in (NAMES, ENROLMENTS)}
-
-    async def names() -> dict[Any, Record]:
-        if not wanted[NAMES]:
-            return {}
-        found: dict[Any, Record] = {}
-        async for rows in api.pages(entity_id, NAMES, ["NameID", *wanted[NAMES]], size):
-            found.update((r.get("NameID"), r) for r in rows)
-        return found
-
-    async def enrolments() -> dict[Any, Record]:
-        if not wanted[ENROLMENTS]:
-            return {}
-        latest: dict[Any, Record] = {}
-        fields = ["StudentID", "StartDate", *[f for f in wanted[ENROLMENTS] if f != "StartDate"]]
-        async for rows in api.pages(entity_id, ENROLMENTS, fields, size):
-            for r in rows:
-                held = latest.get(r.get("StudentID"))
-                if held is None or str(r.get("StartDate") or "") >= str(held.get("StartDate") or ""):
-                    latest[r.get("StudentID")] = r
-        return latest
-
-    by_name, by_student = await asyncio.gather(names(), enrolments())
-    fields = list(objects.get(OBJECT_OF["students"]) or [])
-    for key in ("StudentID", "NameID"):
-        if fields and wanted[NAMES] and key not in fields:
-            fields.append(key)
-    async for rows in api.pages(entity_id, OBJECT_OF["students"], fields, size):
-        joined = []
-        for row in rows:
-            name, enrolment = by_name.get(row.get("NameID")) or {}, by_student.get(row.get("StudentID")) or {}
-            joined.append({**row, **{f: name.get(f) for f in wanted[NAMES]},
-                           **{f: enrolment.get(f) for f in wanted[ENROLMENTS]}})
-        yield joined
-
-
-def _rank(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("inf")

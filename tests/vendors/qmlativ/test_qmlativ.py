@@ -12,8 +12,10 @@ import pytest
 
 from mis_wizard.vendors.base import Context, Status, form_results
 from mis_wizard.vendors.errors import VendorError
-from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, EMAILS, JOINED, SPEC
-from mis_wizard.vendors.qmlativ.sandbox import GOOD_SECRET, QmlativEmulator, name_id
+from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, SPEC
+from mis_wizard.vendors.qmlativ.requirements import EMAILS, JOINED
+from mis_wizard.vendors.qmlativ.render import name_id
+from mis_wizard.vendors.qmlativ.sandbox import GOOD_SECRET, QmlativEmulator
 from mis_wizard.vendors.sandbox.kit import Fault, FaultKind, Sandbox
 from mis_wizard.wizard import steps
 from mis_wizard.wizard.http import build_client
