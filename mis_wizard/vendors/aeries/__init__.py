@@ -64,7 +64,8 @@ ONEROSTER_URL = Field("oneroster_url", "OneRoster URL", FieldKind.URL, privacy=P
                       example="https://aeries.district.example.org/aeries",
                       help="Security > API Security > your OneRoster product > Display Consumer ID & Secret Keys "
                            "shows the OneRoster URL.")
-CONSUMER_ID = Field("consumer_id", "OneRoster Consumer ID", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S{4,}",
+CONSUMER_ID = Field("consumer_id", "OneRoster Consumer ID", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION,
+                    pattern=r"\S{4,}",
                     format_hint="the Consumer ID shown under Display Consumer ID & Secret Keys",
                     help="Security > API Security > your OneRoster product > Display Consumer ID & Secret Keys.")
 CONSUMER_SECRET = Field("consumer_secret", "OneRoster Consumer Secret", FieldKind.SECRET, pattern=r"\S{8,}",
@@ -140,7 +141,8 @@ ENTITIES = (
 SPEC = VendorSpec(
     id="aeries", name="Aeries", region="US",
     summary="Aeries SIS: a Standard API certificate and a OneRoster Consumer ID and Secret from API Security.",
-    fields=(SERVER_URL,), key_sets=key_sets, entities=ENTITIES, connector=lazy("mis_wizard.vendors.aeries.client:AeriesConnector"),
+    fields=(SERVER_URL,), key_sets=key_sets, entities=ENTITIES,
+    connector=lazy("mis_wizard.vendors.aeries.client:AeriesConnector"),
     emulator=lazy("mis_wizard.vendors.aeries.sandbox:AeriesEmulator"),
     step_values=step_values, default_requirements=DEFAULT_REQUIREMENTS,
 )

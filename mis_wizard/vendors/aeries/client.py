@@ -240,7 +240,8 @@ class AeriesConnector:
                 said = vendor_message(response) if response.status_code == 400 else ""
                 yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED,
                              "transient" if f.kind is FailureKind.TRANSIENT else f"{code}_failed",
-                             f"Aeries refused to send {area}: {said}" if said else f.message, f.remedy, f"HTTP {response.status_code}: {error_text(response)}", t.ms)
+                             f"Aeries refused to send {area}: {said}" if said else f.message, f.remedy,
+                             f"HTTP {response.status_code}: {error_text(response)}", t.ms)
         if "Student Data" in (requirements.get("areas") or AREA_PROBES):
             if sample is None:
                 yield result("Sample student", Layer.SAMPLE, Status.SKIPPED, "skipped",

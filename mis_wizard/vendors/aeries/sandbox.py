@@ -37,7 +37,8 @@ class _District:
         self.current_year = school_year_of(school.anchor)
         self.years = [year_label(y) for y in range(self.current_year - 3, self.current_year + 1)]
         self.oneroster = OneRosterService(
-            school, Naming("0", {c: str(n) for c, n in render.SCHOOL_CODES.items()}, render.student_id, render.staff_id),
+            school, Naming("0", {c: str(n) for c, n in render.SCHOOL_CODES.items()}, render.student_id,
+                           render.staff_id),
             consumers={OR_ID: Consumer(OR_SECRET, frozenset(AERIES_AREAS.values())),
                        OR_ID_NO_STUDENTS: Consumer(OR_SECRET, frozenset(AERIES_AREAS.values()) - {"Student Data"})},
             token_paths=token_paths, areas=AERIES_AREAS)
@@ -78,7 +79,8 @@ class AeriesEmulator(Emulator):
             "certificate_lower_case": Scenario({**good, "standard_api": {"certificate": GOOD_CERT.lower()}},
                                                "aeries.certificate_rejected",
                                                "The certificate was retyped in lower case; it is case sensitive."),
-            "no_student_data_permission": Scenario({**good, "standard_api": {**std, "certificate": CERT_NO_STUDENT_DATA}},
+            "no_student_data_permission": Scenario({**good,
+                                                    "standard_api": {**std, "certificate": CERT_NO_STUDENT_DATA}},
                                                    "aeries.student_data_not_permitted",
                                                    "The API product has no Read permission for Student Data."),
             "no_contacts_permission": Scenario({**good, "standard_api": {**std, "certificate": CERT_NO_CONTACTS}},

@@ -114,7 +114,8 @@ def render(school: School, naming: Naming) -> Rendered:
                       "orgs": [_ref("org", "orgs", naming.org(s.campus_id))], "grades": [grade(s.year_level)]})
     for member in school.staff:
         users.append({**base(naming.staff_id(member), "active" if member.status == "current" else "tobedeleted"),
-                      "username": member.email.split("@")[0], "userIds": [{"type": "staffCode", "identifier": member.code}],
+                      "username": member.email.split("@")[0],
+                      "userIds": [{"type": "staffCode", "identifier": member.code}],
                       "enabledUser": "true" if member.status == "current" else "false", "givenName": member.first_name,
                       "familyName": member.last_name, "middleName": "",
                       "role": "teacher" if member.teaching else "administrator", "identifier": member.code,
@@ -122,7 +123,8 @@ def render(school: School, naming: Naming) -> Rendered:
                       "orgs": [_ref("org", "orgs", naming.org(member.campus_id))], "grades": []})
     for contact in school.contacts:
         kids = students_of.get(contact.id, [])
-        users.append({**base(contact.id), "username": "", "userIds": [], "enabledUser": "true", "givenName": contact.first_name,
+        users.append({**base(contact.id), "username": "", "userIds": [], "enabledUser": "true",
+                      "givenName": contact.first_name,
                       "familyName": contact.last_name, "middleName": "", "role": "parent", "identifier": "",
                       "email": contact.email, "sms": contact.mobile, "phone": "",
                       "agents": [_ref("user", "users", naming.student_id(k)) for k in kids],

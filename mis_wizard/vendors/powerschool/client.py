@@ -7,7 +7,8 @@ proves they work now; the preview and sync that follow reuse it), the plugin is 
 (metadata carries its ``plugin_id``), each resource is granted, every school has a term
 covering today, and a student can be read.
 
-The conversation with a server (token, requests, paging) is PowerSchoolApi. PowerSchool hands the same bearer token back until it expires (30 days by default), and the
+The conversation with a server (token, requests, paging) is PowerSchoolApi. PowerSchool hands the same
+bearer token back until it expires (30 days by default), and the
 wizard asks for one check after check, then for the preview, then for the sync: so a token is
 held in memory for the whole process (``TOKENS``, never on disk, never logged), per server,
 Client ID and secret, and reused until its ``expires_in`` nears. A 401 on an API call drops it:
@@ -398,13 +399,15 @@ class PowerSchoolConnector:
         reach = _timed(reach, t)
         yield reach
         if reach.status is Status.FAILED:
-            yield _skipped("Client ID and Secret accepted", Layer.AUTHENTICATE, "the server did not answer as PowerSchool")
+            yield _skipped("Client ID and Secret accepted", Layer.AUTHENTICATE,
+                           "the server did not answer as PowerSchool")
             return
         with Timer() as t:
             try:
                 await api.token(ask=True)
                 auth = CheckResult(KEY, "Client ID and Secret accepted", Layer.AUTHENTICATE, Status.OK,
-                                   "powerschool.client_accepted", "PowerSchool accepted the Client ID and Client Secret.")
+                                   "powerschool.client_accepted",
+                                   "PowerSchool accepted the Client ID and Client Secret.")
             except VendorError as err:
                 auth = _failed("Client ID and Secret accepted", Layer.AUTHENTICATE, err)
         yield _timed(auth, t)

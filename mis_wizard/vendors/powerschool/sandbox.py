@@ -122,7 +122,8 @@ class PowerSchoolEmulator(Emulator):
     def regenerate(self, index: int) -> Plugin:
         """Click Regenerate Client ID and Secret on a plugin: the old secret is retired and the plugin's
         tokens stop working, as in PowerSchool 21.11.2 and later."""
-        rng = random.Random(f"{self.school.seed}:powerschool-regenerate:{index}:{len(self.plugins[index].retired_secrets)}")
+        retired = len(self.plugins[index].retired_secrets)
+        rng = random.Random(f"{self.school.seed}:powerschool-regenerate:{index}:{retired}")
         with self._lock:
             old = self.plugins[index]
             new = dataclasses.replace(old, client_secret=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -164,7 +165,8 @@ class PowerSchoolEmulator(Emulator):
             "credentials_regenerated": Scenario(
                 {"base_url": base_url, "plugin": {"client_id": self.plugins[5].client_id,
                                                   "client_secret": self.plugins[5].retired_secrets[-1]}},
-                "powerschool.client_rejected", "Someone clicked Regenerate Client ID and Secret after the pair was copied."),
+                "powerschool.client_rejected",
+                "Someone clicked Regenerate Client ID and Secret after the pair was copied."),
             "address_is_sign_in_page": Scenario(creds(good, url=base_url + "/public"), "powerschool.not_powerschool",
                                                 "The address copied was the parent sign-in page."),
         }

@@ -25,7 +25,8 @@ from mis_wizard.vendors.qmlativ.requirements import default_objects
 
 BASE_URL = Field("base_url", "API address", FieldKind.URL, privacy=PrivacyClass.CONFIGURATION, example="https://district.skyward.com/DistrictAPI",
                  help="The address of your district's Qmlativ API, as Skyward gave it (it usually ends in API).")
-KEY = Field("key", "Key", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S(.*\S)?", format_hint="the Key typed on the Integration Access",
+KEY = Field("key", "Key", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S(.*\S)?",
+            format_hint="the Key typed on the Integration Access",
             help="Administrative Access > API > Integration > the integrator's Integration > Integration Access: Key.")
 SECRET = Field("secret", "Secret", FieldKind.SECRET, pattern=r"\S{8,}",
                format_hint="the secret shown once by Generate Secret",
@@ -112,7 +113,8 @@ def step_values(requirements: Requirements) -> Mapping[str, str]:
 SPEC = VendorSpec(
     id="qmlativ", name="Skyward Qmlativ", region="US",
     summary="Skyward Qmlativ: an Integration Access key and secret on the district's API address.",
-    fields=(BASE_URL,), key_sets=key_sets, entities=ENTITIES, connector=lazy("mis_wizard.vendors.qmlativ.client:QmlativConnector"),
+    fields=(BASE_URL,), key_sets=key_sets, entities=ENTITIES,
+    connector=lazy("mis_wizard.vendors.qmlativ.client:QmlativConnector"),
     emulator=lazy("mis_wizard.vendors.qmlativ.sandbox:QmlativEmulator"),
     step_values=step_values, default_requirements=DEFAULT_REQUIREMENTS,
 )

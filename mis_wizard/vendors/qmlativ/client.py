@@ -222,7 +222,8 @@ class QmlativConnector:
             yield skipped("Entity and school year", Layer.AUTHORISE)
             yield skipped("Sample student", Layer.SAMPLE)
             return
-        yield result("Key and secret", Layer.AUTHENTICATE, Status.OK, "token_ok", "Qmlativ accepted the key and secret.",
+        yield result("Key and secret", Layer.AUTHENTICATE, Status.OK, "token_ok",
+                     "Qmlativ accepted the key and secret.",
                      ms=t.ms)
 
         entity = int(requirements.get("entity_id") or 1)
