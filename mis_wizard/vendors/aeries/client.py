@@ -116,143 +116,32 @@ class AeriesConnector:
 
     async def _standard(self, ctx: Context, credentials: Credentials,
                         requirements: Requirements) -> AsyncIterator[CheckResult]:
-        key = "standard_api"
         api = AeriesApi(ctx.http, str(credentials.get("server_url", "")),
-                        str((credentials.get(key) or {}).get("certificate", "")),
+                        str((credentials.get("standard_api") or {}).get("certificate", "")),
                         str(requirements.get("database_year") or ""))
-
-        def result(check: str, layer: Layer, status: Status, what: str, message: str, remedy: str = "",
-                   detail: str = "", ms: int = 0, k: str = key) -> CheckResult:
-            return CheckResult(k, check, layer, status, f"aeries.{what}", message, remedy, detail, ms)
-
-        with Timer() as t:
-            try:
-                info_response: httpx.Response | None = None
-                info_response = got = await api.get("systeminfo", cert=False)
-                info = got.json() if got.status_code == 200 else None
-                problem: BaseException | None = None
-            except ValueError:
-                info, problem = None, VendorError("aeries.transient", "Aeries' answer arrived garbled.",
-                                                  "Try again in a minute.", FailureKind.TRANSIENT)
-            except httpx.HTTPError as exc:
-                info_response, info, problem = None, None, exc
-        if problem is not None:
-            reach = reach_failure(problem, "aeries", REACH_NAMES)  # VendorError keeps its own message and kind
-            yield result("Aeries address", Layer.REACH, Status.FAILED, reach.what, reach.headline, reach.remedy,
-                         type(problem).__name__, t.ms, "connection")
+        reached, info = await _systeminfo(api)
+        yield reached
+        if info is None:
             return
-        if not isinstance(info, dict) or "DatabaseYear" not in info:
-            status = info_response.status_code if info_response is not None else 0
-            transient = status and classify_status(status).kind is FailureKind.TRANSIENT
-            yield result("Aeries address", Layer.REACH, Status.FAILED, "transient" if transient else "not_aeries",
-                         "Aeries did not answer in time; try again shortly." if transient else
-                         "There is no Aeries API at that address.",
-                         "Try again in a few minutes." if transient else
-                         "Use the address of your Aeries login page up to the last /, for example "
-                         "https://aeries.district.example.org/aeries.",
-                         f"GET /api/v5/systeminfo → HTTP {status}", t.ms, "connection")
+        accepted, schools = await _schools(api)
+        for result in accepted:
+            yield result
+        if schools is None:
             return
-        yield result("Aeries address", Layer.REACH, Status.OK, "systeminfo_ok", "Aeries answered.",
-                     detail=f"Aeries {info.get('AeriesVersion', '?')}, database {info.get('DatabaseYear')}",
-                     ms=t.ms, k="connection")
-
-        with Timer() as t:
-            try:
-                schools_response = await api.get("schools")
-            except httpx.HTTPError as exc:
-                reach = reach_failure(exc, "aeries", REACH_NAMES)
-                yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, reach.what, reach.headline,
-                             reach.remedy, type(exc).__name__, t.ms)
-                return
-        if schools_response.status_code in (401, 403):
-            yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "certificate_rejected",
-                         "Aeries did not accept the certificate.", CERT_REMEDY,
-                         f"HTTP {schools_response.status_code}: {error_text(schools_response)}", t.ms)
-            yield result("Security areas", Layer.AUTHORISE, Status.SKIPPED, "skipped",
-                         "Not checked because the certificate was not accepted.")
-            return
-        if schools_response.status_code == 501:
-            yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "v5_enhancements_off",
-                         ENHANCEMENTS_MESSAGE, ENHANCEMENTS_REMEDY,
-                         f"HTTP 501: {error_text(schools_response)}", t.ms)
-            return
-        if schools_response.status_code != 200:
-            f = classify_status(schools_response.status_code)
-            yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED,
-                         "transient" if f.kind is FailureKind.TRANSIENT else "schools_failed", f.message, f.remedy,
-                         f"HTTP {schools_response.status_code}: {error_text(schools_response)}", t.ms)
-            return
-        listed = json_list(schools_response)
-        if listed is None:
-            yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "schools_unreadable",
-                         "The server answered the list of schools with something that is not Aeries data.",
-                         "Use the address of your Aeries login page up to the last /, for example "
-                         "https://aeries.district.example.org/aeries; if it is right, send the support report.",
-                         f"HTTP 200, {len(schools_response.content)} bytes", t.ms)
-            return
-        schools = [s for s in listed if s.get("SchoolCode")]
-        yield result("Certificate accepted", Layer.AUTHENTICATE, Status.OK, "certificate_ok",
-                     "Aeries accepted the certificate.", detail=f"{len(schools)} schools", ms=t.ms)
-
         yield self._database_year(info, str(requirements.get("database_year") or ""))
         if not schools:
-            yield result("Schools", Layer.SAMPLE, Status.WARNING, "no_schools", "Aeries lists no schools.",
-                         "Check the district's school setup in Aeries.")
+            yield _result("Schools", Layer.SAMPLE, Status.WARNING, "no_schools", "Aeries lists no schools.",
+                          "Check the district's school setup in Aeries.")
             return
         school = str(schools[0]["SchoolCode"])
         sample: list[Record] | None = None
         for area in requirements.get("areas") or list(AREA_PROBES):
-            path = {"students": f"schools/{school}/students", "contacts": f"schools/{school}/contacts",
-                    "staff": "staff"}[AREA_PROBES[area]]
-            params = slice_params(1, 1) if area == "Student Data" else None
-            with Timer() as t:
-                try:
-                    response = await api.get(path, params)
-                except httpx.HTTPError as exc:
-                    reach = reach_failure(exc, "aeries", REACH_NAMES)
-                    yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, reach.what, reach.headline,
-                                 reach.remedy, type(exc).__name__, t.ms)
-                    continue
-            code = AREA_CODES[area]
-            rows = json_list(response) if response.status_code == 200 else None
-            if response.status_code == 200 and rows is None:
-                yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, f"{code}_unreadable",
-                             f"The server answered {area} with something that is not Aeries data.",
-                             "Check the Aeries address; if it is right, send the support report to the integrator.",
-                             f"HTTP 200, {len(response.content)} bytes", t.ms)
-            elif response.status_code == 200:
-                yield result(f"Read {area}", Layer.AUTHORISE, Status.OK, f"{code}_ok", f"{area} can be read.", ms=t.ms)
-                if area == "Student Data":
-                    sample = rows
-            elif response.status_code in (401, 403):
-                yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, f"{code}_not_permitted",
-                             f"The certificate may not read {area}.",
-                             f"In {API_SECURITY}, select your product and tick Read for {area}"
-                             + (" (and Update and Insert, as the integrator writes it)"
-                                if requirements.get("write") and area in ("Student Data", "Contacts") else "")
-                             + ", then save.", f"HTTP {response.status_code}: {error_text(response)}", t.ms)
-            elif response.status_code == 501:
-                yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, "v5_enhancements_off",
-                             ENHANCEMENTS_MESSAGE, ENHANCEMENTS_REMEDY,
-                             f"HTTP 501: {error_text(response)}", t.ms)
-            else:
-                f = classify_status(response.status_code)
-                said = vendor_message(response) if response.status_code == 400 else ""
-                yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED,
-                             "transient" if f.kind is FailureKind.TRANSIENT else f"{code}_failed",
-                             f"Aeries refused to send {area}: {said}" if said else f.message, f.remedy,
-                             f"HTTP {response.status_code}: {error_text(response)}", t.ms)
+            read, rows = await _read_area(api, area, school, bool(requirements.get("write")))
+            yield read
+            if area == "Student Data" and rows is not None:
+                sample = rows
         if "Student Data" in (requirements.get("areas") or AREA_PROBES):
-            if sample is None:
-                yield result("Sample student", Layer.SAMPLE, Status.SKIPPED, "skipped",
-                             "Not checked because Student Data could not be read.")
-            elif sample:
-                yield result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
-                             detail=f"one record with a StudentID read at school {school}")
-            else:
-                yield result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
-                             f"Aeries lists no students at school {school}.",
-                             "Check that students are enrolled in this school year's database.")
+            yield _sample_student(sample, school)
 
     @staticmethod
     def _database_year(info: dict[str, Any], wanted: str) -> CheckResult:
@@ -369,6 +258,132 @@ class AeriesConnector:
                 yield row
             count += len(rows)
             ctx.page_done(entity, count)
+
+def _result(check: str, layer: Layer, status: Status, what: str, message: str, remedy: str = "",
+            detail: str = "", ms: int = 0, k: str = "standard_api") -> CheckResult:
+    return CheckResult(k, check, layer, status, f"aeries.{what}", message, remedy, detail, ms)
+
+
+async def _systeminfo(api: AeriesApi) -> tuple[CheckResult, dict[str, Any] | None]:
+    """The address: ``systeminfo`` answers without a certificate; its body is kept for the year check."""
+    with Timer() as t:
+        try:
+            info_response: httpx.Response | None = None
+            info_response = got = await api.get("systeminfo", cert=False)
+            info = got.json() if got.status_code == 200 else None
+            problem: BaseException | None = None
+        except ValueError:
+            info, problem = None, VendorError("aeries.transient", "Aeries' answer arrived garbled.",
+                                              "Try again in a minute.", FailureKind.TRANSIENT)
+        except httpx.HTTPError as exc:
+            info_response, info, problem = None, None, exc
+    if problem is not None:
+        reach = reach_failure(problem, "aeries", REACH_NAMES)  # VendorError keeps its own message and kind
+        return _result("Aeries address", Layer.REACH, Status.FAILED, reach.what, reach.headline, reach.remedy,
+                       type(problem).__name__, t.ms, "connection"), None
+    if not isinstance(info, dict) or "DatabaseYear" not in info:
+        status = info_response.status_code if info_response is not None else 0
+        transient = status and classify_status(status).kind is FailureKind.TRANSIENT
+        return _result("Aeries address", Layer.REACH, Status.FAILED, "transient" if transient else "not_aeries",
+                       "Aeries did not answer in time; try again shortly." if transient else
+                       "There is no Aeries API at that address.",
+                       "Try again in a few minutes." if transient else
+                       "Use the address of your Aeries login page up to the last /, for example "
+                       "https://aeries.district.example.org/aeries.",
+                       f"GET /api/v5/systeminfo → HTTP {status}", t.ms, "connection"), None
+    return _result("Aeries address", Layer.REACH, Status.OK, "systeminfo_ok", "Aeries answered.",
+                   detail=f"Aeries {info.get('AeriesVersion', '?')}, database {info.get('DatabaseYear')}",
+                   ms=t.ms, k="connection"), info
+
+
+async def _schools(api: AeriesApi) -> tuple[list[CheckResult], list[Record] | None]:
+    """The certificate: ``schools`` needs one but no area. The schools with a code, or None on a failure."""
+    check = "Certificate accepted"
+    with Timer() as t:
+        try:
+            response = await api.get("schools")
+        except httpx.HTTPError as exc:
+            reach = reach_failure(exc, "aeries", REACH_NAMES)
+            return [_result(check, Layer.AUTHENTICATE, Status.FAILED, reach.what, reach.headline,
+                            reach.remedy, type(exc).__name__, t.ms)], None
+    status, detail = response.status_code, f"HTTP {response.status_code}: {error_text(response)}"
+    if status in (401, 403):
+        return [_result(check, Layer.AUTHENTICATE, Status.FAILED, "certificate_rejected",
+                        "Aeries did not accept the certificate.", CERT_REMEDY, detail, t.ms),
+                _result("Security areas", Layer.AUTHORISE, Status.SKIPPED, "skipped",
+                        "Not checked because the certificate was not accepted.")], None
+    if status == 501:
+        return [_result(check, Layer.AUTHENTICATE, Status.FAILED, "v5_enhancements_off",
+                        ENHANCEMENTS_MESSAGE, ENHANCEMENTS_REMEDY, f"HTTP 501: {error_text(response)}", t.ms)], None
+    if status != 200:
+        f = classify_status(status)
+        return [_result(check, Layer.AUTHENTICATE, Status.FAILED,
+                        "transient" if f.kind is FailureKind.TRANSIENT else "schools_failed", f.message, f.remedy,
+                        detail, t.ms)], None
+    listed = json_list(response)
+    if listed is None:
+        return [_result(check, Layer.AUTHENTICATE, Status.FAILED, "schools_unreadable",
+                        "The server answered the list of schools with something that is not Aeries data.",
+                        "Use the address of your Aeries login page up to the last /, for example "
+                        "https://aeries.district.example.org/aeries; if it is right, send the support report.",
+                        f"HTTP 200, {len(response.content)} bytes", t.ms)], None
+    schools = [s for s in listed if s.get("SchoolCode")]
+    return [_result(check, Layer.AUTHENTICATE, Status.OK, "certificate_ok",
+                    "Aeries accepted the certificate.", detail=f"{len(schools)} schools", ms=t.ms)], schools
+
+
+async def _read_area(api: AeriesApi, area: str, school: str, write: bool
+                     ) -> tuple[CheckResult, list[Record] | None]:
+    """One security area tried with one record; the rows when it was read."""
+    path = {"students": f"schools/{school}/students", "contacts": f"schools/{school}/contacts",
+            "staff": "staff"}[AREA_PROBES[area]]
+    params = slice_params(1, 1) if area == "Student Data" else None
+    check = f"Read {area}"
+    with Timer() as t:
+        try:
+            response = await api.get(path, params)
+        except httpx.HTTPError as exc:
+            reach = reach_failure(exc, "aeries", REACH_NAMES)
+            return _result(check, Layer.AUTHORISE, Status.FAILED, reach.what, reach.headline,
+                           reach.remedy, type(exc).__name__, t.ms), None
+    code, status = AREA_CODES[area], response.status_code
+    detail = f"HTTP {status}: {error_text(response)}"
+    if status == 200:
+        rows = json_list(response)
+        if rows is None:
+            return _result(check, Layer.AUTHORISE, Status.FAILED, f"{code}_unreadable",
+                           f"The server answered {area} with something that is not Aeries data.",
+                           "Check the Aeries address; if it is right, send the support report to the integrator.",
+                           f"HTTP 200, {len(response.content)} bytes", t.ms), None
+        return _result(check, Layer.AUTHORISE, Status.OK, f"{code}_ok", f"{area} can be read.", ms=t.ms), rows
+    if status in (401, 403):
+        return _result(check, Layer.AUTHORISE, Status.FAILED, f"{code}_not_permitted",
+                       f"The certificate may not read {area}.",
+                       f"In {API_SECURITY}, select your product and tick Read for {area}"
+                       + (" (and Update and Insert, as the integrator writes it)"
+                          if write and area in ("Student Data", "Contacts") else "")
+                       + ", then save.", detail, t.ms), None
+    if status == 501:
+        return _result(check, Layer.AUTHORISE, Status.FAILED, "v5_enhancements_off",
+                       ENHANCEMENTS_MESSAGE, ENHANCEMENTS_REMEDY, f"HTTP 501: {error_text(response)}", t.ms), None
+    f = classify_status(status)
+    said = vendor_message(response) if status == 400 else ""
+    return _result(check, Layer.AUTHORISE, Status.FAILED,
+                   "transient" if f.kind is FailureKind.TRANSIENT else f"{code}_failed",
+                   f"Aeries refused to send {area}: {said}" if said else f.message, f.remedy, detail, t.ms), None
+
+
+def _sample_student(sample: list[Record] | None, school: str) -> CheckResult:
+    if sample is None:
+        return _result("Sample student", Layer.SAMPLE, Status.SKIPPED, "skipped",
+                       "Not checked because Student Data could not be read.")
+    if sample:
+        return _result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
+                       detail=f"one record with a StudentID read at school {school}")
+    return _result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
+                   f"Aeries lists no students at school {school}.",
+                   "Check that students are enrolled in this school year's database.")
+
 
 async def _relationship_names(api: AeriesApi) -> dict[str, str]:
     """Aeries' code set for a contact's relationship to the student (code → description), so a
