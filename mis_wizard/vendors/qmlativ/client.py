@@ -178,129 +178,24 @@ class QmlativConnector:
 
     async def _check(self, ctx: Context, credentials: Credentials,
                      requirements: Requirements) -> AsyncIterator[CheckResult]:
-        key = "integration_access"
-        ks = credentials.get(key) or {}
+        ks = credentials.get(KEY_SET) or {}
         api = QmlativApi(ctx.http, str(credentials.get("base_url", "")), str(ks.get("key", "")),
                          str(ks.get("secret", "")))
-
-        def result(check: str, layer: Layer, status: Status, what: str, message: str, remedy: str = "",
-                   detail: str = "", ms: int = 0, k: str = key) -> CheckResult:
-            return CheckResult(k, check, layer, status, f"qmlativ.{what}", message, remedy, detail, ms)
-
-        def skipped(check: str, layer: Layer) -> CheckResult:
-            return result(check, layer, Status.SKIPPED, "skipped", "Not checked because an earlier check failed.")
-
-        with Timer() as t:
-            try:
-                await api.token()
-                failure: BaseException | None = None
-            except (TokenRefused, httpx.HTTPError, ValueError, KeyError) as exc:
-                failure = exc
-        if isinstance(failure, httpx.HTTPError):
-            reach = reach_failure(failure, "qmlativ", REACH_NAMES)
-            yield result("API address", Layer.REACH, Status.FAILED, reach.what, reach.headline, reach.remedy,
-                         type(failure).__name__, t.ms, "connection")
+        signed_in = True
+        async for result in _sign_in(api):
+            signed_in = signed_in and result.status is Status.OK
+            yield result
+        if not signed_in:
             return
-        if isinstance(failure, ValueError | KeyError):
-            yield result("API address", Layer.REACH, Status.FAILED, "transient",
-                         "Qmlativ's answer arrived garbled or was not a sign-in token.",
-                         "Try again in a minute; if it keeps happening, check the API address.",
-                         type(failure).__name__, t.ms, "connection")
-            return
-        if isinstance(failure, TokenRefused) and failure.status in (404, 405):
-            yield result("API address", Layer.REACH, Status.FAILED, "not_qmlativ",
-                         "There is no Qmlativ API sign-in at that address.",
-                         "Use the API address Skyward gave the district, including its last part "
-                         "(for example https://district.skyward.com/DistrictAPI).", str(failure)[:200], t.ms,
-                         "connection")
-            return
-        yield result("API address", Layer.REACH, Status.OK, "reachable", "Qmlativ answered.", ms=t.ms, k="connection")
-        if isinstance(failure, TokenRefused):
-            what, message, remedy = _token_failure(failure)
-            yield result("Key and secret", Layer.AUTHENTICATE, Status.FAILED, what, message, remedy,
-                         f"HTTP {failure.status}: {failure.reason}", t.ms)
-            yield skipped("Entity and school year", Layer.AUTHORISE)
-            yield skipped("Sample student", Layer.SAMPLE)
-            return
-        yield result("Key and secret", Layer.AUTHENTICATE, Status.OK, "token_ok",
-                     "Qmlativ accepted the key and secret.",
-                     ms=t.ms)
-
         entity = int(requirements.get("entity_id") or 1)
-        wanted_year = int(requirements.get("school_year") or 0)
-        with Timer() as t:
-            response = await api.get(f"Generic/{entity}/District/SchoolYear/1/100")
-        if response.status_code in (403, 404):
-            allowed = response.status_code == 404
-            yield result("Entity and school year", Layer.AUTHORISE, Status.FAILED,
-                         "entity_not_found" if allowed else "entity_not_allowed",
-                         f"Qmlativ has no entity {entity}." if allowed else
-                         f"The Integration Access may not read entity {entity}.",
-                         "Ask the integrator which EntityID to read." if allowed else
-                         f"In {ACCESS}, add entity {entity} under Custom API Entities (or allow all entities).",
-                         f"HTTP {response.status_code}: {error_text(response)}", t.ms)
-            yield skipped("Sample student", Layer.SAMPLE)
+        years, readable = await _entity_year(api, entity, int(requirements.get("school_year") or 0))
+        for result in years:
+            yield result
+        if not readable:
             return
-        if response.status_code != 200:
-            f = classify_status(response.status_code)
-            yield result("Entity and school year", Layer.AUTHORISE, Status.FAILED,
-                         "transient" if f.kind is FailureKind.TRANSIENT else "read_failed", f.message, f.remedy,
-                         f"HTTP {response.status_code}: {error_text(response)}", t.ms)
-            return
-        years = response.json().get("Objects") or []
-        current = next((y for y in years if y.get("IsCurrentYearForProvidedEntity")), None)
-        if wanted_year and not any(y.get("NumericYear") == wanted_year for y in years):
-            yield result("Entity and school year", Layer.AUTHORISE, Status.FAILED, "school_year_not_found",
-                         f"Entity {entity} has no {wanted_year - 1}-{wanted_year} school year.",
-                         "Ask the integrator which school year to read, or set that year up in Qmlativ.",
-                         f"years: {', '.join(str(y.get('Description')) for y in years)}", t.ms)
-        elif not wanted_year and current is None:
-            yield result("Entity and school year", Layer.AUTHORISE, Status.WARNING, "no_current_school_year",
-                         f"No school year is marked current for entity {entity}, so records for \"this year\" "
-                         "would be empty.",
-                         "Finish year-end rollover in Qmlativ so the new school year is current for the district, "
-                         "or ask the integrator to read a fixed school year.", ms=t.ms)
-        else:
-            label = current.get("Description") if current and not wanted_year else f"{wanted_year - 1}-{wanted_year}"
-            yield result("Entity and school year", Layer.AUTHORISE, Status.OK, "entity_year_ok",
-                         f"Entity {entity} can be read for {label}.", ms=t.ms)
-
         objects: dict[str, list[str]] = dict(requirements.get("objects") or DEFAULT_OBJECTS)
-
-        async def probe(obj: str, fields: list[str]) -> tuple[str, list[str], httpx.Response | BaseException, int]:
-            with Timer() as pt:
-                try:
-                    got: httpx.Response | BaseException = await api.get(
-                        wire.list_path(entity, obj, 1, 1), wire.search_fields(fields))
-                except Exception as exc:  # reported as a result, never raised out of check()
-                    got = exc
-            return obj, fields, got, pt.ms
-
-        sample: list[Record] | None = None
-        for obj, fields, got, ms in await asyncio.gather(*(probe(o, fs) for o, fs in objects.items())):
-            check = f"Fields of {obj}"
-            if isinstance(got, BaseException):
-                reach = reach_failure(got, "qmlativ", REACH_NAMES)
-                yield result(check, Layer.AUTHORISE, Status.FAILED, reach.what, reach.headline, reach.remedy,
-                             type(got).__name__, ms)
-            elif got.status_code == 200:
-                yield result(check, Layer.AUTHORISE, Status.OK, "fields_ok", f"Every field of {obj} can be read.",
-                             ms=ms)
-                if obj == "Student/Student":
-                    sample = got.json().get("Objects") or []
-            else:
-                err = _refusal(got, obj, await api.refused(entity, obj, fields) if got.status_code == 403 else [])
-                yield result(check, Layer.AUTHORISE, Status.FAILED, err.code.split(".", 1)[1], err.message,
-                             err.remedy, err.detail, ms)
-        if sample is None:
-            yield skipped("Sample student", Layer.SAMPLE)
-        elif sample:
-            yield result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
-                         detail="one record with a StudentID read")
-        else:
-            yield result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
-                         f"Qmlativ lists no students for entity {entity}.",
-                         "Check the entity and school year the integrator should read.")
+        async for result in _fields_and_sample(api, entity, objects):
+            yield result
 
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:
@@ -339,3 +234,131 @@ class QmlativConnector:
                 yield row
             count += len(rows)
             ctx.page_done(entity, count)
+
+
+KEY_SET = "integration_access"
+
+
+def _result(check: str, layer: Layer, status: Status, what: str, message: str, remedy: str = "",
+            detail: str = "", ms: int = 0, k: str = KEY_SET) -> CheckResult:
+    return CheckResult(k, check, layer, status, f"qmlativ.{what}", message, remedy, detail, ms)
+
+
+def _skipped(check: str, layer: Layer) -> CheckResult:
+    return _result(check, layer, Status.SKIPPED, "skipped", "Not checked because an earlier check failed.")
+
+
+async def _sign_in(api: QmlativApi) -> AsyncIterator[CheckResult]:
+    """The address and the key and secret: one token request proves both (or says which is wrong)."""
+    with Timer() as t:
+        try:
+            await api.token()
+            failure: BaseException | None = None
+        except (TokenRefused, httpx.HTTPError, ValueError, KeyError) as exc:
+            failure = exc
+    if isinstance(failure, httpx.HTTPError):
+        reach = reach_failure(failure, "qmlativ", REACH_NAMES)
+        yield _result("API address", Layer.REACH, Status.FAILED, reach.what, reach.headline, reach.remedy,
+                      type(failure).__name__, t.ms, "connection")
+        return
+    if isinstance(failure, ValueError | KeyError):
+        yield _result("API address", Layer.REACH, Status.FAILED, "transient",
+                      "Qmlativ's answer arrived garbled or was not a sign-in token.",
+                      "Try again in a minute; if it keeps happening, check the API address.",
+                      type(failure).__name__, t.ms, "connection")
+        return
+    if isinstance(failure, TokenRefused) and failure.status in (404, 405):
+        yield _result("API address", Layer.REACH, Status.FAILED, "not_qmlativ",
+                      "There is no Qmlativ API sign-in at that address.",
+                      "Use the API address Skyward gave the district, including its last part "
+                      "(for example https://district.skyward.com/DistrictAPI).", str(failure)[:200], t.ms,
+                      "connection")
+        return
+    yield _result("API address", Layer.REACH, Status.OK, "reachable", "Qmlativ answered.", ms=t.ms, k="connection")
+    if isinstance(failure, TokenRefused):
+        what, message, remedy = _token_failure(failure)
+        yield _result("Key and secret", Layer.AUTHENTICATE, Status.FAILED, what, message, remedy,
+                      f"HTTP {failure.status}: {failure.reason}", t.ms)
+        yield _skipped("Entity and school year", Layer.AUTHORISE)
+        yield _skipped("Sample student", Layer.SAMPLE)
+        return
+    yield _result("Key and secret", Layer.AUTHENTICATE, Status.OK, "token_ok",
+                  "Qmlativ accepted the key and secret.", ms=t.ms)
+
+
+async def _entity_year(api: QmlativApi, entity: int, wanted_year: int) -> tuple[list[CheckResult], bool]:
+    """Whether the entity can be read and has the school year asked for (or a current one)."""
+    check = "Entity and school year"
+    with Timer() as t:
+        response = await api.get(wire.list_path(entity, "District/SchoolYear", 1, 100))
+    if response.status_code in (403, 404):
+        allowed = response.status_code == 404
+        return [_result(check, Layer.AUTHORISE, Status.FAILED,
+                       "entity_not_found" if allowed else "entity_not_allowed",
+                       f"Qmlativ has no entity {entity}." if allowed else
+                       f"The Integration Access may not read entity {entity}.",
+                       "Ask the integrator which EntityID to read." if allowed else
+                       f"In {ACCESS}, add entity {entity} under Custom API Entities (or allow all entities).",
+                       f"HTTP {response.status_code}: {error_text(response)}", t.ms),
+                _skipped("Sample student", Layer.SAMPLE)], False
+    if response.status_code != 200:
+        f = classify_status(response.status_code)
+        return [_result(check, Layer.AUTHORISE, Status.FAILED,
+                       "transient" if f.kind is FailureKind.TRANSIENT else "read_failed", f.message, f.remedy,
+                       f"HTTP {response.status_code}: {error_text(response)}", t.ms)], False
+    years = response.json().get("Objects") or []
+    current = next((y for y in years if y.get("IsCurrentYearForProvidedEntity")), None)
+    if wanted_year and not any(y.get("NumericYear") == wanted_year for y in years):
+        return [_result(check, Layer.AUTHORISE, Status.FAILED, "school_year_not_found",
+                       f"Entity {entity} has no {wanted_year - 1}-{wanted_year} school year.",
+                       "Ask the integrator which school year to read, or set that year up in Qmlativ.",
+                       f"years: {', '.join(str(y.get('Description')) for y in years)}", t.ms)], True
+    if not wanted_year and current is None:
+        return [_result(check, Layer.AUTHORISE, Status.WARNING, "no_current_school_year",
+                       f"No school year is marked current for entity {entity}, so records for \"this year\" "
+                       "would be empty.",
+                       "Finish year-end rollover in Qmlativ so the new school year is current for the district, "
+                       "or ask the integrator to read a fixed school year.", ms=t.ms)], True
+    label = current.get("Description") if current and not wanted_year else f"{wanted_year - 1}-{wanted_year}"
+    return [_result(check, Layer.AUTHORISE, Status.OK, "entity_year_ok",
+                    f"Entity {entity} can be read for {label}.", ms=t.ms)], True
+
+
+async def _fields_and_sample(api: QmlativApi, entity: int, objects: dict[str, list[str]]
+                             ) -> AsyncIterator[CheckResult]:
+    """Each object read with exactly the profile's fields (one record), then a sample student."""
+
+    async def probe(obj: str, fields: list[str]) -> tuple[str, list[str], httpx.Response | BaseException, int]:
+        with Timer() as pt:
+            try:
+                got: httpx.Response | BaseException = await api.get(
+                    wire.list_path(entity, obj, 1, 1), wire.search_fields(fields))
+            except Exception as exc:  # reported as a result, never raised out of check()
+                got = exc
+        return obj, fields, got, pt.ms
+
+    sample: list[Record] | None = None
+    for obj, fields, got, ms in await asyncio.gather(*(probe(o, fs) for o, fs in objects.items())):
+        check = f"Fields of {obj}"
+        if isinstance(got, BaseException):
+            reach = reach_failure(got, "qmlativ", REACH_NAMES)
+            yield _result(check, Layer.AUTHORISE, Status.FAILED, reach.what, reach.headline, reach.remedy,
+                          type(got).__name__, ms)
+        elif got.status_code == 200:
+            yield _result(check, Layer.AUTHORISE, Status.OK, "fields_ok", f"Every field of {obj} can be read.",
+                          ms=ms)
+            if obj == "Student/Student":
+                sample = got.json().get("Objects") or []
+        else:
+            err = _refusal(got, obj, await api.refused(entity, obj, fields) if got.status_code == 403 else [])
+            yield _result(check, Layer.AUTHORISE, Status.FAILED, err.code.split(".", 1)[1], err.message,
+                          err.remedy, err.detail, ms)
+    if sample is None:
+        yield _skipped("Sample student", Layer.SAMPLE)
+    elif sample:
+        yield _result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
+                      detail="one record with a StudentID read")
+    else:
+        yield _result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
+                      f"Qmlativ lists no students for entity {entity}.",
+                      "Check the entity and school year the integrator should read.")
