@@ -13,6 +13,8 @@ Requirements read (``[systems.aeries]``, defaults in requirements.py):
 * ``database_year`` (str, e.g. ``"2026"``): the school year to read; empty for the district's
   default.
 * ``oneroster_endpoints`` (list): OneRoster endpoints the integrator reads.
+* ``oneroster_fields`` (bool, default off): ask Aeries' OneRoster for only the receipt's fields
+  (OneRoster 1.1 ``fields``); off because the fact sheet does not say Aeries honours it.
 """
 
 from __future__ import annotations

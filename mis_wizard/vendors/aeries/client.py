@@ -207,7 +207,10 @@ class AeriesConnector:
             ks = credentials.get("oneroster") or {}
             client = OneRosterClient(ctx.http, str(ks.get("oneroster_url", "")),
                                      str(ks.get("consumer_id", "")).strip(), str(ks.get("consumer_secret", "")).strip())
-            async for record in rostering.stream(client, ctx, entity, _refusal):
+            # Whether its OneRoster honours ``fields`` is not in the fact sheet: whole records unless
+            # the profile says it does (``oneroster_fields``).
+            async for record in rostering.stream(client, ctx, entity, _refusal,
+                                                 name_fields=bool(requirements.get("oneroster_fields"))):
                 yield record
             return
         api = AeriesApi(ctx.http, str(credentials.get("server_url", "")),
@@ -232,8 +235,10 @@ class AeriesConnector:
             rows = []
             for code in codes:
                 rows += await _json(await api.get(f"schools/{code}/contacts"), "contacts")
+            wanted = ctx.wanted(entity)
+            named = entity == "contact_links" and (wanted is None or people.RELATIONSHIP in wanted)
             records = people.people(rows) if entity == "contacts" else people.links(
-                rows, await _relationship_names(api))
+                rows, await _relationship_names(api) if named else {})
             for row in records:
                 yield row
             ctx.page_done(entity, len(records))

@@ -11,6 +11,8 @@ Requirements read (``[systems.qmlativ]``; objects and their names in requirement
   check asks for exactly these fields so fields not read-allowed show up before a sync does.
   Guardians' e-mails are read from ``Demographics/NameEmail`` only when it is listed.
 * ``integration_name`` (str): the integrator's Integration record, named in the steps.
+* ``oneroster_fields`` (bool, default off): ask Qmlativ's OneRoster for only the receipt's fields
+  (OneRoster 1.1 ``fields``); off because the fact sheet does not say Qmlativ honours it.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
 from mis_wizard.vendors.paging import followed_pages
 from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, records, wire
-from mis_wizard.vendors.qmlativ.requirements import OBJECT_OF
+from mis_wizard.vendors.qmlativ.requirements import OBJECT_OF, narrowed
 
 INTEGRATION = "Qmlativ: Administrative Access > API > Integration > the integrator's Integration"
 ACCESS = f"{INTEGRATION} > Integration Access"
@@ -204,7 +204,10 @@ class QmlativConnector:
         count = 0
         if entity in ("classes", "class_memberships"):
             client = OneRosterClient(ctx.http, base, key.strip(), secret.strip(), token_paths=("/oauth/token",))
-            async for record in rostering.stream(client, ctx, entity, _refusal):
+            # Whether its OneRoster honours ``fields`` is not in the fact sheet: whole records unless
+            # the profile says it does (``oneroster_fields``).
+            async for record in rostering.stream(client, ctx, entity, _refusal,
+                                                 name_fields=bool(requirements.get("oneroster_fields"))):
                 yield record
             return
         if entity not in OBJECT_OF:
@@ -220,7 +223,7 @@ class QmlativConnector:
                               "Try again in a minute; if it keeps happening, check the API address.",
                               FailureKind.TRANSIENT, type(exc).__name__) from None
         obj = OBJECT_OF[entity]
-        objects = requirements.get("objects") or DEFAULT_OBJECTS
+        objects = narrowed(requirements.get("objects") or DEFAULT_OBJECTS, entity, ctx.wanted(entity))
         fields = list(objects.get(obj) or [])
         entity_id, size = int(requirements.get("entity_id") or 1), ctx.page_size or PAGE_SIZE
         if entity == "contacts":

@@ -8,7 +8,7 @@ the spec from its entities (``default_objects``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from mis_wizard.vendors.base import Entity
 
@@ -52,3 +52,21 @@ def default_objects(entities: Iterable[Entity]) -> dict[str, list[str]]:
     objects[ENROLMENTS] = ENROLMENT_FIELDS
     objects[EMAILS] = EMAIL_FIELDS
     return objects
+
+
+def narrowed(objects: Mapping[str, list[str]], entity: str, wanted: frozenset[str] | None) -> dict[str, list[str]]:
+    """The profile's ``objects`` with the fields asked of ``entity``'s objects cut to ``wanted`` (the
+    receipt's fields, Context.fields), so ``searchFields`` names no more; an object none of whose
+    fields is wanted is dropped (guardians' e-mails are then not read). The readers add the keys
+    they join by. None keeps every field."""
+    if wanted is None or entity not in OBJECT_OF:
+        return dict(objects)
+    joins = JOIN_SOURCE.get(entity, {})
+    joined_from = {joins[f] for f in wanted if f in joins}
+    out: dict[str, list[str]] = {}
+    for obj, fields in objects.items():
+        if obj == OBJECT_OF[entity] or obj in joined_from:
+            out[obj] = [f for f in fields if f in wanted]
+        elif obj not in joins.values():
+            out[obj] = list(fields)
+    return out
