@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from contextlib import contextmanager
 from collections.abc import Iterator, Mapping
-from types import SimpleNamespace
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
