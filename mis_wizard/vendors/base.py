@@ -46,6 +46,9 @@ Still deviating (files are not renamed this round; the role is where it says):
 - powerschool: follows the shape (the conversation with a server, PowerSchoolApi, is in client.py).
 - aeries: follows the shape; its OneRoster product is read and emulated by ``oneroster/``.
 - qmlativ: follows the shape; its classes come through OneRoster (``oneroster/``).
+- oneroster (a library, not a system): client.py, records.py, render.py and sandbox.py as above;
+  ``checks.py`` is the consumer check its hosts run (worded by each), ``csv_spec.py`` the bulk CSV
+  package the sync writes; no wire.py or requirements.py (its hosts' requirements name endpoints).
 - isams: renders inside sandbox.py (no render.py); ``replies.py`` words Batch replies and
   ``rest.py`` is the second API (the REST registers).
 - integris: requirements in ``permissions.py``; renders inside sandbox.py (no render.py).
