@@ -16,7 +16,7 @@ pages, so neither side pays for that.
 Both sides reuse a bearer token held by the process, as each is built to: PowerSchool hands
 back the same token for 30 days, and in the app a sync comes after the checks (and usually the
 preview) with the same credentials, so the GUI's sync finds the token the checks got
-(``powerschool.api.TOKENS``); pypowerschool's ``Client`` is a process-wide singleton that keeps
+(``powerschool.client.TOKENS``); pypowerschool's ``Client`` is a process-wide singleton that keeps
 its token. So the untimed passes also leave each side holding its token, and the timed runs
 measure reading the students, not authenticating.
 """

@@ -42,14 +42,12 @@ Shared by all: ``paging.py`` (the one pager: counted, told by page 1, open-ended
 ``privacy.py``; ``oneroster/`` is a library of the OneRoster 1.1 API that Aeries and Qmlativ
 build on, not a system of its own.
 
-Still deviating (files are not renamed this round; the role is where it says):
-
-- powerschool: requirements (``wanted_resources``) in wire.py; ``api.py`` is the conversation
-  with a server (token, requests, paging).
-- aeries: records in ``people.py``; requirements inline in __init__; no wire.py or render.py
-  (the emulator renders inside sandbox.py); OneRoster parts from ``oneroster/``.
-- qmlativ: only client.py and sandbox.py; requirements and object names inline in __init__,
-  wire shapes in client.py, rendering inside sandbox.py.
+All seven systems have all seven files (tests/vendors/test_contract.py checks it). Where a
+system reads another's API: Aeries and Qmlativ read their OneRoster products (and Qmlativ its
+classes) through ``oneroster/``, a library with client.py, records.py, render.py and sandbox.py
+as above, ``checks.py`` (the consumer check its hosts run, worded by each) and ``csv_spec.py``
+(the bulk CSV package the sync writes); it has no wire.py or requirements.py, as its hosts'
+requirements name its endpoints.
 """
 
 from __future__ import annotations

@@ -1,12 +1,18 @@
 """What a sync asks a system for: stream entities from the system's own emulator over loopback,
 with ``Context.fields`` set as the sync sets it (wizard/mapping/needed.py over a profile), and
-record every request the app's real HTTP client sends (an httpx event hook only observes)."""
+record every request the app's real HTTP client sends (an httpx event hook only observes).
+
+``narrowed`` streams every demo-profile entity in one go; ``requests_seen`` streams one entity at a
+time, for comparing a narrowed read with a whole one."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -14,7 +20,8 @@ import pytest
 
 from mis_wizard.vendors import registry
 from mis_wizard.vendors.base import Context, Record
-from mis_wizard.vendors.sandbox.kit import Emulator, Hosted
+from mis_wizard.vendors.sandbox import school
+from mis_wizard.vendors.sandbox.kit import Emulator, Hosted, Sandbox
 from mis_wizard.wizard.http import build_client
 from mis_wizard.wizard.mapping import needed
 from mis_wizard.wizard.profile import load_builtin
@@ -82,3 +89,71 @@ def narrowed(sandbox: Any, small_school: Any) -> Callable[..., Streamed]:
         return streamed
 
     return run
+
+
+@dataclass
+class Run:
+    records: list[Record]
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    def params(self, name: str) -> list[str]:
+        """Every value of query parameter ``name`` across the requests."""
+        return [v for r in self.requests for v in r.url.params.get_list(name)]
+
+    @property
+    def paths(self) -> list[str]:
+        return [r.url.path for r in self.requests]
+
+
+def _hosted(system: str) -> Iterator[Hosted]:
+    """The system's emulator over one small synthetic school, on loopback."""
+    with Sandbox() as box:
+        make = registry.get(system).emulator
+        assert make is not None
+        box.add(make(school.generate(seed=7, size="small", anchor=dt.date(2026, 11, 22))))
+        yield box.hosted[system]
+
+
+def stream(system: str, where: Hosted, entity: str, fields: Mapping[str, frozenset[str]] | None,
+           requirements: Mapping[str, Any] | None = None) -> Run:
+    spec = registry.get(system)
+    assert spec.connector is not None
+    run = Run([])
+
+    async def seen(request: httpx.Request) -> None:
+        run.requests.append(request)
+
+    async def go() -> None:
+        async with build_client(backoff=0.01) as http:
+            http.event_hooks["request"].append(seen)
+            ctx = Context(http, fields=fields)
+            connector = spec.connector()
+            run.records.extend([r async for r in connector.stream(
+                ctx, where.emulator.credentials(where.base_url), spec.requirements(dict(requirements or {})),
+                entity)])
+
+    asyncio.run(go())
+    return run
+
+
+def receipt(system: str, skip: Mapping[str, str] | None = None) -> dict[str, frozenset[str]]:
+    """The demo profile's fields per entity (needed.fields), with ``skip`` (target entity → target
+    field) set to Do not map."""
+    session = {entity: {name: {"kind": "skip"}} for entity, name in (skip or {}).items()}
+    return needed.fields(registry.get(system), load_builtin(), session or None)
+
+
+def carries_every_wanted_field(narrow: Run, whole: Run, wanted: frozenset[str]) -> None:
+    """The narrowed records are the whole ones cut to the wanted fields, in the same order."""
+    assert len(narrow.records) == len(whole.records) > 0
+    for cut, full in zip(narrow.records, whole.records, strict=True):
+        assert {f: cut.get(f) for f in wanted} == {f: full.get(f) for f in wanted}
+
+
+@pytest.fixture(scope="module")
+def requests_seen() -> SimpleNamespace:
+    """``hosted(system)`` (a context: the emulator on loopback), ``stream(system, hosted, entity, fields,
+    requirements=None)`` → Run (records and requests), ``receipt(system, skip=None)`` and
+    ``carries_every_wanted_field(narrow, whole, wanted)``."""
+    return SimpleNamespace(hosted=contextmanager(_hosted), stream=stream, receipt=receipt,
+                           carries_every_wanted_field=carries_every_wanted_field)

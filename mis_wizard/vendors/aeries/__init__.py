@@ -4,7 +4,7 @@ The admin creates two products on Security > API Security: a standard API produc
 certificate) and a OneRoster product (Consumer ID and Secret). They are checked separately
 because each has its own permissions.
 
-Requirements read (``[systems.aeries]``):
+Requirements read (``[systems.aeries]``, defaults in requirements.py):
 
 * ``write`` (bool): the integrator writes Student Data and Contacts, so the steps ask for
   Read, Update and Insert on those areas.
@@ -13,19 +13,20 @@ Requirements read (``[systems.aeries]``):
 * ``database_year`` (str, e.g. ``"2026"``): the school year to read; empty for the district's
   default.
 * ``oneroster_endpoints`` (list): OneRoster endpoints the integrator reads.
+* ``oneroster_fields`` (bool, default off): ask Aeries' OneRoster for only the receipt's fields
+  (OneRoster 1.1 ``fields``); off because the fact sheet does not say Aeries honours it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from mis_wizard.vendors.aeries.records import TERM_SCHOOL
+from mis_wizard.vendors.aeries.requirements import AREAS, DEFAULT_REQUIREMENTS
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.records import DEFAULT_ENDPOINTS
 from mis_wizard.vendors.privacy import PrivacyClass
-
-AREAS = ("Student Data", "Contacts", "Staff Data")
 
 FACTS: tuple[tuple[str, str, str], ...] = (
     ("A contact row names the person in FirstName, LastName, MiddleName and MailingName.", "confirmed",
@@ -65,7 +66,8 @@ ONEROSTER_URL = Field("oneroster_url", "OneRoster URL", FieldKind.URL, privacy=P
                       example="https://aeries.district.example.org/aeries",
                       help="Security > API Security > your OneRoster product > Display Consumer ID & Secret Keys "
                            "shows the OneRoster URL.")
-CONSUMER_ID = Field("consumer_id", "OneRoster Consumer ID", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S{4,}",
+CONSUMER_ID = Field("consumer_id", "OneRoster Consumer ID", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION,
+                    pattern=r"\S{4,}",
                     format_hint="the Consumer ID shown under Display Consumer ID & Secret Keys",
                     help="Security > API Security > your OneRoster product > Display Consumer ID & Secret Keys.")
 CONSUMER_SECRET = Field("consumer_secret", "OneRoster Consumer Secret", FieldKind.SECRET, pattern=r"\S{8,}",
@@ -98,10 +100,6 @@ def _fields(*pairs: tuple[str, str | None]) -> tuple[RawField, ...]:
     return tuple(RawField(name, concept) for name, concept in pairs)
 
 
-TERM_SCHOOL = "SchoolCode"
-"""Aeries numbers each school's terms 1-4, and a term row does not say its school: the client adds
-the SchoolCode it asked for (``schools/{code}/terms``), so terms of two schools stay apart."""
-
 ENTITIES = (
     Entity("schools", "Schools", _fields(("SchoolCode", "school.id"), ("Name", "school.name"),
                                          ("StateSchoolID", "school.code"), ("InactiveStatusCode", None),
@@ -119,7 +117,7 @@ ENTITIES = (
         ("SchoolEnterDate", "student.entry_date"), ("SchoolLeaveDate", "student.leave_date"),
         ("InactiveStatusCode", "student.status"), ("StateStudentID", None), ("FamilyKey", None)),
         "StudentID", "standard_api"),
-    Entity("contacts", "Contacts (one per person; see people.py for how rows are matched)", _fields(
+    Entity("contacts", "Contacts (one per person; see records.py for how rows are matched)", _fields(
         ("ContactKey", "contact.id"), ("FirstName", "contact.first_name"), ("LastName", "contact.last_name"),
         ("MiddleName", None), ("MailingName", "contact.full_name"), ("EmailAddress", "contact.email"),
         ("CellPhone", "contact.mobile"), ("HomePhone", "contact.phone"), ("WorkPhone", None),
@@ -142,16 +140,11 @@ ENTITIES = (
     rostering.class_list_entity("oneroster"),
 )
 
-DEFAULT_REQUIREMENTS: dict[str, Any] = {
-    "write": True, "areas": list(AREAS), "database_year": "", "oneroster_endpoints": list(DEFAULT_ENDPOINTS),
-    "product_name": "MIS Wizard",
-}
-
-
 SPEC = VendorSpec(
     id="aeries", name="Aeries", region="US",
     summary="Aeries SIS: a Standard API certificate and a OneRoster Consumer ID and Secret from API Security.",
-    fields=(SERVER_URL,), key_sets=key_sets, entities=ENTITIES, connector=lazy("mis_wizard.vendors.aeries.client:AeriesConnector"),
+    fields=(SERVER_URL,), key_sets=key_sets, entities=ENTITIES,
+    connector=lazy("mis_wizard.vendors.aeries.client:AeriesConnector"),
     emulator=lazy("mis_wizard.vendors.aeries.sandbox:AeriesEmulator"),
     step_values=step_values, default_requirements=DEFAULT_REQUIREMENTS,
 )

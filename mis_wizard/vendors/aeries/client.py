@@ -14,7 +14,17 @@ from typing import Any
 
 import httpx
 
-from mis_wizard.vendors.aeries import TERM_SCHOOL, people
+from mis_wizard.vendors.aeries import records as people
+from mis_wizard.vendors.aeries.records import TERM_SCHOOL
+from mis_wizard.vendors.aeries.requirements import AREA_CODES, AREA_PROBES, ONEROSTER_AREAS
+from mis_wizard.vendors.aeries.wire import (
+    PAGE_SIZE,
+    json_list,
+    school_year_of,
+    server_base,
+    slice_params,
+    vendor_message,
+)
 from mis_wizard.vendors.base import (
     CheckResult,
     Context,
@@ -46,42 +56,6 @@ ENHANCEMENTS_REMEDY = ("Ask your Aeries administrator to turn on the \"v5 Enhanc
                        "Admin > Feature Flags), then check again. Until it is on, Aeries refuses these requests.")
 ROLLOVER_MONTHS = (6, 7, 8, 9)
 """June to September: when districts run New Year Rollover (inferred, see FACTS)."""
-AREA_PROBES = {"Student Data": "students", "Contacts": "contacts", "Staff Data": "staff"}
-AREA_CODES = {"Student Data": "student_data", "Contacts": "contacts", "Staff Data": "staff_data"}
-ONEROSTER_AREAS = {"academicSessions": "Terms", "terms": "Terms", "classes": "Master Schedule",
-                   "courses": "Course Data", "demographics": "Student Data", "students": "Student Data",
-                   "users": "Student Data", "teachers": "Staff Data", "enrollments": "Classes", "orgs": "Schools",
-                   "schools": "Schools"}
-PAGE_SIZE = 500
-
-
-def server_base(url: str) -> str:
-    """The Aeries address: the login page's address up to its last /, without any /api/v5 suffix."""
-    base = url.strip()
-    if base.lower().endswith(".aspx"):
-        base = base.rsplit("/", 1)[0]
-    base = base.rstrip("/")
-    if base.lower().endswith("/api/v5"):
-        base = base[: -len("/api/v5")]
-    return base
-
-
-def json_list(response: httpx.Response) -> list[dict[str, Any]] | None:
-    """An Aeries list answer (a JSON array of objects), or None when the body is not one, so a
-    check reports a read as working only for an answer that parses as Aeries'."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    if not isinstance(body, list) or not all(isinstance(row, dict) for row in body):
-        return None
-    return body
-
-
-def school_year_of(day: dt.date) -> int:
-    return day.year if day.month >= 7 else day.year - 1
-
-
 class AeriesApi:
     """The v5 REST API with one certificate."""
 
@@ -142,142 +116,32 @@ class AeriesConnector:
 
     async def _standard(self, ctx: Context, credentials: Credentials,
                         requirements: Requirements) -> AsyncIterator[CheckResult]:
-        key = "standard_api"
         api = AeriesApi(ctx.http, str(credentials.get("server_url", "")),
-                        str((credentials.get(key) or {}).get("certificate", "")),
+                        str((credentials.get("standard_api") or {}).get("certificate", "")),
                         str(requirements.get("database_year") or ""))
-
-        def result(check: str, layer: Layer, status: Status, what: str, message: str, remedy: str = "",
-                   detail: str = "", ms: int = 0, k: str = key) -> CheckResult:
-            return CheckResult(k, check, layer, status, f"aeries.{what}", message, remedy, detail, ms)
-
-        with Timer() as t:
-            try:
-                info_response: httpx.Response | None = None
-                info_response = got = await api.get("systeminfo", cert=False)
-                info = got.json() if got.status_code == 200 else None
-                problem: BaseException | None = None
-            except ValueError:
-                info, problem = None, VendorError("aeries.transient", "Aeries' answer arrived garbled.",
-                                                  "Try again in a minute.", FailureKind.TRANSIENT)
-            except httpx.HTTPError as exc:
-                info_response, info, problem = None, None, exc
-        if problem is not None:
-            reach = reach_failure(problem, "aeries", REACH_NAMES)  # VendorError keeps its own message and kind
-            yield result("Aeries address", Layer.REACH, Status.FAILED, reach.what, reach.headline, reach.remedy,
-                         type(problem).__name__, t.ms, "connection")
+        reached, info = await _systeminfo(api)
+        yield reached
+        if info is None:
             return
-        if not isinstance(info, dict) or "DatabaseYear" not in info:
-            status = info_response.status_code if info_response is not None else 0
-            transient = status and classify_status(status).kind is FailureKind.TRANSIENT
-            yield result("Aeries address", Layer.REACH, Status.FAILED, "transient" if transient else "not_aeries",
-                         "Aeries did not answer in time; try again shortly." if transient else
-                         "There is no Aeries API at that address.",
-                         "Try again in a few minutes." if transient else
-                         "Use the address of your Aeries login page up to the last /, for example "
-                         "https://aeries.district.example.org/aeries.",
-                         f"GET /api/v5/systeminfo → HTTP {status}", t.ms, "connection")
+        accepted, schools = await _schools(api)
+        for result in accepted:
+            yield result
+        if schools is None:
             return
-        yield result("Aeries address", Layer.REACH, Status.OK, "systeminfo_ok", "Aeries answered.",
-                     detail=f"Aeries {info.get('AeriesVersion', '?')}, database {info.get('DatabaseYear')}",
-                     ms=t.ms, k="connection")
-
-        with Timer() as t:
-            try:
-                schools_response = await api.get("schools")
-            except httpx.HTTPError as exc:
-                reach = reach_failure(exc, "aeries", REACH_NAMES)
-                yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, reach.what, reach.headline,
-                             reach.remedy, type(exc).__name__, t.ms)
-                return
-        if schools_response.status_code in (401, 403):
-            yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "certificate_rejected",
-                         "Aeries did not accept the certificate.", CERT_REMEDY,
-                         f"HTTP {schools_response.status_code}: {error_text(schools_response)}", t.ms)
-            yield result("Security areas", Layer.AUTHORISE, Status.SKIPPED, "skipped",
-                         "Not checked because the certificate was not accepted.")
-            return
-        if schools_response.status_code == 501:
-            yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "v5_enhancements_off",
-                         ENHANCEMENTS_MESSAGE, ENHANCEMENTS_REMEDY,
-                         f"HTTP 501: {error_text(schools_response)}", t.ms)
-            return
-        if schools_response.status_code != 200:
-            f = classify_status(schools_response.status_code)
-            yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED,
-                         "transient" if f.kind is FailureKind.TRANSIENT else "schools_failed", f.message, f.remedy,
-                         f"HTTP {schools_response.status_code}: {error_text(schools_response)}", t.ms)
-            return
-        listed = json_list(schools_response)
-        if listed is None:
-            yield result("Certificate accepted", Layer.AUTHENTICATE, Status.FAILED, "schools_unreadable",
-                         "The server answered the list of schools with something that is not Aeries data.",
-                         "Use the address of your Aeries login page up to the last /, for example "
-                         "https://aeries.district.example.org/aeries; if it is right, send the support report.",
-                         f"HTTP 200, {len(schools_response.content)} bytes", t.ms)
-            return
-        schools = [s for s in listed if s.get("SchoolCode")]
-        yield result("Certificate accepted", Layer.AUTHENTICATE, Status.OK, "certificate_ok",
-                     "Aeries accepted the certificate.", detail=f"{len(schools)} schools", ms=t.ms)
-
         yield self._database_year(info, str(requirements.get("database_year") or ""))
         if not schools:
-            yield result("Schools", Layer.SAMPLE, Status.WARNING, "no_schools", "Aeries lists no schools.",
-                         "Check the district's school setup in Aeries.")
+            yield _result("Schools", Layer.SAMPLE, Status.WARNING, "no_schools", "Aeries lists no schools.",
+                          "Check the district's school setup in Aeries.")
             return
         school = str(schools[0]["SchoolCode"])
         sample: list[Record] | None = None
         for area in requirements.get("areas") or list(AREA_PROBES):
-            path = {"students": f"schools/{school}/students", "contacts": f"schools/{school}/contacts",
-                    "staff": "staff"}[AREA_PROBES[area]]
-            params = {"StartingRecord": 1, "EndingRecord": 1} if area == "Student Data" else None
-            with Timer() as t:
-                try:
-                    response = await api.get(path, params)
-                except httpx.HTTPError as exc:
-                    reach = reach_failure(exc, "aeries", REACH_NAMES)
-                    yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, reach.what, reach.headline,
-                                 reach.remedy, type(exc).__name__, t.ms)
-                    continue
-            code = AREA_CODES[area]
-            rows = json_list(response) if response.status_code == 200 else None
-            if response.status_code == 200 and rows is None:
-                yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, f"{code}_unreadable",
-                             f"The server answered {area} with something that is not Aeries data.",
-                             "Check the Aeries address; if it is right, send the support report to the integrator.",
-                             f"HTTP 200, {len(response.content)} bytes", t.ms)
-            elif response.status_code == 200:
-                yield result(f"Read {area}", Layer.AUTHORISE, Status.OK, f"{code}_ok", f"{area} can be read.", ms=t.ms)
-                if area == "Student Data":
-                    sample = rows
-            elif response.status_code in (401, 403):
-                yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, f"{code}_not_permitted",
-                             f"The certificate may not read {area}.",
-                             f"In {API_SECURITY}, select your product and tick Read for {area}"
-                             + (" (and Update and Insert, as the integrator writes it)"
-                                if requirements.get("write") and area in ("Student Data", "Contacts") else "")
-                             + ", then save.", f"HTTP {response.status_code}: {error_text(response)}", t.ms)
-            elif response.status_code == 501:
-                yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED, "v5_enhancements_off",
-                             ENHANCEMENTS_MESSAGE, ENHANCEMENTS_REMEDY,
-                             f"HTTP 501: {error_text(response)}", t.ms)
-            else:
-                f = classify_status(response.status_code)
-                said = vendor_message(response) if response.status_code == 400 else ""
-                yield result(f"Read {area}", Layer.AUTHORISE, Status.FAILED,
-                             "transient" if f.kind is FailureKind.TRANSIENT else f"{code}_failed",
-                             f"Aeries refused to send {area}: {said}" if said else f.message, f.remedy, f"HTTP {response.status_code}: {error_text(response)}", t.ms)
+            read, rows = await _read_area(api, area, school, bool(requirements.get("write")))
+            yield read
+            if area == "Student Data" and rows is not None:
+                sample = rows
         if "Student Data" in (requirements.get("areas") or AREA_PROBES):
-            if sample is None:
-                yield result("Sample student", Layer.SAMPLE, Status.SKIPPED, "skipped",
-                             "Not checked because Student Data could not be read.")
-            elif sample:
-                yield result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
-                             detail=f"one record with a StudentID read at school {school}")
-            else:
-                yield result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
-                             f"Aeries lists no students at school {school}.",
-                             "Check that students are enrolled in this school year's database.")
+            yield _sample_student(sample, school)
 
     @staticmethod
     def _database_year(info: dict[str, Any], wanted: str) -> CheckResult:
@@ -343,7 +207,10 @@ class AeriesConnector:
             ks = credentials.get("oneroster") or {}
             client = OneRosterClient(ctx.http, str(ks.get("oneroster_url", "")),
                                      str(ks.get("consumer_id", "")).strip(), str(ks.get("consumer_secret", "")).strip())
-            async for record in rostering.stream(client, ctx, entity, _refusal):
+            # Whether its OneRoster honours ``fields`` is not in the fact sheet: whole records unless
+            # the profile says it does (``oneroster_fields``).
+            async for record in rostering.stream(client, ctx, entity, _refusal,
+                                                 name_fields=bool(requirements.get("oneroster_fields"))):
                 yield record
             return
         api = AeriesApi(ctx.http, str(credentials.get("server_url", "")),
@@ -364,12 +231,14 @@ class AeriesConnector:
         codes = [s["SchoolCode"] for s in schools if s.get("SchoolCode")]
         if entity in ("contacts", "contact_links"):
             # A parent of siblings at two schools is in both schools' lists, so people are told
-            # apart only once every school's rows are in (people.py).
+            # apart only once every school's rows are in (records.py).
             rows = []
             for code in codes:
                 rows += await _json(await api.get(f"schools/{code}/contacts"), "contacts")
+            wanted = ctx.wanted(entity)
+            named = entity == "contact_links" and (wanted is None or people.RELATIONSHIP in wanted)
             records = people.people(rows) if entity == "contacts" else people.links(
-                rows, await _relationship_names(api))
+                rows, await _relationship_names(api) if named else {})
             for row in records:
                 yield row
             ctx.page_done(entity, len(records))
@@ -395,6 +264,132 @@ class AeriesConnector:
             count += len(rows)
             ctx.page_done(entity, count)
 
+def _result(check: str, layer: Layer, status: Status, what: str, message: str, remedy: str = "",
+            detail: str = "", ms: int = 0, k: str = "standard_api") -> CheckResult:
+    return CheckResult(k, check, layer, status, f"aeries.{what}", message, remedy, detail, ms)
+
+
+async def _systeminfo(api: AeriesApi) -> tuple[CheckResult, dict[str, Any] | None]:
+    """The address: ``systeminfo`` answers without a certificate; its body is kept for the year check."""
+    with Timer() as t:
+        try:
+            info_response: httpx.Response | None = None
+            info_response = got = await api.get("systeminfo", cert=False)
+            info = got.json() if got.status_code == 200 else None
+            problem: BaseException | None = None
+        except ValueError:
+            info, problem = None, VendorError("aeries.transient", "Aeries' answer arrived garbled.",
+                                              "Try again in a minute.", FailureKind.TRANSIENT)
+        except httpx.HTTPError as exc:
+            info_response, info, problem = None, None, exc
+    if problem is not None:
+        reach = reach_failure(problem, "aeries", REACH_NAMES)  # VendorError keeps its own message and kind
+        return _result("Aeries address", Layer.REACH, Status.FAILED, reach.what, reach.headline, reach.remedy,
+                       type(problem).__name__, t.ms, "connection"), None
+    if not isinstance(info, dict) or "DatabaseYear" not in info:
+        status = info_response.status_code if info_response is not None else 0
+        transient = status and classify_status(status).kind is FailureKind.TRANSIENT
+        return _result("Aeries address", Layer.REACH, Status.FAILED, "transient" if transient else "not_aeries",
+                       "Aeries did not answer in time; try again shortly." if transient else
+                       "There is no Aeries API at that address.",
+                       "Try again in a few minutes." if transient else
+                       "Use the address of your Aeries login page up to the last /, for example "
+                       "https://aeries.district.example.org/aeries.",
+                       f"GET /api/v5/systeminfo → HTTP {status}", t.ms, "connection"), None
+    return _result("Aeries address", Layer.REACH, Status.OK, "systeminfo_ok", "Aeries answered.",
+                   detail=f"Aeries {info.get('AeriesVersion', '?')}, database {info.get('DatabaseYear')}",
+                   ms=t.ms, k="connection"), info
+
+
+async def _schools(api: AeriesApi) -> tuple[list[CheckResult], list[Record] | None]:
+    """The certificate: ``schools`` needs one but no area. The schools with a code, or None on a failure."""
+    check = "Certificate accepted"
+    with Timer() as t:
+        try:
+            response = await api.get("schools")
+        except httpx.HTTPError as exc:
+            reach = reach_failure(exc, "aeries", REACH_NAMES)
+            return [_result(check, Layer.AUTHENTICATE, Status.FAILED, reach.what, reach.headline,
+                            reach.remedy, type(exc).__name__, t.ms)], None
+    status, detail = response.status_code, f"HTTP {response.status_code}: {error_text(response)}"
+    if status in (401, 403):
+        return [_result(check, Layer.AUTHENTICATE, Status.FAILED, "certificate_rejected",
+                        "Aeries did not accept the certificate.", CERT_REMEDY, detail, t.ms),
+                _result("Security areas", Layer.AUTHORISE, Status.SKIPPED, "skipped",
+                        "Not checked because the certificate was not accepted.")], None
+    if status == 501:
+        return [_result(check, Layer.AUTHENTICATE, Status.FAILED, "v5_enhancements_off",
+                        ENHANCEMENTS_MESSAGE, ENHANCEMENTS_REMEDY, f"HTTP 501: {error_text(response)}", t.ms)], None
+    if status != 200:
+        f = classify_status(status)
+        return [_result(check, Layer.AUTHENTICATE, Status.FAILED,
+                        "transient" if f.kind is FailureKind.TRANSIENT else "schools_failed", f.message, f.remedy,
+                        detail, t.ms)], None
+    listed = json_list(response)
+    if listed is None:
+        return [_result(check, Layer.AUTHENTICATE, Status.FAILED, "schools_unreadable",
+                        "The server answered the list of schools with something that is not Aeries data.",
+                        "Use the address of your Aeries login page up to the last /, for example "
+                        "https://aeries.district.example.org/aeries; if it is right, send the support report.",
+                        f"HTTP 200, {len(response.content)} bytes", t.ms)], None
+    schools = [s for s in listed if s.get("SchoolCode")]
+    return [_result(check, Layer.AUTHENTICATE, Status.OK, "certificate_ok",
+                    "Aeries accepted the certificate.", detail=f"{len(schools)} schools", ms=t.ms)], schools
+
+
+async def _read_area(api: AeriesApi, area: str, school: str, write: bool
+                     ) -> tuple[CheckResult, list[Record] | None]:
+    """One security area tried with one record; the rows when it was read."""
+    path = {"students": f"schools/{school}/students", "contacts": f"schools/{school}/contacts",
+            "staff": "staff"}[AREA_PROBES[area]]
+    params = slice_params(1, 1) if area == "Student Data" else None
+    check = f"Read {area}"
+    with Timer() as t:
+        try:
+            response = await api.get(path, params)
+        except httpx.HTTPError as exc:
+            reach = reach_failure(exc, "aeries", REACH_NAMES)
+            return _result(check, Layer.AUTHORISE, Status.FAILED, reach.what, reach.headline,
+                           reach.remedy, type(exc).__name__, t.ms), None
+    code, status = AREA_CODES[area], response.status_code
+    detail = f"HTTP {status}: {error_text(response)}"
+    if status == 200:
+        rows = json_list(response)
+        if rows is None:
+            return _result(check, Layer.AUTHORISE, Status.FAILED, f"{code}_unreadable",
+                           f"The server answered {area} with something that is not Aeries data.",
+                           "Check the Aeries address; if it is right, send the support report to the integrator.",
+                           f"HTTP 200, {len(response.content)} bytes", t.ms), None
+        return _result(check, Layer.AUTHORISE, Status.OK, f"{code}_ok", f"{area} can be read.", ms=t.ms), rows
+    if status in (401, 403):
+        return _result(check, Layer.AUTHORISE, Status.FAILED, f"{code}_not_permitted",
+                       f"The certificate may not read {area}.",
+                       f"In {API_SECURITY}, select your product and tick Read for {area}"
+                       + (" (and Update and Insert, as the integrator writes it)"
+                          if write and area in ("Student Data", "Contacts") else "")
+                       + ", then save.", detail, t.ms), None
+    if status == 501:
+        return _result(check, Layer.AUTHORISE, Status.FAILED, "v5_enhancements_off",
+                       ENHANCEMENTS_MESSAGE, ENHANCEMENTS_REMEDY, f"HTTP 501: {error_text(response)}", t.ms), None
+    f = classify_status(status)
+    said = vendor_message(response) if status == 400 else ""
+    return _result(check, Layer.AUTHORISE, Status.FAILED,
+                   "transient" if f.kind is FailureKind.TRANSIENT else f"{code}_failed",
+                   f"Aeries refused to send {area}: {said}" if said else f.message, f.remedy, detail, t.ms), None
+
+
+def _sample_student(sample: list[Record] | None, school: str) -> CheckResult:
+    if sample is None:
+        return _result("Sample student", Layer.SAMPLE, Status.SKIPPED, "skipped",
+                       "Not checked because Student Data could not be read.")
+    if sample:
+        return _result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
+                       detail=f"one record with a StudentID read at school {school}")
+    return _result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
+                   f"Aeries lists no students at school {school}.",
+                   "Check that students are enrolled in this school year's database.")
+
+
 async def _relationship_names(api: AeriesApi) -> dict[str, str]:
     """Aeries' code set for a contact's relationship to the student (code → description), so a
     link says "Mother" rather than "10". The table and field (CON.RL) and the Code/Description
@@ -413,8 +408,7 @@ async def _student_pages(api: AeriesApi, code: Any, ctx: Context) -> AsyncIterat
     size = ctx.page_size or PAGE_SIZE
 
     async def fetch(number: int) -> httpx.Response:
-        start = 1 + (number - 1) * size
-        return await api.get(f"schools/{code}/students", {"StartingRecord": start, "EndingRecord": start + size - 1})
+        return await api.get(f"schools/{code}/students", slice_params(number, size))
 
     async for rows in ordered_pages(untraced(fetch), lambda _n, response: _json(response, "students"),
                                     concurrency=ctx.concurrency, page_size=size):
@@ -431,15 +425,6 @@ async def _json(response: httpx.Response, what: str) -> list[Record]:
                           "records).", "Check the Aeries address; if it is right, send the support report to the "
                           "integrator.", FailureKind.BUG, detail=f"HTTP 200, {len(response.content)} bytes")
     return body
-
-
-def vendor_message(response: httpx.Response) -> str:
-    """Aeries' own words from an error body (``{"Message": "Invalid Staff ID"}``), or blank."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    return " ".join(str(body.get("Message") or "").split())[:200] if isinstance(body, dict) else ""
 
 
 def _headline(response: httpx.Response, what: str) -> str:

@@ -11,20 +11,16 @@ and contact, as Aeries keeps them; JSON only when asked.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import random
 import threading
 from typing import Any
-from xml.sax.saxutils import escape
 
+from mis_wizard.vendors.aeries import render
+from mis_wizard.vendors.aeries.wire import school_year_of, xml_body, year_label
 from mis_wizard.vendors.oneroster.render import Naming
 from mis_wizard.vendors.oneroster.sandbox import AERIES_AREAS, Consumer, OneRosterService
 from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario, json_response, text_response
-from mis_wizard.vendors.sandbox.school import School, Staff, Student
+from mis_wizard.vendors.sandbox.school import School
 
-SCHOOL_CODES = {"C1": 994, "C2": 996}
-"""Campus → Aeries school code (the district office is school 0)."""
 GOOD_CERT = "5f2C9a0E7b3D41c8A6e2F90b1D7c4E3a"
 CERT_NO_STUDENT_DATA = "0A9b8C7d6E5f4A3b2C1d0E9f8A7b6C5d"
 CERT_NO_CONTACTS = "1B2c3D4e5F6a7B8c9D0e1F2a3B4c5D6e"
@@ -32,23 +28,6 @@ ALL_AREAS = frozenset({"Student Data", "Contacts", "Staff Data", "Schools", "Ter
 OR_ID = "aeries-or-3c81d"
 OR_SECRET = "Aer1es-OR-secret-77f0c2d9e4"
 OR_ID_NO_STUDENTS = "aeries-or-9e02b"
-RELATIONSHIP_CODES = {"Mother": "10", "Father": "11", "Guardian": "12", "Grandparent": "13", "Step-parent": "14",
-                      "Carer": "15", "Mother and Father": "16"}
-
-
-def school_year_of(day: dt.date) -> int:
-    """Aeries names a school year by the calendar year it starts in (July)."""
-    return day.year if day.month >= 7 else day.year - 1
-
-
-def year_label(start: int) -> str:
-    return f"{start}-{start + 1}"
-
-
-def aeries_date(day: dt.date | None) -> str | None:
-    return None if day is None else f"{day.isoformat()}T00:00:00"
-
-
 class _District:
     """One district's rendered records, built on first use and cached (handle() runs on many threads)."""
 
@@ -58,7 +37,8 @@ class _District:
         self.current_year = school_year_of(school.anchor)
         self.years = [year_label(y) for y in range(self.current_year - 3, self.current_year + 1)]
         self.oneroster = OneRosterService(
-            school, Naming("0", {c: str(n) for c, n in SCHOOL_CODES.items()}, student_id, staff_id),
+            school, Naming("0", {c: str(n) for c, n in render.SCHOOL_CODES.items()}, render.student_id,
+                           render.staff_id),
             consumers={OR_ID: Consumer(OR_SECRET, frozenset(AERIES_AREAS.values())),
                        OR_ID_NO_STUDENTS: Consumer(OR_SECRET, frozenset(AERIES_AREAS.values()) - {"Student Data"})},
             token_paths=token_paths, areas=AERIES_AREAS)
@@ -70,16 +50,6 @@ class _District:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]
-
-
-def student_id(s: Student) -> str:
-    return str(SCHOOL_CODES[s.campus_id] * 100000 + int(s.id[1:]))
-
-
-def staff_id(t: Staff) -> str:
-    """The Aeries staff ID (990000 and up here), which is also the teacher's OneRoster sourcedId
-    (inferred: the fact sheet does not say how Aeries' OneRoster names teachers)."""
-    return str(990000 + int(t.id[1:]))
 
 
 class AeriesEmulator(Emulator):
@@ -109,7 +79,8 @@ class AeriesEmulator(Emulator):
             "certificate_lower_case": Scenario({**good, "standard_api": {"certificate": GOOD_CERT.lower()}},
                                                "aeries.certificate_rejected",
                                                "The certificate was retyped in lower case; it is case sensitive."),
-            "no_student_data_permission": Scenario({**good, "standard_api": {**std, "certificate": CERT_NO_STUDENT_DATA}},
+            "no_student_data_permission": Scenario({**good,
+                                                    "standard_api": {**std, "certificate": CERT_NO_STUDENT_DATA}},
                                                    "aeries.student_data_not_permitted",
                                                    "The API product has no Read permission for Student Data."),
             "no_contacts_permission": Scenario({**good, "standard_api": {**std, "certificate": CERT_NO_CONTACTS}},
@@ -166,7 +137,7 @@ class AeriesEmulator(Emulator):
             return None
 
         if lower and lower[0] == "schools":
-            schools = district.cached("schools", lambda: self._schools(district))
+            schools = district.cached("schools", lambda: render.schools(self.school))
             if len(parts) == 1:
                 return self._out(request, schools, "School")
             code = parts[1]
@@ -186,13 +157,13 @@ class AeriesEmulator(Emulator):
                 # aeries.md lists the endpoint, not its fields: only the two names the client reads
                 # (inferred, see FACTS).
                 return self._out(request, [{"Code": code, "Description": name}
-                                           for name, code in RELATIONSHIP_CODES.items()], "Code")
+                                           for name, code in render.RELATIONSHIP_CODES.items()], "Code")
             return self._out(request, [], "Code")
         if lower and lower[0] == "staff":
             refused = need("Staff Data")
             if refused:
                 return refused
-            staff = district.cached("staff", lambda: [self._staff(t) for t in self.school.staff])
+            staff = district.cached("staff", lambda: [render.staff_record(t) for t in self.school.staff])
             if len(parts) == 1:
                 return self._out(request, staff, "Staff")
             one = next((t for t in staff if str(t["ID"]) == parts[1]), None)
@@ -203,24 +174,14 @@ class AeriesEmulator(Emulator):
     def _out(request: Request, body: Any, element: str) -> Response:
         if "json" in request.headers.get("accept", "").lower():
             return json_response(body)
-        return text_response(_xml(body, element), content_type="text/xml; charset=utf-8")
-
-    # -- rendering --------------------------------------------------------------------------------
-
-    def _schools(self, district: _District) -> list[dict[str, Any]]:
-        terms: list[dict[str, Any]] = [{"FirstHalfEndDate": None, "SecondHalfStartDate": None, "TrackTerms": [], "TermCode": str(i + 1),
-                  "TermDescription": t.name, "StartDate": aeries_date(t.start), "EndDate": aeries_date(t.end)}
-                 for i, t in enumerate(self.school.terms)]
-        rows = [_school_record(0, f"{self.school.name} District Office", [], True)]
-        rows += [_school_record(SCHOOL_CODES[c.id], c.name, terms, False) for c in self.school.campuses]
-        return rows
+        return text_response(xml_body(body, element), content_type="text/xml; charset=utf-8")
 
     def _students(self, request: Request, district: _District, code: str, rest: list[str],
                   shift: int) -> Response:
         key = f"students:{code}:{shift}"
         rows: list[dict[str, Any]] = district.cached(key, lambda: [
-            r for s in self.school.students if str(SCHOOL_CODES[s.campus_id]) == code
-            for r in [_student_record(s, shift)] if r["Grade"] >= 7])
+            r for s in self.school.students if str(render.SCHOOL_CODES[s.campus_id]) == code
+            for r in [render.student_record(s, shift)] if r["Grade"] >= 7])
         if len(rest) == 1:
             rows = [r for r in rows if str(r["StudentID"]) == rest[0]]
         elif len(rest) == 2 and rest[0].lower() == "grade":
@@ -236,94 +197,7 @@ class AeriesEmulator(Emulator):
         return self._out(request, rows, "Student")
 
     def _contacts(self, request: Request, district: _District, code: str, rest: list[str]) -> Response:
-        every: list[dict[str, Any]] = district.cached("contacts", lambda: _contact_records(self.school))
+        every: list[dict[str, Any]] = district.cached("contacts", lambda: render.contact_records(self.school))
         if rest:  # with a StudentID the school code is ignored
             return self._out(request, [c for c in every if str(c["StudentID"]) == rest[0]], "Contact")
         return self._out(request, [c for c in every if str(c["SchoolCode"]) == code], "Contact")
-
-    @staticmethod
-    def _staff(t: Any) -> dict[str, Any]:
-        n = int(staff_id(t))
-        school = SCHOOL_CODES[t.campus_id]
-        return {"SchoolAccessPermissions": [{"SchoolCode": school, "ReadOnlyAccess": False,
-                                             "CommunicationGroup": True}],
-                "ExtendedProperties": [], "Gender": "", "ID": n, "FirstName": t.first_name, "LastName": t.last_name,
-                "MiddleName": "", "BirthYear": 0, "BirthDate": None, "FullTimePercentage": 100, "HireDate": None,
-                "LeaveDate": None, "InactiveStatusCode": "" if t.status == "current" else "I",
-                "StateEducatorID": f"7777{n}", "UserName": t.email.split("@")[0], "EmailAddress": t.email,
-                "PrimaryAeriesSchool": school, "NetworkLoginID": t.email.split("@")[0],
-                "AlternateEmailAddress": "", "HumanResourcesSystemID": t.code, "CellPhone": "",
-                "NotificationPreferenceCode": "1", "Title": t.role}
-
-
-def _school_record(code: int, name: str, terms: list[dict[str, Any]], district: bool) -> dict[str, Any]:
-    return {"Terms": terms, "SchoolCode": code, "Name": name, "InactiveStatusCode": "", "Address": "",
-            "AddressCity": "Riverbend", "AddressState": "CA", "AddressZipCode": "99999", "AddressZipExt": "",
-            "DoNotReport": district, "StateCountyID": "65", "StateDistrictID": "99999",
-            "StateSchoolID": f"99{code:05d}", "LowGradeLevel": 7, "HighGradeLevel": 12, "PrincipalName": "",
-            "PrincipalEmailAddress": "", "AttendancePeriod": 0, "Tracks": 0, "ScheduleType": "MasterSchedule",
-            "SessionType": "Regular", "AttendanceType": "Daily", "AttendanceReporting": "Negative",
-            "ScheduleBasis": "Semester", "PhoneNumber": ""}
-
-
-def _student_record(s: Student, shift: int) -> dict[str, Any]:
-    code = SCHOOL_CODES[s.campus_id]
-    return {"StudentID": int(student_id(s)), "OldStudentID": 0, "CorrespondenceLanguageCode": "00",
-            "SchoolCode": code, "StudentNumber": int(s.id[1:]), "StateStudentID": f"{int(s.id[1:]):010d}",
-            "LastName": s.last_name, "FirstName": s.first_name, "MiddleName": "", "LastNameAlias": "",
-            "FirstNameAlias": s.preferred_name if s.preferred_name != s.first_name else "", "MiddleNameAlias": "",
-            "Gender": s.gender, "Grade": s.year_level - shift, "Birthdate": aeries_date(s.birth_date),
-            "ParentGuardianName": f"M/M {s.last_name}", "HomePhone": "", "StudentMobilePhone": "",
-            "SchoolEnterDate": aeries_date(s.entry_date), "SchoolLeaveDate": aeries_date(s.leave_date),
-            "DistrictEnterDate": aeries_date(s.entry_date), "InactiveStatusCode": "" if s.status == "current" else "I",
-            "FamilyKey": int(s.family_id[1:]), "ParentEmailAddress": "", "StudentEmailAddress": s.email,
-            "NetworkLoginID": s.email.split("@")[0]}
-
-
-MAILING_ONLY_SHARE = 0.1
-"""Share of contact rows typed with only a MailingName (first and last names blank), as some
-districts' older contacts are (inferred; see FACTS in __init__.py)."""
-
-
-def _contact_records(school: School) -> list[dict[str, Any]]:
-    """One row per student and contact, as Aeries keeps them: a parent of siblings is a separate
-    row under each child. Some later copies were retyped with different capitals in the e-mail
-    address (Aeries lets each child's copy be edited alone), drawn from the school's seed."""
-    students = {s.id: s for s in school.students}
-    contacts = {c.id: c for c in school.contacts}
-    retyped = random.Random(f"{school.seed}:aeries-contact-copies")
-    mailing_only = random.Random(f"{school.seed}:aeries-mailing-name-only")
-    seen: set[str] = set()
-    out = []
-    for link in school.contact_links:
-        s, c = students[link.student_id], contacts[link.contact_id]
-        email = c.email
-        if c.id in seen and email and retyped.random() < 0.3:
-            email = email[0].upper() + email[1:]
-        seen.add(c.id)
-        out.append({"StudentID": int(student_id(s)), "SchoolCode": SCHOOL_CODES[s.campus_id],
-                    "SequenceNumber": link.priority, "ContactOrder": link.priority, "FirstName": c.first_name,
-                    "LastName": c.last_name, "MiddleName": "", "MailingName": f"{c.title} {c.first_name} {c.last_name}"
-                    .strip(), "RelationshipToStudentCode": RELATIONSHIP_CODES.get(link.relationship, "15"),
-                    "LivesWithStudentIndicator": "Y" if link.lives_with else "N",
-                    "PrimaryContact": link.priority == 1, "AccessToPortal": "Y" if c.email else "N",
-                    "EducationalRightsHolder": "Y" if link.parental_responsibility else "N", "RedFlag": False,
-                    "Address": "", "AddressCity": "", "AddressState": "CA", "AddressZipCode": "", "HomePhone": "",
-                    "WorkPhone": "", "WorkPhoneExt": "", "CellPhone": c.mobile, "EmailAddress": email,
-                    "Comments": "", "CorrespondanceLanguageCode": "00"})
-        if " " not in c.last_name and mailing_only.random() < MAILING_ONLY_SHARE:
-            out[-1].update({"FirstName": "", "LastName": ""})
-    return out
-
-def _xml(body: Any, element: str) -> str:
-    """Aeries' XML form, for a client that forgot ``Accept: application/json``."""
-
-    def one(record: dict[str, Any]) -> str:
-        cells = "".join(f'<{k} i:nil="true"/>' if v is None else f"<{k}>{escape(json.dumps(v) if isinstance(v, list | dict) else str(v))}</{k}>"
-                        for k, v in record.items())
-        return f"<{element}>{cells}</{element}>"
-
-    ns = 'xmlns:i="http://www.w3.org/2001/XMLSchema-instance"'
-    if isinstance(body, list):
-        return f'<ArrayOf{element} {ns}>{"".join(one(r) for r in body)}</ArrayOf{element}>'
-    return one(body).replace(f"<{element}>", f"<{element} {ns}>", 1)

@@ -2,7 +2,7 @@
 
 Requirements (``[systems.powerschool]`` in a profile):
 
-* ``resources``: what the plugin must be granted, from ``wire.RESOURCE_IDS`` (schools,
+* ``resources``: what the plugin must be granted, from ``requirements.RESOURCE_IDS`` (schools,
   students, staff, terms, sections, section_enrollments, contacts);
 * ``writes``: whether the integrator sends data back (the plugin then asks for Full Access);
 * ``plugin_name``: the name the integrator's plugin shows in Plugin Management.
@@ -14,7 +14,8 @@ from collections.abc import Mapping
 
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
 from mis_wizard.vendors.powerschool import wire
-from mis_wizard.vendors.powerschool.wire import KEY, wanted_resources
+from mis_wizard.vendors.powerschool.requirements import RESOURCE_IDS, wanted_resources
+from mis_wizard.vendors.powerschool.wire import KEY
 from mis_wizard.vendors.privacy import PrivacyClass
 
 FACTS: tuple[tuple[str, str, str], ...] = (
@@ -159,6 +160,6 @@ SPEC = VendorSpec(
     connector=lazy("mis_wizard.vendors.powerschool.client:PowerSchoolConnector"),
     emulator=lazy("mis_wizard.vendors.powerschool.sandbox:PowerSchoolEmulator"),
     step_values=step_values,
-    default_requirements={"resources": list(wire.RESOURCE_IDS), "writes": True,
+    default_requirements={"resources": list(RESOURCE_IDS), "writes": True,
                           "plugin_name": "MIS Wizard Data Sync"},
 )

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mis_wizard.vendors.base import Context, Record
 from mis_wizard.vendors.powerschool import wire
-from mis_wizard.vendors.powerschool.api import PowerSchoolApi
+from mis_wizard.vendors.powerschool.requirements import resource as granted
+
+if TYPE_CHECKING:
+    from mis_wizard.vendors.powerschool.client import PowerSchoolApi
 
 TABLE_SIZE_KEY = "schema_table_query_max_page_size"
 CC_COLUMNS = "id,studentid,sectionid,dateenrolled,dateleft,termid,schoolid"
@@ -36,13 +39,23 @@ class V1:
     eager: bool = False
     """Ask for the first pages before the count arrives: worth it where a district has many pages."""
 
-    async def pages_at(self, api: PowerSchoolApi, ctx: Context | None, path: str) -> AsyncIterator[list[Record]]:
-        params = {"expansions": self.expansions} if self.expansions else {}
+    def expansions_for(self, wanted: frozenset[str] | None) -> str:
+        """The expansions that carry a wanted field (``demographics`` for ``demographics.gender``); all
+        of them when every field is wanted. A /ws/v1 record's own fields come whatever is asked."""
+        names = [e.strip() for e in self.expansions.split(",") if e.strip()]
+        if wanted is not None:
+            names = [e for e in names if any(f.startswith(e + ".") for f in wanted)]
+        return ",".join(names)
+
+    async def pages_at(self, api: PowerSchoolApi, ctx: Context | None, path: str,
+                       wanted: frozenset[str] | None = None) -> AsyncIterator[list[Record]]:
+        expansions = self.expansions_for(wanted)
+        params = {"expansions": expansions} if expansions else {}
         concurrency = ctx.concurrency if ctx else Context.concurrency
         async for page in api.pages(path, partial(wire.collection, plural=self.plural, singular=self.singular),
                                     count_path=f"{path}/count", concurrency=concurrency,
                                     page_size=ctx.page_size if ctx else None, size_key=self.size_key,
-                                    params=params, resource=wire.resource(self.resource),
+                                    params=params, resource=granted(self.resource),
                                     speculate=concurrency if self.eager else 1):
             yield [wire.flatten(r) for r in page]
 
@@ -53,13 +66,14 @@ class V1:
         return [r async for page in self.pages_at(api, ctx, self.path.format(school=school["id"])) for r in page]
 
     async def pages(self, api: PowerSchoolApi, ctx: Context) -> AsyncIterator[list[Record]]:
+        wanted = ctx.wanted(self.resource)
         if "{school}" not in self.path:
-            async for page in self.pages_at(api, ctx, self.path):
+            async for page in self.pages_at(api, ctx, self.path, wanted):
                 yield page
             return
         seen: set[Any] = set()
         for school in await SCHOOLS.all(api, ctx):
-            async for page in self.pages_at(api, ctx, self.path.format(school=school["id"])):
+            async for page in self.pages_at(api, ctx, self.path.format(school=school["id"]), wanted):
                 yield _first_seen(page, "id", seen)
 
 
@@ -73,6 +87,8 @@ SECTIONS = V1("sections", "/ws/v1/school/{school}/section", "sections", "section
 COURSES = V1("sections", "/ws/v1/school/{school}/course", "courses", "course", "course_max_page_size")
 
 
+COURSE_FIELDS = frozenset({"course.course_number", "course.course_name", "course_section"})
+"""The classes' fields derived from their course: the courses are read only when one is wanted."""
 SECTION_KIND = "teaching_set"
 """Every section's class kind (concepts.CLASS_KINDS), as the derived raw field ``kind``. Inferred:
 sections carry no type; each is a scheduled class of one course, which is a teaching set."""
@@ -84,8 +100,10 @@ class Classes:
     ``course_section``, the "ENG07.2" that PowerSchool screens show for a section, and ``kind``."""
 
     async def pages(self, api: PowerSchoolApi, ctx: Context) -> AsyncIterator[list[Record]]:
+        wanted = ctx.wanted("classes")
+        with_courses = wanted is None or bool(wanted & COURSE_FIELDS)
         for school in await SCHOOLS.all(api, ctx):
-            courses = {c["id"]: c for c in await COURSES.for_school(api, school, ctx)}
+            courses = {c["id"]: c for c in await COURSES.for_school(api, school, ctx)} if with_courses else {}
             async for page in SECTIONS.pages_at(api, ctx, SECTIONS.path.format(school=school["id"])):
                 for section in page:
                     course = courses.get(section.get("course_id"), {})
@@ -100,7 +118,7 @@ async def schema_pages(api: PowerSchoolApi, ctx: Context, path: str, resource: s
                        params: dict[str, Any] | None = None) -> AsyncIterator[list[Record]]:
     async for page in api.pages(path, wire.schema_records, count_path=f"{path}/count", concurrency=ctx.concurrency,
                                 page_size=ctx.page_size, size_key=TABLE_SIZE_KEY, method=method, params=params,
-                                payload={} if method == "POST" else None, resource=wire.resource(resource),
+                                payload={} if method == "POST" else None, resource=granted(resource),
                                 speculate=ctx.concurrency):
         yield page
 
@@ -117,10 +135,11 @@ class Enrollments:
     """CC rows with ``student_dcid`` and ``section_dcid`` added, so they join /ws/v1 students and sections."""
 
     async def pages(self, api: PowerSchoolApi, ctx: Context) -> AsyncIterator[list[Record]]:
-        students = await _dcids(api, ctx, "students", "students")
-        sections = await _dcids(api, ctx, "sections", "sections")
+        wanted = ctx.wanted("class_memberships")
+        students = await _dcids(api, ctx, "students", "students") if _wants(wanted, "student_dcid") else {}
+        sections = await _dcids(api, ctx, "sections", "sections") if _wants(wanted, "section_dcid") else {}
         async for page in schema_pages(api, ctx, "/ws/schema/table/cc", "section_enrollments",
-                                       params={"projection": CC_COLUMNS}):
+                                       params={"projection": cc_projection(wanted)}):
             for row in page:
                 row["student_dcid"] = students.get(str(row.get("studentid")))
                 row["section_dcid"] = sections.get(str(row.get("sectionid")))
@@ -145,6 +164,22 @@ class Guardians:
             if self.unique:
                 rows = _first_seen(rows, "guardianid", seen)
             yield rows
+
+
+def _wants(wanted: frozenset[str] | None, name: str) -> bool:
+    return wanted is None or name in wanted
+
+
+DERIVED_FROM = {"student_dcid": "studentid", "section_dcid": "sectionid"}
+"""The CC columns each added DCID is looked up by."""
+
+
+def cc_projection(wanted: frozenset[str] | None) -> str:
+    """The CC columns to ask for: the wanted ones, those the wanted DCIDs come from, and ``id``."""
+    if wanted is None:
+        return CC_COLUMNS
+    asked = {"id"} | set(wanted) | {DERIVED_FROM[f] for f in wanted if f in DERIVED_FROM}
+    return ",".join(c for c in CC_COLUMNS.split(",") if c in asked)
 
 
 def _first_seen(rows: list[Record], key: str, seen: set[Any]) -> list[Record]:

@@ -48,8 +48,19 @@ class District:
 
 def render(school: School) -> District:
     d = District()
+    number_of, dcid_of = _schools(d, school)
+    year_term = {number_of[c.id]: d.terms[number_of[c.id]][0] for c in school.campuses}
+    staff_ids = _staff(d, school, number_of, dcid_of)
+    student_n = _students(d, school, number_of, dcid_of)
+    section_ids = _sections(d, school, number_of, staff_ids, year_term)
+    _enrolments(d, school, number_of, student_n, section_ids)
+    _guardians(d, school, student_n)
+    return d
+
+
+def _schools(d: District, school: School) -> tuple[dict[str, int], dict[str, int]]:
+    """Each campus a school with its terms; (campus → school number, campus → school DCID)."""
     year = school.school_year
-    year_start, year_end = school.terms[0].start, school.terms[-1].end
     number_of: dict[str, int] = {}
     dcid_of: dict[str, int] = {}
     for j, campus in enumerate(school.campuses):
@@ -63,8 +74,10 @@ def render(school: School) -> District:
             "phones": {"main": {"number": f"000-000-000{j}"}},
         })
         d.terms[number] = _terms(school, j, number, year)
-    year_term = {number_of[c.id]: d.terms[number_of[c.id]][0] for c in school.campuses}
+    return number_of, dcid_of
 
+
+def _staff(d: District, school: School, number_of: dict[str, int], dcid_of: dict[str, int]) -> dict[str, int]:
     staff_ids = {s.id: 3000 + i + 1 for i, s in enumerate(school.staff)}
     for i, member in enumerate(school.staff):
         d.staff.setdefault(dcid_of[member.campus_id], []).append({
@@ -76,9 +89,12 @@ def render(school: School) -> District:
                 "school_id": number_of[member.campus_id], "type": 1 if member.teaching else 2,
                 "status": 1 if member.status == "current" else 2}},
         })
+    return staff_ids
 
+
+def _students(d: District, school: School, number_of: dict[str, int], dcid_of: dict[str, int]) -> dict[str, int]:
+    year, year_end = school.school_year, school.terms[-1].end
     student_n = {s.id: n for n, s in enumerate(school.students, start=1)}
-    years = {y.id: y for y in school.years}
     for s in school.students:
         n = student_n[s.id]
         current = s.status == "current"
@@ -99,7 +115,13 @@ def render(school: School) -> District:
         })
     d.tables["students"] = [{"id": str(student_table_id(n)), "dcid": str(student_dcid(n)), "student_number": s.code}
                             for n, s in enumerate(school.students, start=1)]
+    return student_n
 
+
+def _sections(d: District, school: School, number_of: dict[str, int], staff_ids: dict[str, int],
+              year_term: dict[int, dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    """Courses and sections; class id → (section DCID, section table id)."""
+    years = {y.id: y for y in school.years}
     lessons: dict[str, list[tuple[int, str]]] = {}
     for lesson in school.lessons:
         lessons.setdefault(lesson.class_id, []).append((lesson.day, lesson.period))
@@ -131,7 +153,13 @@ def render(school: School) -> District:
             "staff_id": staff_ids[cls.main_teacher_id], "gradebooktype": "PTG"})
         section_ids[cls.id] = (15000 + k, 21000 + k)
     d.tables["sections"] = [{"id": str(table_id), "dcid": str(dcid)} for dcid, table_id in section_ids.values()]
+    return section_ids
 
+
+def _enrolments(d: District, school: School, number_of: dict[str, int], student_n: dict[str, int],
+                section_ids: dict[str, tuple[int, int]]) -> None:
+    year, year_start, year_end = school.school_year, school.terms[0].start, school.terms[-1].end
+    years = {y.id: y for y in school.years}
     classes = {c.id: c for c in school.classes}
     cc = []
     for m, (class_id, student_id) in enumerate(school.memberships, start=1):
@@ -142,6 +170,8 @@ def render(school: School) -> District:
                    "termid": str((year - 1990) * 100), "schoolid": str(number)})
     d.tables["cc"] = cc
 
+
+def _guardians(d: District, school: School, student_n: dict[str, int]) -> None:
     guardian_ids = {c.id: 700 + i for i, c in enumerate(school.contacts, start=1)}
     contacts = {c.id: c for c in school.contacts}
     for link in school.contact_links:
@@ -152,7 +182,6 @@ def render(school: School) -> District:
             "lastname": c.last_name, "email": c.email, "mobile": c.mobile, "relationship": link.relationship,
             "priority": str(link.priority), "is_custodial": "1" if link.parental_responsibility else "0",
             "lives_with": "1" if link.lives_with else "0"})
-    return d
 
 
 def _terms(school: School, j: int, number: int, year: int) -> list[dict[str, Any]]:

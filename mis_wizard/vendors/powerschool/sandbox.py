@@ -28,6 +28,7 @@ from typing import Any
 
 from mis_wizard.vendors.powerschool import wire
 from mis_wizard.vendors.powerschool.render import District, render
+from mis_wizard.vendors.powerschool.requirements import RESOURCE_IDS
 from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario, json_response, text_response
 from mis_wizard.vendors.sandbox.school import School
 
@@ -50,7 +51,7 @@ class Plugin:
     client_secret: str
     plugin_id: int
     enabled: bool = True
-    grants: frozenset[str] = frozenset(wire.RESOURCE_IDS)
+    grants: frozenset[str] = frozenset(RESOURCE_IDS)
     district: str = "main"
     retired_secrets: tuple[str, ...] = ()
     """Secrets from before someone clicked Regenerate Client ID and Secret: no longer accepted."""
@@ -89,7 +90,7 @@ class PowerSchoolEmulator(Emulator):
             return Plugin(name, str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                           str(uuid.UUID(int=rng.getrandbits(128), version=4)), 50 + n, **kw)
 
-        everything = frozenset(wire.RESOURCE_IDS)
+        everything = frozenset(RESOURCE_IDS)
         self.plugins = [
             plugin("MIS Wizard Data Sync", 1),
             plugin("Disabled Sync", 2, enabled=False),
@@ -121,7 +122,8 @@ class PowerSchoolEmulator(Emulator):
     def regenerate(self, index: int) -> Plugin:
         """Click Regenerate Client ID and Secret on a plugin: the old secret is retired and the plugin's
         tokens stop working, as in PowerSchool 21.11.2 and later."""
-        rng = random.Random(f"{self.school.seed}:powerschool-regenerate:{index}:{len(self.plugins[index].retired_secrets)}")
+        retired = len(self.plugins[index].retired_secrets)
+        rng = random.Random(f"{self.school.seed}:powerschool-regenerate:{index}:{retired}")
         with self._lock:
             old = self.plugins[index]
             new = dataclasses.replace(old, client_secret=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -163,7 +165,8 @@ class PowerSchoolEmulator(Emulator):
             "credentials_regenerated": Scenario(
                 {"base_url": base_url, "plugin": {"client_id": self.plugins[5].client_id,
                                                   "client_secret": self.plugins[5].retired_secrets[-1]}},
-                "powerschool.client_rejected", "Someone clicked Regenerate Client ID and Secret after the pair was copied."),
+                "powerschool.client_rejected",
+                "Someone clicked Regenerate Client ID and Secret after the pair was copied."),
             "address_is_sign_in_page": Scenario(creds(good, url=base_url + "/public"), "powerschool.not_powerschool",
                                                 "The address copied was the parent sign-in page."),
         }

@@ -1,4 +1,4 @@
-"""PowerSchool's wire format: XML-shaped JSON, and the resources a plugin is granted.
+"""PowerSchool's wire format: XML-shaped JSON.
 
 The /ws/v1 resources wrap a collection in a plural key holding a singular key
 (``{"students": {"student": [...]}}``); when a page holds exactly one record the singular
@@ -10,10 +10,9 @@ queries and PowerQueries) answer ``{"name": .., "record": [...]}`` with string v
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from mis_wizard.vendors.base import Record, Requirements
+from mis_wizard.vendors.base import Record
 
 KEY = "plugin"
 """The one key set: the plugin's Client ID and Secret."""
@@ -25,41 +24,6 @@ GUARDIAN_QUERY = "com.pearson.core.guardian.student_guardian_detail"
 STUDENT_EXPANSIONS = "demographics,school_enrollment,contact_info"
 DEFAULT_MAX_PAGE_SIZE = 100
 """Used only when /ws/v1/metadata does not state a resource's maximum page size."""
-
-
-@dataclass(frozen=True)
-class Resource:
-    """A kind of data the integrator's plugin must be granted, and how a check probes it."""
-
-    id: str
-    label: str
-    probe: str
-    """Path of a cheap request that answers 403 when the grant is missing; ``{school}`` is a school id."""
-    grant: str
-    """What the admin grants, as PowerSchool words it."""
-    method: str = "GET"
-
-
-RESOURCES: tuple[Resource, ...] = (
-    Resource("schools", "Schools", "/ws/v1/district/school/count", "the v1 API access to Schools"),
-    Resource("students", "Students", "/ws/v1/district/student/count", "the v1 API access to Students"),
-    Resource("staff", "Staff and teachers", "/ws/v1/school/{school}/staff/count", "the v1 API access to Staff"),
-    Resource("terms", "Years and terms", "/ws/v1/school/{school}/term/count", "the v1 API access to Terms"),
-    Resource("sections", "Courses and sections", "/ws/v1/school/{school}/section/count",
-             "the v1 API access to Sections and Courses"),
-    Resource("section_enrollments", "Section enrollments", "/ws/schema/table/cc/count",
-             "read access (View Only) to the CC table"),
-    Resource("contacts", "Guardians", f"/ws/schema/query/{GUARDIAN_QUERY}/count",
-             "the Student Guardian Detail PowerQuery", "POST"),
-)
-RESOURCE_IDS: tuple[str, ...] = tuple(r.id for r in RESOURCES)
-
-
-def resource(resource_id: str) -> Resource:
-    for r in RESOURCES:
-        if r.id == resource_id:
-            return r
-    raise KeyError(f"PowerSchool has no resource {resource_id!r}; choose from {', '.join(RESOURCE_IDS)}.")
 
 
 def collection(body: Any, plural: str, singular: str) -> list[dict[str, Any]]:
@@ -159,11 +123,7 @@ def error_message(body: Any) -> str:
     """The server's own words for a refusal (``message``, ``error_description`` or ``error``)."""
     if isinstance(body, Mapping):
         for key in ("message", "error_description", "error"):
-            if isinstance(body.get(key), str) and body[key]:
-                return body[key]
+            said = body.get(key)
+            if isinstance(said, str) and said:
+                return said
     return ""
-
-
-def wanted_resources(requirements: Requirements) -> list[Resource]:
-    asked = requirements.get("resources") or RESOURCE_IDS
-    return [resource(r) for r in asked]

@@ -3,7 +3,7 @@
 Qmlativ's own documentation sits behind Skyward's portal; what the connector relies on comes
 from working clients (see the fact sheet), and the error wording is matched loosely.
 
-Requirements read (``[systems.qmlativ]``):
+Requirements read (``[systems.qmlativ]``; objects and their names in requirements.py):
 
 * ``entity_id`` (int): the EntityID to read, normally 1 for the district.
 * ``school_year`` (int, e.g. 2027): the NumericYear to read; 0 for the entity's current year.
@@ -11,6 +11,8 @@ Requirements read (``[systems.qmlativ]``):
   check asks for exactly these fields so fields not read-allowed show up before a sync does.
   Guardians' e-mails are read from ``Demographics/NameEmail`` only when it is listed.
 * ``integration_name`` (str): the integrator's Integration record, named in the steps.
+* ``oneroster_fields`` (bool, default off): ask Qmlativ's OneRoster for only the receipt's fields
+  (OneRoster 1.1 ``fields``); off because the fact sheet does not say Qmlativ honours it.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from typing import Any
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.privacy import PrivacyClass
+from mis_wizard.vendors.qmlativ.requirements import default_objects
 
 BASE_URL = Field("base_url", "API address", FieldKind.URL, privacy=PrivacyClass.CONFIGURATION, example="https://district.skyward.com/DistrictAPI",
                  help="The address of your district's Qmlativ API, as Skyward gave it (it usually ends in API).")
-KEY = Field("key", "Key", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S(.*\S)?", format_hint="the Key typed on the Integration Access",
+KEY = Field("key", "Key", FieldKind.TEXT, privacy=PrivacyClass.CONFIGURATION, pattern=r"\S(.*\S)?",
+            format_hint="the Key typed on the Integration Access",
             help="Administrative Access > API > Integration > the integrator's Integration > Integration Access: Key.")
 SECRET = Field("secret", "Secret", FieldKind.SECRET, pattern=r"\S{8,}",
                format_hint="the secret shown once by Generate Secret",
@@ -68,28 +72,6 @@ ENTITIES = (
     rostering.class_list_entity("integration_access"),
 )
 
-OBJECT_OF = {"schools": "District/Entity", "terms": "District/SchoolYear", "students": "Student/Student",
-             "contacts": "Demographics/Name", "contact_links": "Family/StudentGuardian", "staff": "Staff/Staff"}
-"""Entity → the Qmlativ object it is read from (classes and enrolments come through OneRoster)."""
-
-EMAILS = "Demographics/NameEmail"
-EMAIL_FIELDS = ["NameEmailID", "NameID", "EmailAddress", "Rank"]
-"""Guardians' e-mail addresses live in their own object, one row per address, ranked."""
-NAMES = "Demographics/Name"
-ENROLMENTS = "Enrollment/EntryWithdrawal"
-JOIN_SOURCE: dict[str, dict[str, str]] = {
-    "contacts": {"EmailAddress": EMAILS},
-    "students": {"FirstName": NAMES, "LastName": NAMES, "MiddleName": NAMES, "BirthDate": NAMES, "Gender": NAMES,
-                 "EntityID": ENROLMENTS, "StartDate": ENROLMENTS, "WithdrawalDate": ENROLMENTS},
-}
-"""Entity → its fields that come from another object than OBJECT_OF names, and that object:
-a student's names, birth date and gender sit on the Name (joined by NameID), the school and
-dates on Enrollment/EntryWithdrawal (joined by StudentID); see FACTS."""
-JOINED = {entity: set(fields) for entity, fields in JOIN_SOURCE.items()}
-"""Fields of an entity that come from another object than OBJECT_OF names."""
-JOIN_KEYS = {NAMES: "NameID", ENROLMENTS: "StudentID"}
-ENROLMENT_FIELDS = ["StudentID", "EntityID", "SchoolYearID", "StartDate", "WithdrawalDate"]
-
 FACTS: tuple[tuple[str, str, str], ...] = (
     ("Student/Student carries StudentID, NameID, StudentNumber, Grade, GradYear, IsCurrentActive and "
      "HasStudentEntityYearForCurrentSchoolYear; no birth date, gender or entry date.", "confirmed",
@@ -110,25 +92,7 @@ FACTS: tuple[tuple[str, str, str], ...] = (
 """(fact, confirmed/inferred, where from) for what the connector relies on."""
 
 
-def _default_objects() -> dict[str, list[str]]:
-    objects: dict[str, list[str]] = {}
-    for e in ENTITIES:
-        if e.id not in OBJECT_OF:
-            continue
-        for f in e.fields:
-            obj = JOIN_SOURCE.get(e.id, {}).get(f.name, OBJECT_OF[e.id])
-            if obj == EMAILS:
-                continue
-            wanted = objects.setdefault(obj, [])
-            if f.name not in wanted:
-                wanted.append(f.name)
-    objects[NAMES] = ["NameID", *[f for f in objects[NAMES] if f != "NameID"]]
-    objects[ENROLMENTS] = ENROLMENT_FIELDS
-    objects[EMAILS] = EMAIL_FIELDS
-    return objects
-
-
-DEFAULT_OBJECTS = _default_objects()
+DEFAULT_OBJECTS = default_objects(ENTITIES)
 DEFAULT_REQUIREMENTS: dict[str, Any] = {"entity_id": 1, "school_year": 0, "objects": DEFAULT_OBJECTS,
                                         "integration_name": "MIS Wizard"}
 
@@ -151,7 +115,8 @@ def step_values(requirements: Requirements) -> Mapping[str, str]:
 SPEC = VendorSpec(
     id="qmlativ", name="Skyward Qmlativ", region="US",
     summary="Skyward Qmlativ: an Integration Access key and secret on the district's API address.",
-    fields=(BASE_URL,), key_sets=key_sets, entities=ENTITIES, connector=lazy("mis_wizard.vendors.qmlativ.client:QmlativConnector"),
+    fields=(BASE_URL,), key_sets=key_sets, entities=ENTITIES,
+    connector=lazy("mis_wizard.vendors.qmlativ.client:QmlativConnector"),
     emulator=lazy("mis_wizard.vendors.qmlativ.sandbox:QmlativEmulator"),
     step_values=step_values, default_requirements=DEFAULT_REQUIREMENTS,
 )

@@ -9,9 +9,7 @@ to a plain "not accepted".
 from __future__ import annotations
 
 import asyncio
-import base64
 import time
-import urllib.parse
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -38,7 +36,8 @@ from mis_wizard.vendors.errors import (
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
 from mis_wizard.vendors.paging import followed_pages
-from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, EMAILS, ENROLMENTS, JOIN_SOURCE, NAMES, OBJECT_OF
+from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, records, wire
+from mis_wizard.vendors.qmlativ.requirements import OBJECT_OF, narrowed
 
 INTEGRATION = "Qmlativ: Administrative Access > API > Integration > the integrator's Integration"
 ACCESS = f"{INTEGRATION} > Integration Access"
@@ -70,8 +69,7 @@ class QmlativApi:
         async with self._lock:
             if self._token and not renew and time.monotonic() < self._expires - 60:
                 return self._token
-            pair = f"{urllib.parse.quote(self.key, safe='')}:{urllib.parse.quote(self.secret, safe='')}"
-            basic = {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+            basic = {"Authorization": wire.basic_auth(self.key, self.secret)}
             url = f"{self.base}/oauth/token"
             response = await self.http.post(url, data={"grant_type": "client_credentials"}, headers=basic,
                                             extensions=SMALL_REPLY)
@@ -102,7 +100,7 @@ class QmlativApi:
                     ) -> AsyncIterator[list[Record]]:
         """Follow ``Paging.Next`` until it is empty, repeats, or a page comes back empty (the pager's
         followed mode, vendors/paging.py: the next address is only known from the last answer)."""
-        params: list[tuple[str, Any]] = [("searchFields", f) for f in fields or []]
+        params = wire.search_fields(fields or [])
 
         async def fetch(path: str) -> tuple[list[Record], str | None]:
             response = await self.get(path, params)
@@ -110,14 +108,12 @@ class QmlativApi:
                 refused = await self.refused(entity_id, obj, fields or []) if response.status_code == 403 else []
                 raise _refusal(response, obj, refused)
             try:
-                body = response.json()
+                return wire.page(response.json())
             except ValueError:
                 raise VendorError("qmlativ.transient", f"Qmlativ's answer for {obj} arrived garbled.",
                                   "Try again in a minute.", FailureKind.TRANSIENT) from None
-            rows = body.get("Objects") or []
-            return rows, ((body.get("Paging") or {}).get("Next") or "").lstrip("/") or None
 
-        async for rows in followed_pages(fetch, f"Generic/{entity_id}/{obj}/1/{size}"):
+        async for rows in followed_pages(fetch, wire.list_path(entity_id, obj, 1, size)):
             yield rows
 
 
@@ -182,128 +178,24 @@ class QmlativConnector:
 
     async def _check(self, ctx: Context, credentials: Credentials,
                      requirements: Requirements) -> AsyncIterator[CheckResult]:
-        key = "integration_access"
-        ks = credentials.get(key) or {}
+        ks = credentials.get(KEY_SET) or {}
         api = QmlativApi(ctx.http, str(credentials.get("base_url", "")), str(ks.get("key", "")),
                          str(ks.get("secret", "")))
-
-        def result(check: str, layer: Layer, status: Status, what: str, message: str, remedy: str = "",
-                   detail: str = "", ms: int = 0, k: str = key) -> CheckResult:
-            return CheckResult(k, check, layer, status, f"qmlativ.{what}", message, remedy, detail, ms)
-
-        def skipped(check: str, layer: Layer) -> CheckResult:
-            return result(check, layer, Status.SKIPPED, "skipped", "Not checked because an earlier check failed.")
-
-        with Timer() as t:
-            try:
-                await api.token()
-                failure: BaseException | None = None
-            except (TokenRefused, httpx.HTTPError, ValueError, KeyError) as exc:
-                failure = exc
-        if isinstance(failure, httpx.HTTPError):
-            reach = reach_failure(failure, "qmlativ", REACH_NAMES)
-            yield result("API address", Layer.REACH, Status.FAILED, reach.what, reach.headline, reach.remedy,
-                         type(failure).__name__, t.ms, "connection")
+        signed_in = True
+        async for result in _sign_in(api):
+            signed_in = signed_in and result.status is Status.OK
+            yield result
+        if not signed_in:
             return
-        if isinstance(failure, ValueError | KeyError):
-            yield result("API address", Layer.REACH, Status.FAILED, "transient",
-                         "Qmlativ's answer arrived garbled or was not a sign-in token.",
-                         "Try again in a minute; if it keeps happening, check the API address.",
-                         type(failure).__name__, t.ms, "connection")
-            return
-        if isinstance(failure, TokenRefused) and failure.status in (404, 405):
-            yield result("API address", Layer.REACH, Status.FAILED, "not_qmlativ",
-                         "There is no Qmlativ API sign-in at that address.",
-                         "Use the API address Skyward gave the district, including its last part "
-                         "(for example https://district.skyward.com/DistrictAPI).", str(failure)[:200], t.ms,
-                         "connection")
-            return
-        yield result("API address", Layer.REACH, Status.OK, "reachable", "Qmlativ answered.", ms=t.ms, k="connection")
-        if isinstance(failure, TokenRefused):
-            what, message, remedy = _token_failure(failure)
-            yield result("Key and secret", Layer.AUTHENTICATE, Status.FAILED, what, message, remedy,
-                         f"HTTP {failure.status}: {failure.reason}", t.ms)
-            yield skipped("Entity and school year", Layer.AUTHORISE)
-            yield skipped("Sample student", Layer.SAMPLE)
-            return
-        yield result("Key and secret", Layer.AUTHENTICATE, Status.OK, "token_ok", "Qmlativ accepted the key and secret.",
-                     ms=t.ms)
-
         entity = int(requirements.get("entity_id") or 1)
-        wanted_year = int(requirements.get("school_year") or 0)
-        with Timer() as t:
-            response = await api.get(f"Generic/{entity}/District/SchoolYear/1/100")
-        if response.status_code in (403, 404):
-            allowed = response.status_code == 404
-            yield result("Entity and school year", Layer.AUTHORISE, Status.FAILED,
-                         "entity_not_found" if allowed else "entity_not_allowed",
-                         f"Qmlativ has no entity {entity}." if allowed else
-                         f"The Integration Access may not read entity {entity}.",
-                         "Ask the integrator which EntityID to read." if allowed else
-                         f"In {ACCESS}, add entity {entity} under Custom API Entities (or allow all entities).",
-                         f"HTTP {response.status_code}: {error_text(response)}", t.ms)
-            yield skipped("Sample student", Layer.SAMPLE)
+        years, readable = await _entity_year(api, entity, int(requirements.get("school_year") or 0))
+        for result in years:
+            yield result
+        if not readable:
             return
-        if response.status_code != 200:
-            f = classify_status(response.status_code)
-            yield result("Entity and school year", Layer.AUTHORISE, Status.FAILED,
-                         "transient" if f.kind is FailureKind.TRANSIENT else "read_failed", f.message, f.remedy,
-                         f"HTTP {response.status_code}: {error_text(response)}", t.ms)
-            return
-        years = response.json().get("Objects") or []
-        current = next((y for y in years if y.get("IsCurrentYearForProvidedEntity")), None)
-        if wanted_year and not any(y.get("NumericYear") == wanted_year for y in years):
-            yield result("Entity and school year", Layer.AUTHORISE, Status.FAILED, "school_year_not_found",
-                         f"Entity {entity} has no {wanted_year - 1}-{wanted_year} school year.",
-                         "Ask the integrator which school year to read, or set that year up in Qmlativ.",
-                         f"years: {', '.join(str(y.get('Description')) for y in years)}", t.ms)
-        elif not wanted_year and current is None:
-            yield result("Entity and school year", Layer.AUTHORISE, Status.WARNING, "no_current_school_year",
-                         f"No school year is marked current for entity {entity}, so records for \"this year\" "
-                         "would be empty.",
-                         "Finish year-end rollover in Qmlativ so the new school year is current for the district, "
-                         "or ask the integrator to read a fixed school year.", ms=t.ms)
-        else:
-            label = current.get("Description") if current and not wanted_year else f"{wanted_year - 1}-{wanted_year}"
-            yield result("Entity and school year", Layer.AUTHORISE, Status.OK, "entity_year_ok",
-                         f"Entity {entity} can be read for {label}.", ms=t.ms)
-
         objects: dict[str, list[str]] = dict(requirements.get("objects") or DEFAULT_OBJECTS)
-
-        async def probe(obj: str, fields: list[str]) -> tuple[str, list[str], httpx.Response | BaseException, int]:
-            with Timer() as pt:
-                try:
-                    got: httpx.Response | BaseException = await api.get(
-                        f"Generic/{entity}/{obj}/1/1", [("searchFields", f) for f in fields])
-                except Exception as exc:  # reported as a result, never raised out of check()
-                    got = exc
-            return obj, fields, got, pt.ms
-
-        sample: list[Record] | None = None
-        for obj, fields, got, ms in await asyncio.gather(*(probe(o, fs) for o, fs in objects.items())):
-            check = f"Fields of {obj}"
-            if isinstance(got, BaseException):
-                reach = reach_failure(got, "qmlativ", REACH_NAMES)
-                yield result(check, Layer.AUTHORISE, Status.FAILED, reach.what, reach.headline, reach.remedy,
-                             type(got).__name__, ms)
-            elif got.status_code == 200:
-                yield result(check, Layer.AUTHORISE, Status.OK, "fields_ok", f"Every field of {obj} can be read.",
-                             ms=ms)
-                if obj == "Student/Student":
-                    sample = got.json().get("Objects") or []
-            else:
-                err = _refusal(got, obj, await api.refused(entity, obj, fields) if got.status_code == 403 else [])
-                yield result(check, Layer.AUTHORISE, Status.FAILED, err.code.split(".", 1)[1], err.message,
-                             err.remedy, err.detail, ms)
-        if sample is None:
-            yield skipped("Sample student", Layer.SAMPLE)
-        elif sample:
-            yield result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
-                         detail="one record with a StudentID read")
-        else:
-            yield result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
-                         f"Qmlativ lists no students for entity {entity}.",
-                         "Check the entity and school year the integrator should read.")
+        async for result in _fields_and_sample(api, entity, objects):
+            yield result
 
     async def stream(self, ctx: Context, credentials: Credentials, requirements: Requirements,
                      entity: str) -> AsyncIterator[Record]:
@@ -312,7 +204,10 @@ class QmlativConnector:
         count = 0
         if entity in ("classes", "class_memberships"):
             client = OneRosterClient(ctx.http, base, key.strip(), secret.strip(), token_paths=("/oauth/token",))
-            async for record in rostering.stream(client, ctx, entity, _refusal):
+            # Whether its OneRoster honours ``fields`` is not in the fact sheet: whole records unless
+            # the profile says it does (``oneroster_fields``).
+            async for record in rostering.stream(client, ctx, entity, _refusal,
+                                                 name_fields=bool(requirements.get("oneroster_fields"))):
                 yield record
             return
         if entity not in OBJECT_OF:
@@ -328,13 +223,13 @@ class QmlativConnector:
                               "Try again in a minute; if it keeps happening, check the API address.",
                               FailureKind.TRANSIENT, type(exc).__name__) from None
         obj = OBJECT_OF[entity]
-        objects = requirements.get("objects") or DEFAULT_OBJECTS
+        objects = narrowed(requirements.get("objects") or DEFAULT_OBJECTS, entity, ctx.wanted(entity))
         fields = list(objects.get(obj) or [])
         entity_id, size = int(requirements.get("entity_id") or 1), ctx.page_size or PAGE_SIZE
         if entity == "contacts":
-            pages = _guardians(api, entity_id, objects, size)
+            pages = records.guardians(api, entity_id, objects, size)
         elif entity == "students":
-            pages = _students(api, entity_id, objects, size)
+            pages = records.students(api, entity_id, objects, size)
         else:
             pages = api.pages(entity_id, obj, fields, size)
         async for rows in pages:
@@ -344,83 +239,129 @@ class QmlativConnector:
             ctx.page_done(entity, count)
 
 
-async def _guardians(api: QmlativApi, entity_id: int, objects: dict[str, list[str]], size: int
-                     ) -> AsyncIterator[list[Record]]:
-    """The Names that are some student's guardian (NameIDGuardian on Family/StudentGuardian), as
-    Demographics/Name also holds every student and member of staff; each with the first-ranked
-    address from Demographics/NameEmail when the integrator reads e-mails (blank when none)."""
-
-    async def guardian_ids() -> set[Any]:
-        ids: set[Any] = set()
-        async for rows in api.pages(entity_id, OBJECT_OF["contact_links"], ["NameIDGuardian"], size):
-            ids |= {r.get("NameIDGuardian") for r in rows}
-        return ids
-
-    async def first_emails() -> dict[Any, str] | None:
-        if EMAILS not in objects:
-            return None
-        best: dict[Any, tuple[float, str]] = {}
-        async for rows in api.pages(entity_id, EMAILS, ["NameID", "EmailAddress", "Rank"], size):
-            for r in rows:
-                rank, address = _rank(r.get("Rank")), str(r.get("EmailAddress") or "").strip()
-                if address and rank < best.get(r.get("NameID"), (float("inf"), ""))[0]:
-                    best[r.get("NameID")] = (rank, address)
-        return {nid: address for nid, (_, address) in best.items()}
-
-    guardians, emails = await asyncio.gather(guardian_ids(), first_emails())
-    fields = list(objects.get(OBJECT_OF["contacts"]) or [])
-    if fields and "NameID" not in fields:
-        fields.insert(0, "NameID")
-    async for rows in api.pages(entity_id, OBJECT_OF["contacts"], fields, size):
-        kept = [r for r in rows if r.get("NameID") in guardians]
-        yield kept if emails is None else [{**r, "EmailAddress": emails.get(r.get("NameID"), "")} for r in kept]
+KEY_SET = "integration_access"
 
 
-async def _students(api: QmlativApi, entity_id: int, objects: dict[str, list[str]], size: int
-                    ) -> AsyncIterator[list[Record]]:
-    """Student/Student rows, each with its Name's fields (names, BirthDate, Gender; joined by
-    NameID) and its latest Enrollment/EntryWithdrawal (EntityID, StartDate, WithdrawalDate; joined
-    by StudentID), as Student/Student itself carries none of these (see FACTS). An object the
-    integrator does not read is not joined; a student with no Name or enrolment row keeps blanks."""
-    wanted = {obj: [f for f, o in JOIN_SOURCE["students"].items() if o == obj and f in (objects.get(obj) or [])]
-              for obj in (NAMES, ENROLMENTS)}
-
-    async def names() -> dict[Any, Record]:
-        if not wanted[NAMES]:
-            return {}
-        found: dict[Any, Record] = {}
-        async for rows in api.pages(entity_id, NAMES, ["NameID", *wanted[NAMES]], size):
-            found.update((r.get("NameID"), r) for r in rows)
-        return found
-
-    async def enrolments() -> dict[Any, Record]:
-        if not wanted[ENROLMENTS]:
-            return {}
-        latest: dict[Any, Record] = {}
-        fields = ["StudentID", "StartDate", *[f for f in wanted[ENROLMENTS] if f != "StartDate"]]
-        async for rows in api.pages(entity_id, ENROLMENTS, fields, size):
-            for r in rows:
-                held = latest.get(r.get("StudentID"))
-                if held is None or str(r.get("StartDate") or "") >= str(held.get("StartDate") or ""):
-                    latest[r.get("StudentID")] = r
-        return latest
-
-    by_name, by_student = await asyncio.gather(names(), enrolments())
-    fields = list(objects.get(OBJECT_OF["students"]) or [])
-    for key in ("StudentID", "NameID"):
-        if fields and wanted[NAMES] and key not in fields:
-            fields.append(key)
-    async for rows in api.pages(entity_id, OBJECT_OF["students"], fields, size):
-        joined = []
-        for row in rows:
-            name, enrolment = by_name.get(row.get("NameID")) or {}, by_student.get(row.get("StudentID")) or {}
-            joined.append({**row, **{f: name.get(f) for f in wanted[NAMES]},
-                           **{f: enrolment.get(f) for f in wanted[ENROLMENTS]}})
-        yield joined
+def _result(check: str, layer: Layer, status: Status, what: str, message: str, remedy: str = "",
+            detail: str = "", ms: int = 0, k: str = KEY_SET) -> CheckResult:
+    return CheckResult(k, check, layer, status, f"qmlativ.{what}", message, remedy, detail, ms)
 
 
-def _rank(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("inf")
+def _skipped(check: str, layer: Layer) -> CheckResult:
+    return _result(check, layer, Status.SKIPPED, "skipped", "Not checked because an earlier check failed.")
+
+
+async def _sign_in(api: QmlativApi) -> AsyncIterator[CheckResult]:
+    """The address and the key and secret: one token request proves both (or says which is wrong)."""
+    with Timer() as t:
+        try:
+            await api.token()
+            failure: BaseException | None = None
+        except (TokenRefused, httpx.HTTPError, ValueError, KeyError) as exc:
+            failure = exc
+    if isinstance(failure, httpx.HTTPError):
+        reach = reach_failure(failure, "qmlativ", REACH_NAMES)
+        yield _result("API address", Layer.REACH, Status.FAILED, reach.what, reach.headline, reach.remedy,
+                      type(failure).__name__, t.ms, "connection")
+        return
+    if isinstance(failure, ValueError | KeyError):
+        yield _result("API address", Layer.REACH, Status.FAILED, "transient",
+                      "Qmlativ's answer arrived garbled or was not a sign-in token.",
+                      "Try again in a minute; if it keeps happening, check the API address.",
+                      type(failure).__name__, t.ms, "connection")
+        return
+    if isinstance(failure, TokenRefused) and failure.status in (404, 405):
+        yield _result("API address", Layer.REACH, Status.FAILED, "not_qmlativ",
+                      "There is no Qmlativ API sign-in at that address.",
+                      "Use the API address Skyward gave the district, including its last part "
+                      "(for example https://district.skyward.com/DistrictAPI).", str(failure)[:200], t.ms,
+                      "connection")
+        return
+    yield _result("API address", Layer.REACH, Status.OK, "reachable", "Qmlativ answered.", ms=t.ms, k="connection")
+    if isinstance(failure, TokenRefused):
+        what, message, remedy = _token_failure(failure)
+        yield _result("Key and secret", Layer.AUTHENTICATE, Status.FAILED, what, message, remedy,
+                      f"HTTP {failure.status}: {failure.reason}", t.ms)
+        yield _skipped("Entity and school year", Layer.AUTHORISE)
+        yield _skipped("Sample student", Layer.SAMPLE)
+        return
+    yield _result("Key and secret", Layer.AUTHENTICATE, Status.OK, "token_ok",
+                  "Qmlativ accepted the key and secret.", ms=t.ms)
+
+
+async def _entity_year(api: QmlativApi, entity: int, wanted_year: int) -> tuple[list[CheckResult], bool]:
+    """Whether the entity can be read and has the school year asked for (or a current one)."""
+    check = "Entity and school year"
+    with Timer() as t:
+        response = await api.get(wire.list_path(entity, "District/SchoolYear", 1, 100))
+    if response.status_code in (403, 404):
+        allowed = response.status_code == 404
+        return [_result(check, Layer.AUTHORISE, Status.FAILED,
+                       "entity_not_found" if allowed else "entity_not_allowed",
+                       f"Qmlativ has no entity {entity}." if allowed else
+                       f"The Integration Access may not read entity {entity}.",
+                       "Ask the integrator which EntityID to read." if allowed else
+                       f"In {ACCESS}, add entity {entity} under Custom API Entities (or allow all entities).",
+                       f"HTTP {response.status_code}: {error_text(response)}", t.ms),
+                _skipped("Sample student", Layer.SAMPLE)], False
+    if response.status_code != 200:
+        f = classify_status(response.status_code)
+        return [_result(check, Layer.AUTHORISE, Status.FAILED,
+                       "transient" if f.kind is FailureKind.TRANSIENT else "read_failed", f.message, f.remedy,
+                       f"HTTP {response.status_code}: {error_text(response)}", t.ms)], False
+    years = response.json().get("Objects") or []
+    current = next((y for y in years if y.get("IsCurrentYearForProvidedEntity")), None)
+    if wanted_year and not any(y.get("NumericYear") == wanted_year for y in years):
+        return [_result(check, Layer.AUTHORISE, Status.FAILED, "school_year_not_found",
+                       f"Entity {entity} has no {wanted_year - 1}-{wanted_year} school year.",
+                       "Ask the integrator which school year to read, or set that year up in Qmlativ.",
+                       f"years: {', '.join(str(y.get('Description')) for y in years)}", t.ms)], True
+    if not wanted_year and current is None:
+        return [_result(check, Layer.AUTHORISE, Status.WARNING, "no_current_school_year",
+                       f"No school year is marked current for entity {entity}, so records for \"this year\" "
+                       "would be empty.",
+                       "Finish year-end rollover in Qmlativ so the new school year is current for the district, "
+                       "or ask the integrator to read a fixed school year.", ms=t.ms)], True
+    label = current.get("Description") if current and not wanted_year else f"{wanted_year - 1}-{wanted_year}"
+    return [_result(check, Layer.AUTHORISE, Status.OK, "entity_year_ok",
+                    f"Entity {entity} can be read for {label}.", ms=t.ms)], True
+
+
+async def _fields_and_sample(api: QmlativApi, entity: int, objects: dict[str, list[str]]
+                             ) -> AsyncIterator[CheckResult]:
+    """Each object read with exactly the profile's fields (one record), then a sample student."""
+
+    async def probe(obj: str, fields: list[str]) -> tuple[str, list[str], httpx.Response | BaseException, int]:
+        with Timer() as pt:
+            try:
+                got: httpx.Response | BaseException = await api.get(
+                    wire.list_path(entity, obj, 1, 1), wire.search_fields(fields))
+            except Exception as exc:  # reported as a result, never raised out of check()
+                got = exc
+        return obj, fields, got, pt.ms
+
+    sample: list[Record] | None = None
+    for obj, fields, got, ms in await asyncio.gather(*(probe(o, fs) for o, fs in objects.items())):
+        check = f"Fields of {obj}"
+        if isinstance(got, BaseException):
+            reach = reach_failure(got, "qmlativ", REACH_NAMES)
+            yield _result(check, Layer.AUTHORISE, Status.FAILED, reach.what, reach.headline, reach.remedy,
+                          type(got).__name__, ms)
+        elif got.status_code == 200:
+            yield _result(check, Layer.AUTHORISE, Status.OK, "fields_ok", f"Every field of {obj} can be read.",
+                          ms=ms)
+            if obj == "Student/Student":
+                sample = got.json().get("Objects") or []
+        else:
+            err = _refusal(got, obj, await api.refused(entity, obj, fields) if got.status_code == 403 else [])
+            yield _result(check, Layer.AUTHORISE, Status.FAILED, err.code.split(".", 1)[1], err.message,
+                          err.remedy, err.detail, ms)
+    if sample is None:
+        yield _skipped("Sample student", Layer.SAMPLE)
+    elif sample:
+        yield _result("Sample student", Layer.SAMPLE, Status.OK, "sample_ok", "A student record was read.",
+                      detail="one record with a StudentID read")
+    else:
+        yield _result("Sample student", Layer.SAMPLE, Status.WARNING, "no_students",
+                      f"Qmlativ lists no students for entity {entity}.",
+                      "Check the entity and school year the integrator should read.")

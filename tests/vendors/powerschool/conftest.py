@@ -11,8 +11,7 @@ import pytest
 
 from mis_wizard.vendors.base import CheckResult, Context, Record
 from mis_wizard.vendors.powerschool import SPEC
-from mis_wizard.vendors.powerschool.api import HeldTokens
-from mis_wizard.vendors.powerschool.client import PowerSchoolConnector
+from mis_wizard.vendors.powerschool.client import HeldTokens, PowerSchoolConnector
 from mis_wizard.vendors.powerschool.sandbox import PowerSchoolEmulator
 from mis_wizard.vendors.sandbox.kit import Hosted, Sandbox
 from mis_wizard.wizard.http import build_client

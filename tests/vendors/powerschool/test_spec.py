@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from mis_wizard.vendors import registry
-from mis_wizard.vendors.powerschool import SPEC, wire
+from mis_wizard.vendors.powerschool import SPEC
+from mis_wizard.vendors.powerschool.requirements import RESOURCE_IDS
 from mis_wizard.wizard import steps
 
 
@@ -16,11 +17,11 @@ def test_fields_and_the_plugin_key_set():
     assert [f.id for f in SPEC.fields] == ["base_url"]
     (plugin,) = SPEC.key_sets(SPEC.requirements())
     assert [(f.id, f.secret) for f in plugin.fields] == [("client_id", False), ("client_secret", True)]
-    assert plugin.details["resources"] == list(wire.RESOURCE_IDS) and plugin.details["writes"] is True
+    assert plugin.details["resources"] == list(RESOURCE_IDS) and plugin.details["writes"] is True
 
 
 def test_default_requirements_ask_for_everything():
-    assert SPEC.default_requirements["resources"] == list(wire.RESOURCE_IDS)
+    assert SPEC.default_requirements["resources"] == list(RESOURCE_IDS)
     assert SPEC.default_requirements["writes"] is True
 
 
@@ -39,7 +40,8 @@ def test_steps_name_the_plugin_page_and_the_regenerate_button_by_version():
     """The page is Plugin Management Configuration up to 23.5 and Plugin Configuration from 23.12;
     Regenerate Client ID and Secret exists from 21.11.2.0, before which the plugin is reinstalled
     (PowerSchool's pssis-admin documentation; FACTS)."""
-    text = " ".join(" ".join(s.items + s.prose) for s in steps.load("powerschool", SPEC.step_values(SPEC.requirements())))
+    shown = steps.load("powerschool", SPEC.step_values(SPEC.requirements()))
+    text = " ".join(" ".join(s.items + s.prose) for s in shown)
     for words in ("up to 23.5 it is **System > System Settings > Plugin Management Configuration**",
                   "in 23.12 and later, open the **Plugin Configuration** page",
                   "on PowerSchool 21.11.2.0 and later, click **Regenerate Client ID and Secret**",

@@ -15,7 +15,7 @@ from mis_wizard.vendors.base import Context
 from mis_wizard.vendors.errors import VendorError
 from mis_wizard.vendors.powerschool import SPEC
 from mis_wizard.vendors.powerschool import sandbox as ps_sandbox_module
-from mis_wizard.vendors.powerschool.api import RENEW_MARGIN_S, TOKENS, HeldTokens
+from mis_wizard.vendors.powerschool.client import RENEW_MARGIN_S, TOKENS, HeldTokens
 from mis_wizard.vendors.powerschool.sandbox import PowerSchoolEmulator
 from mis_wizard.wizard.http import build_client
 

@@ -12,8 +12,10 @@ import pytest
 
 from mis_wizard.vendors.base import Context, Status, form_results
 from mis_wizard.vendors.errors import VendorError
-from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, EMAILS, JOINED, SPEC
-from mis_wizard.vendors.qmlativ.sandbox import GOOD_SECRET, QmlativEmulator, name_id
+from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, SPEC
+from mis_wizard.vendors.qmlativ.render import name_id
+from mis_wizard.vendors.qmlativ.requirements import EMAILS, JOINED
+from mis_wizard.vendors.qmlativ.sandbox import GOOD_SECRET, QmlativEmulator
 from mis_wizard.vendors.sandbox.kit import Fault, FaultKind, Sandbox
 from mis_wizard.wizard import steps
 from mis_wizard.wizard.http import build_client
@@ -272,7 +274,8 @@ def test_steps_say_skyward_approves_the_integration_and_what_its_list_shows() ->
 
 def test_a_refused_key_or_inactive_access_points_at_the_integration_list(qmlativ) -> None:
     scenarios = qmlativ.emulator.scenarios(qmlativ.base_url)
-    for name, code in (("secret_wrong", "qmlativ.credentials_rejected"), ("access_inactive", "qmlativ.access_inactive")):
+    for name, code in (("secret_wrong", "qmlativ.credentials_rejected"),
+                       ("access_inactive", "qmlativ.access_inactive")):
         hit = next(r for r in run_check(scenarios[name].credentials) if r.code == code)
         assert "Status Available, not Discontinued" in hit.remedy and "Has Development Permissions" in hit.remedy
 

@@ -1,4 +1,5 @@
-"""Aeries contacts as people: one contact per person, one link per student they are a contact of.
+"""How Aeries records come out of its answers: contacts as people, one per person, one link per
+student they are a contact of; terms carrying their school.
 
 Aeries keeps contacts per student (the key is StudentID + SequenceNumber), so a parent of two
 siblings is two contact rows with no shared id. The wizard has to infer who is the same person;
@@ -29,6 +30,10 @@ LINK_FIELDS = ("StudentID", "SchoolCode", "SequenceNumber", "ContactOrder", "Rel
                "LivesWithStudentIndicator", "PrimaryContact", "AccessToPortal", "EducationalRightsHolder",
                "RedFlag", "Comments")
 """Fields of a contact row that belong to the student–contact tie."""
+
+TERM_SCHOOL = "SchoolCode"
+"""Aeries numbers each school's terms 1-4, and a term row does not say its school: the client adds
+the SchoolCode it asked for (``schools/{code}/terms``), so terms of two schools stay apart."""
 
 KEY = "ContactKey"
 """The derived field naming the person; Aeries has no such field."""
