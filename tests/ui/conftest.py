@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -27,6 +29,14 @@ from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.main_window import MainWindow
 from mis_wizard.ui.widgets.secret_edit import SecretLineEdit, SecretTextEdit
 from mis_wizard.wizard.profile import Profile, load_builtin
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: MIS_WIZARD_SHOTS to keep them for looking at, else the test's folder."""
+    folder = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from loopback_server import LoopbackServer
 
 from mis_wizard.vendors import registry
 from mis_wizard.wizard import proxy
@@ -27,60 +28,27 @@ SCHOOL_HOST = "sis.school.test"
 PROXY_PASSWORD = "Pr0xy-Pass!word"
 
 
-class LoopbackProxy:
+class LoopbackProxy(LoopbackServer):
     """A small HTTP proxy: absolute-URI requests are forwarded, CONNECT is tunnelled. ``login`` is
     None (open), ("basic", user, password), ("ntlm", user file) checked with pyspnego's NTLM
     acceptor on the same connection, or ("refuse", [Proxy-Authenticate values]) for an endless 407."""
 
     def __init__(self, login: tuple[Any, ...] | None = None) -> None:
+        super().__init__()
         self.login = login
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.stopped = threading.Event()
         self.seen: list[tuple[str, str, str]] = []  # (method, target, login scheme sent or "")
         self.headers_seen: list[bytes] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LoopbackProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
-
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def _read_head(conn: socket.socket) -> bytes:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            piece = conn.recv(4096)
-            if not piece:
-                return b""
-            data += piece
-            if len(data) > 65536:
-                return b""
-        return data
 
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(10)
         acceptor = None
         try:
             while True:
-                data = self._read_head(conn)
+                data = self.read_head(conn)
                 if not data:
                     return
                 head, _, rest = data.partition(b"\r\n\r\n")
@@ -180,42 +148,21 @@ class LoopbackProxy:
         conn.sendall(b"\r\n".join(lines + [b"Connection: close"]) + b"\r\n\r\n" + body)
 
 
-class PacServer:
+class PacServer(LoopbackServer):
     """Serves /proxy.pac (the given script), /endless (never stops), /garbage and /slow-script."""
 
     def __init__(self, script: str) -> None:
+        super().__init__()
         self.script = script.encode()
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.stopped = threading.Event()
         self.fetched: list[str] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def __enter__(self) -> PacServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
-
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(5)
         try:
-            head = LoopbackProxy._read_head(conn)
+            head = self.read_head(conn)
             path = head.split(b" ", 2)[1].decode() if head else ""
             self.fetched.append(path)
             kind = "application/x-ns-proxy-autoconfig"
