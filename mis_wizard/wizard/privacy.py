@@ -18,7 +18,7 @@ from mis_wizard.vendors.concepts import PRIVACY
 from mis_wizard.vendors.privacy import PrivacyClass, most_restrictive, or_personal
 
 from .mapping.canonical import NATURAL_KEYS, PREFIX, RAW
-from .mapping.transforms import REGISTRY
+from .mapping.rules import rule_sources
 
 if TYPE_CHECKING:
     from mis_wizard.vendors.base import Entity, Field
@@ -118,18 +118,6 @@ def concept_class(concept: str | None, entity: Entity | None = None) -> PrivacyC
         carried = next((f.concept for f in (entity.fields if entity else ()) if f.name == name), None)
         return PRIVACY.get(carried) if carried else None
     return PRIVACY.get(concept)
-
-
-def rule_sources(rule: Rule) -> list[str]:
-    """Every field a rule reads: its source and the fields its steps join."""
-    sources = [rule.source] if rule.source else []
-    for step in rule.steps:
-        transform = REGISTRY.get(step.get("name", ""))
-        params = step.get("params") or {}
-        for p in transform.params if transform else ():
-            if p.kind == "sources":
-                sources.extend(params.get(p.name) or ())
-    return sources
 
 
 def rule_class(rule: Rule, entity: Entity | None = None) -> PrivacyClass | None:

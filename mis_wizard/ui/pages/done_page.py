@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.opener import open_folder
-from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
+from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted, push_button
 from mis_wizard.ui.pages.finish_page import restyle, saved_file
 from mis_wizard.vendors.base import CONNECTION
 from mis_wizard.wizard import checks, paths, words
@@ -90,13 +90,9 @@ class DonePage(Page):
         """Whether the setup is finished, and if not, what is still to do."""
         self.body.addWidget(self.state_note)
         row = QHBoxLayout()  # first, so the way out is in view without scrolling
-        self.open_button = QPushButton("&Open folder")
-        self.open_button.setObjectName("Primary")
-        self.open_button.clicked.connect(self.open_folder)
-        self.another_button = QPushButton("Start &another setup")
-        self.another_button.setAccessibleName("Start another setup")
+        self.open_button = push_button("&Open folder", self.open_folder, primary=True, auto_default=False)
+        self.another_button = push_button("Start &another setup", self.start_another, auto_default=False)
         self.another_button.setToolTip("This setup stays saved; the new one starts with choosing the system.")
-        self.another_button.clicked.connect(self.start_another)
         self.folder_note = muted("", "Hint")
         row.addWidget(self.open_button)
         row.addWidget(self.another_button)

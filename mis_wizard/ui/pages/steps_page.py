@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui import theme
-from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
+from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, holder, muted
 from mis_wizard.ui.widgets.copied import flash_copied
 from mis_wizard.wizard import steps as wizard_steps
 
@@ -73,9 +73,7 @@ class StepsPage(Page):
         super().__init__(ctx, parent)
         self.progress = muted("")
         self.body.addWidget(self.progress)
-        self.holder = QWidget()
-        self.holder_layout = QGridLayout(self.holder)
-        self.holder_layout.setContentsMargins(0, 0, 0, 0)
+        self.holder, self.holder_layout = holder(QGridLayout())
         self.holder_layout.setVerticalSpacing(12)
         self.body.addWidget(self.holder)
         self.body.addStretch(1)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
-from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
+from mis_wizard.ui.pages.base import Page, PageStatus, card, muted, push_button
 from mis_wizard.ui.widgets.banner import Banner
 from mis_wizard.vendors import registry
 from mis_wizard.wizard.session import Session, SessionProblem
@@ -61,11 +61,7 @@ class WelcomePage(Page):
 
         new_card, new_layout = card("Start a new setup")
         new_layout.addWidget(muted("Choose this the first time, or to set up another school or system."))
-        self.new_button = QPushButton("&Start a new setup")
-        self.new_button.setObjectName("Primary")
-        self.new_button.setAccessibleName("Start a new setup")
-        self.new_button.setAutoDefault(True)
-        self.new_button.clicked.connect(self._start_new)
+        self.new_button = push_button("&Start a new setup", self._start_new, primary=True)
         row = QHBoxLayout()
         row.addWidget(self.new_button)
         row.addStretch(1)
@@ -78,10 +74,7 @@ class WelcomePage(Page):
         self._resume_layout = resume_layout
         self.sessions: ChoiceList | None = None
         """Built by ``refresh`` once there is a saved setup to list."""
-        self.resume_button = QPushButton("&Resume selected setup")
-        self.resume_button.setAccessibleName("Resume selected setup")
-        self.resume_button.setAutoDefault(True)
-        self.resume_button.clicked.connect(self._resume)
+        self.resume_button = push_button("&Resume selected setup", self._resume)
         row = QHBoxLayout()
         row.addWidget(self.resume_button)
         row.addStretch(1)

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .canonical import PREFIX, RAW, Record, record_id
-from .rules import Applied, Applier, Rule, read_source, said
+from .rules import Applied, Applier, Rule, read_source, rule_sources, said
 from .schema import _EMAIL, _INT, _YEAR, FORMATS, Target, TargetField, normalise
 from .transforms import REGISTRY, MapContext, TransformError, bind_step, text
 
@@ -70,14 +70,7 @@ def raw_fields(targets: Iterable[Target], session_mapping: Mapping[str, Any] | N
     names: set[str] = set()
     for target in targets:
         for rule in effective_rules(target, session_mapping).values():
-            sources = [rule.source] if rule.source else []
-            for step in rule.steps:
-                transform = REGISTRY.get(step.get("name", ""))
-                params = step.get("params") or {}
-                for p in transform.params if transform else ():
-                    if p.kind == "sources":
-                        sources.extend(params.get(p.name) or ())
-            names.update(s[len(RAW):] for s in sources if s.startswith(RAW))
+            names.update(s[len(RAW):] for s in rule_sources(rule) if s.startswith(RAW))
     return names
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from mis_wizard.wizard import words
 
 from .canonical import text
-from .transforms import MapContext, TransformError, bind_step, is_source, step_problems
+from .transforms import REGISTRY, MapContext, TransformError, bind_step, is_source, step_problems
 
 
 class RuleKind(enum.StrEnum):
@@ -126,6 +126,14 @@ class Rule:
                 return (value, blank, blank_problem, None) if blank_problem else blank
 
             return direct
+
+        def made(source_value: str, value: str) -> Applied:
+            """What the steps made of ``source_value``, with the target field's error if it has one."""
+            if value and not value.isspace():
+                error = "" if check is None else check(value)
+                return (source_value, value, error, None) if error else value
+            return (source_value, blank, blank_problem, None) if blank_problem else blank
+
         if len(steps) == 1:
             (fn, params), = steps
 
@@ -136,10 +144,7 @@ class Rule:
                     value = fn(source_value, record, params, ctx)
                 except TransformError as exc:
                     return source_value, "", f"{name} {exc}", None
-                if value and not value.isspace():
-                    error = "" if check is None else check(value)
-                    return (source_value, value, error, None) if error else value
-                return (source_value, blank, blank_problem, None) if blank_problem else blank
+                return made(source_value, value)
 
             return one_step
 
@@ -151,10 +156,7 @@ class Rule:
                     value = fn(value, record, params, ctx)
             except TransformError as exc:
                 return source_value, "", f"{name} {exc}", None
-            if value and not value.isspace():
-                error = "" if check is None else check(value)
-                return (source_value, value, error, None) if error else value
-            return (source_value, blank, blank_problem, None) if blank_problem else blank
+            return made(source_value, value)
 
         return apply
 
@@ -184,6 +186,18 @@ class Rule:
             return (source_value, value, error, unmatched) if error or unmatched is not None else value
 
         return match
+
+
+def rule_sources(rule: Rule) -> list[str]:
+    """Every field a rule reads: its source and the fields its steps join."""
+    sources = [rule.source] if rule.source else []
+    for step in rule.steps:
+        transform = REGISTRY.get(step.get("name", ""))
+        params = step.get("params") or {}
+        for p in transform.params if transform else ():
+            if p.kind == "sources":
+                sources.extend(params.get(p.name) or ())
+    return sources
 
 
 def read_source(record: Mapping[str, Any], source: str | None) -> str:
