@@ -11,7 +11,6 @@ machine's noise does not decide). Target ≥ 0.9.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import random
 import sys
@@ -19,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import sizes
 from figures import exit_code, figure
 
 from mis_wizard.wizard.mapping.mapper import Mapper
@@ -119,13 +119,8 @@ def timed(fn: Callable[[list[dict[str, Any]]], list[Any]], records: list[dict[st
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--students", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="2,000 students and one run, for the smoke test")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.students, args.runs = 2000, 1
+    args = sizes.parse(argv, __doc__, "2,000 students and one run, for the smoke test", students=(100_000, 2000),
+                       runs=(5, 1))
     records = students(args.students)
     mapper_s, hand_s = [], []
     for _ in range(args.runs):
