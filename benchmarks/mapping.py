@@ -12,7 +12,6 @@ machine's noise does not decide). Target ≥ 0.9.
 from __future__ import annotations
 
 import datetime as dt
-import random
 import sys
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import Any
 
 import sizes
 from figures import exit_code, figure
+from people import people
 
 from mis_wizard.wizard.mapping.mapper import Mapper
 from mis_wizard.wizard.mapping.rules import Rule
@@ -64,13 +64,10 @@ TARGET = Target("students", "students", (
 def students(n: int, seed: int = 7) -> list[dict[str, Any]]:
     """Canonical student records as a system's stream gives them: padded codes, DD/MM/YYYY dates,
     shouting surnames, blank houses and e-mails with capitals."""
-    rng = random.Random(f"{seed}:mapping-benchmark")
     firsts = ("Olivia", "Jack", "Mei", "Arjun", "Zoe", "Hamish", "Priya", "Liam")
     lasts = ("SMITH", "nguyen", "O'Brien", "van der Berg", "Patel", "Chen", "Kelly", "Wright")
     out = []
-    for i in range(n):
-        first, last = rng.choice(firsts), rng.choice(lasts)
-        born = dt.date(2008, 1, 1) + dt.timedelta(days=rng.randrange(4000))
+    for i, rng, first, last, born in people(n, f"{seed}:mapping-benchmark", firsts, lasts):
         out.append({
             "student.id": str(100000 + i), "student.code": f" s{i:06d} ", "student.first_name": f" {first}",
             "student.last_name": last, "student.preferred_name": first if rng.random() < 0.8 else "",

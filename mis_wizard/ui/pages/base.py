@@ -120,6 +120,25 @@ class Page(QWidget):
         """Mask or unmask secrets and personal data shown on this page."""
 
 
+class ChoicePage(Page):
+    """A page that is done once one thing is chosen on it (the system, the setup to work on); Next
+    waits for it, and ``blocked`` says beside Next what to choose."""
+
+    blocked = ""
+
+    def chosen(self) -> bool:
+        raise NotImplementedError
+
+    def status(self) -> PageStatus:
+        return PageStatus.DONE if self.chosen() else PageStatus.TODO
+
+    def can_advance(self) -> bool:
+        return self.chosen()
+
+    def blocked_reason(self) -> str:
+        return self.blocked
+
+
 def card(title: str = "", parent: QWidget | None = None) -> tuple[QFrame, QVBoxLayout]:
     """A white rounded panel with an optional heading: the unit every page is built from."""
     frame = QFrame(parent)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
-from mis_wizard.ui.pages.base import Page, PageStatus, card, muted, push_button
+from mis_wizard.ui.pages.base import ChoicePage, card, muted, push_button
 from mis_wizard.ui.widgets.banner import Banner
 from mis_wizard.vendors import registry
 from mis_wizard.wizard.session import Session, SessionProblem
@@ -37,11 +37,12 @@ def _when(iso: str) -> str:
     return stamp.strftime("%d %b %Y, %H:%M")
 
 
-class WelcomePage(Page):
+class WelcomePage(ChoicePage):
     page_id = "welcome"
     title = "Welcome"
     needs_session = False
     needs_system = False
+    blocked = "Start a new setup or resume a saved one."
     help_text = ("Start a new setup for your school, or pick a saved one to carry on where you left off. "
                  "Everything you enter is saved as you go, so you can close the wizard at any time.")
 
@@ -192,11 +193,5 @@ class WelcomePage(Page):
         self.ctx.open(session)
         self.advance.emit()
 
-    def status(self) -> PageStatus:
-        return PageStatus.DONE if self.ctx.session is not None else PageStatus.TODO
-
-    def can_advance(self) -> bool:
+    def chosen(self) -> bool:
         return self.ctx.session is not None
-
-    def blocked_reason(self) -> str:
-        return "Start a new setup or resume a saved one."
