@@ -233,6 +233,16 @@ def run_check(hosted, tmp_path: Path, capsys, *, json_out: bool = True) -> tuple
     return code, json.loads(out) if json_out else out
 
 
+def check_via(powerschool, tmp_path: Path, capsys, monkeypatch, login: tuple[Any, ...],
+              userinfo: str = "") -> tuple[int, Any, LoopbackProxy]:
+    """The check through a LoopbackProxy that wants ``login``, named in MIS_WIZARD_PROXY as
+    ``http://{userinfo}{address}``: the exit code, the report and the proxy (stopped)."""
+    with LoopbackProxy(login) as lp:
+        monkeypatch.setenv(proxy.PROXY_ENV, f"http://{userinfo}{lp.address}")
+        code, report = run_check(powerschool, tmp_path, capsys)
+    return code, report, lp
+
+
 def failures(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [r for r in report["results"] if r["status"] == "failed"]
 
@@ -281,9 +291,7 @@ def test_a_proxy_that_wants_a_windows_login_gets_a_clear_message(powerschool, tm
                                                                   caplog, offered) -> None:
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv(proxy.LOGIN_ENV, "off")  # on a Windows runner, do not offer the runner's own login
-    with LoopbackProxy(("refuse", offered)) as lp:
-        monkeypatch.setenv(proxy.PROXY_ENV, f"http://{lp.address}")
-        code, report = run_check(powerschool, tmp_path, capsys)
+    code, report, lp = check_via(powerschool, tmp_path, capsys, monkeypatch, ("refuse", offered))
     assert code == 1
     failed = failures(report)
     assert failed
@@ -321,9 +329,8 @@ def test_basic_login_saved_in_settings_is_used_and_kept_out_of_the_log(powerscho
 
 def test_a_wrong_basic_password_says_the_saved_login_was_refused(powerschool, tmp_path, capsys,
                                                                   monkeypatch) -> None:
-    with LoopbackProxy(("basic", "wizard", PROXY_PASSWORD)) as lp:
-        monkeypatch.setenv(proxy.PROXY_ENV, f"http://wizard:not-the-password@{lp.address}")
-        code, report = run_check(powerschool, tmp_path, capsys)
+    code, report, lp = check_via(powerschool, tmp_path, capsys, monkeypatch, ("basic", "wizard", PROXY_PASSWORD),
+                                 "wizard:not-the-password@")
     assert code == 1
     first = failures(report)[0]
     assert first["message"].startswith(f"The proxy server {lp.address} asked for a login (Basic (user and "
@@ -339,9 +346,8 @@ def test_an_ntlm_proxy_is_answered_on_one_connection_with_the_saved_login(powers
     users = tmp_path / "ntlm-users"
     users.write_text(f"SCHOOL:wizard:{PROXY_PASSWORD}\n", encoding="utf-8")
     monkeypatch.setenv("NTLM_USER_FILE", str(users))
-    with LoopbackProxy(("ntlm",)) as lp:
-        monkeypatch.setenv(proxy.PROXY_ENV, f"http://SCHOOL%5Cwizard:{PROXY_PASSWORD.replace('!', '%21')}@{lp.address}")
-        code, report = run_check(powerschool, tmp_path, capsys)
+    code, report, lp = check_via(powerschool, tmp_path, capsys, monkeypatch, ("ntlm",),
+                                 f"SCHOOL%5Cwizard:{PROXY_PASSWORD.replace('!', '%21')}@")
     assert code == 0, failures(report)
     connects = [(m, t, s) for m, t, s in lp.seen if m == "CONNECT"]
     assert connects and all(t.startswith(f"{SCHOOL_HOST}:") for _, t, _ in connects)
@@ -539,10 +545,8 @@ def test_an_ntlm_login_that_cannot_be_made_or_is_refused_is_said_plainly(powersc
     users = tmp_path / "ntlm-users"
     users.write_text(f"SCHOOL:wizard:{PROXY_PASSWORD}\n", encoding="utf-8")
     monkeypatch.setenv("NTLM_USER_FILE", str(users if password else tmp_path / "no-such-file"))
-    with LoopbackProxy(("ntlm",)) as lp:
-        login = f"SCHOOL%5Cwizard:{password}" if password else "SCHOOL%5Cwizard"
-        monkeypatch.setenv(proxy.PROXY_ENV, f"http://{login}@{lp.address}")
-        code, report = run_check(powerschool, tmp_path, capsys)
+    login = f"SCHOOL%5Cwizard:{password}" if password else "SCHOOL%5Cwizard"
+    code, report, lp = check_via(powerschool, tmp_path, capsys, monkeypatch, ("ntlm",), f"{login}@")
     assert code == 1
     first = failures(report)[0]
     assert first["message"].startswith(f"The proxy server {lp.address} asked for a login (NTLM (Windows sign-in)) "
