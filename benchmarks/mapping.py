@@ -11,15 +11,15 @@ machine's noise does not decide). Target ≥ 0.9.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import random
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
+import sizes
 from figures import exit_code, figure
+from people import people
 
 from mis_wizard.wizard.mapping.mapper import Mapper
 from mis_wizard.wizard.mapping.rules import Rule
@@ -64,13 +64,10 @@ TARGET = Target("students", "students", (
 def students(n: int, seed: int = 7) -> list[dict[str, Any]]:
     """Canonical student records as a system's stream gives them: padded codes, DD/MM/YYYY dates,
     shouting surnames, blank houses and e-mails with capitals."""
-    rng = random.Random(f"{seed}:mapping-benchmark")
     firsts = ("Olivia", "Jack", "Mei", "Arjun", "Zoe", "Hamish", "Priya", "Liam")
     lasts = ("SMITH", "nguyen", "O'Brien", "van der Berg", "Patel", "Chen", "Kelly", "Wright")
     out = []
-    for i in range(n):
-        first, last = rng.choice(firsts), rng.choice(lasts)
-        born = dt.date(2008, 1, 1) + dt.timedelta(days=rng.randrange(4000))
+    for i, rng, first, last, born in people(n, f"{seed}:mapping-benchmark", firsts, lasts):
         out.append({
             "student.id": str(100000 + i), "student.code": f" s{i:06d} ", "student.first_name": f" {first}",
             "student.last_name": last, "student.preferred_name": first if rng.random() < 0.8 else "",
@@ -119,13 +116,8 @@ def timed(fn: Callable[[list[dict[str, Any]]], list[Any]], records: list[dict[st
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--students", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="2,000 students and one run, for the smoke test")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.students, args.runs = 2000, 1
+    args = sizes.parse(argv, __doc__, "2,000 students and one run, for the smoke test", students=(100_000, 2000),
+                       runs=(5, 1))
     records = students(args.students)
     mapper_s, hand_s = [], []
     for _ in range(args.runs):

@@ -12,13 +12,13 @@ timer's longest gap): a bigger batch means fewer repaints but a longer wait for 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import sizes  # noqa: E402
 from figures import exit_code, figure  # noqa: E402
 from mapping import CTX, TARGET, students  # noqa: E402
 from PySide6.QtCore import QEventLoop  # noqa: E402
@@ -30,12 +30,7 @@ from mis_wizard.wizard.mapping.mapper import Mapper  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=50_000)
-    parser.add_argument("--quick", action="store_true", help="2,000 rows, for the smoke test")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.rows = 2000
+    args = sizes.parse(argv, __doc__, "2,000 rows, for the smoke test", rows=(50_000, 2000))
     app = QApplication.instance() or QApplication([])
     mapper = Mapper(TARGET, {f.name: f.default_rule for f in TARGET.fields}, CTX)
     records = [mapper.map(r) for r in students(args.rows)]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import random
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from figures import exit_code, figure
+from people import people
 
 from mis_wizard.vendors.oneroster.csv_spec import SPECS, validate_bulk_package
 from mis_wizard.wizard import atomic
@@ -42,13 +42,10 @@ COLUMNS = ["code", "first_name", "last_name", "preferred_name", "birth_date", "g
 def rows(n: int, seed: int = 7) -> list[dict[str, Any]]:
     """Mapped student rows as a sync hands them to a sink: text, ISO dates, a number, and now and
     then a value a spreadsheet would run."""
-    rng = random.Random(f"{seed}:sinks-benchmark")
     firsts = ("Olivia", "Jack", "Mei", "Arjun", "Zoe", "Hamish", "Priya", "Liam", "=HYPERLINK(x)")
     lasts = ("Smith", "Nguyen", "O'Brien", "van der Berg", "Patel", "Chen", "Kelly", "-Wright")
     out = []
-    for i in range(n):
-        first, last = rng.choice(firsts), rng.choice(lasts)
-        born = dt.date(2008, 1, 1) + dt.timedelta(days=rng.randrange(4000))
+    for i, rng, first, last, born in people(n, f"{seed}:sinks-benchmark", firsts, lasts):
         out.append({
             ID: str(100000 + i), "code": f"S{i:06d}", "first_name": first, "last_name": last,
             "preferred_name": first if rng.random() < 0.8 else "", "birth_date": born.isoformat(),

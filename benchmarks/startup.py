@@ -13,7 +13,6 @@ PYTHONDONTWRITEBYTECODE is set for development), and the timed runs read it from
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import sizes
 from figures import exit_code, figure, median
 
 LAUNCHER = Path(__file__).with_name("first_paint.py")
@@ -45,12 +45,7 @@ def start_to_paint(which: str, bytecode: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--quick", action="store_true", help="two runs each, for the smoke test")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.runs = 2
+    args = sizes.parse(argv, __doc__, "two runs each, for the smoke test", runs=(7, 2))
     with tempfile.TemporaryDirectory(prefix="mis-wizard-bytecode-") as bytecode:
         for which in ("bare", "app"):  # compiled once and in the OS file cache, as an installed app is
             start_to_paint(which, Path(bytecode))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import keyring.backend
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Helpers that several test files share (importlib mode keeps test files from importing each other).
+sys.path.insert(0, str(Path(__file__).parent / "helpers"))
 
 ANCHOR = dt.date(2026, 11, 22)
 """The synthetic school's anchor day in tests, so every run sees the same school."""

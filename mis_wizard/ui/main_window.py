@@ -35,6 +35,7 @@ from mis_wizard import APP_NAME
 from mis_wizard.ui import theme
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.pages import PAGES, Page, PageStatus
+from mis_wizard.ui.pages.base import push_button
 from mis_wizard.ui.widgets.banner import Banner
 from mis_wizard.ui.widgets.elided_label import ElidedLabel
 from mis_wizard.ui.widgets.step_list import StepList
@@ -199,14 +200,9 @@ class MainWindow(QMainWindow):
         self.blocked_label = QLabel()
         self.blocked_label.setObjectName("Blocked")  # muted, right-aligned (app.qss)
         row.addWidget(self.blocked_label, 1)
-        self.back_button = QPushButton("&Back")
-        self.back_button.setAccessibleName("Back")
-        self.back_button.clicked.connect(self.go_back)
-        self.next_button = QPushButton("&Next")
-        self.next_button.setObjectName("Primary")
-        self.next_button.setAccessibleName("Next")
+        self.back_button = push_button("&Back", self.go_back, auto_default=False)
+        self.next_button = push_button("&Next", self.go_next, primary=True, auto_default=False)
         self.next_button.setMinimumWidth(110)
-        self.next_button.clicked.connect(self.go_next)
         row.addWidget(self.back_button)
         row.addWidget(self.next_button)
         return bar

@@ -20,21 +20,24 @@ def _platformdirs():  # type: ignore[no-untyped-def]
     return platformdirs
 
 
-def data_dir() -> Path:
-    home = _home()
-    path = home / "data" if home else Path(_platformdirs().user_data_dir(APP_DIR_NAME, appauthor=False))
+def _made(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _user_dir(part: str, which: str) -> Path:
+    """``part`` below MIS_WIZARD_HOME when it is set, else platformdirs' ``which`` for this app."""
+    home = _home()
+    return _made(home / part if home else Path(getattr(_platformdirs(), which)(APP_DIR_NAME, appauthor=False)))
+
+
+def data_dir() -> Path:
+    return _user_dir("data", "user_data_dir")
 
 
 def sessions_dir() -> Path:
-    path = data_dir() / "sessions"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _made(data_dir() / "sessions")
 
 
 def log_dir() -> Path:
-    home = _home()
-    path = home / "logs" if home else Path(_platformdirs().user_log_dir(APP_DIR_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _user_dir("logs", "user_log_dir")

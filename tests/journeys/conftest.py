@@ -10,7 +10,6 @@ The helpers know pages only by their headings and widgets, so a journey reads an
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QGuiApplication, QTextDocumentFragment, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QWidget,
 )
+from qt_windows import let_go, settle
 
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.main_window import MainWindow
@@ -44,13 +44,6 @@ LEFT = Qt.MouseButton.LeftButton
 NOT_YET = ". Not possible yet: "
 """How the side list's accessible text goes on when a step cannot be opened yet."""
 WAIT_MS = 30_000
-
-
-def settle() -> None:
-    """Let layouts, deferred deletes and queued signals finish, as the event loop does between frames."""
-    for _ in range(3):
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-        QCoreApplication.processEvents()
 
 
 def plain(text: str) -> str:
@@ -374,6 +367,21 @@ class Journey:
         self.shot(f"checked-{self.window.ctx.session.system}")
         return page
 
+    def to_the_keys(self, system: str, school: str) -> Any:
+        """A new setup: the system, the school's details and every step ticked, on the keys page."""
+        self.start_new_setup()
+        self.pick_system(system)
+        self.fill_school(school)
+        self.tick_every_step()
+        return self.at("Enter the keys")
+
+    def check_demo_keys(self) -> Any:
+        """On the keys page: the demo keys filled in, then Next and the check run."""
+        self.at("Enter the keys")
+        self.press("Fill demo credentials")
+        self.next()
+        return self.run_check()
+
     def check_summary(self) -> str:
         return self.read(self.at("Check the keys").summary)
 
@@ -416,11 +424,5 @@ def open_window(qtbot, shots: Path, request) -> Iterator[Callable[..., Journey]]
         return Journey(qtbot, window, shots, name or request.node.name.removeprefix("test_"))
 
     yield open_
-    for window in windows:
-        window.close()
-        window.deleteLater()
-    # Let the windows go on the GUI thread (a collection on the background loop's thread would crash).
-    settle()
-    windows.clear()
-    gc.collect()
+    let_go(windows)
 

@@ -20,14 +20,8 @@ def test_a_sync_against_a_stopped_server_is_red_then_a_good_one_is_green(open_wi
     port = hosted.server.server_address[1]
     try:
         j = open_window(sandbox=box, name="sync-fails-then-works")
-        j.start_new_setup()
-        j.pick_system(SYSTEM)
-        j.fill_school(SCHOOL)
-        j.tick_every_step()
-        j.at("Enter the keys")
-        j.press("Fill demo credentials")
-        j.next()
-        j.run_check()
+        j.to_the_keys(SYSTEM, SCHOOL)
+        j.check_demo_keys()
         assert "to fix" not in j.check_summary()
 
         sync = j.walk_to("Sync on this computer")  # through Map, Preview, Whole school and Send

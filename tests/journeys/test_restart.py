@@ -16,14 +16,8 @@ def test_a_restart_without_the_keys_sends_the_admin_back_to_enter_them(open_wind
     with Sandbox() as first_box:
         first_box.add(registry.get("tass").emulator(small_school))
         j = open_window(sandbox=first_box, name="restart-before")
-        j.start_new_setup()
-        j.pick_system("tass")
-        j.fill_school(SCHOOL)
-        j.tick_every_step()
-        j.at("Enter the keys")
-        j.press("Fill demo credentials")
-        j.next()
-        j.run_check()
+        j.to_the_keys("tass", SCHOOL)
+        j.check_demo_keys()
         assert "passed" in j.check_summary() and "to fix" not in j.check_summary()
         assert j.step("Check the keys") == "current page"
         j.go_to("Enter the keys")

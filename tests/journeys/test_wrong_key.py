@@ -35,12 +35,7 @@ def test_a_wrong_key_is_red_with_the_fix_then_green_once_corrected(system, scena
                                                                    demo_box) -> None:
     spec = registry.get(system)
     j = open_window(sandbox=demo_box, name=f"wrong-key-{system}")
-    j.start_new_setup()
-    j.pick_system(system)
-    j.fill_school(school)
-    j.tick_every_step()
-
-    keys = j.at("Enter the keys")
+    keys = j.to_the_keys(system, school)
     j.press("Fill demo credentials")
     wrong = mistyped(demo_box, system, scenario)
     for key_set, field_id, bad, _good in wrong:

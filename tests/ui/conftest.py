@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import gc
+import os
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -22,11 +23,20 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+from qt_windows import let_go, settle
 
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.main_window import MainWindow
 from mis_wizard.ui.widgets.secret_edit import SecretLineEdit, SecretTextEdit
 from mis_wizard.wizard.profile import Profile, load_builtin
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: MIS_WIZARD_SHOTS to keep them for looking at, else the test's folder."""
+    folder = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture
@@ -43,22 +53,7 @@ def make_window(qtbot) -> Iterator[Callable[..., MainWindow]]:
         return window
 
     yield make
-    for window in windows:
-        window.close()
-        window.deleteLater()
-    # Closed windows are let go here, on the GUI thread: left to the garbage collector, they could
-    # be collected by whichever thread runs it next, such as the background loop's, where deleting
-    # a Qt object crashes.
-    settle()
-    windows.clear()
-    gc.collect()
-
-
-def settle() -> None:
-    """Let layouts and deferred deletes finish, as the event loop would between frames."""
-    for _ in range(3):
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-        QCoreApplication.processEvents()
+    let_go(windows)
 
 
 def choose_system(window: MainWindow, system_id: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -33,14 +32,6 @@ from mis_wizard.ui.main_window import MainWindow
 from mis_wizard.vendors import registry
 
 MNEMONIC = re.compile(r"&(?!&)(\w)")
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    """Where screenshots go: MIS_WIZARD_SHOTS to keep them for looking at, else the test's folder."""
-    folder = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def walk(window: MainWindow, gui, qtbot, system_id: str) -> Iterator[str]:

@@ -3,6 +3,8 @@ mistake in one key is reported on that key with what to do, and the results are 
 
 from __future__ import annotations
 
+from window_walk import to_credentials
+
 from mis_wizard.ui.pages.check_page import CheckPage
 from mis_wizard.vendors.base import CONNECTION, Status
 from mis_wizard.vendors.tass.sandbox import TassEmulator
@@ -11,14 +13,7 @@ from mis_wizard.vendors.tass.sandbox import TassEmulator
 def _open_check_page(make_window, gui, sandbox, small_school):
     hosted = sandbox.add(TassEmulator(small_school))
     window = make_window(sandbox=sandbox)
-    window.pages[0].new_button.click()
-    gui.choose_system(window, "tass")
-    window.go_next()
-    gui.fill_school(window)
-    window.go_next()
-    window.go_next()
-    gui.settle()
-    creds = window.page
+    creds = to_credentials(window, gui, "tass")
     assert creds.demo_row.isVisibleTo(creds), "demo mode offers working credentials"
     return window, creds, hosted
 

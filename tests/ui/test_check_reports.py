@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from window_walk import to_credentials
 
 from mis_wizard.vendors import registry
 
@@ -27,12 +28,7 @@ def test_check_report_shows_the_mistake(system: str, scenario_id: str, make_wind
     hosted = sandbox.add(registry.get(system).emulator(small_school))
     scenario = hosted.emulator.scenarios(hosted.base_url)[scenario_id]
     window = make_window(sandbox=sandbox)
-    window.pages[0].new_button.click()
-    gui.choose_system(window, system)
-    window.go_next()
-    gui.fill_school(window)
-    window.go_next()
-    window.go_next()
+    to_credentials(window, gui, system)
     window.ctx.session.import_credentials(scenario.credentials, window.ctx.requirements(), window.ctx.secrets)
     window.ctx.save()
     window.page.enter()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from window_walk import to_credentials
+
 from mis_wizard.ui.pages.check_page import CheckPage
 from mis_wizard.vendors.tass.sandbox import TassEmulator
 from mis_wizard.wizard.trace import record
@@ -14,14 +16,7 @@ from mis_wizard.wizard.trace import record
 def _check_page(make_window, gui, sandbox, small_school) -> tuple[object, CheckPage]:
     sandbox.add(TassEmulator(small_school))
     window = make_window(sandbox=sandbox)
-    window.pages[0].new_button.click()
-    gui.choose_system(window, "tass")
-    window.go_next()
-    gui.fill_school(window)
-    window.go_next()
-    window.go_next()
-    gui.settle()
-    window.page.fill_demo()
+    to_credentials(window, gui, "tass").fill_demo()
     window.go_next()
     page = window.page
     assert isinstance(page, CheckPage)

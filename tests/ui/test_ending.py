@@ -7,11 +7,10 @@ Everything runs against the sandbox emulators over loopback, through the real wi
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from window_walk import WAIT, focused, index_of, run_check, start, to_check, walk_to_the_end
 
 from mis_wizard.ui.pages.done_page import DonePage
 from mis_wizard.vendors import registry
@@ -21,52 +20,11 @@ from mis_wizard.wizard.profile import load_builtin
 from mis_wizard.wizard.sync import history
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
-WAIT = 30_000
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
 def integrator_key(tmp_path: Path) -> str:
     return bundle.generate_identity(tmp_path / "integrator.key")
-
-
-def index_of(window, page_id: str) -> int:
-    return next(i for i, p in enumerate(window.pages) if p.page_id == page_id)
-
-
-def start(window, gui, system: str = "tass"):
-    window.pages[0].new_button.click()
-    gui.choose_system(window, system)
-    window.go_next()
-    assert window.page.page_id == "school"
-    return window.page
-
-
-def to_check(window, gui, school: str = "Riverbend College"):
-    """School details filled, steps and keys (the sandbox's working ones), on the check page."""
-    gui.fill_school(window, school)
-    window.go_next()
-    window.go_next()
-    gui.settle()
-    window.page.fill_demo()
-    window.go_next()
-    assert window.page.page_id == "check"
-    return window.page
-
-
-def run_check(page, qtbot) -> None:
-    page.run_check()
-    qtbot.waitUntil(lambda: not page.running, timeout=WAIT)
-
-
-def focused(widget) -> bool:
-    return QApplication.focusWidget() is widget
 
 
 def test_next_stays_on_an_empty_school_name_and_says_so_at_the_field(make_window, gui, shots, qtbot) -> None:
@@ -185,40 +143,6 @@ def test_sync_page_next_asks_for_a_bundle_or_a_sync_before_the_end(make_window, 
     assert window.page is sync
     assert sync.state_label.text().startswith("To finish, run the sync here, or go Back and create the encrypted")
     qtbot.waitUntil(lambda: focused(sync.run_button), timeout=2_000)
-
-
-def walk_to_the_end(window, gui, qtbot, tmp_path: Path, school: str) -> dict[str, Path]:
-    """The whole demo path as an admin takes it: check, map, preview, whole school, bundle and
-    workbook, the daily sync, one sync run, then Next onto the last page."""
-    check = to_check(window, gui, school)
-    run_check(check, qtbot)
-    for page_id in ("mapping", "preview", "report"):
-        window.go_next()
-        page = window.page
-        assert page.page_id == page_id
-        qtbot.waitUntil(lambda page=page: not page.unmet(), timeout=WAIT)
-    window.go_next()
-    finish = window.page
-    assert finish.page_id == "finish"
-    stem = school.lower().replace(" ", "-")
-    files = {"bundle": tmp_path / f"{stem}.age", "workbook": tmp_path / f"{stem}-credentials.xlsx"}
-    finish.make_bundle(files["bundle"])
-    qtbot.waitUntil(lambda: finish.last_bundle is not None, timeout=WAIT)
-    finish.write_workbook(files["workbook"])
-    qtbot.waitUntil(lambda: not finish.busy, timeout=WAIT)
-    finish.schedule_daily()
-    qtbot.waitUntil(lambda: not finish.busy, timeout=WAIT)
-    window.go_next()
-    sync = window.page
-    assert sync.page_id == "sync"
-    for eid, box in sync.entity_boxes.items():
-        box.setChecked(eid == "students")
-    sync.run_sync()
-    qtbot.waitUntil(lambda: not sync.running and len(sync.runs) == 1, timeout=WAIT)
-    files["store"] = Path(sync.path.text())
-    window.go_next()
-    assert window.page.page_id == "done"
-    return files
 
 
 def test_the_last_page_sums_up_this_setup_and_ends_it(make_window, gui, sandbox, small_school, integrator_key,

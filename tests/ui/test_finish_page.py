@@ -54,6 +54,12 @@ def walk_to_credentials(window, gui, school: str = "Riverside Secondary College"
     return window.page
 
 
+def press(qtbot, page, button) -> None:
+    """Click one of the finish page's buttons and wait until what it started is over."""
+    button.click()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+
+
 def save_to(monkeypatch, path: Path) -> None:
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "")))
 
@@ -91,8 +97,7 @@ def test_bundle_opens_with_the_integrators_identity(finish, identity, tmp_path, 
     out = tmp_path / "out" / "riverside.age"
     out.parent.mkdir()
     save_to(monkeypatch, out)
-    page.bundle_button.click()
-    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+    press(qtbot, page, page.bundle_button)
     assert "Saved riverside.age" in page.bundle_status.text()
     opened = bundle.open_bundle(out, identity=identity[0])
     resolved = window.ctx.session.resolved_credentials(window.ctx.secrets)
@@ -152,8 +157,7 @@ def test_workbook_has_no_secret_unless_the_warning_is_confirmed(finish, tmp_path
 
     plain = tmp_path / "plain.xlsx"
     save_to(monkeypatch, plain)
-    page.workbook_button.click()
-    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+    press(qtbot, page, page.workbook_button)
     assert "Secrets are not in it" in page.workbook_status.text()
     assert not [s for s in secrets if s in cells(plain)]
 
@@ -172,8 +176,7 @@ def test_workbook_has_no_secret_unless_the_warning_is_confirmed(finish, tmp_path
     page.include_secrets.setChecked(True)
     with_secrets = tmp_path / "with-secrets.xlsx"
     save_to(monkeypatch, with_secrets)
-    page.workbook_button.click()
-    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+    press(qtbot, page, page.workbook_button)
     assert "contains secrets" in page.workbook_status.text()
     assert all(s in cells(with_secrets) for s in secrets)
 
@@ -192,8 +195,7 @@ def test_unwritable_place_is_said_plainly(finish, tmp_path, qtbot):
 def test_copy_summary_puts_text_without_secrets_on_the_clipboard(finish, qtbot):
     window, page = finish
     QApplication.clipboard().clear()
-    page.support_button.click()
-    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+    press(qtbot, page, page.support_button)
     text = QApplication.clipboard().text()
     assert window.ctx.session.id in text and "tass" in text
     assert not [s for s in secrets_of(window) if s in text]
@@ -205,8 +207,7 @@ def test_schedule_shows_a_cron_line_to_copy(finish, qtbot):
     window, page = finish
     page.schedule_time.setTime(page.schedule_time.time().fromString("02:30", "HH:mm"))
     assert page.schedule_button.text().replace("&", "").endswith("daily at 02:30")
-    page.schedule_button.click()
-    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+    press(qtbot, page, page.schedule_button)
     line = page.cron_line.text()
     assert page.cron_row.isVisibleTo(page)
     assert line.startswith("30 2 * * * ") and f"--session {window.ctx.session.id}" in line
@@ -235,13 +236,10 @@ def test_complete_demo_session_leaves_secrets_only_inside_the_bundle(make_window
     out = tmp_path / "to-send"
     out.mkdir()
     save_to(monkeypatch, out / "bundle.age")
-    page.bundle_button.click()
-    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+    press(qtbot, page, page.bundle_button)
     save_to(monkeypatch, out / "credentials.xlsx")
-    page.workbook_button.click()
-    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
-    page.support_button.click()
-    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+    press(qtbot, page, page.workbook_button)
+    press(qtbot, page, page.support_button)
     window.close()
 
     secrets = secrets_of(window)
@@ -267,10 +265,8 @@ def test_complete_demo_session_leaves_secrets_only_inside_the_bundle(make_window
 def test_screenshot_of_the_finish_page(finish, monkeypatch, tmp_path, qtbot, gui):
     window, page = finish
     save_to(monkeypatch, tmp_path / "shot.age")
-    page.bundle_button.click()
-    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
-    page.schedule_button.click()
-    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+    press(qtbot, page, page.bundle_button)
+    press(qtbot, page, page.schedule_button)
     gui.settle()
     SHOTS.mkdir(parents=True, exist_ok=True)
     window.resize(1366, 768)

@@ -8,37 +8,15 @@ window, with the keys of the sandbox's emulators served over loopback."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from window_walk import focused, to_credentials
 
 from mis_wizard.vendors import registry
 from mis_wizard.vendors.base import FieldKind
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def to_keys(window, gui, system: str):
-    window.pages[0].new_button.click()
-    gui.choose_system(window, system)
-    window.go_next()
-    gui.fill_school(window)
-    window.go_next()
-    window.go_next()
-    page = window.page
-    assert page.page_id == "credentials"
-    gui.settle()
-    return page
 
 
 def wrong_values(f) -> list[tuple[str, str]]:
@@ -55,17 +33,12 @@ def wrong_values(f) -> list[tuple[str, str]]:
     return out
 
 
-def focused(widget) -> bool:
-    target = widget.focusProxy() or widget
-    return QApplication.focusWidget() is target
-
-
 @pytest.mark.parametrize("system", registry.SYSTEM_IDS)
 def test_every_wrong_key_value_holds_next_at_its_field(system, make_window, gui, sandbox, small_school,
                                                        qtbot) -> None:
     sandbox.add(registry.get(system).emulator(small_school))
     window = make_window(sandbox=sandbox)
-    page = to_keys(window, gui, system)
+    page = to_credentials(window, gui, system)
     page.fill_demo()
     gui.settle()
     window.activateWindow()
@@ -119,7 +92,7 @@ def test_every_wrong_key_value_holds_next_at_its_field(system, make_window, gui,
 def test_well_formed_wrong_keys_go_on_to_the_check(make_window, gui, sandbox, small_school) -> None:
     hosted = sandbox.add(registry.get("tass").emulator(small_school))
     window = make_window(sandbox=sandbox)
-    page = to_keys(window, gui, "tass")
+    page = to_credentials(window, gui, "tass")
     scenario = hosted.emulator.scenarios(hosted.base_url)["wrong_token_key"]
     window.ctx.session.import_credentials(scenario.credentials, window.ctx.requirements(), window.ctx.secrets)
     window.ctx.save()
@@ -132,7 +105,7 @@ def test_the_first_wrong_field_gets_the_focus_and_all_are_marked(make_window, gu
                                                                  qtbot) -> None:
     sandbox.add(registry.get("isams").emulator(small_school))
     window = make_window(sandbox=sandbox)
-    page = to_keys(window, gui, "isams")
+    page = to_credentials(window, gui, "isams")
     window.activateWindow()
     window.go_next()
     assert window.page is page

@@ -7,8 +7,6 @@ test's temporary folder. Long names must never widen the window or push the butt
 from __future__ import annotations
 
 import dataclasses
-import os
-from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QWidget
@@ -20,13 +18,6 @@ LONG_SCHOOL = ("St Aloysius' College of the Holy Family and the Blessed Martyrs 
                "— Senior Campus (Years 10 to 12)")
 LONG_INTEGRATOR = "The Extraordinarily Long-Named International Educational Technology Consortium Pty Ltd"
 LONG_PRODUCT = "Super Learning Analytics Platform for Schools, Districts and Trusts Everywhere"
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _inside(window, widget: QWidget) -> bool:

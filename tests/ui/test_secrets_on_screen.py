@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit
+from window_walk import to_credentials
 
 from mis_wizard.ui.pages.check_page import DETAIL_HIDDEN, ResultRow
 from mis_wizard.ui.widgets.secret_edit import SecretLineEdit, SecretTextEdit, ShapedLineEdit
@@ -20,21 +21,10 @@ from mis_wizard.wizard.profile import load_builtin
 SECRET = "Zq8vK2mR5tW9xY3nB7cD1fG4=="
 
 
-def _to_credentials(window, gui, system="tass"):
-    window.pages[0].new_button.click()
-    gui.choose_system(window, system)
-    window.go_next()
-    gui.fill_school(window)
-    window.go_next()
-    window.go_next()
-    gui.settle()
-    return window.page
-
-
 def test_typed_secret_is_in_no_file_and_no_log_and_masked(make_window, gui, qtbot, app_home, memory_keyring):
     logs.setup(logging.DEBUG)
     window = make_window()
-    page = _to_credentials(window, gui)
+    page = to_credentials(window, gui)
     token = page.inputs[("lms", "token_key")].widget
     token.edit.setFocus()
     qtbot.keyClicks(token.edit, SECRET)
@@ -70,7 +60,7 @@ def test_typed_secret_is_in_no_file_and_no_log_and_masked(make_window, gui, qtbo
 
 def test_reveal_only_when_screen_share_safe_is_off(make_window, gui):
     window = make_window()
-    page = _to_credentials(window, gui)
+    page = to_credentials(window, gui)
     token = page.inputs[("lms", "token_key")].widget
     gui.type_value(token, SECRET)
     window.safe_switch.click()
@@ -161,15 +151,7 @@ def test_a_configuration_field_the_profile_marks_secret_is_hidden_like_a_secret(
     systems = dict(base.systems)
     systems["powerschool"] = {**(systems.get("powerschool") or {}), "secret_fields": ["plugin.client_id"]}
     window = make_window(profile=dataclasses.replace(base, systems=systems))
-    window.pages[0].new_button.click()
-    gui.choose_system(window, "powerschool")
-    window.go_next()
-    gui.fill_school(window)
-    window.go_next()
-    window.go_next()
-    gui.settle()
-    page = window.page
-    assert page.page_id == "credentials"
+    page = to_credentials(window, gui, "powerschool")
     client_id = page.inputs[("plugin", "client_id")].widget
     address = page.inputs[(None, "base_url")].widget
     assert isinstance(client_id, SecretLineEdit) and not client_id.reveal_button.isEnabled()

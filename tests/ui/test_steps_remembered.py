@@ -9,8 +9,6 @@ Through the real window, against the TASS emulator over loopback, on one MIS_WIZ
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -22,13 +20,6 @@ from mis_wizard.wizard import paths
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 WAIT = 30_000
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def index_of(window, page_id: str) -> int:

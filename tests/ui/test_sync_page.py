@@ -59,6 +59,20 @@ def to_csv(page: SyncPage, folder: Path, entities: tuple[str, ...] = ("students"
         box.setChecked(eid in entities)
 
 
+def synced_then_fewer(page: SyncPage, served, out: Path, qtbot, keep) -> dict[str, bytes]:
+    """One sync of the students to CSV in ``out``, then the school's system serving only the
+    students ``keep`` leaves; what the sync wrote."""
+    box, school = served
+    to_csv(page, out)
+    page.run_sync()
+    qtbot.waitUntil(lambda: not page.running, timeout=30_000)
+    before = snapshot(out)
+    smaller = copy.deepcopy(school)
+    smaller.students = keep(smaller.students)
+    box.replace(registry.get(SYSTEM).emulator(smaller))
+    return before
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
@@ -141,15 +155,8 @@ def test_cancel_stops_and_keeps_the_previous_output(sync_page, served, tmp_path,
 @pytest.mark.qt_log_ignore(OFFSCREEN_DIALOG)
 def test_held_removal_asks_and_goes_ahead_on_yes(sync_page, served, tmp_path, qtbot, gui):
     window, page = sync_page
-    box, school = served
     out = tmp_path / "csv"
-    to_csv(page, out)
-    page.run_sync()
-    qtbot.waitUntil(lambda: not page.running, timeout=30_000)
-    before = snapshot(out)
-    smaller = copy.deepcopy(school)
-    smaller.students = smaller.students[: len(smaller.students) // 2]
-    box.replace(registry.get(SYSTEM).emulator(smaller))
+    before = synced_then_fewer(page, served, out, qtbot, lambda students: students[: len(students) // 2])
     asked: list[str] = []
 
     def answer() -> None:
@@ -176,15 +183,8 @@ def test_held_removal_asks_and_goes_ahead_on_yes(sync_page, served, tmp_path, qt
 
 def test_held_removal_refused_writes_nothing(sync_page, served, tmp_path, qtbot, monkeypatch):
     _, page = sync_page
-    box, school = served
     out = tmp_path / "csv"
-    to_csv(page, out)
-    page.run_sync()
-    qtbot.waitUntil(lambda: not page.running, timeout=30_000)
-    before = snapshot(out)
-    smaller = copy.deepcopy(school)
-    smaller.students = smaller.students[:3]
-    box.replace(registry.get(SYSTEM).emulator(smaller))
+    before = synced_then_fewer(page, served, out, qtbot, lambda students: students[:3])
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a: QMessageBox.StandardButton.No))
     page.run_sync()
     qtbot.waitUntil(lambda: not page.running and "nothing was written" in page.state_label.text(), timeout=30_000)

@@ -9,13 +9,13 @@ import asyncio
 import json
 import re
 import socket
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from loopback_server import LoopbackServer
 
 from mis_wizard.vendors import registry
 from mis_wizard.vendors.errors import ReplyTooLarge, ReplyTooSlow, classify_exception
@@ -33,48 +33,24 @@ GARBAGE = b"\x00\xff<html>not json"
 TOKEN = json.dumps({"access_token": "tok-hostile", "token_type": "Bearer", "expires_in": "3600"}).encode()
 
 
-class HostileServer:
-    """A plain HTTP/1.1 server on loopback, one thread per connection, answering every request in
-    one ``mode``; every loop is bounded and the server stops with the test."""
+class HostileServer(LoopbackServer):
+    """A plain HTTP/1.1 server on loopback answering every request in one ``mode``."""
 
     def __init__(self, mode: str) -> None:
+        super().__init__()
         self.mode = mode
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.stopped = threading.Event()
         self.requests: list[str] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-
-    def __enter__(self) -> HostileServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
-
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        return f"http://127.0.0.1:{self.port}"
 
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(5)
         try:
-            head = b""
-            while b"\r\n\r\n" not in head and len(head) < 65536:
-                piece = conn.recv(4096)
-                if not piece:
-                    return
-                head += piece
+            head = self.read_head(conn)
+            if not head:
+                return
             request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
             self.requests.append(request_line)
             self._answer(conn, request_line.split(" ")[1] if " " in request_line else "/")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from loopback_server import LoopbackServer
 
 from mis_wizard.vendors import registry
 from mis_wizard.wizard import proxy
@@ -27,60 +28,27 @@ SCHOOL_HOST = "sis.school.test"
 PROXY_PASSWORD = "Pr0xy-Pass!word"
 
 
-class LoopbackProxy:
+class LoopbackProxy(LoopbackServer):
     """A small HTTP proxy: absolute-URI requests are forwarded, CONNECT is tunnelled. ``login`` is
     None (open), ("basic", user, password), ("ntlm", user file) checked with pyspnego's NTLM
     acceptor on the same connection, or ("refuse", [Proxy-Authenticate values]) for an endless 407."""
 
     def __init__(self, login: tuple[Any, ...] | None = None) -> None:
+        super().__init__()
         self.login = login
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.stopped = threading.Event()
         self.seen: list[tuple[str, str, str]] = []  # (method, target, login scheme sent or "")
         self.headers_seen: list[bytes] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LoopbackProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
-
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def _read_head(conn: socket.socket) -> bytes:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            piece = conn.recv(4096)
-            if not piece:
-                return b""
-            data += piece
-            if len(data) > 65536:
-                return b""
-        return data
 
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(10)
         acceptor = None
         try:
             while True:
-                data = self._read_head(conn)
+                data = self.read_head(conn)
                 if not data:
                     return
                 head, _, rest = data.partition(b"\r\n\r\n")
@@ -180,42 +148,21 @@ class LoopbackProxy:
         conn.sendall(b"\r\n".join(lines + [b"Connection: close"]) + b"\r\n\r\n" + body)
 
 
-class PacServer:
+class PacServer(LoopbackServer):
     """Serves /proxy.pac (the given script), /endless (never stops), /garbage and /slow-script."""
 
     def __init__(self, script: str) -> None:
+        super().__init__()
         self.script = script.encode()
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.stopped = threading.Event()
         self.fetched: list[str] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def __enter__(self) -> PacServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
-
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(5)
         try:
-            head = LoopbackProxy._read_head(conn)
+            head = self.read_head(conn)
             path = head.split(b" ", 2)[1].decode() if head else ""
             self.fetched.append(path)
             kind = "application/x-ns-proxy-autoconfig"
@@ -286,6 +233,16 @@ def run_check(hosted, tmp_path: Path, capsys, *, json_out: bool = True) -> tuple
     return code, json.loads(out) if json_out else out
 
 
+def check_via(powerschool, tmp_path: Path, capsys, monkeypatch, login: tuple[Any, ...],
+              userinfo: str = "") -> tuple[int, Any, LoopbackProxy]:
+    """The check through a LoopbackProxy that wants ``login``, named in MIS_WIZARD_PROXY as
+    ``http://{userinfo}{address}``: the exit code, the report and the proxy (stopped)."""
+    with LoopbackProxy(login) as lp:
+        monkeypatch.setenv(proxy.PROXY_ENV, f"http://{userinfo}{lp.address}")
+        code, report = run_check(powerschool, tmp_path, capsys)
+    return code, report, lp
+
+
 def failures(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [r for r in report["results"] if r["status"] == "failed"]
 
@@ -334,9 +291,7 @@ def test_a_proxy_that_wants_a_windows_login_gets_a_clear_message(powerschool, tm
                                                                   caplog, offered) -> None:
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv(proxy.LOGIN_ENV, "off")  # on a Windows runner, do not offer the runner's own login
-    with LoopbackProxy(("refuse", offered)) as lp:
-        monkeypatch.setenv(proxy.PROXY_ENV, f"http://{lp.address}")
-        code, report = run_check(powerschool, tmp_path, capsys)
+    code, report, lp = check_via(powerschool, tmp_path, capsys, monkeypatch, ("refuse", offered))
     assert code == 1
     failed = failures(report)
     assert failed
@@ -374,9 +329,8 @@ def test_basic_login_saved_in_settings_is_used_and_kept_out_of_the_log(powerscho
 
 def test_a_wrong_basic_password_says_the_saved_login_was_refused(powerschool, tmp_path, capsys,
                                                                   monkeypatch) -> None:
-    with LoopbackProxy(("basic", "wizard", PROXY_PASSWORD)) as lp:
-        monkeypatch.setenv(proxy.PROXY_ENV, f"http://wizard:not-the-password@{lp.address}")
-        code, report = run_check(powerschool, tmp_path, capsys)
+    code, report, lp = check_via(powerschool, tmp_path, capsys, monkeypatch, ("basic", "wizard", PROXY_PASSWORD),
+                                 "wizard:not-the-password@")
     assert code == 1
     first = failures(report)[0]
     assert first["message"].startswith(f"The proxy server {lp.address} asked for a login (Basic (user and "
@@ -392,9 +346,8 @@ def test_an_ntlm_proxy_is_answered_on_one_connection_with_the_saved_login(powers
     users = tmp_path / "ntlm-users"
     users.write_text(f"SCHOOL:wizard:{PROXY_PASSWORD}\n", encoding="utf-8")
     monkeypatch.setenv("NTLM_USER_FILE", str(users))
-    with LoopbackProxy(("ntlm",)) as lp:
-        monkeypatch.setenv(proxy.PROXY_ENV, f"http://SCHOOL%5Cwizard:{PROXY_PASSWORD.replace('!', '%21')}@{lp.address}")
-        code, report = run_check(powerschool, tmp_path, capsys)
+    code, report, lp = check_via(powerschool, tmp_path, capsys, monkeypatch, ("ntlm",),
+                                 f"SCHOOL%5Cwizard:{PROXY_PASSWORD.replace('!', '%21')}@")
     assert code == 0, failures(report)
     connects = [(m, t, s) for m, t, s in lp.seen if m == "CONNECT"]
     assert connects and all(t.startswith(f"{SCHOOL_HOST}:") for _, t, _ in connects)
@@ -403,16 +356,23 @@ def test_an_ntlm_proxy_is_answered_on_one_connection_with_the_saved_login(powers
     assert PROXY_PASSWORD not in caplog.text
 
 
-def test_a_pac_server_that_never_stops_is_cut_off_and_said_plainly(powerschool, tmp_path, capsys,
-                                                                   monkeypatch) -> None:
+def pac_failure(powerschool, tmp_path: Path, capsys, monkeypatch, path: str) -> tuple[str, dict[str, Any]]:
+    """The check with MIS_WIZARD_PROXY naming ``path`` on a PAC server: it fails within its bound;
+    the PAC file's address and the first failure."""
     with PacServer("") as pac:
-        monkeypatch.setenv(proxy.PROXY_ENV, f"pac:{pac.url('/endless')}")
+        url = pac.url(path)
+        monkeypatch.setenv(proxy.PROXY_ENV, f"pac:{url}")
         started = time.monotonic()
         code, report = run_check(powerschool, tmp_path, capsys)
     assert time.monotonic() - started < 30
     assert code == 1
-    first = failures(report)[0]
-    assert first["message"].startswith(f"The proxy auto-config file {pac.url('/endless')} (from the "
+    return url, failures(report)[0]
+
+
+def test_a_pac_server_that_never_stops_is_cut_off_and_said_plainly(powerschool, tmp_path, capsys,
+                                                                   monkeypatch) -> None:
+    url, first = pac_failure(powerschool, tmp_path, capsys, monkeypatch, "/endless")
+    assert first["message"].startswith(f"The proxy auto-config file {url} (from the "
                                        "MIS_WIZARD_PROXY environment variable) could not be used: it kept sending "
                                        "past 2 MB, which no PAC file is.")
     assert "mis-wizard proxy set" in first["remedy"]
@@ -423,13 +383,8 @@ def test_a_pac_server_that_never_stops_is_cut_off_and_said_plainly(powerschool, 
                                            ("/missing", "its server answered with status")])
 def test_a_pac_file_that_cannot_be_used_is_said_plainly(powerschool, tmp_path, capsys, monkeypatch, path,
                                                         why) -> None:
-    with PacServer("") as pac:
-        monkeypatch.setenv(proxy.PROXY_ENV, f"pac:{pac.url(path)}")
-        started = time.monotonic()
-        code, report = run_check(powerschool, tmp_path, capsys)
-    assert time.monotonic() - started < 30
-    assert code == 1
-    assert why in failures(report)[0]["message"]
+    _, first = pac_failure(powerschool, tmp_path, capsys, monkeypatch, path)
+    assert why in first["message"]
 
 
 def test_wpad_that_cannot_be_found_goes_direct_within_its_bound(powerschool, tmp_path, capsys,
@@ -590,10 +545,8 @@ def test_an_ntlm_login_that_cannot_be_made_or_is_refused_is_said_plainly(powersc
     users = tmp_path / "ntlm-users"
     users.write_text(f"SCHOOL:wizard:{PROXY_PASSWORD}\n", encoding="utf-8")
     monkeypatch.setenv("NTLM_USER_FILE", str(users if password else tmp_path / "no-such-file"))
-    with LoopbackProxy(("ntlm",)) as lp:
-        login = f"SCHOOL%5Cwizard:{password}" if password else "SCHOOL%5Cwizard"
-        monkeypatch.setenv(proxy.PROXY_ENV, f"http://{login}@{lp.address}")
-        code, report = run_check(powerschool, tmp_path, capsys)
+    login = f"SCHOOL%5Cwizard:{password}" if password else "SCHOOL%5Cwizard"
+    code, report, lp = check_via(powerschool, tmp_path, capsys, monkeypatch, ("ntlm",), f"{login}@")
     assert code == 1
     first = failures(report)[0]
     assert first["message"].startswith(f"The proxy server {lp.address} asked for a login (NTLM (Windows sign-in)) "

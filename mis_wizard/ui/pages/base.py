@@ -6,9 +6,21 @@ and hooks for being shown and left. Pages read and change ``ctx.session`` and ca
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QLabel, QLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QComboBox,
+    QFrame,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mis_wizard.ui.context import WizardContext
 
@@ -108,6 +120,25 @@ class Page(QWidget):
         """Mask or unmask secrets and personal data shown on this page."""
 
 
+class ChoicePage(Page):
+    """A page that is done once one thing is chosen on it (the system, the setup to work on); Next
+    waits for it, and ``blocked`` says beside Next what to choose."""
+
+    blocked = ""
+
+    def chosen(self) -> bool:
+        raise NotImplementedError
+
+    def status(self) -> PageStatus:
+        return PageStatus.DONE if self.chosen() else PageStatus.TODO
+
+    def can_advance(self) -> bool:
+        return self.chosen()
+
+    def blocked_reason(self) -> str:
+        return self.blocked
+
+
 def card(title: str = "", parent: QWidget | None = None) -> tuple[QFrame, QVBoxLayout]:
     """A white rounded panel with an optional heading: the unit every page is built from."""
     frame = QFrame(parent)
@@ -138,6 +169,42 @@ def show_field_problem(field: QWidget, error: QLabel, message: str) -> None:
             widget.setProperty("ownDescription", own)
         widget.setAccessibleDescription(f"{message} {own}".strip() if message else str(own))
         widget.style().polish(widget)
+
+
+L = TypeVar("L", bound=QLayout)
+
+
+def holder(layout: L) -> tuple[QWidget, L]:
+    """A plain widget holding ``layout`` with no margins of its own, for a part a page fills later."""
+    widget = QWidget()
+    layout.setContentsMargins(0, 0, 0, 0)
+    widget.setLayout(layout)
+    return widget, layout
+
+
+def push_button(text: str, clicked: Callable[..., Any], *, primary: bool = False,
+                auto_default: bool = True) -> QPushButton:
+    """A button whose accessible name is its text without the mnemonic's ampersand; ``primary``
+    styles it as the page's main action (app.qss)."""
+    button = QPushButton(text)
+    if primary:
+        button.setObjectName("Primary")
+    button.setAccessibleName(text.replace("&", ""))
+    button.setAutoDefault(auto_default)
+    button.clicked.connect(clicked)
+    return button
+
+
+def records_choice(row: QBoxLayout, accessible_name: str) -> QComboBox:
+    """The "Records:" list (one kind of record the integrator receives) at the end of ``row``."""
+    label = QLabel("&Records:")
+    row.addWidget(label)
+    combo = QComboBox()
+    combo.setAccessibleName(accessible_name)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    label.setBuddy(combo)
+    row.addWidget(combo)
+    return combo
 
 
 def muted(text: str, name: str = "Muted") -> QLabel:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from mis_wizard.ui import theme
 from mis_wizard.ui.async_runner import QueryOp
-from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
+from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, holder, muted
 from mis_wizard.vendors.base import CONNECTION, CheckResult, Context, Layer, Status
 from mis_wizard.wizard import checks, proxy
 from mis_wizard.wizard.http import build_client
@@ -245,9 +245,7 @@ class CheckPage(Page):
         self.technical.toggled.connect(self._show_technical)
         top_layout.addWidget(self.technical, 0, Qt.AlignmentFlag.AlignLeft)
         self.body.addWidget(top)
-        self.groups_holder = QWidget()
-        self.groups_layout = QVBoxLayout(self.groups_holder)
-        self.groups_layout.setContentsMargins(0, 0, 0, 0)
+        self.groups_holder, self.groups_layout = holder(QVBoxLayout())
         self.groups_layout.setSpacing(12)
         self.body.addWidget(self.groups_holder)
         self.body.addStretch(1)

@@ -18,13 +18,21 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from mis_wizard.ui.mnemonics import Mnemonics
-from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted, show_field_problem
+from mis_wizard.ui.pages.base import (
+    Page,
+    PageStatus,
+    card,
+    clear_layout,
+    holder,
+    muted,
+    push_button,
+    show_field_problem,
+)
 from mis_wizard.ui.widgets.secret_edit import SecretLineEdit, SecretTextEdit
 from mis_wizard.vendors.base import Field, FieldKind, KeySet, form_problems, form_results
 from mis_wizard.vendors.privacy import PrivacyClass
@@ -110,19 +118,12 @@ class CredentialsPage(Page):
         """Said when a resumed setup's keys are no longer held, so the admin knows why the boxes are empty."""
         self.gone_note.hide()
         self.body.addWidget(self.gone_note)
-        self.demo_row = QWidget()
-        demo_layout = QHBoxLayout(self.demo_row)
-        demo_layout.setContentsMargins(0, 0, 0, 0)
-        self.demo_button = QPushButton("Fill &demo credentials")
-        self.demo_button.setAccessibleName("Fill demo credentials")
-        self.demo_button.setAutoDefault(True)
-        self.demo_button.clicked.connect(self.fill_demo)
+        self.demo_row, demo_layout = holder(QHBoxLayout())
+        self.demo_button = push_button("Fill &demo credentials", self.fill_demo)
         demo_layout.addWidget(self.demo_button)
         demo_layout.addWidget(muted("Demo mode: fills in working keys for the built-in practice server."), 1)
         self.body.addWidget(self.demo_row)
-        self.form_holder = QWidget()
-        self.form_layout = QVBoxLayout(self.form_holder)
-        self.form_layout.setContentsMargins(0, 0, 0, 0)
+        self.form_holder, self.form_layout = holder(QVBoxLayout())
         self.form_layout.setSpacing(14)
         self.body.addWidget(self.form_holder)
         self.body.addStretch(1)

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.opener import open_folder
-from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
+from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted, push_button
 from mis_wizard.ui.pages.finish_page import restyle, saved_file
+from mis_wizard.ui.widgets.button_label import ButtonLabel
 from mis_wizard.vendors.base import CONNECTION
 from mis_wizard.wizard import checks, paths, words
 from mis_wizard.wizard.sync import history
@@ -58,22 +59,6 @@ def short_key(recipient: str) -> str:
     return recipient if len(recipient) <= 20 else f"{recipient[:10]}…{recipient[-6:]}"
 
 
-class _Opens(QLabel):
-    """A kind of record's one line on the receipt: a click on it opens or closes its list, as its
-    arrow button does (the button takes the keyboard focus)."""
-
-    def __init__(self, text: str, toggle: QToolButton) -> None:
-        super().__init__(text)
-        self.toggle = toggle
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-
-    def mousePressEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
-        self.toggle.toggle()
-        event.accept()
-
-
 class DonePage(Page):
     page_id = "done"
     title = "All done"
@@ -90,13 +75,9 @@ class DonePage(Page):
         """Whether the setup is finished, and if not, what is still to do."""
         self.body.addWidget(self.state_note)
         row = QHBoxLayout()  # first, so the way out is in view without scrolling
-        self.open_button = QPushButton("&Open folder")
-        self.open_button.setObjectName("Primary")
-        self.open_button.clicked.connect(self.open_folder)
-        self.another_button = QPushButton("Start &another setup")
-        self.another_button.setAccessibleName("Start another setup")
+        self.open_button = push_button("&Open folder", self.open_folder, primary=True, auto_default=False)
+        self.another_button = push_button("Start &another setup", self.start_another, auto_default=False)
         self.another_button.setToolTip("This setup stays saved; the new one starts with choosing the system.")
-        self.another_button.clicked.connect(self.start_another)
         self.folder_note = muted("", "Hint")
         row.addWidget(self.open_button)
         row.addWidget(self.another_button)
@@ -276,7 +257,7 @@ class DonePage(Page):
             toggle.setCheckable(True)
             toggle.setArrowType(Qt.ArrowType.RightArrow)
             toggle.setAutoRaise(True)
-            said = _Opens(summary, toggle)  # wraps at a narrow window, where a button's text would not
+            said = ButtonLabel(summary, toggle)  # wraps at a narrow window, where a button's text would not
             across.addWidget(toggle, 0, Qt.AlignmentFlag.AlignTop)
             across.addWidget(said, 1)
             detail = QLabel(self._leaves_text(item, spec.name))
@@ -422,5 +403,5 @@ class DonePage(Page):
                 if isinstance(widget, QLabel | QLineEdit):
                     parts.append(widget.text())
                 elif widget is not None:  # a kind of record's line on the receipt
-                    parts.extend(opens.text() for opens in widget.findChildren(_Opens))
+                    parts.extend(opens.text() for opens in widget.findChildren(ButtonLabel))
         return "\n".join(p for p in parts if p)

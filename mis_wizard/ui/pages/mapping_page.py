@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mis_wizard.ui.pages.base import records_choice
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import ERROR_BACKGROUND, mask, source_said
 from mis_wizard.ui.widgets.transform_editor import PreviewRow, TransformEditor, describe_chain
@@ -140,14 +141,8 @@ class MappingPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
-        records_label = QLabel("&Records:")
-        top.addWidget(records_label)
-        self.target_combo = QComboBox()
-        self.target_combo.setAccessibleName("Records to map")
-        self.target_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.target_combo = records_choice(top, "Records to map")
         self.target_combo.currentIndexChanged.connect(lambda _i: self._fill())
-        records_label.setBuddy(self.target_combo)
-        top.addWidget(self.target_combo)
         top.addStretch(1)
         self.reload_button = QPushButton("Read the samples again")
         self.reload_button.clicked.connect(self.reload_requested)

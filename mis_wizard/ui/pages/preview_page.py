@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mis_wizard.ui.pages.base import muted, records_choice
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import BatchFeeder, PreviewTableModel, mask
 from mis_wizard.ui.widgets.secret_edit import ShapedLineEdit
@@ -43,13 +43,7 @@ class PreviewPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
-        records_label = QLabel("&Records:")
-        top.addWidget(records_label)
-        self.target_combo = QComboBox()
-        self.target_combo.setAccessibleName("Records to preview")
-        self.target_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        records_label.setBuddy(self.target_combo)
-        top.addWidget(self.target_combo)
+        self.target_combo = records_choice(top, "Records to preview")
         top.addSpacing(16)
         top.addWidget(QLabel(f"Your own sample IDs (up to {MAX_SAMPLES}):"))
         self.sample_edits = []
@@ -79,9 +73,7 @@ class PreviewPage(QWidget):
         self.go.clicked.connect(self._request)
         second.addWidget(self.go)
         second.addSpacing(12)
-        self.status = QLabel("")
-        self.status.setObjectName("Muted")
-        self.status.setWordWrap(True)
+        self.status = muted("")
         second.addWidget(self.status, 1)
         layout.addLayout(second)
         self.model = PreviewTableModel(parent=self)

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from mis_wizard.ui.async_runner import QueryOp
 from mis_wizard.ui.context import WizardContext
-from mis_wizard.ui.pages.base import Page, PageStatus
-from mis_wizard.ui.pages.live import Live, failure_text, mapped_key, read_key, relevant_targets, saved_status
+from mis_wizard.ui.pages.base import PageStatus
+from mis_wizard.ui.pages.live import Live, mapped_key, relevant_targets
 from mis_wizard.ui.pages.preview_page import PreviewPage
+from mis_wizard.ui.pages.read_step import ReadStep
 from mis_wizard.vendors.base import Context
 from mis_wizard.wizard.mapping import preview
 from mis_wizard.wizard.mapping.preview import PreviewResult
@@ -26,7 +25,7 @@ from mis_wizard.wizard.mapping.preview import PreviewResult
 log = logging.getLogger(__name__)
 
 
-class PreviewStep(Page):
+class PreviewStep(ReadStep):
     page_id = "preview"
     title = "Preview the records"
     intro = ("Your records exactly as the integrator will receive them. Type the IDs of up to five records you "
@@ -38,20 +37,17 @@ class PreviewStep(Page):
                  "dates of birth, e-mails, phones and ids show only their shape (J••• S••••, 20••-••-1•), so a "
                  "wrong format still shows; year levels, houses, class codes and term names show as they are.")
 
+    action = "preview the records"
+    wait_for = "the preview"
+
     def __init__(self, ctx: WizardContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.widget = PreviewPage()
         self.body.addWidget(self.widget, 1)
         self.widget.preview_requested.connect(self.run_preview)
         self.widget.loaded.connect(self.state_changed)
+        self.run_button = self.widget.go
         self.result: PreviewResult | None = None
-        self.problem = ""
-        self._shown_for = ""
-        self.op: QueryOp[Any] | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.op is not None
 
     def _key(self) -> str:
         """The preview is out of date when the session, its keys or its mapping change."""
@@ -67,7 +63,7 @@ class PreviewStep(Page):
         combo.setCurrentIndex(max(0, combo.findData(current)))
         self.widget.set_sample_ids(session.sample_ids)
         self.widget.set_screen_share_safe(self.ctx.screen_safe)
-        if self._shown_for != self._key() and not self.running:
+        if self._ran_for != self._key() and not self.running:
             self.run_preview(combo.currentData() or "", self.widget.sample_ids(), self.widget.limit.value())
 
     def run_preview(self, target: str, sample_ids: list[str], limit: int) -> None:
@@ -79,10 +75,8 @@ class PreviewStep(Page):
             session.sample_ids = list(sample_ids)
             self.ctx.save()
         mapping = copy.deepcopy(session.mapping)
-        self._shown_for = self._key()
-        self.problem = ""
+        self._begin(self._key())
         self.widget.begin([])
-        self.widget.go.setEnabled(False)
         log.info("preview of %s (%d sample ids, first %d)", target, len(sample_ids), limit)
 
         async def work(ctx: Context) -> PreviewResult:
@@ -92,58 +86,19 @@ class PreviewStep(Page):
         self.op = live.run(self, work, self._arrived, self._failed)
 
     def _arrived(self, result: PreviewResult) -> None:
-        self.op = None
-        self.widget.go.setEnabled(True)
-        if not self._shown_for.startswith(read_key(self.ctx)):
+        if not self._came_back():
             return  # another session was opened meanwhile: not this school's records
         self.result = result
         self.widget.show_result(result)
-        session = self.ctx.session
-        if session is not None:  # kept with the session: a restart does not ask for the preview again
-            status = PageStatus.ATTENTION if result.error_count or result.missing_samples else PageStatus.DONE
-            session.mark_done(self.page_id, self._shown_for, status.value)
-            self.ctx.save()
+        self._keep(PageStatus.ATTENTION if result.error_count or result.missing_samples else PageStatus.DONE)
         self.state_changed.emit()
 
-    def _failed(self, exc: BaseException) -> None:
-        self.op = None
-        self.widget.go.setEnabled(True)
+    def _show_problem(self, problem: str) -> None:
         self.result = None
-        self.problem = failure_text(exc)
-        log.warning("preview could not run: %s", type(exc).__name__)
-        self.widget.show_problem(f"The preview could not be shown: {self.problem}")
-        session = self.ctx.session
-        if session is not None and self._failed_here():
-            session.forget_done(self.page_id)
-            self.ctx.save()
-        self.state_changed.emit()
+        self.widget.show_problem(f"The preview could not be shown: {problem}")
 
-    def _failed_here(self) -> bool:
-        """The last preview of this session and its keys could not be shown."""
-        return bool(self.problem) and self._shown_for.startswith(read_key(self.ctx))
-
-    def _saved(self) -> dict[str, Any] | None:
-        """The preview recorded for these keys and this mapping (in this run or before a restart)."""
-        session = self.ctx.session
-        return session.done_for(self.page_id, self._key()) if session is not None else None
-
-    def status(self) -> PageStatus:
-        if self._failed_here():
-            return PageStatus.ATTENTION
-        saved = self._saved()
-        return PageStatus(saved_status(saved)) if saved is not None else PageStatus.TODO
-
-    def unmet(self) -> str:
-        if self.running:
-            return "wait for the preview to finish"
-        if self._failed_here():
-            return "preview the records again first"
-        if self._saved() is not None or not relevant_targets(self.ctx):
-            return ""
-        session = self.ctx.session
-        if session is not None and self.page_id in session.progress:
-            return "preview the records again first"  # the keys or the mapping changed since
-        return "preview the records first"
+    def _nothing_to_read(self) -> bool:
+        return not relevant_targets(self.ctx)
 
     def set_screen_safe(self, on: bool) -> None:
         self.widget.set_screen_share_safe(on)

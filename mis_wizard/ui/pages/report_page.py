@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui import theme
+from mis_wizard.ui.pages.base import muted
 from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import mask
 from mis_wizard.vendors.privacy import PrivacyClass
@@ -48,9 +49,7 @@ class ReportPage(QWidget):
         self.rerun.clicked.connect(self.rerun_requested)
         top.addWidget(self.rerun)
         top.addSpacing(8)
-        self.state = QLabel("")
-        self.state.setObjectName("Muted")
-        self.state.setWordWrap(True)
+        self.state = muted("")
         top.addWidget(self.state, 1)
         layout.addLayout(top)
         self.summary = QLabel("")

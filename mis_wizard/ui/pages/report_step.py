@@ -15,11 +15,11 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from mis_wizard.ui.async_runner import QueryOp
 from mis_wizard.ui.context import WizardContext
-from mis_wizard.ui.pages.base import Page, PageStatus
+from mis_wizard.ui.pages.base import PageStatus
 from mis_wizard.ui.pages.finish_page import restyle
-from mis_wizard.ui.pages.live import Live, failure_text, mapped_key, read_key, relevant_targets, saved_status
+from mis_wizard.ui.pages.live import Live, read_key, relevant_targets
+from mis_wizard.ui.pages.read_step import ReadStep
 from mis_wizard.ui.pages.report_page import ReportPage
 from mis_wizard.vendors.base import Context
 from mis_wizard.wizard.mapping import filters as filtering
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 STALE = "The rules or the mapping changed since this report: run it again to see the effect."
 
 
-class ReportStep(Page):
+class ReportStep(ReadStep):
     page_id = "report"
     title = "Check the whole school"
     intro = ("The wizard reads all of your records, applies the integrator's rules and your mapping, and counts "
@@ -41,22 +41,17 @@ class ReportStep(Page):
                  "run the report again. Fields that would be refused are fixed on the mapping page or in your "
                  "system.")
 
+    action = "check the whole school"
+    wait_for = "the whole-school check"
+
     def __init__(self, ctx: WizardContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.widget = ReportPage()
         self.body.addWidget(self.widget, 1)
         self.widget.filter_toggled.connect(self.set_filter)
         self.widget.rerun_requested.connect(self.run_report)
+        self.run_button = self.widget.rerun
         self.report: ValidationReport | None = None
-        self.problem = ""
-        self._ran_for = ""
-        self._mapped_for = ""
-        """The keys and mapping the last run read with (what it is saved as done for)."""
-        self.op: QueryOp[Any] | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.op is not None
 
     def _key(self) -> str:
         session = self.ctx.session
@@ -102,10 +97,7 @@ class ReportStep(Page):
         if session is None or live is None or self.running:
             return
         mapping, filters = copy.deepcopy(session.mapping), copy.deepcopy(session.filters)
-        self._ran_for = self._key()
-        self._mapped_for = mapped_key(self.ctx)
-        self.problem = ""
-        self.widget.rerun.setEnabled(False)
+        self._begin(self._key())
         self._say("Reading every record from your system… this takes a minute or two for a large school.")
         log.info("validation report started")
 
@@ -116,41 +108,17 @@ class ReportStep(Page):
         self.op = live.run(self, work, self._arrived, self._failed)
 
     def _arrived(self, report: ValidationReport) -> None:
-        self.op = None
-        self.widget.rerun.setEnabled(True)
-        if not self._ran_for.startswith(read_key(self.ctx)):
+        if not self._came_back():
             return  # another session was opened meanwhile: not this school's report
         self.report = report
         self.widget.set_report(report)
-        session = self.ctx.session
-        if session is not None:  # kept with the session: a restart does not ask for it again
-            broken = any(t.with_errors for t in report.targets) or report.not_read
-            status = PageStatus.ATTENTION if broken else PageStatus.DONE
-            session.mark_done(self.page_id, self._mapped_for, status.value)
-            self.ctx.save()
+        broken = any(t.with_errors for t in report.targets) or report.not_read
+        self._keep(PageStatus.ATTENTION if broken else PageStatus.DONE)
         self._say_state()
         self.state_changed.emit()
 
-    def _failed(self, exc: BaseException) -> None:
-        self.op = None
-        self.widget.rerun.setEnabled(True)
-        self.problem = failure_text(exc)
-        log.warning("validation report could not run: %s", type(exc).__name__)
-        self._say(f"The report could not be made: {self.problem}", error=True)
-        session = self.ctx.session
-        if session is not None and self._failed_here():
-            session.forget_done(self.page_id)
-            self.ctx.save()
-        self.state_changed.emit()
-
-    def _failed_here(self) -> bool:
-        """The last run for this session and its keys could not make the report."""
-        return bool(self.problem) and self._ran_for.startswith(read_key(self.ctx))
-
-    def _saved(self) -> dict[str, Any] | None:
-        """The report recorded for these keys and this mapping (in this run or before a restart)."""
-        session = self.ctx.session
-        return session.done_for(self.page_id, mapped_key(self.ctx)) if session is not None else None
+    def _show_problem(self, problem: str) -> None:
+        self._say(f"The report could not be made: {problem}", error=True)
 
     def _say_state(self) -> None:
         if self.running:
@@ -165,24 +133,6 @@ class ReportStep(Page):
     def _say(self, text: str, error: bool = False) -> None:
         restyle(self.widget.state, "FieldError" if error else "Muted")
         self.widget.state.setText(text)
-
-    def status(self) -> PageStatus:
-        if self._failed_here():
-            return PageStatus.ATTENTION
-        saved = self._saved()
-        return PageStatus(saved_status(saved)) if saved is not None else PageStatus.TODO
-
-    def unmet(self) -> str:
-        if self.running:
-            return "wait for the whole-school check to finish"
-        if self._failed_here():
-            return "check the whole school again first"
-        if self._saved() is not None:
-            return ""
-        session = self.ctx.session
-        if session is not None and self.page_id in session.progress:
-            return "check the whole school again first"  # the keys or the mapping changed since
-        return "check the whole school first"
 
     def set_screen_safe(self, on: bool) -> None:
         self.widget.set_screen_share_safe(on)

@@ -11,7 +11,7 @@ import html
 import re
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QMouseEvent
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui import theme
-from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
+from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, holder, muted
+from mis_wizard.ui.widgets.button_label import ButtonLabel
 from mis_wizard.ui.widgets.copied import flash_copied
 from mis_wizard.wizard import steps as wizard_steps
 
@@ -46,22 +47,6 @@ def plain(text: str) -> str:
     return _CODE.sub(r"\1", _BOLD.sub(r"\1", text))
 
 
-class _ClickLabel(QLabel):
-    """The text of a checklist item; clicking it ticks the box, as a checkbox label would."""
-
-    def __init__(self, text: str, box: QCheckBox) -> None:
-        super().__init__(text)
-        self._box = box
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._box.toggle()
-            self._box.setFocus()
-
-
 class StepsPage(Page):
     page_id = "steps"
     title = "Steps in your system"
@@ -73,9 +58,7 @@ class StepsPage(Page):
         super().__init__(ctx, parent)
         self.progress = muted("")
         self.body.addWidget(self.progress)
-        self.holder = QWidget()
-        self.holder_layout = QGridLayout(self.holder)
-        self.holder_layout.setContentsMargins(0, 0, 0, 0)
+        self.holder, self.holder_layout = holder(QGridLayout())
         self.holder_layout.setVerticalSpacing(12)
         self.body.addWidget(self.holder)
         self.body.addStretch(1)
@@ -139,7 +122,7 @@ class StepsPage(Page):
             row = QHBoxLayout()
             row.setSpacing(10)
             row.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
-            row.addWidget(_ClickLabel(rich(item), box), 1)
+            row.addWidget(ButtonLabel(rich(item), box, rich=True, take_focus=True), 1)
             layout.addLayout(row)
             self.boxes[key] = box
         return frame

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QListWidgetItem
 
-from mis_wizard.ui.pages.base import Page, PageStatus, muted
+from mis_wizard.ui.pages.base import ChoicePage, muted
 from mis_wizard.ui.widgets.choice_list import VALUE_ROLE, ChoiceList
 from mis_wizard.vendors import registry
 from mis_wizard.wizard.secret_store import is_ref
@@ -15,11 +15,12 @@ from mis_wizard.wizard.secret_store import is_ref
 log = logging.getLogger(__name__)
 
 
-class SystemPage(Page):
+class SystemPage(ChoicePage):
     page_id = "system"
     title = "Your school's system"
     intro = "Which management system does your school use? Pick the one you log in to for student records."
     needs_system = False
+    blocked = "Choose your system to go on."
     help_text = ("Pick the school management system (MIS or SIS) your school uses. If you are not sure, "
                  "ask whoever manages student records, or look at the name on its login page.")
 
@@ -90,11 +91,5 @@ class SystemPage(Page):
         session.steps_done = {}
         session.checks = {}
 
-    def status(self) -> PageStatus:
-        return PageStatus.DONE if self.ctx.spec is not None else PageStatus.TODO
-
-    def can_advance(self) -> bool:
+    def chosen(self) -> bool:
         return self.ctx.spec is not None
-
-    def blocked_reason(self) -> str:
-        return "Choose your system to go on."

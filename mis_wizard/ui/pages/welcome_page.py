@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
-from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
+from mis_wizard.ui.pages.base import ChoicePage, card, muted, push_button
 from mis_wizard.ui.widgets.banner import Banner
 from mis_wizard.vendors import registry
 from mis_wizard.wizard.session import Session, SessionProblem
@@ -37,11 +37,12 @@ def _when(iso: str) -> str:
     return stamp.strftime("%d %b %Y, %H:%M")
 
 
-class WelcomePage(Page):
+class WelcomePage(ChoicePage):
     page_id = "welcome"
     title = "Welcome"
     needs_session = False
     needs_system = False
+    blocked = "Start a new setup or resume a saved one."
     help_text = ("Start a new setup for your school, or pick a saved one to carry on where you left off. "
                  "Everything you enter is saved as you go, so you can close the wizard at any time.")
 
@@ -61,11 +62,7 @@ class WelcomePage(Page):
 
         new_card, new_layout = card("Start a new setup")
         new_layout.addWidget(muted("Choose this the first time, or to set up another school or system."))
-        self.new_button = QPushButton("&Start a new setup")
-        self.new_button.setObjectName("Primary")
-        self.new_button.setAccessibleName("Start a new setup")
-        self.new_button.setAutoDefault(True)
-        self.new_button.clicked.connect(self._start_new)
+        self.new_button = push_button("&Start a new setup", self._start_new, primary=True)
         row = QHBoxLayout()
         row.addWidget(self.new_button)
         row.addStretch(1)
@@ -78,10 +75,7 @@ class WelcomePage(Page):
         self._resume_layout = resume_layout
         self.sessions: ChoiceList | None = None
         """Built by ``refresh`` once there is a saved setup to list."""
-        self.resume_button = QPushButton("&Resume selected setup")
-        self.resume_button.setAccessibleName("Resume selected setup")
-        self.resume_button.setAutoDefault(True)
-        self.resume_button.clicked.connect(self._resume)
+        self.resume_button = push_button("&Resume selected setup", self._resume)
         row = QHBoxLayout()
         row.addWidget(self.resume_button)
         row.addStretch(1)
@@ -199,11 +193,5 @@ class WelcomePage(Page):
         self.ctx.open(session)
         self.advance.emit()
 
-    def status(self) -> PageStatus:
-        return PageStatus.DONE if self.ctx.session is not None else PageStatus.TODO
-
-    def can_advance(self) -> bool:
+    def chosen(self) -> bool:
         return self.ctx.session is not None
-
-    def blocked_reason(self) -> str:
-        return "Start a new setup or resume a saved one."

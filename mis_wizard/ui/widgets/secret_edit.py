@@ -7,7 +7,7 @@ watching the screen never sees it, yet the admin can still paste and copy it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -96,9 +96,8 @@ class SecretLineEdit(_SecretBase):
         return self.edit.text()
 
     def set_value(self, text: str) -> None:
-        self.edit.blockSignals(True)
-        self.edit.setText(text)
-        self.edit.blockSignals(False)
+        with QSignalBlocker(self.edit):
+            self.edit.setText(text)
 
     def displayed_text(self) -> str:
         """What a viewer of the screen can read."""
@@ -142,9 +141,8 @@ class SecretTextEdit(_SecretBase):
         return self.edit.toPlainText()
 
     def set_value(self, text: str) -> None:
-        self.edit.blockSignals(True)
-        self.edit.setPlainText(text)
-        self.edit.blockSignals(False)
+        with QSignalBlocker(self.edit):
+            self.edit.setPlainText(text)
         self._refresh_mask()
 
     def paste_from_clipboard(self) -> None:

@@ -238,19 +238,33 @@ def _teachers_with_class(dataset: Dataset, entity: str, params: Mapping[str, Any
                  lambda r: None if text(r.get("staff.id")) in teaching else "teaches no class")
 
 
-def _class_types(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
+def _kind_and_students(dataset: Dataset, params: Mapping[str, Any], what: str) -> Callable[[Record], Verdict]:
+    """What the class and group type filters (``what``: "class" or "group") both ask of a record:
+    a kind among ``params["types"]`` (any, when none are listed) and, with ``require_students``,
+    a member among the students kept."""
     types = {kind_key(t) for t in params["types"]}
     students = _ids(dataset, "students")
+    with_students = {text(m.get(f"{what}_membership.{what}_id")) for m in _need(dataset, f"{what}_memberships")
+                     if students is None or text(m.get(f"{what}_membership.student_id")) in students}
+
+    def verdict(record: Record) -> Verdict:
+        kind = text(record.get(f"{what}.kind")).strip()
+        if types and kind_key(kind) not in types:
+            return f"{what} type {kind!r} not taken" if kind else f"no {what} type"
+        if params["require_students"] and text(record.get(f"{what}.id")) not in with_students:
+            return "no students"
+        return None
+    return verdict
+
+
+def _class_types(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
+    kind_and_students = _kind_and_students(dataset, params, "class")
     staff = _ids(dataset, "staff")
-    with_students = {text(m.get("class_membership.class_id")) for m in _need(dataset, "class_memberships")
-                     if students is None or text(m.get("class_membership.student_id")) in students}
 
     def verdict(cls: Record) -> Verdict:
-        kind = text(cls.get("class.kind")).strip()
-        if types and kind_key(kind) not in types:
-            return f"class type {kind!r} not taken" if kind else "no class type"
-        if params["require_students"] and text(cls.get("class.id")) not in with_students:
-            return "no students"
+        said = kind_and_students(cls)
+        if said is not None:
+            return said
         teachers = [t for t in _class_teachers(cls) if staff is None or t in staff]
         if params["require_teachers"] and not teachers:
             return "no teachers"
@@ -259,19 +273,7 @@ def _class_types(dataset: Dataset, entity: str, params: Mapping[str, Any], repor
 
 
 def _group_types(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
-    types = {kind_key(t) for t in params["types"]}
-    students = _ids(dataset, "students")
-    with_students = {text(m.get("group_membership.group_id")) for m in _need(dataset, "group_memberships")
-                     if students is None or text(m.get("group_membership.student_id")) in students}
-
-    def verdict(g: Record) -> Verdict:
-        kind = text(g.get("group.kind")).strip()
-        if types and kind_key(kind) not in types:
-            return f"group type {kind!r} not taken" if kind else "no group type"
-        if params["require_students"] and text(g.get("group.id")) not in with_students:
-            return "no students"
-        return None
-    return _keep(dataset[entity], report, verdict)
+    return _keep(dataset[entity], report, _kind_and_students(dataset, params, "group"))
 
 
 def _unique_email(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:

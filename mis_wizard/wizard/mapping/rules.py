@@ -126,6 +126,14 @@ class Rule:
                 return (value, blank, blank_problem, None) if blank_problem else blank
 
             return direct
+
+        def made(source_value: str, value: str) -> Applied:
+            """What the steps made of ``source_value``, with the target field's error if it has one."""
+            if value and not value.isspace():
+                error = "" if check is None else check(value)
+                return (source_value, value, error, None) if error else value
+            return (source_value, blank, blank_problem, None) if blank_problem else blank
+
         if len(steps) == 1:
             (fn, params), = steps
 
@@ -136,10 +144,7 @@ class Rule:
                     value = fn(source_value, record, params, ctx)
                 except TransformError as exc:
                     return source_value, "", f"{name} {exc}", None
-                if value and not value.isspace():
-                    error = "" if check is None else check(value)
-                    return (source_value, value, error, None) if error else value
-                return (source_value, blank, blank_problem, None) if blank_problem else blank
+                return made(source_value, value)
 
             return one_step
 
@@ -151,10 +156,7 @@ class Rule:
                     value = fn(value, record, params, ctx)
             except TransformError as exc:
                 return source_value, "", f"{name} {exc}", None
-            if value and not value.isspace():
-                error = "" if check is None else check(value)
-                return (source_value, value, error, None) if error else value
-            return (source_value, blank, blank_problem, None) if blank_problem else blank
+            return made(source_value, value)
 
         return apply
 

@@ -9,9 +9,8 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-import pyrage
 import pytest
-from pyrage import x25519
+from sealed import bundle_of_version
 
 from mis_wizard.wizard.cli import main
 from mis_wizard.wizard.handoff import bundle
@@ -98,13 +97,7 @@ def test_passphrase_bundle(tmp_path: Path, monkeypatch, creds_file: Path, capsys
 
 
 def _newer(tmp_path: Path, public: str) -> Path:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name in bundle.MEMBERS:
-            zf.writestr(name, json.dumps({"format_version": 99} if name == "manifest.json" else {}))
-    path = tmp_path / "newer.age"
-    path.write_bytes(pyrage.encrypt(buf.getvalue(), [x25519.Recipient.from_str(public)]))
-    return path
+    return bundle_of_version(tmp_path / "newer.age", public, 99)
 
 
 @pytest.mark.parametrize("case", ["wrong_identity", "truncated", "tampered", "newer_format", "not_a_bundle",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyrage
 import pytest
-from pyrage import x25519
+from sealed import bundle_of_version
 
 from mis_wizard.vendors import registry
 from mis_wizard.wizard.cli import main
@@ -168,12 +168,7 @@ def test_the_bundle_from_the_cli_holds_the_receipt_and_opens_with_the_key(tmp_pa
 def test_a_bundle_made_before_the_receipt_still_opens(tmp_path: Path) -> None:
     key = tmp_path / "integrator.key"
     public = bundle.generate_identity(key)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name in bundle.MEMBERS:
-            zf.writestr(name, json.dumps({"format_version": 1} if name == "manifest.json" else {}))
-    path = tmp_path / "old.age"
-    path.write_bytes(pyrage.encrypt(buf.getvalue(), [x25519.Recipient.from_str(public)]))
+    path = bundle_of_version(tmp_path / "old.age", public, 1)
     opened = bundle.open_bundle(path, key)
     assert opened.receipt == {} and opened.receipt_text == ""
     written = bundle.write_opened(opened, tmp_path / "o")

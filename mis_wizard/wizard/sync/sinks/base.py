@@ -7,6 +7,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -65,3 +66,15 @@ class Sink(ABC):
     @abstractmethod
     async def write(self, output: Output, state: State, report: RunReport, http: httpx.AsyncClient) -> None:
         """Write everything, then the state, so that a failure leaves the last good output and state."""
+
+
+class FileSink(Sink):
+    """A sink that writes to a file or folder on this computer, known in the state store by its
+    scheme and full path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def key(self) -> str:
+        return f"{self.scheme}:{self.path.resolve()}"

@@ -11,7 +11,7 @@ import httpx
 
 from mis_wizard.wizard import atomic, spreadsheet_safe
 from mis_wizard.wizard.sync.report import RunReport
-from mis_wizard.wizard.sync.sinks.base import ID, Output, Sink
+from mis_wizard.wizard.sync.sinks.base import ID, FileSink, Output
 from mis_wizard.wizard.sync.state import State
 
 
@@ -29,29 +29,24 @@ def _commit(state: State, key: str, output: Output) -> None:
         raise
 
 
-class CsvSink(Sink):
+class CsvSink(FileSink):
+    """One CSV file per table in the folder ``path``."""
+
     scheme = "csv"
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    @property
-    def key(self) -> str:
-        return f"csv:{self.folder.resolve()}"
-
     async def write(self, output: Output, state: State, report: RunReport, http: httpx.AsyncClient) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path.mkdir(parents=True, exist_ok=True)
         staged: list[tuple[Path, Path]] = []
         try:
             for name, rows in output.tables.items():
-                tmp = self.folder / f".{name}.csv.partial"
+                tmp = self.path / f".{name}.csv.partial"
                 columns = _ordered(output, name)
                 with atomic.private_open(tmp, "w", newline="", encoding="utf-8") as fh:
                     writer = csv.writer(fh)
                     writer.writerow(spreadsheet_safe.row(columns))
                     writer.writerows(spreadsheet_safe.row(("" if r.get(c) is None else r.get(c)) for c in columns)
                                      for r in rows)
-                staged.append((tmp, self.folder / f"{name}.csv"))
+                staged.append((tmp, self.path / f"{name}.csv"))
             for tmp, final in staged:
                 tmp.replace(final)
         finally:
@@ -78,19 +73,12 @@ def _cell_value(value: object) -> object:
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class XlsxSink(Sink):
+class XlsxSink(FileSink):
     """One sheet per table, written with xlsxwriter in constant-memory mode (each row goes to the
     file as it is written): text as explicit string cells, neutralised (spreadsheet_safe), numbers
     and dates typed."""
 
     scheme = "xlsx"
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @property
-    def key(self) -> str:
-        return f"xlsx:{self.path.resolve()}"
 
     async def write(self, output: Output, state: State, report: RunReport, http: httpx.AsyncClient) -> None:
         atomic.write_with(self.path, lambda tmp: write_workbook(tmp, output))

@@ -46,7 +46,7 @@ from mis_wizard.wizard import atomic, spreadsheet_safe
 from mis_wizard.wizard.mapping.canonical import record_id
 from mis_wizard.wizard.mapping.transforms import parse_date
 from mis_wizard.wizard.sync.report import RunReport
-from mis_wizard.wizard.sync.sinks.base import Output, Sink, SinkError
+from mis_wizard.wizard.sync.sinks.base import FileSink, Output, SinkError
 from mis_wizard.wizard.sync.sinks.files import _commit
 from mis_wizard.wizard.sync.state import State
 
@@ -406,20 +406,16 @@ def package(files: dict[str, list[Row]], version: str = "1.2") -> bytes:
     return buf.getvalue()
 
 
-class OneRosterSink(Sink):
+class OneRosterSink(FileSink):
     """``oneroster:ZIP`` writes OneRoster 1.2; ``oneroster11:ZIP`` writes 1.1."""
 
     scheme = "oneroster"
     reads_dataset = True
 
     def __init__(self, path: Path, version: str = "1.2") -> None:
-        self.path = path
+        super().__init__(path)
         self.version = version
         self.scheme = "oneroster" if version == "1.2" else "oneroster11"
-
-    @property
-    def key(self) -> str:
-        return f"{self.scheme}:{self.path.resolve()}"
 
     async def write(self, output: Output, state: State, report: RunReport, http: httpx.AsyncClient) -> None:
         files = Builder(output.dataset, output.school_name, report, self.version, output).build()

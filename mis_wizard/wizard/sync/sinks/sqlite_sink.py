@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import httpx
 
 from mis_wizard.wizard.sync.report import RunReport
-from mis_wizard.wizard.sync.sinks.base import ID, Output, Sink
+from mis_wizard.wizard.sync.sinks.base import ID, FileSink, Output
 from mis_wizard.wizard.sync.state import State
 
 
@@ -32,15 +31,8 @@ def _create_indexes(conn: sqlite3.Connection, name: str, columns: list[str]) -> 
             conn.execute(f"CREATE INDEX IF NOT EXISTS {_quote(f'idx_{name}_{column}')} ON {table} ({_quote(column)})")
 
 
-class SqliteSink(Sink):
+class SqliteSink(FileSink):
     scheme = "sqlite"
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @property
-    def key(self) -> str:
-        return f"sqlite:{self.path.resolve()}"
 
     def state(self) -> State:
         return State(self.path)
