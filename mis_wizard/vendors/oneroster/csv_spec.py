@@ -443,3 +443,122 @@ def _role_problems(tables: dict[str, list[tuple[int, dict[str, str]]]]) -> list[
         problems.append(Problem("users.csv", f"{len(missing) - 20} more users have no role in roles.csv", 0,
                                 "sourcedId"))
     return problems
+
+
+class StreamCheck:
+    """Every rule of :func:`check_bulk_package`, checked while a writer streams a package: a file's
+    header, then its rows a batch at a time (with the CSV text written for them), then the manifest.
+
+    The rules are tested a column at a time (sets, ``all``, one scan of the batch's text), so a
+    batch costs a few passes in C rather than Python per cell, and only the sourcedIds are held,
+    never the rows. It answers only whether the package is valid (``ok``); when it is not, the
+    writer reads back what it wrote with :func:`check_bulk_package`, which names each problem's
+    file, line and column. A rule it cannot settle from the columns counts as broken, so it may
+    send a valid package to that slower check, never an invalid one past it."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.ok = True
+        self.defined: dict[str, set[str]] = {}
+        """File → the sourcedIds its rows define (files with a right header and rows)."""
+        self.pending: list[tuple[str, str, set[str]]] = []
+        """(file, target, ids referred to) for targets not finished when the batch came."""
+        self.role_users: set[str] = set()
+        self.primary: set[tuple[str, str]] = set()
+        self.name = ""
+        self.count = 0
+
+    def start(self, name: str, header: list[str]) -> None:
+        """A data file begins: its header."""
+        spec = self.spec
+        self.name, self.width, self.count = name, len(header), 0
+        if name not in spec.headers or _header_problem(spec, name, header) is not None:
+            self.ok = False
+            self.name = ""
+            return
+        at = {column: i for i, column in enumerate(header)}
+        self.blank = [at["status"], at["dateLastModified"]]
+        self.required = [at[c] for c in spec.required.get(name, ())]
+        self.enums = [(at[c], allowed, {*allowed, ""}, {v.casefold() for v in allowed})
+                      for c, allowed in spec.enums.get(name, {}).items()]
+        self.formats = [(at[c], _DATE) for c in spec.dates.get(name, ())] + [
+            (at[c], _YEAR) for c in spec.years.get(name, ())]
+        self.references = [(at[c], target) for c, target in spec.references.get(name, [])]
+        self.roles = (at["userSourcedId"], at["roleType"], at["orgSourcedId"]) if name == "roles.csv" else None
+        self.seen = self.defined.setdefault(name, set())
+
+    def rows(self, rows: list[tuple[str, ...]], text: str) -> None:
+        """A batch of the file's rows, and the CSV text written for them (the header's with the first)."""
+        if not self.ok or not rows:
+            return
+        self.count += len(rows)
+        if "\r" in text and text.count("\r") != text.count("\r\n"):
+            self.ok = False  # a carriage return inside a field
+        if set(map(len, rows)) != {self.width}:
+            self.ok = False
+            return
+        cols = list(zip(*rows, strict=True))
+        self.ok = self._cells(cols) and self._ids(cols) and self.ok
+
+    def _cells(self, cols: list[tuple[str, ...]]) -> bool:
+        if any(any(cols[i]) for i in self.blank):
+            return False
+        if not all(all(map(str.strip, cols[i])) for i in self.required):
+            return False
+        for i, allowed, words, folded in self.enums:
+            if any(not _allowed(v, allowed, folded, self.spec) for v in set(cols[i]) - words):
+                return False
+        for i, pattern in self.formats:
+            if any(v and not pattern.match(v) for v in set(cols[i])):
+                return False
+        return True
+
+    def _ids(self, cols: list[tuple[str, ...]]) -> bool:
+        ids = cols[0]
+        distinct = set(ids)
+        distinct.discard("")
+        if len(distinct) != len(ids) - ids.count("") or not self.seen.isdisjoint(distinct):
+            return False
+        self.seen |= distinct
+        for i, target in self.references:
+            refs = set(map(str.strip, ",".join(cols[i]).split(",")))
+            refs.discard("")
+            known = self.defined.get(target)
+            if target == self.name or known is None:
+                self.pending.append((self.name, target, refs))
+            elif not refs <= known:
+                return False
+        if self.roles is not None:
+            user, kind, org = (cols[i] for i in self.roles)
+            self.role_users.update(user)
+            if set(kind) == {"primary"}:
+                pairs = list(zip(user, org, strict=True))
+            else:
+                pairs = [(u, o) for u, k, o in zip(user, kind, org, strict=True) if k.casefold() == "primary"]
+            distinct_pairs = set(pairs)
+            if len(distinct_pairs) != len(pairs) or not self.primary.isdisjoint(distinct_pairs):
+                return False
+            self.primary |= distinct_pairs
+        return True
+
+    def end(self) -> None:
+        """The file is complete: a file without rows is not taken in a bulk package."""
+        if self.count == 0:
+            self.ok = False
+            self.defined.pop(self.name, None)
+        self.name = ""
+
+    def finish(self, manifest: str, version: str) -> bool:
+        """The manifest's text, once every file is in; whether the whole package is valid."""
+        _, problems = _manifest_problems(manifest, {*self.defined, MANIFEST}, version)
+        if problems:
+            self.ok = False
+        for name, target, refs in self.pending:
+            known = self.defined.get(target)
+            if known is not None and name in self.defined and not refs <= known:
+                self.ok = False
+        users = self.defined.get("users.csv")
+        if "roles.csv" in self.spec.headers and users is not None and "roles.csv" in self.defined:
+            if not users <= self.role_users:
+                self.ok = False
+        return self.ok

@@ -35,13 +35,15 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from mis_wizard.vendors.oneroster.csv_spec import SPECS, Spec, validate_bulk_package
+from mis_wizard.vendors.oneroster.csv_spec import MANIFEST, SPECS, Spec, StreamCheck, validate_bulk_package
 from mis_wizard.wizard import atomic, spreadsheet_safe
 from mis_wizard.wizard.mapping.canonical import record_id
 from mis_wizard.wizard.mapping.transforms import parse_date
@@ -49,8 +51,6 @@ from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.sinks.base import Output, Sink, SinkError
 from mis_wizard.wizard.sync.sinks.files import _commit
 from mis_wizard.wizard.sync.state import State
-
-Row = dict[str, str]
 
 
 def _s(value: Any) -> str:
@@ -112,8 +112,43 @@ def _cell(value: Any, column: str) -> str:
     return _s(value)
 
 
+_TRIGGERS, _PREFIX = spreadsheet_safe.TRIGGERS, spreadsheet_safe.PREFIX
+
+
+def _t(value: Any) -> str:
+    """A record's value as a text cell: trimmed, and neutralised when a spreadsheet would run it.
+
+    The sink's own cells (ids, references, vocabulary words, dates, grades) never start with a
+    trigger, so only cells that come from the school's records or the profile go through this."""
+    text = "" if value is None else (value if type(value) is str else str(value)).strip()
+    return _PREFIX + text if text.startswith(_TRIGGERS) else text
+
+
+Cells = tuple[str, ...]
+
+ORG = ("sourcedId", "name", "type", "identifier")
+SESSION = ("sourcedId", "title", "type", "startDate", "endDate", "parentSourcedId", "schoolYear")
+COURSE = ("sourcedId", "schoolYearSourcedId", "title", "courseCode", "orgSourcedId")
+CLASS = ("sourcedId", "title", "grades", "courseSourcedId", "classCode", "classType", "location", "schoolSourcedId",
+         "termSourcedIds")
+USER = ("sourcedId", "enabledUser", "orgSourcedIds", "primaryOrgSourcedId", "role", "username", "givenName",
+        "familyName", "middleName", "identifier", "email", "phone", "agentSourcedIds", "grades")
+ROLE = ("sourcedId", "userSourcedId", "roleType", "role", "orgSourcedId")
+PROFILE = ("sourcedId", "userSourcedId", "profileType", "vendorId", "applicationId", "description", "credentialType",
+           "username")
+ENROLMENT = ("sourcedId", "classSourcedId", "schoolSourcedId", "userSourcedId", "role", "primary")
+DEMOGRAPHIC = ("sourcedId", "birthDate", "sex")
+"""The values the builder gives each file's rows, in this order; :meth:`Builder.shape` turns them
+into the version's header order in one C call (columns it does not give are blank, and given
+ones the header lacks, such as 1.1's primaryOrgSourcedId, are dropped)."""
+
+
 class Builder:
-    """Canonical records (and the profile's mapped rows) → OneRoster rows, tracking what each file defines."""
+    """Canonical records (and the profile's mapped rows) → OneRoster rows, file after file.
+
+    :meth:`files` gives each file's rows as they are made (tuples in header order, text cells
+    neutralised), so a writer can stream them into the zip and let them go; a later file's ids
+    come from what earlier ones defined."""
 
     def __init__(self, dataset: dict[str, list[dict[str, Any]]], school_name: str, report: RunReport,
                  version: str = "1.2", mapped: Output | None = None) -> None:
@@ -122,7 +157,6 @@ class Builder:
         self.school_name = school_name or "School"
         self.spec: Spec = SPECS[version]
         self.v12 = version != "1.1"
-        self.files: dict[str, list[Row]] = {name: [] for name in self.spec.headers}
         self.mapped: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         if mapped is not None:
             for table, (entity, file) in MAPPED.items():
@@ -134,111 +168,108 @@ class Builder:
         if mapped is not None and "userProfiles" in mapped.tables:
             self.profile_rows.append((mapped.entities.get("userProfiles", ""), mapped.tables["userProfiles"]))
 
-    def row(self, file: str, source: tuple[str, dict[str, Any]] | None = None, **values: Any) -> None:
-        """Bulk packages leave status and dateLastModified blank (the spec reserves them for deltas).
+    def shape(self, file: str, given: tuple[str, ...]) -> Callable[[tuple[str, ...]], Cells]:
+        """The file's row builder: the ``given`` values (plus one blank) → the header's cells."""
+        blank = len(given)
+        return itemgetter(*(given.index(c) if c in given else blank for c in self.spec.headers[file]))
 
-        ``source`` (entity, canonical record): the profile's mapped row for that record, if any,
-        fills every column it maps that is not one of the sink's own."""
-        cells = {k: v.strip() if type(v) is str else _s(v) for k, v in values.items()}
-        if source is not None:
-            entity, record = source
-            by_id = self.mapped.get((entity, file))
-            mapped = by_id.get(record_id(entity, record)) if by_id else None
-            if mapped:
-                self.overlay(file, cells, mapped)
-        self.files.setdefault(file, []).append(cells)
-
-    def overlay(self, file: str, cells: Row, mapped: dict[str, Any]) -> None:
-        header = self.spec.headers.get(file, [])
+    def overlay(self, file: str, entity: str) -> Callable[[Cells, dict[str, Any]], Cells] | None:
+        """For a file the profile maps from ``entity``: (row, its record) → the row with every column
+        the profile's row for that record maps, but for the sink's own; None when it maps none."""
+        by_id = self.mapped.get((entity, file))
+        if not by_id:
+            return None
+        header = self.spec.headers[file]
         enums = self.spec.enums.get(file, {})
-        for column in header:
-            if column in _OWN or column not in mapped or (column == "role" and file == "users.csv"):
-                continue
-            value = _cell(mapped[column], column)
-            if not value:
-                continue  # a blank mapped value leaves the sink's own (username falls back to the code)
-            allowed = enums.get(column)
-            if allowed and value.casefold() not in {a.casefold() for a in allowed}:
-                self.report.table(f"oneroster:{file}").error(
-                    str(mapped.get("_id", "")), column,
-                    f"the profile gives {value!r}, which OneRoster {self.spec.version} does not take; "
-                    f"the package has {cells.get(column, '')!r}")
-                continue
-            cells[column] = value
+        columns = [(i, c, enums.get(c)) for i, c in enumerate(header)
+                   if c not in _OWN and not (c == "role" and file == "users.csv")]
+
+        def apply(row: Cells, record: dict[str, Any]) -> Cells:
+            mapped = by_id.get(record_id(entity, record))
+            if not mapped:
+                return row
+            cells = list(row)
+            for i, column, allowed in columns:
+                if column not in mapped:
+                    continue
+                value = _cell(mapped[column], column)
+                if not value:
+                    continue  # a blank mapped value leaves the sink's own (username falls back to the code)
+                if allowed and value.casefold() not in {a.casefold() for a in allowed}:
+                    self.report.table(f"oneroster:{file}").error(
+                        str(mapped.get("_id", "")), column,
+                        f"the profile gives {value!r}, which OneRoster {self.spec.version} does not take; "
+                        f"the package has {cells[i]!r}")
+                    continue
+                cells[i] = _t(value)
+            return tuple(cells)
+        return apply
 
     def exclude(self, file: str, reason: str) -> None:
         table = self.report.table(f"oneroster:{file}")
         table.excluded[reason] = table.excluded.get(reason, 0) + 1
 
-    def build(self) -> dict[str, list[Row]]:
-        org_ids = self.orgs()
-        default_org = next(iter(org_ids.values()))
-        term_ids, year_id = self.sessions()
-        users = self.users(org_ids, default_org)
-        classes = self.classes(org_ids, default_org, term_ids, year_id)
-        self.enrollments(classes, users)
+    def files(self) -> Iterator[tuple[str, Iterable[Cells]]]:
+        """Each file's name and its rows, in the package's order; take each file's rows before the next."""
+        org_ids, orgs = self.orgs()
+        self.default_org = next(iter(org_ids.values()))
+        self.org_ids = org_ids
+        yield "orgs.csv", orgs
+        term_ids, year_id, sessions = self.sessions()
+        yield "academicSessions.csv", sessions
+        self.class_ids: dict[str, tuple[str, str]] = {}
+        self.people: dict[str, str] = {}
+        self.user_roles: list[tuple[str, str, str]] = []
+        self.kept_students: list[tuple[str, dict[str, Any]]] = []
+        courses, rows = self.courses(year_id)
+        yield "courses.csv", rows
+        yield "classes.csv", self.classes(courses, term_ids, year_id)
+        yield "users.csv", self.users()
         if self.v12:
-            self.user_profiles(users)
-            fixed = FIXED_12 if "classes" in self.data else tuple(f for f in FIXED_12 if f not in CLASS_FILES)
-            empty = [f for f in fixed if not self.files.get(f)]
-            if empty:
-                raise SinkError(
-                    f"The OneRoster 1.2 package would have nothing in {', '.join(empty)}, so nothing was written: "
-                    "School Data Sync marks every record of a missing file inactive. Check that the school's "
-                    "system sends these records and that the profile's filters keep some of them.")
-        for file, rows in list(self.files.items()):
-            if not rows:
-                del self.files[file]
-        return self.files
+            yield "roles.csv", self.roles()
+            yield "userProfiles.csv", self.user_profiles()
+        yield "enrollments.csv", self.enrollments()
+        yield "demographics.csv", self.demographics()
 
-    def person(self, source: tuple[str, dict[str, Any]], sid: str, role: str, org: str, **values: Any) -> None:
-        """A users.csv row; in 1.2 also the user's primary role at their org in roles.csv."""
-        self.row("users.csv", source, sourcedId=sid, enabledUser="true", orgSourcedIds=org, primaryOrgSourcedId=org,
-                 role=role, **values)
-        if self.v12:
-            self.row("roles.csv", sourcedId=f"role-{sid}", userSourcedId=sid, roleType="primary", role=role,
-                     orgSourcedId=org)
+    def check_fixed(self, counts: dict[str, int]) -> None:
+        """1.2: a run that would leave a file of the fixed set empty writes nothing."""
+        if not self.v12:
+            return
+        fixed = FIXED_12 if "classes" in self.data else tuple(f for f in FIXED_12 if f not in CLASS_FILES)
+        empty = [f for f in fixed if not counts.get(f)]
+        if empty:
+            raise SinkError(
+                f"The OneRoster 1.2 package would have nothing in {', '.join(empty)}, so nothing was written: "
+                "School Data Sync marks every record of a missing file inactive. Check that the school's "
+                "system sends these records and that the profile's filters keep some of them.")
 
-    def user_profiles(self, users: dict[str, str]) -> None:
-        """userProfiles.csv from a profile target named ``userProfiles`` (students or staff), when it maps one."""
-        for entity, rows in self.profile_rows:
-            kind = {"students": "student", "staff": "staff", "contacts": "contact"}.get(entity)
-            for r in rows:
-                user = users.get(f"{kind}:{_s(r.get('_id'))}")
-                if user is None:
-                    self.exclude("userProfiles.csv", "profile of a person not in the package")
-                    continue
-                columns = ("profileType", "vendorId", "applicationId", "description", "credentialType", "username")
-                values: dict[str, Any] = {c: _cell(r.get(c), c) for c in columns}
-                if not all(values[c] for c in ("profileType", "vendorId", "credentialType", "username")):
-                    self.exclude("userProfiles.csv", "profile without a type, vendor, credential type or username")
-                    continue
-                self.row("userProfiles.csv", sourcedId=f"up-{len(self.files.get('userProfiles.csv', [])) + 1}",
-                         userSourcedId=user, **values)
-
-    def orgs(self) -> dict[str, str]:
-        """School or campus value → org sourcedId."""
+    def orgs(self) -> tuple[dict[str, str], list[Cells]]:
+        """School or campus value → org sourcedId, and the orgs.csv rows."""
+        shape = self.shape("orgs.csv", ORG)
         ids: dict[str, str] = {}
+        rows = []
         for s in self.data.get("schools", []):
             sid = _s(s.get("school.id"))
             if sid:
                 ids[sid] = f"org-{sid}"
-                self.row("orgs.csv", sourcedId=f"org-{sid}", name=s.get("school.name") or sid, type="school",
-                         identifier=s.get("school.code"))
+                rows.append(shape((f"org-{sid}", _t(s.get("school.name") or sid), "school", _t(s.get("school.code")),
+                                   "")))
         if not ids:
             ids[""] = "org-school"
-            self.row("orgs.csv", sourcedId="org-school", name=self.school_name, type="school")
-        return ids
+            rows.append(shape(("org-school", _t(self.school_name), "school", "", "")))
+        return ids, rows
 
-    def sessions(self) -> tuple[dict[str, str], str]:
+    def sessions(self) -> tuple[dict[str, str], str, list[Cells]]:
+        shape = self.shape("academicSessions.csv", SESSION)
+        over = self.overlay("academicSessions.csv", "terms")
         terms = [t for t in self.data.get("terms", []) if _s(t.get("term.id"))]
         starts = [_date(t.get("term.start_date")) for t in terms]
         year = next((d[:4] for d in sorted(filter(None, starts))), str(dt.date.today().year))
         year_id = f"as-year-{year}"
         ends = [_date(t.get("term.end_date")) for t in terms]
-        self.row("academicSessions.csv", sourcedId=year_id, title=f"School year {year}", type="schoolYear",
-                 startDate=min(filter(None, starts), default=f"{year}-01-01"),
-                 endDate=max(filter(None, ends), default=f"{year}-12-31"), schoolYear=year)
+        rows = [shape((year_id, f"School year {year}", "schoolYear",
+                       min(filter(None, starts), default=f"{year}-01-01"),
+                       max(filter(None, ends), default=f"{year}-12-31"), "", year, ""))]
         ids: dict[str, str] = {}
         for t, start, end in zip(terms, starts, ends, strict=True):
             if not (start and end):
@@ -250,45 +281,87 @@ class Builder:
             if school:
                 ids[f"{school}:{tid}"] = sid
             ids.setdefault(tid, sid)
-            self.row("academicSessions.csv", ("terms", t), sourcedId=sid, title=t.get("term.name") or sid, type="term",
-                     startDate=start, endDate=end, parentSourcedId=year_id, schoolYear=year)
-        return ids, year_id
+            row = shape((sid, _t(t.get("term.name") or sid), "term", start, end, year_id, year, ""))
+            rows.append(over(row, t) if over else row)
+        return ids, year_id, rows
 
-    def users(self, orgs: dict[str, str], default_org: str) -> dict[str, str]:
-        """Canonical person id → user sourcedId (students, staff, guardians)."""
-        defined: dict[str, str] = {}
+    def courses(self, year_id: str) -> tuple[dict[str, str], list[Cells]]:
+        """One course per subject (subject → course sourcedId), at the org of its first class."""
+        shape = self.shape("courses.csv", COURSE)
+        courses: dict[str, str] = {}
+        rows = []
+        for c in self.data.get("classes", []):
+            if not _s(c.get("class.id")):
+                continue
+            subject = _s(c.get("class.subject_code") or c.get("class.subject")) or "GENERAL"
+            if subject not in courses:
+                courses[subject] = course_id = f"course-{len(courses) + 1}"
+                org = self.org_ids.get(_s(c.get("class.school_id")), self.default_org)
+                rows.append(shape((course_id, year_id, _t(_s(c.get("class.subject")) or subject), _t(subject), org,
+                                   "")))
+        return courses, rows
 
-        def org_of(record: dict[str, Any], prefix: str) -> str:
-            return orgs.get(_s(record.get(f"{prefix}.school_id")), default_org)
+    def classes(self, courses: dict[str, str], terms: dict[str, str], year_id: str) -> Iterator[Cells]:
+        """classes.csv; fills ``class_ids`` (class id → (class sourcedId, org sourcedId))."""
+        shape = self.shape("classes.csv", CLASS)
+        over = self.overlay("classes.csv", "classes")
+        orgs, default_org, out = self.org_ids, self.default_org, self.class_ids
+        all_terms = ",".join(dict.fromkeys(terms.values())) or year_id
+        for c in self.data.get("classes", []):
+            cid = _s(c.get("class.id"))
+            if not cid:
+                self.exclude("classes.csv", "class without an id")
+                continue
+            school = _s(c.get("class.school_id"))
+            org = orgs.get(school, default_org)
+            subject = _s(c.get("class.subject_code") or c.get("class.subject")) or "GENERAL"
+            term_id = _s(c.get("class.term_id"))
+            term = terms.get(f"{school}:{term_id}") or terms.get(term_id, all_terms)
+            sid = f"class-{cid}"
+            out[cid] = (sid, org)
+            row = shape((sid, _t(c.get("class.name") or cid), _grade(c.get("class.year_level")), courses[subject],
+                         _t(c.get("class.code") or cid),
+                         "homeroom" if _s(c.get("class.kind")) in ("registration", "registration_group")
+                         else "scheduled", _t(c.get("class.room")), org, term, ""))
+            yield over(row, c) if over else row
 
+    def users(self) -> Iterator[Cells]:
+        """users.csv: students, staff, then guardians; fills ``people`` (canonical person → user
+        sourcedId), ``user_roles`` for roles.csv and ``kept_students`` for demographics.csv."""
+        shape = self.shape("users.csv", USER)
+        orgs, default_org, people = self.org_ids, self.default_org, self.people
+        roles, kept = self.user_roles, self.kept_students
+        over = self.overlay("users.csv", "students")
         for s in self.data.get("students", []):
-            pid = _s(s.get("student.id"))
+            g = s.get
+            pid = _s(g("student.id"))
             if not pid:
                 self.exclude("users.csv", "student without an id")
                 continue
             if self.nameless(s, "student"):
                 continue
-            defined[f"student:{pid}"] = f"u-s-{pid}"
-            self.person(("students", s), f"u-s-{pid}", "student", org_of(s, "student"),
-                        username=s.get("student.email") or s.get("student.code") or pid,
-                        givenName=s.get("student.first_name"), familyName=s.get("student.last_name"),
-                        middleName=s.get("student.middle_name"), identifier=s.get("student.code"),
-                        email=s.get("student.email"), grades=_grade(s.get("student.year_level")))
-            birth = _date(s.get("student.birth_date"))
-            sex = {"M": "male", "F": "female"}.get(_s(s.get("student.gender"))[:1].upper(), "")
-            if birth or sex or self.v12:  # 1.2: every student, so the file set stays the same
-                self.row("demographics.csv", ("students", s), sourcedId=f"u-s-{pid}", birthDate=birth, sex=sex)
+            sid = people[f"student:{pid}"] = f"u-s-{pid}"
+            org = orgs.get(_s(g("student.school_id")), default_org)
+            roles.append((sid, "student", org))
+            kept.append((sid, s))
+            row = shape((sid, "true", org, org, "student", _t(g("student.email") or g("student.code") or pid),
+                         _t(g("student.first_name")), _t(g("student.last_name")), _t(g("student.middle_name")),
+                         _t(g("student.code")), _t(g("student.email")), "", "", _grade(g("student.year_level")), ""))
+            yield over(row, s) if over else row
+        over = self.overlay("users.csv", "staff")
         for t in self.data.get("staff", []):
-            pid = _s(t.get("staff.id"))
+            g = t.get
+            pid = _s(g("staff.id"))
             if not pid or self.nameless(t, "staff"):
                 continue
-            defined[f"staff:{pid}"] = f"u-t-{pid}"
-            self.person(("staff", t), f"u-t-{pid}", "teacher", org_of(t, "staff"),
-                        username=t.get("staff.email") or t.get("staff.code") or pid,
-                        givenName=t.get("staff.first_name"), familyName=t.get("staff.last_name"),
-                        identifier=t.get("staff.code"), email=t.get("staff.email"))
-        self.guardians(defined, default_org)
-        return defined
+            sid = people[f"staff:{pid}"] = f"u-t-{pid}"
+            org = orgs.get(_s(g("staff.school_id")), default_org)
+            roles.append((sid, "teacher", org))
+            row = shape((sid, "true", org, org, "teacher", _t(g("staff.email") or g("staff.code") or pid),
+                         _t(g("staff.first_name")), _t(g("staff.last_name")), "", _t(g("staff.code")),
+                         _t(g("staff.email")), "", "", "", ""))
+            yield over(row, t) if over else row
+        yield from self.guardians()
 
     def nameless(self, record: dict[str, Any], prefix: str) -> bool:
         """OneRoster requires givenName and familyName: a person the system sent without both is
@@ -299,10 +372,13 @@ class Builder:
         self.exclude("users.csv", f"{who} without a first or last name from the school's system")
         return True
 
-    def guardians(self, defined: dict[str, str], default_org: str) -> None:
+    def guardians(self) -> Iterator[Cells]:
+        shape = self.shape("users.csv", USER)
+        over = self.overlay("users.csv", "contacts")
+        people, org = self.people, self.default_org
         links: dict[str, list[str]] = {}
         for link in self.data.get("contact_links", []):
-            student = defined.get(f"student:{_s(link.get('contact_link.student_id'))}")
+            student = people.get(f"student:{_s(link.get('contact_link.student_id'))}")
             if student:
                 links.setdefault(_s(link.get("contact_link.contact_id")), []).append(student)
         for c in self.data.get("contacts", []):
@@ -313,96 +389,143 @@ class Builder:
                 continue
             if self.nameless(c, "contact"):
                 continue
-            defined[f"contact:{cid}"] = f"u-g-{cid}"
-            self.person(("contacts", c), f"u-g-{cid}", "guardian", default_org,
-                        username=c.get("contact.email") or f"guardian-{cid}",
-                        givenName=c.get("contact.first_name"), familyName=c.get("contact.last_name"),
-                        email=c.get("contact.email"), phone=c.get("contact.mobile") or c.get("contact.phone"),
-                        agentSourcedIds=",".join(sorted(set(children))))
+            sid = people[f"contact:{cid}"] = f"u-g-{cid}"
+            self.user_roles.append((sid, "guardian", org))
+            row = shape((sid, "true", org, org, "guardian", _t(c.get("contact.email") or f"guardian-{cid}"),
+                         _t(c.get("contact.first_name")), _t(c.get("contact.last_name")), "", "",
+                         _t(c.get("contact.email")), _t(c.get("contact.mobile") or c.get("contact.phone")),
+                         ",".join(sorted(set(children))), "", ""))
+            yield over(row, c) if over else row
 
-    def classes(self, orgs: dict[str, str], default_org: str, terms: dict[str, str], year_id: str
-                ) -> dict[str, tuple[str, str]]:
-        """Class id → (class sourcedId, org sourcedId); one course per subject."""
-        courses: dict[str, str] = {}
-        out: dict[str, tuple[str, str]] = {}
-        all_terms = ",".join(dict.fromkeys(terms.values())) or year_id
-        for c in self.data.get("classes", []):
-            cid = _s(c.get("class.id"))
-            if not cid:
-                self.exclude("classes.csv", "class without an id")
-                continue
-            org = orgs.get(_s(c.get("class.school_id")), default_org)
-            subject = _s(c.get("class.subject_code") or c.get("class.subject")) or "GENERAL"
-            course_id = courses.get(subject)
-            if course_id is None:
-                course_id = f"course-{len(courses) + 1}"
-                courses[subject] = course_id
-                self.row("courses.csv", sourcedId=course_id, schoolYearSourcedId=year_id,
-                         title=_s(c.get("class.subject")) or subject, courseCode=subject, orgSourcedId=org)
-            term_id = _s(c.get("class.term_id"))
-            term = terms.get(f"{_s(c.get('class.school_id'))}:{term_id}") or terms.get(term_id, all_terms)
-            sid = f"class-{cid}"
-            out[cid] = (sid, org)
-            self.row("classes.csv", ("classes", c), sourcedId=sid, title=c.get("class.name") or cid,
-                     grades=_grade(c.get("class.year_level")), courseSourcedId=course_id,
-                     classCode=c.get("class.code") or cid,
-                     classType="homeroom" if _s(c.get("class.kind")) in ("registration", "registration_group")
-                     else "scheduled", location=c.get("class.room"), schoolSourcedId=org, termSourcedIds=term)
-        return out
+    def roles(self) -> Iterator[Cells]:
+        """1.2 roles.csv: each user's primary role at their org."""
+        shape = self.shape("roles.csv", ROLE)
+        for sid, role, org in self.user_roles:
+            yield shape((f"role-{sid}", sid, "primary", role, org, ""))
 
-    def enrollments(self, classes: dict[str, tuple[str, str]], users: dict[str, str]) -> None:
+    def demographics(self) -> Iterator[Cells]:
+        """demographics.csv: in 1.2 every student in users.csv (so the file set stays the same), in
+        1.1 those with a birth date or sex."""
+        shape = self.shape("demographics.csv", DEMOGRAPHIC)
+        over = self.overlay("demographics.csv", "students")
+        sexes = {"M": "male", "F": "female"}
+        for sid, s in self.kept_students:
+            birth = _date(s.get("student.birth_date"))
+            sex = sexes.get(_s(s.get("student.gender"))[:1].upper(), "")
+            if birth or sex or self.v12:
+                row = shape((sid, birth, sex, ""))
+                yield over(row, s) if over else row
+
+    def user_profiles(self) -> Iterator[Cells]:
+        """userProfiles.csv from a profile target named ``userProfiles`` (students or staff), when it maps one."""
+        shape = self.shape("userProfiles.csv", PROFILE)
+        written = 0
+        for entity, rows in self.profile_rows:
+            kind = {"students": "student", "staff": "staff", "contacts": "contact"}.get(entity)
+            for r in rows:
+                user = self.people.get(f"{kind}:{_s(r.get('_id'))}")
+                if user is None:
+                    self.exclude("userProfiles.csv", "profile of a person not in the package")
+                    continue
+                columns = ("profileType", "vendorId", "applicationId", "description", "credentialType", "username")
+                values = [_cell(r.get(c), c) for c in columns]
+                if not all(values[i] for i in (0, 1, 4, 5)):
+                    self.exclude("userProfiles.csv", "profile without a type, vendor, credential type or username")
+                    continue
+                written += 1
+                yield shape((f"up-{written}", user, *map(_t, values), ""))
+
+    def enrollments(self) -> Iterator[Cells]:
+        shape = self.shape("enrollments.csv", ENROLMENT)
+        over = self.overlay("enrollments.csv", "class_memberships")
+        classes, users = self.class_ids, self.people
         seen: set[tuple[str, str]] = set()
-
-        def add(class_id: str, person: str, role: str, primary: str,
-                source: tuple[str, dict[str, Any]] | None = None) -> None:
-            cls, user = classes.get(class_id), users.get(person)
-            if cls is None or user is None:
-                self.exclude("enrollments.csv", f"{role} enrolment refers to a class or person not in the package")
-                return
-            if (cls[0], user) in seen:
-                return
-            seen.add((cls[0], user))
-            self.row("enrollments.csv", source, sourcedId=f"enr-{len(seen)}", classSourcedId=cls[0],
-                     schoolSourcedId=cls[1], userSourcedId=user, role=role, primary=primary)
-
         for m in self.data.get("class_memberships", []):
-            add(_s(m.get("class_membership.class_id")), f"student:{_s(m.get('class_membership.student_id'))}",
-                "student", "false", ("class_memberships", m))
+            cls = classes.get(_s(m.get("class_membership.class_id")))
+            user = users.get(f"student:{_s(m.get('class_membership.student_id'))}")
+            if cls is None or user is None:
+                self.exclude("enrollments.csv", "student enrolment refers to a class or person not in the package")
+                continue
+            key = (cls[0], user)
+            if key in seen:
+                continue
+            seen.add(key)
+            row = shape((f"enr-{len(seen)}", cls[0], cls[1], user, "student", "false", ""))
+            yield over(row, m) if over else row
         for c in self.data.get("classes", []):
             cid = _s(c.get("class.id"))
-            if _s(c.get("class.main_teacher_id")):
-                add(cid, f"staff:{_s(c.get('class.main_teacher_id'))}", "teacher", "true")
-            if _s(c.get("class.second_teacher_id")):
-                add(cid, f"staff:{_s(c.get('class.second_teacher_id'))}", "teacher", "false")
+            for column, primary in (("class.main_teacher_id", "true"), ("class.second_teacher_id", "false")):
+                teacher = _s(c.get(column))
+                if not teacher:
+                    continue
+                cls, user = classes.get(cid), users.get(f"staff:{teacher}")
+                if cls is None or user is None:
+                    self.exclude("enrollments.csv", "teacher enrolment refers to a class or person not in the package")
+                    continue
+                if (cls[0], user) not in seen:
+                    seen.add((cls[0], user))
+                    yield shape((f"enr-{len(seen)}", cls[0], cls[1], user, "teacher", primary, ""))
 
 
-def _csv(header: list[str], rows: Iterable[Row]) -> bytes:
+BATCH = 5000
+"""Rows written, checked and let go at a time."""
+
+
+def write_package(path: Path, builder: Builder) -> dict[str, int]:
+    """Stream the builder's files into a zip at ``path`` (level-1 deflate), each batch of rows
+    checked as it is written (csv_spec.StreamCheck), the manifest last; rows written per file.
+
+    Raises SinkError when a 1.2 fixed file would be empty, or the package is not valid (then with
+    the problems check_bulk_package names, read back from what was written)."""
+    spec = builder.spec
+    check = StreamCheck(spec)
+    counts: dict[str, int] = {}
+    # Level 1: about a third of the default level's time for a CSV package a few percent larger.
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, rows in builder.files():
+            counts[name] = _write_file(zf, name, spec.headers[name], rows, check)
+        builder.check_fixed(counts)
+        manifest = _manifest(spec, {name for name, n in counts.items() if n})
+        zf.writestr(MANIFEST, manifest.encode("utf-8"))
+    if not check.finish(manifest, spec.version):
+        problems = validate_bulk_package(path, spec.version)
+        if problems:
+            raise SinkError(f"The OneRoster {spec.version} package would not be valid, so the last one was kept: "
+                            + "; ".join(problems[:5]))
+    return {name: n for name, n in counts.items() if n}
+
+
+def _write_file(zf: zipfile.ZipFile, name: str, header: list[str], rows: Iterable[Cells], check: StreamCheck) -> int:
+    """One file's rows into the zip, a batch at a time; a file without rows is left out."""
+    it = iter(rows)
+    batch = list(islice(it, BATCH))
+    if not batch:
+        return 0
+    count = 0
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(spreadsheet_safe.row(header))
-    triggers, prefix = spreadsheet_safe.TRIGGERS, spreadsheet_safe.PREFIX
-    # The cells are text (Builder._s), so neutralising is the one startswith test per cell,
-    # written out here instead of a call per cell: a 250,000-student package has millions.
-    writer.writerows([prefix + v if v.startswith(triggers) else v for v in map(r.get, header, blanks)]
-                     for blanks in [[""] * len(header)] for r in rows)
-    return buf.getvalue().encode("utf-8")
+    check.start(name, header)
+    with zf.open(name, "w") as fh:
+        while batch:
+            writer.writerows(batch)
+            text = buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+            check.rows(batch, text)
+            fh.write(text.encode("utf-8"))
+            count += len(batch)
+            batch = list(islice(it, BATCH))
+    check.end()
+    return count
 
 
-def package(files: dict[str, list[Row]], version: str = "1.2") -> bytes:
-    spec = SPECS[version]
-    manifest = [{"propertyName": "manifest.version", "value": "1.0"},
-                {"propertyName": "oneroster.version", "value": version}]
-    for name in spec.manifest_files:
-        mode = "bulk" if f"{name}.csv" in files else "absent"
-        manifest.append({"propertyName": f"file.{name}", "value": mode})
-    manifest += [{"propertyName": "source.systemName", "value": "MIS Onboarding Wizard"},
-                 {"propertyName": "source.systemCode", "value": "mis-wizard"}]
-    buf = io.BytesIO()
-    # Level 1: about a third of the default level's time for a CSV package a few percent larger.
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        zf.writestr("manifest.csv", _csv(["propertyName", "value"], manifest))
-        for name, rows in files.items():
-            zf.writestr(name, _csv(spec.headers[name], rows))
+def _manifest(spec: Spec, names: set[str]) -> str:
+    rows = [["propertyName", "value"], ["manifest.version", "1.0"], ["oneroster.version", spec.version]]
+    rows += [[f"file.{name}", "bulk" if f"{name}.csv" in names else "absent"] for name in spec.manifest_files]
+    rows += [["source.systemName", "MIS Onboarding Wizard"], ["source.systemCode", "mis-wizard"]]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
     return buf.getvalue()
 
 
@@ -422,14 +545,9 @@ class OneRosterSink(Sink):
         return f"{self.scheme}:{self.path.resolve()}"
 
     async def write(self, output: Output, state: State, report: RunReport, http: httpx.AsyncClient) -> None:
-        files = Builder(output.dataset, output.school_name, report, self.version, output).build()
-        data = package(files, self.version)
+        builder = Builder(output.dataset, output.school_name, report, self.version, output)
         with atomic.replacing(self.path) as tmp:
-            tmp.write_bytes(data)
-            problems = validate_bulk_package(tmp, self.version)
-            if problems:
-                raise SinkError(f"The OneRoster {self.version} package would not be valid, so the last one was kept: "
-                                + "; ".join(problems[:5]))
-        for name, rows in files.items():
-            report.table(f"oneroster:{name}").written = len(rows)
+            counts = write_package(tmp, builder)
+        for name, rows in counts.items():
+            report.table(f"oneroster:{name}").written = rows
         _commit(state, self.key, output)
