@@ -36,8 +36,8 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
-from operator import itemgetter
+from itertools import islice, repeat
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,8 @@ from mis_wizard.wizard.sync.state import State
 
 
 def _s(value: Any) -> str:
+    if type(value) is str:
+        return value.strip()
     return "" if value is None else str(value).strip()
 
 
@@ -125,6 +127,23 @@ def _t(value: Any) -> str:
 
 
 Cells = tuple[str, ...]
+
+
+class _Memo(dict[Any, str]):
+    """``fn``'s answers by value, worked out once each: year levels, dates of birth and genders
+    repeat across a district, so a row costs a dict lookup instead of a parse."""
+
+    def __init__(self, fn: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: Any) -> str:
+        value = self[key] = self.fn(key)
+        return value
+
+
+def _sex(gender: Any) -> str:
+    return {"M": "male", "F": "female"}.get(_s(gender)[:1].upper(), "")
 
 ORG = ("sourcedId", "name", "type", "identifier")
 SESSION = ("sourcedId", "title", "type", "startDate", "endDate", "parentSourcedId", "schoolYear")
@@ -205,9 +224,9 @@ class Builder:
             return tuple(cells)
         return apply
 
-    def exclude(self, file: str, reason: str) -> None:
+    def exclude(self, file: str, reason: str, count: int = 1) -> None:
         table = self.report.table(f"oneroster:{file}")
-        table.excluded[reason] = table.excluded.get(reason, 0) + 1
+        table.excluded[reason] = table.excluded.get(reason, 0) + count
 
     def files(self) -> Iterator[tuple[str, Iterable[Cells]]]:
         """Each file's name and its rows, in the package's order; take each file's rows before the next."""
@@ -218,7 +237,9 @@ class Builder:
         term_ids, year_id, sessions = self.sessions()
         yield "academicSessions.csv", sessions
         self.class_ids: dict[str, tuple[str, str]] = {}
-        self.people: dict[str, str] = {}
+        self.people: dict[str, dict[str, str]] = {"student": {}, "staff": {}, "contact": {}}
+        """Kind of person → their canonical id → user sourcedId."""
+        self.grades = _Memo(_grade)
         self.user_roles: list[tuple[str, str, str]] = []
         self.kept_students: list[tuple[str, dict[str, Any]]] = []
         courses, rows = self.courses(year_id)
@@ -319,18 +340,19 @@ class Builder:
             term = terms.get(f"{school}:{term_id}") or terms.get(term_id, all_terms)
             sid = f"class-{cid}"
             out[cid] = (sid, org)
-            row = shape((sid, _t(c.get("class.name") or cid), _grade(c.get("class.year_level")), courses[subject],
+            row = shape((sid, _t(c.get("class.name") or cid), self.grades[c.get("class.year_level")], courses[subject],
                          _t(c.get("class.code") or cid),
                          "homeroom" if _s(c.get("class.kind")) in ("registration", "registration_group")
                          else "scheduled", _t(c.get("class.room")), org, term, ""))
             yield over(row, c) if over else row
 
     def users(self) -> Iterator[Cells]:
-        """users.csv: students, staff, then guardians; fills ``people`` (canonical person → user
-        sourcedId), ``user_roles`` for roles.csv and ``kept_students`` for demographics.csv."""
+        """users.csv: students, staff, then guardians; fills ``people``, ``user_roles`` for
+        roles.csv and ``kept_students`` for demographics.csv."""
         shape = self.shape("users.csv", USER)
-        orgs, default_org, people = self.org_ids, self.default_org, self.people
+        orgs, default_org, grades = self.org_ids, self.default_org, self.grades
         roles, kept = self.user_roles, self.kept_students
+        people = self.people["student"]
         over = self.overlay("users.csv", "students")
         for s in self.data.get("students", []):
             g = s.get
@@ -338,47 +360,50 @@ class Builder:
             if not pid:
                 self.exclude("users.csv", "student without an id")
                 continue
-            if self.nameless(s, "student"):
+            given, family = _t(g("student.first_name")), _t(g("student.last_name"))
+            if not (given and family):
+                self.nameless("student")
                 continue
-            sid = people[f"student:{pid}"] = f"u-s-{pid}"
+            sid = people[pid] = f"u-s-{pid}"
             org = orgs.get(_s(g("student.school_id")), default_org)
             roles.append((sid, "student", org))
             kept.append((sid, s))
             row = shape((sid, "true", org, org, "student", _t(g("student.email") or g("student.code") or pid),
-                         _t(g("student.first_name")), _t(g("student.last_name")), _t(g("student.middle_name")),
-                         _t(g("student.code")), _t(g("student.email")), "", "", _grade(g("student.year_level")), ""))
+                         given, family, _t(g("student.middle_name")), _t(g("student.code")), _t(g("student.email")),
+                         "", "", grades[g("student.year_level")], ""))
             yield over(row, s) if over else row
+        people = self.people["staff"]
         over = self.overlay("users.csv", "staff")
         for t in self.data.get("staff", []):
             g = t.get
             pid = _s(g("staff.id"))
-            if not pid or self.nameless(t, "staff"):
+            if not pid:
                 continue
-            sid = people[f"staff:{pid}"] = f"u-t-{pid}"
+            given, family = _t(g("staff.first_name")), _t(g("staff.last_name"))
+            if not (given and family):
+                self.nameless("staff")
+                continue
+            sid = people[pid] = f"u-t-{pid}"
             org = orgs.get(_s(g("staff.school_id")), default_org)
             roles.append((sid, "teacher", org))
             row = shape((sid, "true", org, org, "teacher", _t(g("staff.email") or g("staff.code") or pid),
-                         _t(g("staff.first_name")), _t(g("staff.last_name")), "", _t(g("staff.code")),
-                         _t(g("staff.email")), "", "", "", ""))
+                         given, family, "", _t(g("staff.code")), _t(g("staff.email")), "", "", "", ""))
             yield over(row, t) if over else row
         yield from self.guardians()
 
-    def nameless(self, record: dict[str, Any], prefix: str) -> bool:
+    def nameless(self, prefix: str) -> None:
         """OneRoster requires givenName and familyName: a person the system sent without both is
         left out and counted (their enrolments then go too), not written as a row consumers reject."""
-        if _s(record.get(f"{prefix}.first_name")) and _s(record.get(f"{prefix}.last_name")):
-            return False
         who = {"student": "student", "staff": "staff member", "contact": "contact"}[prefix]
         self.exclude("users.csv", f"{who} without a first or last name from the school's system")
-        return True
 
     def guardians(self) -> Iterator[Cells]:
         shape = self.shape("users.csv", USER)
         over = self.overlay("users.csv", "contacts")
-        people, org = self.people, self.default_org
+        students, people, org = self.people["student"], self.people["contact"], self.default_org
         links: dict[str, list[str]] = {}
         for link in self.data.get("contact_links", []):
-            student = people.get(f"student:{_s(link.get('contact_link.student_id'))}")
+            student = students.get(_s(link.get("contact_link.student_id")))
             if student:
                 links.setdefault(_s(link.get("contact_link.contact_id")), []).append(student)
         for c in self.data.get("contacts", []):
@@ -387,12 +412,14 @@ class Builder:
             if not children:
                 self.exclude("users.csv", "contact linked to no student in the package")
                 continue
-            if self.nameless(c, "contact"):
+            given, family = _t(c.get("contact.first_name")), _t(c.get("contact.last_name"))
+            if not (given and family):
+                self.nameless("contact")
                 continue
-            sid = people[f"contact:{cid}"] = f"u-g-{cid}"
+            sid = people[cid] = f"u-g-{cid}"
             self.user_roles.append((sid, "guardian", org))
             row = shape((sid, "true", org, org, "guardian", _t(c.get("contact.email") or f"guardian-{cid}"),
-                         _t(c.get("contact.first_name")), _t(c.get("contact.last_name")), "", "",
+                         given, family, "", "",
                          _t(c.get("contact.email")), _t(c.get("contact.mobile") or c.get("contact.phone")),
                          ",".join(sorted(set(children))), "", ""))
             yield over(row, c) if over else row
@@ -400,18 +427,25 @@ class Builder:
     def roles(self) -> Iterator[Cells]:
         """1.2 roles.csv: each user's primary role at their org."""
         shape = self.shape("roles.csv", ROLE)
-        for sid, role, org in self.user_roles:
-            yield shape((f"role-{sid}", sid, "primary", role, org, ""))
+        if self.user_roles:
+            sids, roles, orgs = zip(*self.user_roles, strict=True)
+            yield from map(shape, zip(map("role-{}".format, sids), sids, repeat("primary"), roles, orgs, repeat("")))
 
     def demographics(self) -> Iterator[Cells]:
         """demographics.csv: in 1.2 every student in users.csv (so the file set stays the same), in
         1.1 those with a birth date or sex."""
         shape = self.shape("demographics.csv", DEMOGRAPHIC)
         over = self.overlay("demographics.csv", "students")
-        sexes = {"M": "male", "F": "female"}
+        births, sexes = _Memo(_date), _Memo(_sex)
+        if self.v12 and over is None and self.kept_students:
+            sids, records = zip(*self.kept_students, strict=True)
+            yield from map(shape, zip(sids, map(births.__getitem__, map(methodcaller("get", "student.birth_date"), records)),
+                                      map(sexes.__getitem__, map(methodcaller("get", "student.gender"), records)),
+                                      repeat("")))
+            return
         for sid, s in self.kept_students:
-            birth = _date(s.get("student.birth_date"))
-            sex = sexes.get(_s(s.get("student.gender"))[:1].upper(), "")
+            birth = births[s.get("student.birth_date")]
+            sex = sexes[s.get("student.gender")]
             if birth or sex or self.v12:
                 row = shape((sid, birth, sex, ""))
                 yield over(row, s) if over else row
@@ -421,9 +455,9 @@ class Builder:
         shape = self.shape("userProfiles.csv", PROFILE)
         written = 0
         for entity, rows in self.profile_rows:
-            kind = {"students": "student", "staff": "staff", "contacts": "contact"}.get(entity)
+            kind = {"students": "student", "staff": "staff", "contacts": "contact"}.get(entity, "")
             for r in rows:
-                user = self.people.get(f"{kind}:{_s(r.get('_id'))}")
+                user = self.people.get(kind, {}).get(_s(r.get("_id")))
                 if user is None:
                     self.exclude("userProfiles.csv", "profile of a person not in the package")
                     continue
@@ -437,34 +471,63 @@ class Builder:
 
     def enrollments(self) -> Iterator[Cells]:
         shape = self.shape("enrollments.csv", ENROLMENT)
-        over = self.overlay("enrollments.csv", "class_memberships")
-        classes, users = self.class_ids, self.people
-        seen: set[tuple[str, str]] = set()
-        for m in self.data.get("class_memberships", []):
-            cls = classes.get(_s(m.get("class_membership.class_id")))
-            user = users.get(f"student:{_s(m.get('class_membership.student_id'))}")
-            if cls is None or user is None:
-                self.exclude("enrollments.csv", "student enrolment refers to a class or person not in the package")
-                continue
-            key = (cls[0], user)
-            if key in seen:
-                continue
-            seen.add(key)
-            row = shape((f"enr-{len(seen)}", cls[0], cls[1], user, "student", "false", ""))
-            yield over(row, m) if over else row
+        classes, staff = self.class_ids, self.people["staff"]
+        seen: dict[tuple[str, str], None] = {}
+        yield from self.student_enrolments(shape, seen)
         for c in self.data.get("classes", []):
             cid = _s(c.get("class.id"))
             for column, primary in (("class.main_teacher_id", "true"), ("class.second_teacher_id", "false")):
                 teacher = _s(c.get(column))
                 if not teacher:
                     continue
-                cls, user = classes.get(cid), users.get(f"staff:{teacher}")
+                cls, user = classes.get(cid), staff.get(teacher)
                 if cls is None or user is None:
                     self.exclude("enrollments.csv", "teacher enrolment refers to a class or person not in the package")
                     continue
                 if (cls[0], user) not in seen:
-                    seen.add((cls[0], user))
+                    seen[cls[0], user] = None
                     yield shape((f"enr-{len(seen)}", cls[0], cls[1], user, "teacher", primary, ""))
+
+    def student_enrolments(self, shape: Callable[[tuple[str, ...]], Cells], seen: dict[tuple[str, str], None]
+                           ) -> Iterator[Cells]:
+        """Each student's enrolment rows, once per class and student in the order the class lists
+        give them; ``seen`` gets each (class sourcedId, user sourcedId).
+
+        A district has millions: the lists are read a column at a time (lookups mapped over the
+        records, duplicates dropped by one dict), and memberships are looked at one by one only
+        when an id is not clean text or refers to nothing, or the profile maps enrolments."""
+        memberships = self.data.get("class_memberships", [])
+        classes, students = self.class_ids, self.people["student"]
+        over = self.overlay("enrollments.csv", "class_memberships")
+        class_ids = [*map(methodcaller("get", "class_membership.class_id"), memberships)]
+        student_ids = [*map(methodcaller("get", "class_membership.student_id"), memberships)]
+        found = [*map(classes.get, class_ids)]
+        users = [*map(students.get, student_ids)]
+        missing = 0
+        if None in found or None in users:
+            for i, (cls, user) in enumerate(zip(found, users, strict=True)):
+                if cls is None:
+                    cls = found[i] = classes.get(_s(class_ids[i]))
+                if user is None:
+                    user = users[i] = students.get(_s(student_ids[i]))
+                missing += cls is None or user is None
+        if missing:
+            self.exclude("enrollments.csv", "student enrolment refers to a class or person not in the package",
+                         missing)
+        if over is None and not missing:
+            seen.update(dict.fromkeys(zip(map(itemgetter(0), found), users, strict=True)))
+            org_of = dict(classes.values())
+            sids, people = [*map(itemgetter(0), seen)], [*map(itemgetter(1), seen)]
+            yield from map(shape, zip(map("enr-{}".format, range(1, len(seen) + 1)), sids,
+                                      map(org_of.__getitem__, sids), people, repeat("student"), repeat("false"),
+                                      repeat("")))
+            return
+        for m, cls, user in zip(memberships, found, users, strict=True):
+            if cls is None or user is None or (cls[0], user) in seen:
+                continue
+            seen[cls[0], user] = None
+            row = shape((f"enr-{len(seen)}", cls[0], cls[1], user, "student", "false", ""))
+            yield over(row, m) if over else row
 
 
 BATCH = 5000
