@@ -24,7 +24,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ from mis_wizard.wizard import atomic
 from mis_wizard.wizard.sync.report import RunReport
 from mis_wizard.wizard.sync.sinks.base import ID, Output
 from mis_wizard.wizard.sync.sinks.files import write_workbook
-from mis_wizard.wizard.sync.sinks.oneroster_sink import Builder, write_package
+from mis_wizard.wizard.sync.sinks.oneroster_sink import Builder, Columns, batches, write_package
 
 COLUMNS = ["code", "first_name", "last_name", "preferred_name", "birth_date", "gender", "year_level", "email",
            "house", "form", "campus", "entry_date", "status", "school_year", "phone"]
@@ -139,20 +138,25 @@ def csv_plain(output: Output, folder: Path) -> tuple[float, int, int]:
     builder = Builder(output.dataset, output.school_name, RunReport(system="bench", sink="oneroster"), "1.2", output)
     spent, rows_n, files_n = 0.0, 0, 0
     clock = time.perf_counter
-    for name, rows in builder.files():
+    for name, items in builder.files():
         header = headers[name]
-        it = iter(rows)
+        chunks = batches(items)
+        batch = next(chunks, None)
+        if batch is None:
+            continue
         started = clock()
         with open(folder / name, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh, lineterminator="\r\n")
             writer.writerow(header)
             spent += clock() - started
-            while batch := list(islice(it, 5000)):
-                table = [dict(zip(header, r, strict=True)) for r in batch]
+            while batch is not None:
+                table = [dict(zip(header, r, strict=True))
+                         for r in (batch.rows(header) if isinstance(batch, Columns) else batch)]
                 rows_n += len(table)
                 started = clock()
                 writer.writerows([r.get(h, "") for h in header] for r in table)
                 spent += clock() - started
+                batch = next(chunks, None)
             started = clock()
         spent += clock() - started
         files_n += 1

@@ -29,6 +29,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -497,10 +498,22 @@ class StreamCheck:
         if set(map(len, rows)) != {self.width}:
             self.ok = False
             return
-        cols = list(zip(*rows, strict=True))
+        self.columns(list(zip(*rows, strict=True)), text, counted=True)
+
+    def columns(self, cols: list[Sequence[str]], text: str, counted: bool = False) -> None:
+        """As :meth:`rows`, the batch given a column at a time (every header column, its cells in row order)."""
+        if not self.ok:
+            return
+        if not counted:
+            if len(cols) != self.width or len(set(map(len, cols))) != 1:
+                self.ok = False
+                return
+            self.count += len(cols[0])
+            if "\r" in text and text.count("\r") != text.count("\r\n"):
+                self.ok = False
         self.ok = self._cells(cols) and self._ids(cols) and self.ok
 
-    def _cells(self, cols: list[tuple[str, ...]]) -> bool:
+    def _cells(self, cols: list[Sequence[str]]) -> bool:
         if any(any(cols[i]) for i in self.blank):
             return False
         if not all(all(map(str.strip, cols[i])) for i in self.required):
@@ -513,7 +526,7 @@ class StreamCheck:
                 return False
         return True
 
-    def _ids(self, cols: list[tuple[str, ...]]) -> bool:
+    def _ids(self, cols: list[Sequence[str]]) -> bool:
         ids = cols[0]
         distinct = set(ids)
         distinct.discard("")

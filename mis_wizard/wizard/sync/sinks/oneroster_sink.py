@@ -34,9 +34,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
-from itertools import islice, repeat
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
@@ -162,6 +162,35 @@ into the version's header order in one C call (columns it does not give are blan
 ones the header lacks, such as 1.1's primaryOrgSourcedId, are dropped)."""
 
 
+class Columns:
+    """Rows given a column at a time: column → its cells, one per row, or the one value every row
+    has; columns not named are blank. For the big files (enrolments, roles, demographics) whose
+    cells are all the sink's own, so each step is one C call per column instead of one per row."""
+
+    __slots__ = ("count", "cells")
+
+    def __init__(self, count: int, cells: dict[str, Sequence[str] | str]) -> None:
+        self.count, self.cells = count, cells
+
+    def table(self, header: list[str]) -> list[Sequence[str]]:
+        """Every column of the header, in its order."""
+        n = self.count
+        out: list[Sequence[str]] = []
+        for column in header:
+            cells = self.cells.get(column, "")
+            out.append((cells,) * n if isinstance(cells, str) else cells)
+        return out
+
+    def rows(self, header: list[str]) -> list[Cells]:
+        return list(zip(*self.table(header), strict=True))
+
+    def batches(self, size: int) -> Iterator[Columns]:
+        for start in range(0, self.count, size):
+            yield Columns(min(size, self.count - start), {
+                column: cells if isinstance(cells, str) else cells[start:start + size]
+                for column, cells in self.cells.items()})
+
+
 class Builder:
     """Canonical records (and the profile's mapped rows) → OneRoster rows, file after file.
 
@@ -228,7 +257,7 @@ class Builder:
         table = self.report.table(f"oneroster:{file}")
         table.excluded[reason] = table.excluded.get(reason, 0) + count
 
-    def files(self) -> Iterator[tuple[str, Iterable[Cells]]]:
+    def files(self) -> Iterator[tuple[str, Iterable[Cells | Columns]]]:
         """Each file's name and its rows, in the package's order; take each file's rows before the next."""
         org_ids, orgs = self.orgs()
         self.default_org = next(iter(org_ids.values()))
@@ -424,14 +453,15 @@ class Builder:
                          ",".join(sorted(set(children))), "", ""))
             yield over(row, c) if over else row
 
-    def roles(self) -> Iterator[Cells]:
+    def roles(self) -> Iterator[Columns]:
         """1.2 roles.csv: each user's primary role at their org."""
-        shape = self.shape("roles.csv", ROLE)
         if self.user_roles:
             sids, roles, orgs = zip(*self.user_roles, strict=True)
-            yield from map(shape, zip(map("role-{}".format, sids), sids, repeat("primary"), roles, orgs, repeat("")))
+            yield from Columns(len(sids), {
+                "sourcedId": [*map("role-{}".format, sids)], "userSourcedId": sids, "roleType": "primary",
+                "role": roles, "orgSourcedId": orgs}).batches(BATCH)
 
-    def demographics(self) -> Iterator[Cells]:
+    def demographics(self) -> Iterator[Cells | Columns]:
         """demographics.csv: in 1.2 every student in users.csv (so the file set stays the same), in
         1.1 those with a birth date or sex."""
         shape = self.shape("demographics.csv", DEMOGRAPHIC)
@@ -439,9 +469,10 @@ class Builder:
         births, sexes = _Memo(_date), _Memo(_sex)
         if self.v12 and over is None and self.kept_students:
             sids, records = zip(*self.kept_students, strict=True)
-            yield from map(shape, zip(sids, map(births.__getitem__, map(methodcaller("get", "student.birth_date"), records)),
-                                      map(sexes.__getitem__, map(methodcaller("get", "student.gender"), records)),
-                                      repeat("")))
+            yield from Columns(len(sids), {
+                "sourcedId": sids,
+                "birthDate": [*map(births.__getitem__, map(methodcaller("get", "student.birth_date"), records))],
+                "sex": [*map(sexes.__getitem__, map(methodcaller("get", "student.gender"), records))]}).batches(BATCH)
             return
         for sid, s in self.kept_students:
             birth = births[s.get("student.birth_date")]
@@ -469,7 +500,7 @@ class Builder:
                 written += 1
                 yield shape((f"up-{written}", user, *map(_t, values), ""))
 
-    def enrollments(self) -> Iterator[Cells]:
+    def enrollments(self) -> Iterator[Cells | Columns]:
         shape = self.shape("enrollments.csv", ENROLMENT)
         classes, staff = self.class_ids, self.people["staff"]
         seen: dict[tuple[str, str], None] = {}
@@ -489,7 +520,7 @@ class Builder:
                     yield shape((f"enr-{len(seen)}", cls[0], cls[1], user, "teacher", primary, ""))
 
     def student_enrolments(self, shape: Callable[[tuple[str, ...]], Cells], seen: dict[tuple[str, str], None]
-                           ) -> Iterator[Cells]:
+                           ) -> Iterator[Cells | Columns]:
         """Each student's enrolment rows, once per class and student in the order the class lists
         give them; ``seen`` gets each (class sourcedId, user sourcedId).
 
@@ -517,10 +548,11 @@ class Builder:
         if over is None and not missing:
             seen.update(dict.fromkeys(zip(map(itemgetter(0), found), users, strict=True)))
             org_of = dict(classes.values())
-            sids, people = [*map(itemgetter(0), seen)], [*map(itemgetter(1), seen)]
-            yield from map(shape, zip(map("enr-{}".format, range(1, len(seen) + 1)), sids,
-                                      map(org_of.__getitem__, sids), people, repeat("student"), repeat("false"),
-                                      repeat("")))
+            sids = [*map(itemgetter(0), seen)]
+            yield from Columns(len(seen), {
+                "sourcedId": [*map("enr-{}".format, range(1, len(seen) + 1))], "classSourcedId": sids,
+                "schoolSourcedId": [*map(org_of.__getitem__, sids)], "userSourcedId": [*map(itemgetter(1), seen)],
+                "role": "student", "primary": "false"}).batches(BATCH)
             return
         for m, cls, user in zip(memberships, found, users, strict=True):
             if cls is None or user is None or (cls[0], user) in seen:
@@ -558,29 +590,91 @@ def write_package(path: Path, builder: Builder) -> dict[str, int]:
     return {name: n for name, n in counts.items() if n}
 
 
-def _write_file(zf: zipfile.ZipFile, name: str, header: list[str], rows: Iterable[Cells], check: StreamCheck) -> int:
+def _write_file(zf: zipfile.ZipFile, name: str, header: list[str], rows: Iterable[Cells | Columns],
+                check: StreamCheck) -> int:
     """One file's rows into the zip, a batch at a time; a file without rows is left out."""
-    it = iter(rows)
-    batch = list(islice(it, BATCH))
-    if not batch:
+    chunks = batches(rows)
+    batch = next(chunks, None)
+    if batch is None:
         return 0
     count = 0
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(spreadsheet_safe.row(header))
+    csv.writer(buf, lineterminator="\r\n").writerow(spreadsheet_safe.row(header))
+    head = buf.getvalue()
     check.start(name, header)
     with zf.open(name, "w") as fh:
-        while batch:
-            writer.writerows(batch)
-            text = buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
-            check.rows(batch, text)
+        while batch is not None:
+            if isinstance(batch, Columns):
+                table = batch.table(header)
+                text = head + _columns_text(batch, header, table)
+                check.columns(table, text)
+                count += batch.count
+            else:
+                text = head + _rows_text(batch, len(header))
+                check.rows(batch, text)
+                count += len(batch)
             fh.write(text.encode("utf-8"))
-            count += len(batch)
-            batch = list(islice(it, BATCH))
+            head = ""
+            batch = next(chunks, None)
     check.end()
     return count
+
+
+def batches(items: Iterable[Cells | Columns]) -> Iterator[list[Cells] | Columns]:
+    rows: list[Cells] = []
+    for item in items:
+        if isinstance(item, Columns):
+            if rows:
+                yield rows
+                rows = []
+            yield item
+        else:
+            rows.append(item)
+            if len(rows) == BATCH:
+                yield rows
+                rows = []
+    if rows:
+        yield rows
+
+
+_QUOTED = re.compile('[,"\r\n]')
+"""What makes csv.writer quote a cell (the delimiter, the quote, a line break)."""
+
+
+def _rows_text(rows: list[Cells], width: int) -> str:
+    """The CSV text csv.writer gives the rows: joined with commas when no cell needs quoting
+    (every comma and line break is then one the join put there), else csv.writer's own."""
+    body = "\n".join(map(",".join, rows))
+    if (body.count(",") == (width - 1) * len(rows) and body.count("\n") == len(rows) - 1 and '"' not in body
+            and "\r" not in body):
+        return body.replace("\n", "\r\n") + "\r\n"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue()
+
+
+def _columns_text(batch: Columns, header: list[str], table: list[Sequence[str]]) -> str:
+    """As :func:`_rows_text`, from columns: one format string per batch, with the shared values
+    written in, mapped over the other columns."""
+    parts: list[str] = []
+    varying: list[Sequence[str]] = []
+    for column, cells in zip(header, table, strict=True):
+        value = batch.cells.get(column, "")
+        if isinstance(value, str):
+            if _QUOTED.search(value):
+                break
+            parts.append(value.replace("{", "{{").replace("}", "}}"))
+        elif _QUOTED.search("\x00".join(value)):
+            break
+        else:
+            parts.append("{}")
+            varying.append(cells)
+    else:
+        template = ",".join(parts) + "\r\n"
+        return "".join(map(template.format, *varying)) if varying else template * batch.count
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(zip(*table, strict=True))
+    return buf.getvalue()
 
 
 def _manifest(spec: Spec, names: set[str]) -> str:
