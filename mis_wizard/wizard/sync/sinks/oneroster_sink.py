@@ -36,7 +36,8 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from itertools import repeat
 from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,25 @@ def _t(value: Any) -> str:
     trigger, so only cells that come from the school's records or the profile go through this."""
     text = "" if value is None else (value if type(value) is str else str(value)).strip()
     return _PREFIX + text if text.startswith(_TRIGGERS) else text
+
+
+_NEUTRALISE = re.compile("\x00[" + re.escape("".join(_TRIGGERS)) + "]")
+
+
+def _clean(values: list[Any]) -> list[str]:
+    """:func:`_s` of each value, one C call for a column of text."""
+    if set(map(type, values)) <= {str}:
+        return [*map(str.strip, values)]
+    return [*map(_s, values)]
+
+
+def _texts(values: list[Any]) -> list[str]:
+    """:func:`_t` of each value: a column is searched once for a cell starting with a trigger, and
+    only a column that has one is neutralised cell by cell."""
+    cells = _clean(values)
+    if _NEUTRALISE.search("\x00" + "\x00".join(cells)):
+        return [*map(_t, cells)]
+    return cells
 
 
 Cells = tuple[str, ...]
@@ -375,9 +395,43 @@ class Builder:
                          else "scheduled", _t(c.get("class.room")), org, term, ""))
             yield over(row, c) if over else row
 
-    def users(self) -> Iterator[Cells]:
+    def users(self) -> Iterator[Cells | Columns]:
         """users.csv: students, staff, then guardians; fills ``people``, ``user_roles`` for
         roles.csv and ``kept_students`` for demographics.csv."""
+        students = self.data.get("students", [])
+        if students and self.overlay("users.csv", "students") is None:
+            done = yield from self.student_columns(students)
+            if done:
+                yield from self.staff_and_guardians()
+                return
+        yield from self.student_rows()
+        yield from self.staff_and_guardians()
+
+    def student_columns(self, students: list[dict[str, Any]]) -> Generator[Columns, None, bool]:
+        """The students a column at a time, when every one has an id and both names (else False,
+        and nothing is written or counted: the rows then go one by one)."""
+        def column(key: str) -> list[Any]:
+            return [*map(methodcaller("get", key), students)]
+
+        pids = _clean(column("student.id"))
+        given, family = _texts(column("student.first_name")), _texts(column("student.last_name"))
+        if "" in pids or "" in given or "" in family:
+            return False
+        emails, codes = column("student.email"), column("student.code")
+        orgs = [*map(self.org_ids.get, _clean(column("student.school_id")), repeat(self.default_org))]
+        sids = [*map("u-s-{}".format, pids)]
+        self.people["student"].update(zip(pids, sids, strict=True))
+        self.user_roles.extend(zip(sids, repeat("student"), orgs, strict=False))
+        self.kept_students.extend(zip(sids, students, strict=True))
+        yield from Columns(len(sids), {
+            "sourcedId": sids, "enabledUser": "true", "orgSourcedIds": orgs, "primaryOrgSourcedId": orgs,
+            "role": "student", "username": _texts([e or c or p for e, c, p in zip(emails, codes, pids, strict=True)]),
+            "givenName": given, "familyName": family, "middleName": _texts(column("student.middle_name")),
+            "identifier": _texts(codes), "email": _texts(emails),
+            "grades": [*map(self.grades.__getitem__, column("student.year_level"))]}).batches(BATCH)
+        return True
+
+    def student_rows(self) -> Iterator[Cells]:
         shape = self.shape("users.csv", USER)
         orgs, default_org, grades = self.org_ids, self.default_org, self.grades
         roles, kept = self.user_roles, self.kept_students
@@ -401,6 +455,11 @@ class Builder:
                          given, family, _t(g("student.middle_name")), _t(g("student.code")), _t(g("student.email")),
                          "", "", grades[g("student.year_level")], ""))
             yield over(row, s) if over else row
+
+    def staff_and_guardians(self) -> Iterator[Cells]:
+        shape = self.shape("users.csv", USER)
+        orgs, default_org = self.org_ids, self.default_org
+        roles = self.user_roles
         people = self.people["staff"]
         over = self.overlay("users.csv", "staff")
         for t in self.data.get("staff", []):
