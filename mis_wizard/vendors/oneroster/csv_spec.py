@@ -534,7 +534,10 @@ class StreamCheck:
             return False
         self.seen |= distinct
         for i, target in self.references:
-            refs = set(map(str.strip, ",".join(cols[i]).split(",")))
+            cells = cols[i]
+            joined = ",".join(cells)
+            # a list cell holds several ids; only a batch that has one is split
+            refs = set(map(str.strip, joined.split(",") if joined.count(",") >= len(cells) else cells))
             refs.discard("")
             known = self.defined.get(target)
             if target == self.name or known is None:

@@ -130,6 +130,13 @@ def _t(value: Any) -> str:
 _NEUTRALISE = re.compile("\x00[" + re.escape("".join(_TRIGGERS)) + "]")
 
 
+def _each(fn: Callable[[Any], str], values: list[Any]) -> list[str]:
+    """``fn`` of each value, worked out once per distinct value (year levels, dates of birth and
+    genders repeat across a district)."""
+    answers = {value: fn(value) for value in set(values)}
+    return [*map(answers.__getitem__, values)]
+
+
 def _clean(values: list[Any]) -> list[str]:
     """:func:`_s` of each value, one C call for a column of text."""
     if set(map(type, values)) <= {str}:
@@ -419,7 +426,7 @@ class Builder:
             return False
         emails, codes = column("student.email"), column("student.code")
         orgs = [*map(self.org_ids.get, _clean(column("student.school_id")), repeat(self.default_org))]
-        sids = [*map("u-s-{}".format, pids)]
+        sids = [*map("u-s-".__add__, pids)]
         self.people["student"].update(zip(pids, sids, strict=True))
         self.user_roles.extend(zip(sids, repeat("student"), orgs, strict=False))
         self.kept_students.extend(zip(sids, students, strict=True))
@@ -428,7 +435,7 @@ class Builder:
             "role": "student", "username": _texts([e or c or p for e, c, p in zip(emails, codes, pids, strict=True)]),
             "givenName": given, "familyName": family, "middleName": _texts(column("student.middle_name")),
             "identifier": _texts(codes), "email": _texts(emails),
-            "grades": [*map(self.grades.__getitem__, column("student.year_level"))]}).batches(BATCH)
+            "grades": _each(_grade, column("student.year_level"))}).batches(BATCH)
         return True
 
     def student_rows(self) -> Iterator[Cells]:
@@ -517,7 +524,7 @@ class Builder:
         if self.user_roles:
             sids, roles, orgs = zip(*self.user_roles, strict=True)
             yield from Columns(len(sids), {
-                "sourcedId": [*map("role-{}".format, sids)], "userSourcedId": sids, "roleType": "primary",
+                "sourcedId": [*map("role-".__add__, sids)], "userSourcedId": sids, "roleType": "primary",
                 "role": roles, "orgSourcedId": orgs}).batches(BATCH)
 
     def demographics(self) -> Iterator[Cells | Columns]:
@@ -530,8 +537,8 @@ class Builder:
             sids, records = zip(*self.kept_students, strict=True)
             yield from Columns(len(sids), {
                 "sourcedId": sids,
-                "birthDate": [*map(births.__getitem__, map(methodcaller("get", "student.birth_date"), records))],
-                "sex": [*map(sexes.__getitem__, map(methodcaller("get", "student.gender"), records))]}).batches(BATCH)
+                "birthDate": _each(_date, [*map(methodcaller("get", "student.birth_date"), records)]),
+                "sex": _each(_sex, [*map(methodcaller("get", "student.gender"), records)])}).batches(BATCH)
             return
         for sid, s in self.kept_students:
             birth = births[s.get("student.birth_date")]
@@ -609,7 +616,7 @@ class Builder:
             org_of = dict(classes.values())
             sids = [*map(itemgetter(0), seen)]
             yield from Columns(len(seen), {
-                "sourcedId": [*map("enr-{}".format, range(1, len(seen) + 1))], "classSourcedId": sids,
+                "sourcedId": [f"enr-{n}" for n in range(1, len(seen) + 1)], "classSourcedId": sids,
                 "schoolSourcedId": [*map(org_of.__getitem__, sids)], "userSourcedId": [*map(itemgetter(1), seen)],
                 "role": "student", "primary": "false"}).batches(BATCH)
             return
@@ -713,27 +720,15 @@ def _rows_text(rows: list[Cells], width: int) -> str:
 
 
 def _columns_text(batch: Columns, header: list[str], table: list[Sequence[str]]) -> str:
-    """As :func:`_rows_text`, from columns: one format string per batch, with the shared values
-    written in, mapped over the other columns."""
-    parts: list[str] = []
-    varying: list[Sequence[str]] = []
+    """As :func:`_rows_text`, from columns: each column (or shared value) is searched once for what
+    csv.writer would quote, and when nothing is, the rows are joined with commas."""
     for column, cells in zip(header, table, strict=True):
         value = batch.cells.get(column, "")
-        if isinstance(value, str):
-            if _QUOTED.search(value):
-                break
-            parts.append(value.replace("{", "{{").replace("}", "}}"))
-        elif _QUOTED.search("\x00".join(value)):
-            break
-        else:
-            parts.append("{}")
-            varying.append(cells)
-    else:
-        template = ",".join(parts) + "\r\n"
-        return "".join(map(template.format, *varying)) if varying else template * batch.count
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(zip(*table, strict=True))
-    return buf.getvalue()
+        if _QUOTED.search(value if isinstance(value, str) else "\x00".join(cells)):
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\r\n").writerows(zip(*table, strict=True))
+            return buf.getvalue()
+    return "\r\n".join(map(",".join, zip(*table, strict=True))) + "\r\n"
 
 
 def _manifest(spec: Spec, names: set[str]) -> str:
