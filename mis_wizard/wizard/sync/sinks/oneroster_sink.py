@@ -139,8 +139,11 @@ def _each(fn: Callable[[Any], str], values: list[Any]) -> list[str]:
 
 def _clean(values: list[Any]) -> list[str]:
     """:func:`_s` of each value, one C call for a column of text."""
-    if set(map(type, values)) <= {str}:
+    kinds = set(map(type, values))
+    if kinds <= {str}:
         return [*map(str.strip, values)]
+    if kinds == {type(None)}:
+        return [""] * len(values)
     return [*map(_s, values)]
 
 
@@ -296,8 +299,10 @@ class Builder:
         self.people: dict[str, dict[str, str]] = {"student": {}, "staff": {}, "contact": {}}
         """Kind of person → their canonical id → user sourcedId."""
         self.grades = _Memo(_grade)
-        self.user_roles: list[tuple[str, str, str]] = []
-        self.kept_students: list[tuple[str, dict[str, Any]]] = []
+        self.user_roles: tuple[list[str], list[str], list[str]] = ([], [], [])
+        """Each user's sourcedId, role and org, for roles.csv (a list each, read a column at a time)."""
+        self.kept_students: tuple[list[str], list[dict[str, Any]]] = ([], [])
+        """Each student's sourcedId and record, for demographics.csv."""
         courses, rows = self.courses(year_id)
         yield "courses.csv", rows
         yield "classes.csv", self.classes(courses, term_ids, year_id)
@@ -428,8 +433,9 @@ class Builder:
         orgs = [*map(self.org_ids.get, _clean(column("student.school_id")), repeat(self.default_org))]
         sids = [*map("u-s-".__add__, pids)]
         self.people["student"].update(zip(pids, sids, strict=True))
-        self.user_roles.extend(zip(sids, repeat("student"), orgs, strict=False))
-        self.kept_students.extend(zip(sids, students, strict=True))
+        self.role(sids, repeat("student", len(sids)), orgs)
+        self.kept_students[0].extend(sids)
+        self.kept_students[1].extend(students)
         yield from Columns(len(sids), {
             "sourcedId": sids, "enabledUser": "true", "orgSourcedIds": orgs, "primaryOrgSourcedId": orgs,
             "role": "student", "username": _texts([e or c or p for e, c, p in zip(emails, codes, pids, strict=True)]),
@@ -441,7 +447,7 @@ class Builder:
     def student_rows(self) -> Iterator[Cells]:
         shape = self.shape("users.csv", USER)
         orgs, default_org, grades = self.org_ids, self.default_org, self.grades
-        roles, kept = self.user_roles, self.kept_students
+        kept = self.kept_students
         people = self.people["student"]
         over = self.overlay("users.csv", "students")
         for s in self.data.get("students", []):
@@ -456,8 +462,9 @@ class Builder:
                 continue
             sid = people[pid] = f"u-s-{pid}"
             org = orgs.get(_s(g("student.school_id")), default_org)
-            roles.append((sid, "student", org))
-            kept.append((sid, s))
+            self.role((sid,), ("student",), (org,))
+            kept[0].append(sid)
+            kept[1].append(s)
             row = shape((sid, "true", org, org, "student", _t(g("student.email") or g("student.code") or pid),
                          given, family, _t(g("student.middle_name")), _t(g("student.code")), _t(g("student.email")),
                          "", "", grades[g("student.year_level")], ""))
@@ -466,7 +473,6 @@ class Builder:
     def staff_and_guardians(self) -> Iterator[Cells]:
         shape = self.shape("users.csv", USER)
         orgs, default_org = self.org_ids, self.default_org
-        roles = self.user_roles
         people = self.people["staff"]
         over = self.overlay("users.csv", "staff")
         for t in self.data.get("staff", []):
@@ -480,11 +486,16 @@ class Builder:
                 continue
             sid = people[pid] = f"u-t-{pid}"
             org = orgs.get(_s(g("staff.school_id")), default_org)
-            roles.append((sid, "teacher", org))
+            self.role((sid,), ("teacher",), (org,))
             row = shape((sid, "true", org, org, "teacher", _t(g("staff.email") or g("staff.code") or pid),
                          given, family, "", _t(g("staff.code")), _t(g("staff.email")), "", "", "", ""))
             yield over(row, t) if over else row
         yield from self.guardians()
+
+    def role(self, sids: Iterable[str], roles: Iterable[str], orgs: Iterable[str]) -> None:
+        """Users' primary roles, for roles.csv."""
+        for column, cells in zip(self.user_roles, (sids, roles, orgs), strict=True):
+            column.extend(cells)
 
     def nameless(self, prefix: str) -> None:
         """OneRoster requires givenName and familyName: a person the system sent without both is
@@ -512,7 +523,7 @@ class Builder:
                 self.nameless("contact")
                 continue
             sid = people[cid] = f"u-g-{cid}"
-            self.user_roles.append((sid, "guardian", org))
+            self.role((sid,), ("guardian",), (org,))
             row = shape((sid, "true", org, org, "guardian", _t(c.get("contact.email") or f"guardian-{cid}"),
                          given, family, "", "",
                          _t(c.get("contact.email")), _t(c.get("contact.mobile") or c.get("contact.phone")),
@@ -521,8 +532,8 @@ class Builder:
 
     def roles(self) -> Iterator[Columns]:
         """1.2 roles.csv: each user's primary role at their org."""
-        if self.user_roles:
-            sids, roles, orgs = zip(*self.user_roles, strict=True)
+        sids, roles, orgs = self.user_roles
+        if sids:
             yield from Columns(len(sids), {
                 "sourcedId": [*map("role-".__add__, sids)], "userSourcedId": sids, "roleType": "primary",
                 "role": roles, "orgSourcedId": orgs}).batches(BATCH)
@@ -533,14 +544,14 @@ class Builder:
         shape = self.shape("demographics.csv", DEMOGRAPHIC)
         over = self.overlay("demographics.csv", "students")
         births, sexes = _Memo(_date), _Memo(_sex)
-        if self.v12 and over is None and self.kept_students:
-            sids, records = zip(*self.kept_students, strict=True)
+        sids, records = self.kept_students
+        if self.v12 and over is None and sids:
             yield from Columns(len(sids), {
                 "sourcedId": sids,
                 "birthDate": _each(_date, [*map(methodcaller("get", "student.birth_date"), records)]),
                 "sex": _each(_sex, [*map(methodcaller("get", "student.gender"), records)])}).batches(BATCH)
             return
-        for sid, s in self.kept_students:
+        for sid, s in zip(sids, records, strict=True):
             birth = births[s.get("student.birth_date")]
             sex = sexes[s.get("student.gender")]
             if birth or sex or self.v12:
