@@ -623,7 +623,9 @@ class Builder:
             self.exclude("enrollments.csv", "student enrolment refers to a class or person not in the package",
                          missing)
         if over is None and not missing:
-            seen.update(dict.fromkeys(zip(map(itemgetter(0), found), users, strict=True)))
+            # nothing is missing here, so every entry is a (sourcedId, org) and a user sourcedId
+            pairs: Iterable[tuple[str, str]] = zip(map(itemgetter(0), found), users, strict=True)  # type: ignore[arg-type]
+            seen.update(dict.fromkeys(pairs))
             org_of = dict(classes.values())
             sids = [*map(itemgetter(0), seen)]
             yield from Columns(len(seen), {
