@@ -527,12 +527,11 @@ class StreamCheck:
         return True
 
     def _ids(self, cols: list[Sequence[str]]) -> bool:
-        ids = cols[0]
-        distinct = set(ids)
-        distinct.discard("")
-        if len(distinct) != len(ids) - ids.count("") or not self.seen.isdisjoint(distinct):
-            return False
-        self.seen |= distinct
+        ids = cols[0]  # never blank here: sourcedId is required in every file, and _cells came first
+        before = len(self.seen)
+        self.seen.update(ids)
+        if len(self.seen) - before != len(ids):
+            return False  # a sourcedId used twice
         for i, target in self.references:
             cells = cols[i]
             joined = ",".join(cells)
