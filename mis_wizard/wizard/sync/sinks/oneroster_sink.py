@@ -1,10 +1,12 @@
 """OneRoster 1.2 and 1.1 CSV bulk packages built from the sync's dataset and the profile's mapping.
 
 OneRoster consumers are strict: the exact header order, a manifest naming every file, no
-empty data files, and every referenced sourcedId defined in the package. The package is
-built in memory, checked with the same validator ``mis-wizard validate oneroster`` uses, and
-only then written (temporary file, rename). Rows whose references cannot be satisfied are
-excluded and counted.
+empty data files, and every referenced sourcedId defined in the package. Each file's rows are
+streamed into a temporary zip a batch at a time and checked as they go, with every rule of the
+validator ``mis-wizard validate oneroster`` uses (csv_spec.StreamCheck); the manifest goes in
+last, and only a valid package is renamed into place. When the check finds something wrong, the
+zip is read back by that validator so the message names each problem's file, line and column.
+Rows whose references cannot be satisfied are excluded and counted.
 
 Where the values come from: the sink builds the package's structure (sourcedIds, the
 references between files, the school year, one course per subject) from the filtered
