@@ -29,6 +29,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -252,10 +253,30 @@ def check_bulk_package(path: str | Path, version: str | None = None) -> list[Pro
     except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         return [Problem(str(path), f"the package cannot be read ({exc.__class__.__name__.lower()}): "
                         "make sure it is a OneRoster zip or folder")]
-    problems: list[Problem] = []
     if MANIFEST not in files:
         return [Problem(MANIFEST, "is missing")]
-    manifest = _numbered_rows(files[MANIFEST])
+    spec, problems = _manifest_problems(files[MANIFEST], set(files), version)
+    tables: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    unreadable: set[str] = set()
+    """Files whose rows were not read (a wrong header): references into them are not checked."""
+    for name, text in sorted(files.items()):
+        if name == MANIFEST:
+            continue
+        records = _file_problems(spec, name, text, problems)
+        if records is _UNREAD:
+            unreadable.add(name)
+        elif records is not None:
+            tables[name] = records
+    problems += _reference_problems(spec, tables, unreadable)
+    if "roles.csv" in spec.headers:
+        problems += _role_problems(tables)
+    return problems
+
+
+def _manifest_problems(text: str, names: set[str], version: str | None) -> tuple[Spec, list[Problem]]:
+    """The spec the manifest names (or the sink's own) and what is wrong with the manifest."""
+    problems: list[Problem] = []
+    manifest = _numbered_rows(text)
     if not manifest or manifest[0][1] != MANIFEST_HEADER:
         problems.append(Problem(MANIFEST, "must start with the header propertyName,value", 1))
     props = {r[0]: (r[1] if len(r) > 1 else "", n) for n, r in manifest[1:]}
@@ -277,79 +298,109 @@ def check_bulk_package(path: str | Path, version: str | None = None) -> list[Pro
                                     "value"))
         elif mode == "delta":
             problems.append(Problem(MANIFEST, f"file.{name} is delta, but this is a bulk package", line, "value"))
-        elif mode == "bulk" and f"{name}.csv" not in files:
+        elif mode == "bulk" and f"{name}.csv" not in names:
             problems.append(Problem(MANIFEST, f"lists {name}.csv as bulk but the package has no such file", line,
                                     "value"))
-        elif mode == "absent" and f"{name}.csv" in files:
+        elif mode == "absent" and f"{name}.csv" in names:
             problems.append(Problem(MANIFEST, f"marks {name}.csv absent but it is in the package", line, "value"))
+    return spec, problems
 
-    tables: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    unreadable: set[str] = set()
-    """Files whose rows were not read (a wrong header): references into them are not checked."""
-    for name, text in sorted(files.items()):
-        if name == MANIFEST:
+
+def _header_problem(spec: Spec, name: str, header: list[str]) -> Problem | None:
+    """A header must be the spec's columns in order, then only metadata.* columns."""
+    expected = spec.headers[name]
+    if header[: len(expected)] == expected and all(h.startswith("metadata.") for h in header[len(expected):]):
+        return None
+    wrong = next((i for i, h in enumerate(header) if i >= len(expected) or h != expected[i]
+                  and not (i >= len(expected) and h.startswith("metadata."))), len(header))
+    return Problem(name, f"header must be exactly: {','.join(expected)}", 1,
+                   header[wrong] if wrong < len(header) else expected[min(wrong, len(expected) - 1)])
+
+
+_UNREAD: list[tuple[int, dict[str, str]]] = []
+"""What :func:`_file_problems` gives for a file whose header is wrong (its rows were not read)."""
+
+
+def _file_problems(spec: Spec, name: str, text: str, problems: list[Problem]
+                   ) -> list[tuple[int, dict[str, str]]] | None:
+    """One data file's own problems (added to ``problems``); its rows by line, None when it holds
+    no table (not a rostering file, empty, a header alone), ``_UNREAD`` when its header is wrong."""
+    if "\r" in text.replace("\r\n", "\n"):
+        problems.append(Problem(name, "has a carriage return inside a field"))
+    rows = _numbered_rows(text)
+    if name not in spec.headers:
+        if name[:-4] not in spec.manifest_files:
+            problems.append(Problem(name, f"is not a OneRoster {spec.version} file"))
+        return None
+    if not rows:
+        problems.append(Problem(name, "is empty; leave it out and mark it absent in manifest.csv"))
+        return None
+    header = rows[0][1]
+    wrong = _header_problem(spec, name, header)
+    if wrong is not None:
+        problems.append(wrong)
+        return _UNREAD
+    if len(rows) == 1:
+        problems.append(Problem(name, "has a header but no rows; leave it out and mark it absent in manifest.csv"))
+        return None
+    check = _RowRules(spec, name)
+    records: list[tuple[int, dict[str, str]]] = []
+    seen: dict[str, int] = {}
+    for n, row in rows[1:]:
+        if len(row) != len(header):
+            problems.append(Problem(name, f"has {len(row)} cells, the header has {len(header)}", n))
             continue
-        if "\r" in text.replace("\r\n", "\n"):
-            problems.append(Problem(name, "has a carriage return inside a field"))
-        rows = _numbered_rows(text)
-        expected = spec.headers.get(name)
-        if expected is None:
-            if name[:-4] not in spec.manifest_files:
-                problems.append(Problem(name, f"is not a OneRoster {spec.version} file"))
-            continue
-        if not rows:
-            problems.append(Problem(name, "is empty; leave it out and mark it absent in manifest.csv"))
-            continue
-        header = rows[0][1]
-        spec_part = header[: len(expected)]
-        if spec_part != expected or any(not h.startswith("metadata.") for h in header[len(expected):]):
-            wrong = next((i for i, h in enumerate(header) if i >= len(expected) or h != expected[i]
-                          and not (i >= len(expected) and h.startswith("metadata."))), len(header))
-            problems.append(Problem(name, f"header must be exactly: {','.join(expected)}", 1,
-                                    header[wrong] if wrong < len(header) else expected[min(wrong, len(expected) - 1)]))
-            unreadable.add(name)
-            continue
-        if len(rows) == 1:
-            problems.append(Problem(name, "has a header but no rows; leave it out and mark it absent in manifest.csv"))
-            continue
-        records: list[tuple[int, dict[str, str]]] = []
-        seen: dict[str, int] = {}
-        required = spec.required.get(name, ())
-        enums = spec.enums.get(name, {})
+        record = dict(zip(header, row, strict=True))
+        check.record(record, n, problems)
+        sid = record["sourcedId"]
+        if sid:
+            if sid in seen:
+                problems.append(Problem(name, f"sourcedId {sid!r} is already used on line {seen[sid]}", n,
+                                        "sourcedId"))
+            else:
+                seen[sid] = n
+        records.append((n, record))
+    return records
+
+
+class _RowRules:
+    """One file's per-cell rules: bulk blanks, required values, vocabularies, dates and years."""
+
+    def __init__(self, spec: Spec, name: str) -> None:
+        self.spec, self.name = spec, name
+        self.required = spec.required.get(name, ())
+        self.enums = spec.enums.get(name, {})
         # Real packages write "TRUE" and "Scheduled" and consumers take them: a vocabulary word
         # in another case is accepted, any other word is not.
-        folded = {column: {v.casefold() for v in allowed} for column, allowed in enums.items()}
-        for n, row in rows[1:]:
-            if len(row) != len(header):
-                problems.append(Problem(name, f"has {len(row)} cells, the header has {len(header)}", n))
-                continue
-            record = dict(zip(header, row, strict=True))
-            for column in ("status", "dateLastModified"):
-                if record[column]:
-                    problems.append(Problem(name, "must be blank in a bulk package", n, column))
-            for column in required:
-                if not record[column].strip():
-                    problems.append(Problem(name, "is required but blank", n, column))
-            sid = record["sourcedId"]
-            if sid:
-                if sid in seen:
-                    problems.append(Problem(name, f"sourcedId {sid!r} is already used on line {seen[sid]}", n,
-                                            "sourcedId"))
-                else:
-                    seen[sid] = n
-            for column, allowed in enums.items():
-                value = record[column]
-                if value and not _allowed(value, allowed, folded[column], spec):
-                    problems.append(Problem(name, f"{value!r} is not one of: {', '.join(allowed)}", n, column))
-            for column in spec.dates.get(name, ()):
-                if record[column] and not _DATE.match(record[column]):
-                    problems.append(Problem(name, f"{record[column]!r} is not a date as YYYY-MM-DD", n, column))
-            for column in spec.years.get(name, ()):
-                if record[column] and not _YEAR.match(record[column]):
-                    problems.append(Problem(name, f"{record[column]!r} is not a year as YYYY", n, column))
-            records.append((n, record))
-        tables[name] = records
+        self.folded = {column: {v.casefold() for v in allowed} for column, allowed in self.enums.items()}
+        self.dates = spec.dates.get(name, ())
+        self.years = spec.years.get(name, ())
 
+    def record(self, record: dict[str, str], n: int, problems: list[Problem]) -> None:
+        name = self.name
+        for column in ("status", "dateLastModified"):
+            if record[column]:
+                problems.append(Problem(name, "must be blank in a bulk package", n, column))
+        for column in self.required:
+            if not record[column].strip():
+                problems.append(Problem(name, "is required but blank", n, column))
+        for column, allowed in self.enums.items():
+            value = record[column]
+            if value and not _allowed(value, allowed, self.folded[column], self.spec):
+                problems.append(Problem(name, f"{value!r} is not one of: {', '.join(allowed)}", n, column))
+        for column in self.dates:
+            if record[column] and not _DATE.match(record[column]):
+                problems.append(Problem(name, f"{record[column]!r} is not a date as YYYY-MM-DD", n, column))
+        for column in self.years:
+            if record[column] and not _YEAR.match(record[column]):
+                problems.append(Problem(name, f"{record[column]!r} is not a year as YYYY", n, column))
+
+
+def _reference_problems(spec: Spec, tables: dict[str, list[tuple[int, dict[str, str]]]],
+                        unreadable: set[str]) -> list[Problem]:
+    """Every sourcedId a file refers to must be defined by the file the spec names (at most 20
+    shown per column, then a count)."""
+    problems: list[Problem] = []
     defined = {name: {r["sourcedId"] for _, r in records} for name, records in tables.items()}
     for name, records in tables.items():
         for column, target in spec.references.get(name, []):
@@ -366,8 +417,6 @@ def check_bulk_package(path: str | Path, version: str | None = None) -> list[Pro
                                                     column))
             if shown > 20:
                 problems.append(Problem(name, f"{shown - 20} more references not defined in {target}", 0, column))
-    if "roles.csv" in spec.headers:
-        problems += _role_problems(tables)
     return problems
 
 
@@ -395,3 +444,136 @@ def _role_problems(tables: dict[str, list[tuple[int, dict[str, str]]]]) -> list[
         problems.append(Problem("users.csv", f"{len(missing) - 20} more users have no role in roles.csv", 0,
                                 "sourcedId"))
     return problems
+
+
+class StreamCheck:
+    """Every rule of :func:`check_bulk_package`, checked while a writer streams a package: a file's
+    header, then its rows a batch at a time (with the CSV text written for them), then the manifest.
+
+    The rules are tested a column at a time (sets, ``all``, one scan of the batch's text), so a
+    batch costs a few passes in C rather than Python per cell, and only the sourcedIds are held,
+    never the rows. It answers only whether the package is valid (``ok``); when it is not, the
+    writer reads back what it wrote with :func:`check_bulk_package`, which names each problem's
+    file, line and column. A rule it cannot settle from the columns counts as broken, so it may
+    send a valid package to that slower check, never an invalid one past it."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.ok = True
+        self.defined: dict[str, set[str]] = {}
+        """File → the sourcedIds its rows define (files with a right header and rows)."""
+        self.pending: list[tuple[str, str, set[str]]] = []
+        """(file, target, ids referred to) for targets not finished when the batch came."""
+        self.role_users: set[str] = set()
+        self.primary: set[tuple[str, str]] = set()
+        self.name = ""
+        self.count = 0
+
+    def start(self, name: str, header: list[str]) -> None:
+        """A data file begins: its header."""
+        spec = self.spec
+        self.name, self.width, self.count = name, len(header), 0
+        if name not in spec.headers or _header_problem(spec, name, header) is not None:
+            self.ok = False
+            self.name = ""
+            return
+        at = {column: i for i, column in enumerate(header)}
+        self.blank = [at["status"], at["dateLastModified"]]
+        self.required = [at[c] for c in spec.required.get(name, ())]
+        self.enums = [(at[c], allowed, {*allowed, ""}, {v.casefold() for v in allowed})
+                      for c, allowed in spec.enums.get(name, {}).items()]
+        self.formats = [(at[c], _DATE) for c in spec.dates.get(name, ())] + [
+            (at[c], _YEAR) for c in spec.years.get(name, ())]
+        self.references = [(at[c], target) for c, target in spec.references.get(name, [])]
+        self.roles = (at["userSourcedId"], at["roleType"], at["orgSourcedId"]) if name == "roles.csv" else None
+        self.seen = self.defined.setdefault(name, set())
+
+    def rows(self, rows: list[tuple[str, ...]], text: str) -> None:
+        """A batch of the file's rows, and the CSV text written for them (the header's with the first)."""
+        if not self.ok or not rows:
+            return
+        self.count += len(rows)
+        if "\r" in text and text.count("\r") != text.count("\r\n"):
+            self.ok = False  # a carriage return inside a field
+        if set(map(len, rows)) != {self.width}:
+            self.ok = False
+            return
+        self.columns(list(zip(*rows, strict=True)), text, counted=True)
+
+    def columns(self, cols: list[Sequence[str]], text: str, counted: bool = False) -> None:
+        """As :meth:`rows`, the batch given a column at a time (every header column, its cells in row order)."""
+        if not self.ok:
+            return
+        if not counted:
+            if len(cols) != self.width or len(set(map(len, cols))) != 1:
+                self.ok = False
+                return
+            self.count += len(cols[0])
+            if "\r" in text and text.count("\r") != text.count("\r\n"):
+                self.ok = False
+        self.ok = self._cells(cols) and self._ids(cols) and self.ok
+
+    def _cells(self, cols: list[Sequence[str]]) -> bool:
+        if any(any(cols[i]) for i in self.blank):
+            return False
+        if not all(all(map(str.strip, cols[i])) for i in self.required):
+            return False
+        for i, allowed, words, folded in self.enums:
+            if any(not _allowed(v, allowed, folded, self.spec) for v in set(cols[i]) - words):
+                return False
+        for i, pattern in self.formats:
+            if any(v and not pattern.match(v) for v in set(cols[i])):
+                return False
+        return True
+
+    def _ids(self, cols: list[Sequence[str]]) -> bool:
+        ids = cols[0]  # never blank here: sourcedId is required in every file, and _cells came first
+        before = len(self.seen)
+        self.seen.update(ids)
+        if len(self.seen) - before != len(ids):
+            return False  # a sourcedId used twice
+        for i, target in self.references:
+            cells = cols[i]
+            joined = ",".join(cells)
+            # a list cell holds several ids; only a batch that has one is split
+            refs = set(map(str.strip, joined.split(",") if joined.count(",") >= len(cells) else cells))
+            refs.discard("")
+            known = self.defined.get(target)
+            if target == self.name or known is None:
+                self.pending.append((self.name, target, refs))
+            elif not refs <= known:
+                return False
+        if self.roles is not None:
+            user, kind, org = (cols[i] for i in self.roles)
+            self.role_users.update(user)
+            if set(kind) == {"primary"}:
+                pairs = list(zip(user, org, strict=True))
+            else:
+                pairs = [(u, o) for u, k, o in zip(user, kind, org, strict=True) if k.casefold() == "primary"]
+            distinct_pairs = set(pairs)
+            if len(distinct_pairs) != len(pairs) or not self.primary.isdisjoint(distinct_pairs):
+                return False
+            self.primary |= distinct_pairs
+        return True
+
+    def end(self) -> None:
+        """The file is complete: a file without rows is not taken in a bulk package."""
+        if self.count == 0:
+            self.ok = False
+            self.defined.pop(self.name, None)
+        self.name = ""
+
+    def finish(self, manifest: str, version: str) -> bool:
+        """The manifest's text, once every file is in; whether the whole package is valid."""
+        _, problems = _manifest_problems(manifest, {*self.defined, MANIFEST}, version)
+        if problems:
+            self.ok = False
+        for name, target, refs in self.pending:
+            known = self.defined.get(target)
+            if known is not None and name in self.defined and not refs <= known:
+                self.ok = False
+        users = self.defined.get("users.csv")
+        if "roles.csv" in self.spec.headers and users is not None and "roles.csv" in self.defined:
+            if not users <= self.role_users:
+                self.ok = False
+        return self.ok

@@ -1,10 +1,12 @@
 """OneRoster 1.2 and 1.1 CSV bulk packages built from the sync's dataset and the profile's mapping.
 
 OneRoster consumers are strict: the exact header order, a manifest naming every file, no
-empty data files, and every referenced sourcedId defined in the package. The package is
-built in memory, checked with the same validator ``mis-wizard validate oneroster`` uses, and
-only then written (temporary file, rename). Rows whose references cannot be satisfied are
-excluded and counted.
+empty data files, and every referenced sourcedId defined in the package. Each file's rows are
+streamed into a temporary zip a batch at a time and checked as they go, with every rule of the
+validator ``mis-wizard validate oneroster`` uses (csv_spec.StreamCheck); the manifest goes in
+last, and only a valid package is renamed into place. When the check finds something wrong, the
+zip is read back by that validator so the message names each problem's file, line and column.
+Rows whose references cannot be satisfied are excluded and counted.
 
 Where the values come from: the sink builds the package's structure (sourcedIds, the
 references between files, the school year, one course per subject) from the filtered
@@ -34,14 +36,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from itertools import repeat
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from mis_wizard.vendors.oneroster.csv_spec import SPECS, Spec, validate_bulk_package
+from mis_wizard.vendors.oneroster.csv_spec import MANIFEST, SPECS, Spec, StreamCheck, validate_bulk_package
 from mis_wizard.wizard import atomic, spreadsheet_safe
 from mis_wizard.wizard.mapping.canonical import record_id
 from mis_wizard.wizard.mapping.transforms import parse_date
@@ -50,10 +55,10 @@ from mis_wizard.wizard.sync.sinks.base import FileSink, Output, SinkError
 from mis_wizard.wizard.sync.sinks.files import _commit
 from mis_wizard.wizard.sync.state import State
 
-Row = dict[str, str]
-
 
 def _s(value: Any) -> str:
+    if type(value) is str:
+        return value.strip()
     return "" if value is None else str(value).strip()
 
 
@@ -112,8 +117,118 @@ def _cell(value: Any, column: str) -> str:
     return _s(value)
 
 
+_TRIGGERS, _PREFIX = spreadsheet_safe.TRIGGERS, spreadsheet_safe.PREFIX
+
+
+def _t(value: Any) -> str:
+    """A record's value as a text cell: trimmed, and neutralised when a spreadsheet would run it.
+
+    The sink's own cells (ids, references, vocabulary words, dates, grades) never start with a
+    trigger, so only cells that come from the school's records or the profile go through this."""
+    text = "" if value is None else (value if type(value) is str else str(value)).strip()
+    return _PREFIX + text if text.startswith(_TRIGGERS) else text
+
+
+_NEUTRALISE = re.compile("\x00[" + re.escape("".join(_TRIGGERS)) + "]")
+
+
+def _each(fn: Callable[[Any], str], values: list[Any]) -> list[str]:
+    """``fn`` of each value, worked out once per distinct value (year levels, dates of birth and
+    genders repeat across a district)."""
+    answers = {value: fn(value) for value in set(values)}
+    return [*map(answers.__getitem__, values)]
+
+
+def _clean(values: list[Any]) -> list[str]:
+    """:func:`_s` of each value, one C call for a column of text."""
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return [*map(str.strip, values)]
+    if kinds == {type(None)}:
+        return [""] * len(values)
+    return [*map(_s, values)]
+
+
+def _texts(values: list[Any]) -> list[str]:
+    """:func:`_t` of each value: a column is searched once for a cell starting with a trigger, and
+    only a column that has one is neutralised cell by cell."""
+    cells = _clean(values)
+    if _NEUTRALISE.search("\x00" + "\x00".join(cells)):
+        return [*map(_t, cells)]
+    return cells
+
+
+Cells = tuple[str, ...]
+
+
+class _Memo(dict[Any, str]):
+    """``fn``'s answers by value, worked out once each: year levels, dates of birth and genders
+    repeat across a district, so a row costs a dict lookup instead of a parse."""
+
+    def __init__(self, fn: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: Any) -> str:
+        value = self[key] = self.fn(key)
+        return value
+
+
+def _sex(gender: Any) -> str:
+    return {"M": "male", "F": "female"}.get(_s(gender)[:1].upper(), "")
+
+ORG = ("sourcedId", "name", "type", "identifier")
+SESSION = ("sourcedId", "title", "type", "startDate", "endDate", "parentSourcedId", "schoolYear")
+COURSE = ("sourcedId", "schoolYearSourcedId", "title", "courseCode", "orgSourcedId")
+CLASS = ("sourcedId", "title", "grades", "courseSourcedId", "classCode", "classType", "location", "schoolSourcedId",
+         "termSourcedIds")
+USER = ("sourcedId", "enabledUser", "orgSourcedIds", "primaryOrgSourcedId", "role", "username", "givenName",
+        "familyName", "middleName", "identifier", "email", "phone", "agentSourcedIds", "grades")
+ROLE = ("sourcedId", "userSourcedId", "roleType", "role", "orgSourcedId")
+PROFILE = ("sourcedId", "userSourcedId", "profileType", "vendorId", "applicationId", "description", "credentialType",
+           "username")
+ENROLMENT = ("sourcedId", "classSourcedId", "schoolSourcedId", "userSourcedId", "role", "primary")
+DEMOGRAPHIC = ("sourcedId", "birthDate", "sex")
+"""The values the builder gives each file's rows, in this order; :meth:`Builder.shape` turns them
+into the version's header order in one C call (columns it does not give are blank, and given
+ones the header lacks, such as 1.1's primaryOrgSourcedId, are dropped)."""
+
+
+class Columns:
+    """Rows given a column at a time: column → its cells, one per row, or the one value every row
+    has; columns not named are blank. For the big files (enrolments, roles, demographics) whose
+    cells are all the sink's own, so each step is one C call per column instead of one per row."""
+
+    __slots__ = ("count", "cells")
+
+    def __init__(self, count: int, cells: dict[str, Sequence[str] | str]) -> None:
+        self.count, self.cells = count, cells
+
+    def table(self, header: list[str]) -> list[Sequence[str]]:
+        """Every column of the header, in its order."""
+        n = self.count
+        out: list[Sequence[str]] = []
+        for column in header:
+            cells = self.cells.get(column, "")
+            out.append((cells,) * n if isinstance(cells, str) else cells)
+        return out
+
+    def rows(self, header: list[str]) -> list[Cells]:
+        return list(zip(*self.table(header), strict=True))
+
+    def batches(self, size: int) -> Iterator[Columns]:
+        for start in range(0, self.count, size):
+            yield Columns(min(size, self.count - start), {
+                column: cells if isinstance(cells, str) else cells[start:start + size]
+                for column, cells in self.cells.items()})
+
+
 class Builder:
-    """Canonical records (and the profile's mapped rows) → OneRoster rows, tracking what each file defines."""
+    """Canonical records (and the profile's mapped rows) → OneRoster rows, file after file.
+
+    :meth:`files` gives each file's rows as they are made (tuples in header order, text cells
+    neutralised), so a writer can stream them into the zip and let them go; a later file's ids
+    come from what earlier ones defined."""
 
     def __init__(self, dataset: dict[str, list[dict[str, Any]]], school_name: str, report: RunReport,
                  version: str = "1.2", mapped: Output | None = None) -> None:
@@ -122,7 +237,6 @@ class Builder:
         self.school_name = school_name or "School"
         self.spec: Spec = SPECS[version]
         self.v12 = version != "1.1"
-        self.files: dict[str, list[Row]] = {name: [] for name in self.spec.headers}
         self.mapped: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         if mapped is not None:
             for table, (entity, file) in MAPPED.items():
@@ -134,111 +248,112 @@ class Builder:
         if mapped is not None and "userProfiles" in mapped.tables:
             self.profile_rows.append((mapped.entities.get("userProfiles", ""), mapped.tables["userProfiles"]))
 
-    def row(self, file: str, source: tuple[str, dict[str, Any]] | None = None, **values: Any) -> None:
-        """Bulk packages leave status and dateLastModified blank (the spec reserves them for deltas).
+    def shape(self, file: str, given: tuple[str, ...]) -> Callable[[tuple[str, ...]], Cells]:
+        """The file's row builder: the ``given`` values (plus one blank) → the header's cells."""
+        blank = len(given)
+        return itemgetter(*(given.index(c) if c in given else blank for c in self.spec.headers[file]))
 
-        ``source`` (entity, canonical record): the profile's mapped row for that record, if any,
-        fills every column it maps that is not one of the sink's own."""
-        cells = {k: v.strip() if type(v) is str else _s(v) for k, v in values.items()}
-        if source is not None:
-            entity, record = source
-            by_id = self.mapped.get((entity, file))
-            mapped = by_id.get(record_id(entity, record)) if by_id else None
-            if mapped:
-                self.overlay(file, cells, mapped)
-        self.files.setdefault(file, []).append(cells)
-
-    def overlay(self, file: str, cells: Row, mapped: dict[str, Any]) -> None:
-        header = self.spec.headers.get(file, [])
+    def overlay(self, file: str, entity: str) -> Callable[[Cells, dict[str, Any]], Cells] | None:
+        """For a file the profile maps from ``entity``: (row, its record) → the row with every column
+        the profile's row for that record maps, but for the sink's own; None when it maps none."""
+        by_id = self.mapped.get((entity, file))
+        if not by_id:
+            return None
+        header = self.spec.headers[file]
         enums = self.spec.enums.get(file, {})
-        for column in header:
-            if column in _OWN or column not in mapped or (column == "role" and file == "users.csv"):
-                continue
-            value = _cell(mapped[column], column)
-            if not value:
-                continue  # a blank mapped value leaves the sink's own (username falls back to the code)
-            allowed = enums.get(column)
-            if allowed and value.casefold() not in {a.casefold() for a in allowed}:
-                self.report.table(f"oneroster:{file}").error(
-                    str(mapped.get("_id", "")), column,
-                    f"the profile gives {value!r}, which OneRoster {self.spec.version} does not take; "
-                    f"the package has {cells.get(column, '')!r}")
-                continue
-            cells[column] = value
+        columns = [(i, c, enums.get(c)) for i, c in enumerate(header)
+                   if c not in _OWN and not (c == "role" and file == "users.csv")]
 
-    def exclude(self, file: str, reason: str) -> None:
+        def apply(row: Cells, record: dict[str, Any]) -> Cells:
+            mapped = by_id.get(record_id(entity, record))
+            if not mapped:
+                return row
+            cells = list(row)
+            for i, column, allowed in columns:
+                if column not in mapped:
+                    continue
+                value = _cell(mapped[column], column)
+                if not value:
+                    continue  # a blank mapped value leaves the sink's own (username falls back to the code)
+                if allowed and value.casefold() not in {a.casefold() for a in allowed}:
+                    self.report.table(f"oneroster:{file}").error(
+                        str(mapped.get("_id", "")), column,
+                        f"the profile gives {value!r}, which OneRoster {self.spec.version} does not take; "
+                        f"the package has {cells[i]!r}")
+                    continue
+                cells[i] = _t(value)
+            return tuple(cells)
+        return apply
+
+    def exclude(self, file: str, reason: str, count: int = 1) -> None:
         table = self.report.table(f"oneroster:{file}")
-        table.excluded[reason] = table.excluded.get(reason, 0) + 1
+        table.excluded[reason] = table.excluded.get(reason, 0) + count
 
-    def build(self) -> dict[str, list[Row]]:
-        org_ids = self.orgs()
-        default_org = next(iter(org_ids.values()))
-        term_ids, year_id = self.sessions()
-        users = self.users(org_ids, default_org)
-        classes = self.classes(org_ids, default_org, term_ids, year_id)
-        self.enrollments(classes, users)
+    def files(self) -> Iterator[tuple[str, Iterable[Cells | Columns]]]:
+        """Each file's name and its rows, in the package's order; take each file's rows before the next."""
+        org_ids, orgs = self.orgs()
+        self.default_org = next(iter(org_ids.values()))
+        self.org_ids = org_ids
+        yield "orgs.csv", orgs
+        term_ids, year_id, sessions = self.sessions()
+        yield "academicSessions.csv", sessions
+        self.class_ids: dict[str, tuple[str, str]] = {}
+        self.people: dict[str, dict[str, str]] = {"student": {}, "staff": {}, "contact": {}}
+        """Kind of person → their canonical id → user sourcedId."""
+        self.grades = _Memo(_grade)
+        self.user_roles: tuple[list[str], list[str], list[str]] = ([], [], [])
+        """Each user's sourcedId, role and org, for roles.csv (a list each, read a column at a time)."""
+        self.kept_students: tuple[list[str], list[dict[str, Any]]] = ([], [])
+        """Each student's sourcedId and record, for demographics.csv."""
+        courses, rows = self.courses(year_id)
+        yield "courses.csv", rows
+        yield "classes.csv", self.classes(courses, term_ids, year_id)
+        yield "users.csv", self.users()
         if self.v12:
-            self.user_profiles(users)
-            fixed = FIXED_12 if "classes" in self.data else tuple(f for f in FIXED_12 if f not in CLASS_FILES)
-            empty = [f for f in fixed if not self.files.get(f)]
-            if empty:
-                raise SinkError(
-                    f"The OneRoster 1.2 package would have nothing in {', '.join(empty)}, so nothing was written: "
-                    "School Data Sync marks every record of a missing file inactive. Check that the school's "
-                    "system sends these records and that the profile's filters keep some of them.")
-        for file, rows in list(self.files.items()):
-            if not rows:
-                del self.files[file]
-        return self.files
+            yield "roles.csv", self.roles()
+            yield "userProfiles.csv", self.user_profiles()
+        yield "enrollments.csv", self.enrollments()
+        yield "demographics.csv", self.demographics()
 
-    def person(self, source: tuple[str, dict[str, Any]], sid: str, role: str, org: str, **values: Any) -> None:
-        """A users.csv row; in 1.2 also the user's primary role at their org in roles.csv."""
-        self.row("users.csv", source, sourcedId=sid, enabledUser="true", orgSourcedIds=org, primaryOrgSourcedId=org,
-                 role=role, **values)
-        if self.v12:
-            self.row("roles.csv", sourcedId=f"role-{sid}", userSourcedId=sid, roleType="primary", role=role,
-                     orgSourcedId=org)
+    def check_fixed(self, counts: dict[str, int]) -> None:
+        """1.2: a run that would leave a file of the fixed set empty writes nothing."""
+        if not self.v12:
+            return
+        fixed = FIXED_12 if "classes" in self.data else tuple(f for f in FIXED_12 if f not in CLASS_FILES)
+        empty = [f for f in fixed if not counts.get(f)]
+        if empty:
+            raise SinkError(
+                f"The OneRoster 1.2 package would have nothing in {', '.join(empty)}, so nothing was written: "
+                "School Data Sync marks every record of a missing file inactive. Check that the school's "
+                "system sends these records and that the profile's filters keep some of them.")
 
-    def user_profiles(self, users: dict[str, str]) -> None:
-        """userProfiles.csv from a profile target named ``userProfiles`` (students or staff), when it maps one."""
-        for entity, rows in self.profile_rows:
-            kind = {"students": "student", "staff": "staff", "contacts": "contact"}.get(entity)
-            for r in rows:
-                user = users.get(f"{kind}:{_s(r.get('_id'))}")
-                if user is None:
-                    self.exclude("userProfiles.csv", "profile of a person not in the package")
-                    continue
-                columns = ("profileType", "vendorId", "applicationId", "description", "credentialType", "username")
-                values: dict[str, Any] = {c: _cell(r.get(c), c) for c in columns}
-                if not all(values[c] for c in ("profileType", "vendorId", "credentialType", "username")):
-                    self.exclude("userProfiles.csv", "profile without a type, vendor, credential type or username")
-                    continue
-                self.row("userProfiles.csv", sourcedId=f"up-{len(self.files.get('userProfiles.csv', [])) + 1}",
-                         userSourcedId=user, **values)
-
-    def orgs(self) -> dict[str, str]:
-        """School or campus value → org sourcedId."""
+    def orgs(self) -> tuple[dict[str, str], list[Cells]]:
+        """School or campus value → org sourcedId, and the orgs.csv rows."""
+        shape = self.shape("orgs.csv", ORG)
         ids: dict[str, str] = {}
+        rows = []
         for s in self.data.get("schools", []):
             sid = _s(s.get("school.id"))
             if sid:
                 ids[sid] = f"org-{sid}"
-                self.row("orgs.csv", sourcedId=f"org-{sid}", name=s.get("school.name") or sid, type="school",
-                         identifier=s.get("school.code"))
+                rows.append(shape((f"org-{sid}", _t(s.get("school.name") or sid), "school", _t(s.get("school.code")),
+                                   "")))
         if not ids:
             ids[""] = "org-school"
-            self.row("orgs.csv", sourcedId="org-school", name=self.school_name, type="school")
-        return ids
+            rows.append(shape(("org-school", _t(self.school_name), "school", "", "")))
+        return ids, rows
 
-    def sessions(self) -> tuple[dict[str, str], str]:
+    def sessions(self) -> tuple[dict[str, str], str, list[Cells]]:
+        shape = self.shape("academicSessions.csv", SESSION)
+        over = self.overlay("academicSessions.csv", "terms")
         terms = [t for t in self.data.get("terms", []) if _s(t.get("term.id"))]
         starts = [_date(t.get("term.start_date")) for t in terms]
         year = next((d[:4] for d in sorted(filter(None, starts))), str(dt.date.today().year))
         year_id = f"as-year-{year}"
         ends = [_date(t.get("term.end_date")) for t in terms]
-        self.row("academicSessions.csv", sourcedId=year_id, title=f"School year {year}", type="schoolYear",
-                 startDate=min(filter(None, starts), default=f"{year}-01-01"),
-                 endDate=max(filter(None, ends), default=f"{year}-12-31"), schoolYear=year)
+        rows = [shape((year_id, f"School year {year}", "schoolYear",
+                       min(filter(None, starts), default=f"{year}-01-01"),
+                       max(filter(None, ends), default=f"{year}-12-31"), "", year, ""))]
         ids: dict[str, str] = {}
         for t, start, end in zip(terms, starts, ends, strict=True):
             if not (start and end):
@@ -250,59 +365,153 @@ class Builder:
             if school:
                 ids[f"{school}:{tid}"] = sid
             ids.setdefault(tid, sid)
-            self.row("academicSessions.csv", ("terms", t), sourcedId=sid, title=t.get("term.name") or sid, type="term",
-                     startDate=start, endDate=end, parentSourcedId=year_id, schoolYear=year)
-        return ids, year_id
+            row = shape((sid, _t(t.get("term.name") or sid), "term", start, end, year_id, year, ""))
+            rows.append(over(row, t) if over else row)
+        return ids, year_id, rows
 
-    def users(self, orgs: dict[str, str], default_org: str) -> dict[str, str]:
-        """Canonical person id → user sourcedId (students, staff, guardians)."""
-        defined: dict[str, str] = {}
+    def courses(self, year_id: str) -> tuple[dict[str, str], list[Cells]]:
+        """One course per subject (subject → course sourcedId), at the org of its first class."""
+        shape = self.shape("courses.csv", COURSE)
+        courses: dict[str, str] = {}
+        rows = []
+        for c in self.data.get("classes", []):
+            if not _s(c.get("class.id")):
+                continue
+            subject = _s(c.get("class.subject_code") or c.get("class.subject")) or "GENERAL"
+            if subject not in courses:
+                courses[subject] = course_id = f"course-{len(courses) + 1}"
+                org = self.org_ids.get(_s(c.get("class.school_id")), self.default_org)
+                rows.append(shape((course_id, year_id, _t(_s(c.get("class.subject")) or subject), _t(subject), org,
+                                   "")))
+        return courses, rows
 
-        def org_of(record: dict[str, Any], prefix: str) -> str:
-            return orgs.get(_s(record.get(f"{prefix}.school_id")), default_org)
+    def classes(self, courses: dict[str, str], terms: dict[str, str], year_id: str) -> Iterator[Cells]:
+        """classes.csv; fills ``class_ids`` (class id → (class sourcedId, org sourcedId))."""
+        shape = self.shape("classes.csv", CLASS)
+        over = self.overlay("classes.csv", "classes")
+        orgs, default_org, out = self.org_ids, self.default_org, self.class_ids
+        all_terms = ",".join(dict.fromkeys(terms.values())) or year_id
+        for c in self.data.get("classes", []):
+            cid = _s(c.get("class.id"))
+            if not cid:
+                self.exclude("classes.csv", "class without an id")
+                continue
+            school = _s(c.get("class.school_id"))
+            org = orgs.get(school, default_org)
+            subject = _s(c.get("class.subject_code") or c.get("class.subject")) or "GENERAL"
+            term_id = _s(c.get("class.term_id"))
+            term = terms.get(f"{school}:{term_id}") or terms.get(term_id, all_terms)
+            sid = f"class-{cid}"
+            out[cid] = (sid, org)
+            row = shape((sid, _t(c.get("class.name") or cid), self.grades[c.get("class.year_level")], courses[subject],
+                         _t(c.get("class.code") or cid),
+                         "homeroom" if _s(c.get("class.kind")) in ("registration", "registration_group")
+                         else "scheduled", _t(c.get("class.room")), org, term, ""))
+            yield over(row, c) if over else row
 
+    def users(self) -> Iterator[Cells | Columns]:
+        """users.csv: students, staff, then guardians; fills ``people``, ``user_roles`` for
+        roles.csv and ``kept_students`` for demographics.csv."""
+        students = self.data.get("students", [])
+        if students and self.overlay("users.csv", "students") is None:
+            done = yield from self.student_columns(students)
+            if done:
+                yield from self.staff_and_guardians()
+                return
+        yield from self.student_rows()
+        yield from self.staff_and_guardians()
+
+    def student_columns(self, students: list[dict[str, Any]]) -> Generator[Columns, None, bool]:
+        """The students a column at a time, when every one has an id and both names (else False,
+        and nothing is written or counted: the rows then go one by one)."""
+        def column(key: str) -> list[Any]:
+            return [*map(methodcaller("get", key), students)]
+
+        pids = _clean(column("student.id"))
+        given, family = _texts(column("student.first_name")), _texts(column("student.last_name"))
+        if "" in pids or "" in given or "" in family:
+            return False
+        emails, codes = column("student.email"), column("student.code")
+        orgs = [*map(self.org_ids.get, _clean(column("student.school_id")), repeat(self.default_org))]
+        sids = [*map("u-s-".__add__, pids)]
+        self.people["student"].update(zip(pids, sids, strict=True))
+        self.role(sids, repeat("student", len(sids)), orgs)
+        self.kept_students[0].extend(sids)
+        self.kept_students[1].extend(students)
+        yield from Columns(len(sids), {
+            "sourcedId": sids, "enabledUser": "true", "orgSourcedIds": orgs, "primaryOrgSourcedId": orgs,
+            "role": "student", "username": _texts([e or c or p for e, c, p in zip(emails, codes, pids, strict=True)]),
+            "givenName": given, "familyName": family, "middleName": _texts(column("student.middle_name")),
+            "identifier": _texts(codes), "email": _texts(emails),
+            "grades": _each(_grade, column("student.year_level"))}).batches(BATCH)
+        return True
+
+    def student_rows(self) -> Iterator[Cells]:
+        shape = self.shape("users.csv", USER)
+        orgs, default_org, grades = self.org_ids, self.default_org, self.grades
+        kept = self.kept_students
+        people = self.people["student"]
+        over = self.overlay("users.csv", "students")
         for s in self.data.get("students", []):
-            pid = _s(s.get("student.id"))
+            g = s.get
+            pid = _s(g("student.id"))
             if not pid:
                 self.exclude("users.csv", "student without an id")
                 continue
-            if self.nameless(s, "student"):
+            given, family = _t(g("student.first_name")), _t(g("student.last_name"))
+            if not (given and family):
+                self.nameless("student")
                 continue
-            defined[f"student:{pid}"] = f"u-s-{pid}"
-            self.person(("students", s), f"u-s-{pid}", "student", org_of(s, "student"),
-                        username=s.get("student.email") or s.get("student.code") or pid,
-                        givenName=s.get("student.first_name"), familyName=s.get("student.last_name"),
-                        middleName=s.get("student.middle_name"), identifier=s.get("student.code"),
-                        email=s.get("student.email"), grades=_grade(s.get("student.year_level")))
-            birth = _date(s.get("student.birth_date"))
-            sex = {"M": "male", "F": "female"}.get(_s(s.get("student.gender"))[:1].upper(), "")
-            if birth or sex or self.v12:  # 1.2: every student, so the file set stays the same
-                self.row("demographics.csv", ("students", s), sourcedId=f"u-s-{pid}", birthDate=birth, sex=sex)
-        for t in self.data.get("staff", []):
-            pid = _s(t.get("staff.id"))
-            if not pid or self.nameless(t, "staff"):
-                continue
-            defined[f"staff:{pid}"] = f"u-t-{pid}"
-            self.person(("staff", t), f"u-t-{pid}", "teacher", org_of(t, "staff"),
-                        username=t.get("staff.email") or t.get("staff.code") or pid,
-                        givenName=t.get("staff.first_name"), familyName=t.get("staff.last_name"),
-                        identifier=t.get("staff.code"), email=t.get("staff.email"))
-        self.guardians(defined, default_org)
-        return defined
+            sid = people[pid] = f"u-s-{pid}"
+            org = orgs.get(_s(g("student.school_id")), default_org)
+            self.role((sid,), ("student",), (org,))
+            kept[0].append(sid)
+            kept[1].append(s)
+            row = shape((sid, "true", org, org, "student", _t(g("student.email") or g("student.code") or pid),
+                         given, family, _t(g("student.middle_name")), _t(g("student.code")), _t(g("student.email")),
+                         "", "", grades[g("student.year_level")], ""))
+            yield over(row, s) if over else row
 
-    def nameless(self, record: dict[str, Any], prefix: str) -> bool:
+    def staff_and_guardians(self) -> Iterator[Cells]:
+        shape = self.shape("users.csv", USER)
+        orgs, default_org = self.org_ids, self.default_org
+        people = self.people["staff"]
+        over = self.overlay("users.csv", "staff")
+        for t in self.data.get("staff", []):
+            g = t.get
+            pid = _s(g("staff.id"))
+            if not pid:
+                continue
+            given, family = _t(g("staff.first_name")), _t(g("staff.last_name"))
+            if not (given and family):
+                self.nameless("staff")
+                continue
+            sid = people[pid] = f"u-t-{pid}"
+            org = orgs.get(_s(g("staff.school_id")), default_org)
+            self.role((sid,), ("teacher",), (org,))
+            row = shape((sid, "true", org, org, "teacher", _t(g("staff.email") or g("staff.code") or pid),
+                         given, family, "", _t(g("staff.code")), _t(g("staff.email")), "", "", "", ""))
+            yield over(row, t) if over else row
+        yield from self.guardians()
+
+    def role(self, sids: Iterable[str], roles: Iterable[str], orgs: Iterable[str]) -> None:
+        """Users' primary roles, for roles.csv."""
+        for column, cells in zip(self.user_roles, (sids, roles, orgs), strict=True):
+            column.extend(cells)
+
+    def nameless(self, prefix: str) -> None:
         """OneRoster requires givenName and familyName: a person the system sent without both is
         left out and counted (their enrolments then go too), not written as a row consumers reject."""
-        if _s(record.get(f"{prefix}.first_name")) and _s(record.get(f"{prefix}.last_name")):
-            return False
         who = {"student": "student", "staff": "staff member", "contact": "contact"}[prefix]
         self.exclude("users.csv", f"{who} without a first or last name from the school's system")
-        return True
 
-    def guardians(self, defined: dict[str, str], default_org: str) -> None:
+    def guardians(self) -> Iterator[Cells]:
+        shape = self.shape("users.csv", USER)
+        over = self.overlay("users.csv", "contacts")
+        students, people, org = self.people["student"], self.people["contact"], self.default_org
         links: dict[str, list[str]] = {}
         for link in self.data.get("contact_links", []):
-            student = defined.get(f"student:{_s(link.get('contact_link.student_id'))}")
+            student = students.get(_s(link.get("contact_link.student_id")))
             if student:
                 links.setdefault(_s(link.get("contact_link.contact_id")), []).append(student)
         for c in self.data.get("contacts", []):
@@ -311,98 +520,238 @@ class Builder:
             if not children:
                 self.exclude("users.csv", "contact linked to no student in the package")
                 continue
-            if self.nameless(c, "contact"):
+            given, family = _t(c.get("contact.first_name")), _t(c.get("contact.last_name"))
+            if not (given and family):
+                self.nameless("contact")
                 continue
-            defined[f"contact:{cid}"] = f"u-g-{cid}"
-            self.person(("contacts", c), f"u-g-{cid}", "guardian", default_org,
-                        username=c.get("contact.email") or f"guardian-{cid}",
-                        givenName=c.get("contact.first_name"), familyName=c.get("contact.last_name"),
-                        email=c.get("contact.email"), phone=c.get("contact.mobile") or c.get("contact.phone"),
-                        agentSourcedIds=",".join(sorted(set(children))))
+            sid = people[cid] = f"u-g-{cid}"
+            self.role((sid,), ("guardian",), (org,))
+            row = shape((sid, "true", org, org, "guardian", _t(c.get("contact.email") or f"guardian-{cid}"),
+                         given, family, "", "",
+                         _t(c.get("contact.email")), _t(c.get("contact.mobile") or c.get("contact.phone")),
+                         ",".join(sorted(set(children))), "", ""))
+            yield over(row, c) if over else row
 
-    def classes(self, orgs: dict[str, str], default_org: str, terms: dict[str, str], year_id: str
-                ) -> dict[str, tuple[str, str]]:
-        """Class id → (class sourcedId, org sourcedId); one course per subject."""
-        courses: dict[str, str] = {}
-        out: dict[str, tuple[str, str]] = {}
-        all_terms = ",".join(dict.fromkeys(terms.values())) or year_id
+    def roles(self) -> Iterator[Columns]:
+        """1.2 roles.csv: each user's primary role at their org."""
+        sids, roles, orgs = self.user_roles
+        if sids:
+            yield from Columns(len(sids), {
+                "sourcedId": [*map("role-".__add__, sids)], "userSourcedId": sids, "roleType": "primary",
+                "role": roles, "orgSourcedId": orgs}).batches(BATCH)
+
+    def demographics(self) -> Iterator[Cells | Columns]:
+        """demographics.csv: in 1.2 every student in users.csv (so the file set stays the same), in
+        1.1 those with a birth date or sex."""
+        shape = self.shape("demographics.csv", DEMOGRAPHIC)
+        over = self.overlay("demographics.csv", "students")
+        births, sexes = _Memo(_date), _Memo(_sex)
+        sids, records = self.kept_students
+        if self.v12 and over is None and sids:
+            yield from Columns(len(sids), {
+                "sourcedId": sids,
+                "birthDate": _each(_date, [*map(methodcaller("get", "student.birth_date"), records)]),
+                "sex": _each(_sex, [*map(methodcaller("get", "student.gender"), records)])}).batches(BATCH)
+            return
+        for sid, s in zip(sids, records, strict=True):
+            birth = births[s.get("student.birth_date")]
+            sex = sexes[s.get("student.gender")]
+            if birth or sex or self.v12:
+                row = shape((sid, birth, sex, ""))
+                yield over(row, s) if over else row
+
+    def user_profiles(self) -> Iterator[Cells]:
+        """userProfiles.csv from a profile target named ``userProfiles`` (students or staff), when it maps one."""
+        shape = self.shape("userProfiles.csv", PROFILE)
+        written = 0
+        for entity, rows in self.profile_rows:
+            kind = {"students": "student", "staff": "staff", "contacts": "contact"}.get(entity, "")
+            for r in rows:
+                user = self.people.get(kind, {}).get(_s(r.get("_id")))
+                if user is None:
+                    self.exclude("userProfiles.csv", "profile of a person not in the package")
+                    continue
+                columns = ("profileType", "vendorId", "applicationId", "description", "credentialType", "username")
+                values = [_cell(r.get(c), c) for c in columns]
+                if not all(values[i] for i in (0, 1, 4, 5)):
+                    self.exclude("userProfiles.csv", "profile without a type, vendor, credential type or username")
+                    continue
+                written += 1
+                yield shape((f"up-{written}", user, *map(_t, values), ""))
+
+    def enrollments(self) -> Iterator[Cells | Columns]:
+        shape = self.shape("enrollments.csv", ENROLMENT)
+        classes, staff = self.class_ids, self.people["staff"]
+        seen: dict[tuple[str, str], None] = {}
+        yield from self.student_enrolments(shape, seen)
         for c in self.data.get("classes", []):
             cid = _s(c.get("class.id"))
-            if not cid:
-                self.exclude("classes.csv", "class without an id")
+            for column, primary in (("class.main_teacher_id", "true"), ("class.second_teacher_id", "false")):
+                teacher = _s(c.get(column))
+                if not teacher:
+                    continue
+                cls, user = classes.get(cid), staff.get(teacher)
+                if cls is None or user is None:
+                    self.exclude("enrollments.csv", "teacher enrolment refers to a class or person not in the package")
+                    continue
+                if (cls[0], user) not in seen:
+                    seen[cls[0], user] = None
+                    yield shape((f"enr-{len(seen)}", cls[0], cls[1], user, "teacher", primary, ""))
+
+    def student_enrolments(self, shape: Callable[[tuple[str, ...]], Cells], seen: dict[tuple[str, str], None]
+                           ) -> Iterator[Cells | Columns]:
+        """Each student's enrolment rows, once per class and student in the order the class lists
+        give them; ``seen`` gets each (class sourcedId, user sourcedId).
+
+        A district has millions: the lists are read a column at a time (lookups mapped over the
+        records, duplicates dropped by one dict), and memberships are looked at one by one only
+        when an id is not clean text or refers to nothing, or the profile maps enrolments."""
+        memberships = self.data.get("class_memberships", [])
+        classes, students = self.class_ids, self.people["student"]
+        over = self.overlay("enrollments.csv", "class_memberships")
+        class_ids = [*map(methodcaller("get", "class_membership.class_id"), memberships)]
+        student_ids = [*map(methodcaller("get", "class_membership.student_id"), memberships)]
+        found = [*map(classes.get, class_ids)]
+        users = [*map(students.get, student_ids)]
+        missing = 0
+        if None in found or None in users:
+            for i, (cls, user) in enumerate(zip(found, users, strict=True)):
+                if cls is None:
+                    cls = found[i] = classes.get(_s(class_ids[i]))
+                if user is None:
+                    user = users[i] = students.get(_s(student_ids[i]))
+                missing += cls is None or user is None
+        if missing:
+            self.exclude("enrollments.csv", "student enrolment refers to a class or person not in the package",
+                         missing)
+        if over is None and not missing:
+            # nothing is missing here, so every entry is a (sourcedId, org) and a user sourcedId
+            pairs: Iterable[tuple[str, str]] = zip(map(itemgetter(0), found), users, strict=True)  # type: ignore[arg-type]
+            seen.update(dict.fromkeys(pairs))
+            org_of = dict(classes.values())
+            sids = [*map(itemgetter(0), seen)]
+            yield from Columns(len(seen), {
+                "sourcedId": [f"enr-{n}" for n in range(1, len(seen) + 1)], "classSourcedId": sids,
+                "schoolSourcedId": [*map(org_of.__getitem__, sids)], "userSourcedId": [*map(itemgetter(1), seen)],
+                "role": "student", "primary": "false"}).batches(BATCH)
+            return
+        for m, cls, user in zip(memberships, found, users, strict=True):
+            if cls is None or user is None or (cls[0], user) in seen:
                 continue
-            org = orgs.get(_s(c.get("class.school_id")), default_org)
-            subject = _s(c.get("class.subject_code") or c.get("class.subject")) or "GENERAL"
-            course_id = courses.get(subject)
-            if course_id is None:
-                course_id = f"course-{len(courses) + 1}"
-                courses[subject] = course_id
-                self.row("courses.csv", sourcedId=course_id, schoolYearSourcedId=year_id,
-                         title=_s(c.get("class.subject")) or subject, courseCode=subject, orgSourcedId=org)
-            term_id = _s(c.get("class.term_id"))
-            term = terms.get(f"{_s(c.get('class.school_id'))}:{term_id}") or terms.get(term_id, all_terms)
-            sid = f"class-{cid}"
-            out[cid] = (sid, org)
-            self.row("classes.csv", ("classes", c), sourcedId=sid, title=c.get("class.name") or cid,
-                     grades=_grade(c.get("class.year_level")), courseSourcedId=course_id,
-                     classCode=c.get("class.code") or cid,
-                     classType="homeroom" if _s(c.get("class.kind")) in ("registration", "registration_group")
-                     else "scheduled", location=c.get("class.room"), schoolSourcedId=org, termSourcedIds=term)
-        return out
-
-    def enrollments(self, classes: dict[str, tuple[str, str]], users: dict[str, str]) -> None:
-        seen: set[tuple[str, str]] = set()
-
-        def add(class_id: str, person: str, role: str, primary: str,
-                source: tuple[str, dict[str, Any]] | None = None) -> None:
-            cls, user = classes.get(class_id), users.get(person)
-            if cls is None or user is None:
-                self.exclude("enrollments.csv", f"{role} enrolment refers to a class or person not in the package")
-                return
-            if (cls[0], user) in seen:
-                return
-            seen.add((cls[0], user))
-            self.row("enrollments.csv", source, sourcedId=f"enr-{len(seen)}", classSourcedId=cls[0],
-                     schoolSourcedId=cls[1], userSourcedId=user, role=role, primary=primary)
-
-        for m in self.data.get("class_memberships", []):
-            add(_s(m.get("class_membership.class_id")), f"student:{_s(m.get('class_membership.student_id'))}",
-                "student", "false", ("class_memberships", m))
-        for c in self.data.get("classes", []):
-            cid = _s(c.get("class.id"))
-            if _s(c.get("class.main_teacher_id")):
-                add(cid, f"staff:{_s(c.get('class.main_teacher_id'))}", "teacher", "true")
-            if _s(c.get("class.second_teacher_id")):
-                add(cid, f"staff:{_s(c.get('class.second_teacher_id'))}", "teacher", "false")
+            seen[cls[0], user] = None
+            row = shape((f"enr-{len(seen)}", cls[0], cls[1], user, "student", "false", ""))
+            yield over(row, m) if over else row
 
 
-def _csv(header: list[str], rows: Iterable[Row]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(spreadsheet_safe.row(header))
-    triggers, prefix = spreadsheet_safe.TRIGGERS, spreadsheet_safe.PREFIX
-    # The cells are text (Builder._s), so neutralising is the one startswith test per cell,
-    # written out here instead of a call per cell: a 250,000-student package has millions.
-    writer.writerows([prefix + v if v.startswith(triggers) else v for v in map(r.get, header, blanks)]
-                     for blanks in [[""] * len(header)] for r in rows)
-    return buf.getvalue().encode("utf-8")
+BATCH = 5000
+"""Rows written, checked and let go at a time."""
 
 
-def package(files: dict[str, list[Row]], version: str = "1.2") -> bytes:
-    spec = SPECS[version]
-    manifest = [{"propertyName": "manifest.version", "value": "1.0"},
-                {"propertyName": "oneroster.version", "value": version}]
-    for name in spec.manifest_files:
-        mode = "bulk" if f"{name}.csv" in files else "absent"
-        manifest.append({"propertyName": f"file.{name}", "value": mode})
-    manifest += [{"propertyName": "source.systemName", "value": "MIS Onboarding Wizard"},
-                 {"propertyName": "source.systemCode", "value": "mis-wizard"}]
-    buf = io.BytesIO()
+def write_package(path: Path, builder: Builder) -> dict[str, int]:
+    """Stream the builder's files into a zip at ``path`` (level-1 deflate), each batch of rows
+    checked as it is written (csv_spec.StreamCheck), the manifest last; rows written per file.
+
+    Raises SinkError when a 1.2 fixed file would be empty, or the package is not valid (then with
+    the problems check_bulk_package names, read back from what was written)."""
+    spec = builder.spec
+    check = StreamCheck(spec)
+    counts: dict[str, int] = {}
     # Level 1: about a third of the default level's time for a CSV package a few percent larger.
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        zf.writestr("manifest.csv", _csv(["propertyName", "value"], manifest))
-        for name, rows in files.items():
-            zf.writestr(name, _csv(spec.headers[name], rows))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, rows in builder.files():
+            counts[name] = _write_file(zf, name, spec.headers[name], rows, check)
+        builder.check_fixed(counts)
+        manifest = _manifest(spec, {name for name, n in counts.items() if n})
+        zf.writestr(MANIFEST, manifest.encode("utf-8"))
+    if not check.finish(manifest, spec.version):
+        problems = validate_bulk_package(path, spec.version)
+        if problems:
+            raise SinkError(f"The OneRoster {spec.version} package would not be valid, so the last one was kept: "
+                            + "; ".join(problems[:5]))
+    return {name: n for name, n in counts.items() if n}
+
+
+def _write_file(zf: zipfile.ZipFile, name: str, header: list[str], rows: Iterable[Cells | Columns],
+                check: StreamCheck) -> int:
+    """One file's rows into the zip, a batch at a time; a file without rows is left out."""
+    chunks = batches(rows)
+    batch = next(chunks, None)
+    if batch is None:
+        return 0
+    count = 0
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerow(spreadsheet_safe.row(header))
+    head = buf.getvalue()
+    check.start(name, header)
+    with zf.open(name, "w") as fh:
+        while batch is not None:
+            if isinstance(batch, Columns):
+                table = batch.table(header)
+                text = head + _columns_text(batch, header, table)
+                check.columns(table, text)
+                count += batch.count
+            else:
+                text = head + _rows_text(batch, len(header))
+                check.rows(batch, text)
+                count += len(batch)
+            fh.write(text.encode("utf-8"))
+            head = ""
+            batch = next(chunks, None)
+    check.end()
+    return count
+
+
+def batches(items: Iterable[Cells | Columns]) -> Iterator[list[Cells] | Columns]:
+    rows: list[Cells] = []
+    for item in items:
+        if isinstance(item, Columns):
+            if rows:
+                yield rows
+                rows = []
+            yield item
+        else:
+            rows.append(item)
+            if len(rows) == BATCH:
+                yield rows
+                rows = []
+    if rows:
+        yield rows
+
+
+_QUOTED = re.compile('[,"\r\n]')
+"""What makes csv.writer quote a cell (the delimiter, the quote, a line break)."""
+
+
+def _rows_text(rows: list[Cells], width: int) -> str:
+    """The CSV text csv.writer gives the rows: joined with commas when no cell needs quoting
+    (every comma and line break is then one the join put there), else csv.writer's own."""
+    body = "\n".join(map(",".join, rows))
+    if (body.count(",") == (width - 1) * len(rows) and body.count("\n") == len(rows) - 1 and '"' not in body
+            and "\r" not in body):
+        return body.replace("\n", "\r\n") + "\r\n"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue()
+
+
+def _columns_text(batch: Columns, header: list[str], table: list[Sequence[str]]) -> str:
+    """As :func:`_rows_text`, from columns: each column (or shared value) is searched once for what
+    csv.writer would quote, and when nothing is, the rows are joined with commas."""
+    for column, cells in zip(header, table, strict=True):
+        value = batch.cells.get(column, "")
+        if _QUOTED.search(value if isinstance(value, str) else "\x00".join(cells)):
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\r\n").writerows(zip(*table, strict=True))
+            return buf.getvalue()
+    return "\r\n".join(map(",".join, zip(*table, strict=True))) + "\r\n"
+
+
+def _manifest(spec: Spec, names: set[str]) -> str:
+    rows = [["propertyName", "value"], ["manifest.version", "1.0"], ["oneroster.version", spec.version]]
+    rows += [[f"file.{name}", "bulk" if f"{name}.csv" in names else "absent"] for name in spec.manifest_files]
+    rows += [["source.systemName", "MIS Onboarding Wizard"], ["source.systemCode", "mis-wizard"]]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
     return buf.getvalue()
 
 
@@ -418,14 +767,9 @@ class OneRosterSink(FileSink):
         self.scheme = "oneroster" if version == "1.2" else "oneroster11"
 
     async def write(self, output: Output, state: State, report: RunReport, http: httpx.AsyncClient) -> None:
-        files = Builder(output.dataset, output.school_name, report, self.version, output).build()
-        data = package(files, self.version)
+        builder = Builder(output.dataset, output.school_name, report, self.version, output)
         with atomic.replacing(self.path) as tmp:
-            tmp.write_bytes(data)
-            problems = validate_bulk_package(tmp, self.version)
-            if problems:
-                raise SinkError(f"The OneRoster {self.version} package would not be valid, so the last one was kept: "
-                                + "; ".join(problems[:5]))
-        for name, rows in files.items():
-            report.table(f"oneroster:{name}").written = len(rows)
+            counts = write_package(tmp, builder)
+        for name, rows in counts.items():
+            report.table(f"oneroster:{name}").written = rows
         _commit(state, self.key, output)

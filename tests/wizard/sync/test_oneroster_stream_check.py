@@ -1,0 +1,110 @@
+"""The OneRoster sink checks its package while it writes it (csv_spec.StreamCheck): every package
+the full validator refuses, the streaming check must refuse too (the sink then reads the zip
+back for each problem's line and column), and the valid ones pass. Then the sink's fast CSV text
+must read back as csv.writer's would, for cells that need quoting or neutralising."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from mis_wizard.vendors.oneroster.csv_spec import MANIFEST, SPECS, StreamCheck, check_bulk_package
+from mis_wizard.wizard.sync.report import RunReport
+from mis_wizard.wizard.sync.sinks.base import Output
+from mis_wizard.wizard.sync.sinks.oneroster_sink import Builder, write_package
+
+# The rule-by-rule packages of the validator's own tests (tests are not a package: load by path).
+_spec = importlib.util.spec_from_file_location("_oneroster_cases", Path(__file__).with_name("test_oneroster_package.py"))
+assert _spec is not None and _spec.loader is not None
+_cases = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_cases)
+CASES, CASES_12, VALID, VALID_12 = _cases.CASES, _cases.CASES_12, _cases.VALID, _cases.VALID_12
+manifest_12, manifest_rows, write_zip, write_zip_12 = (_cases.manifest_12, _cases.manifest_rows, _cases.write_zip,
+                                                       _cases.write_zip_12)
+
+
+def streamed(path: Path, version: str, by_columns: bool) -> bool:
+    """Feed a written package to a StreamCheck, file by file, as rows or as columns."""
+    check = StreamCheck(SPECS[version])
+    with zipfile.ZipFile(path) as zf:
+        texts = {n: zf.read(n).decode("utf-8") for n in zf.namelist()}
+    for name, text in texts.items():
+        if name == MANIFEST:
+            continue
+        rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline="")) if r]
+        check.start(name, list(rows[0]) if rows else [])
+        body = rows[1:]
+        if body and by_columns and len(set(map(len, body))) == 1:
+            check.columns(list(zip(*body, strict=True)), text)
+        elif body:
+            check.rows(body, text)
+        check.end()
+    return check.finish(texts.get(MANIFEST, ""), version)
+
+
+@pytest.mark.parametrize("by_columns", [False, True])
+def test_the_valid_packages_pass_as_they_stream(tmp_path: Path, by_columns: bool) -> None:
+    assert streamed(write_zip(tmp_path / "11.zip", VALID), "1.1", by_columns)
+    assert streamed(write_zip_12(tmp_path / "12.zip", VALID_12), "1.2", by_columns)
+
+
+@pytest.mark.parametrize("by_columns", [False, True])
+@pytest.mark.parametrize(("version", "case"), [("1.1", c) for c in CASES] + [("1.2", c) for c in CASES_12],
+                         ids=[f"1.1-{c[0]}-{c[2]}-{c[4]}" for c in CASES] + [f"1.2-{c[0]}-{c[2]}-{c[4]}"
+                                                                               for c in CASES_12])
+def test_every_package_the_validator_refuses_is_refused_as_it_streams(tmp_path: Path, version: str, case,
+                                                                      by_columns: bool) -> None:
+    files = json.loads(json.dumps(VALID if version == "1.1" else VALID_12))
+    case[1](files)
+    path = (write_zip if version == "1.1" else write_zip_12)(tmp_path / "bad.zip", files)
+    assert check_bulk_package(path), case[0]
+    assert not streamed(path, version, by_columns), case[0]
+
+
+def test_a_wrong_header_a_short_row_and_a_bad_manifest_are_refused_as_they_stream(tmp_path: Path) -> None:
+    from mis_wizard.vendors.oneroster.csv_spec import HEADERS
+
+    header = list(HEADERS["users.csv"])
+    header[8], header[9] = header[9], header[8]
+    assert not streamed(write_zip(tmp_path / "h.zip", VALID, headers={"users.csv": header}), "1.1", False)
+    path = write_zip(tmp_path / "short.zip", VALID)
+    with zipfile.ZipFile(path) as zf:
+        contents = {n: zf.read(n).decode() for n in zf.namelist()}
+    contents["orgs.csv"] += "org-2,,,Other\r\n"
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, t in contents.items():
+            zf.writestr(n, t)
+    assert not streamed(path, "1.1", False)
+    manifest = [r for r in manifest_rows(VALID) if r[0] != "file.results"]
+    assert not streamed(write_zip(tmp_path / "m.zip", VALID, manifest=manifest), "1.1", False)
+    manifest = [r if r[0] != "file.roles" else ["file.roles", "absent"] for r in manifest_12(VALID_12)]
+    assert not streamed(write_zip_12(tmp_path / "m12.zip", VALID_12, manifest=manifest), "1.2", True)
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.1"])
+def test_cells_that_need_quoting_or_neutralising_read_back_as_written(tmp_path: Path, version: str) -> None:
+    """Commas, quotes and line breaks make the sink fall back to csv.writer for that batch; text a
+    spreadsheet would run still gets its apostrophe, in the column path and the row path."""
+    names = ["Ann, Marie", 'The "Rock"', "Two\nLines", "=1+1", "@SUM(A1)", "+61 4", "Plain"]
+    students = [{"student.id": str(i), "student.first_name": n, "student.last_name": "-Lee", "student.code": f"C{i}",
+                 "student.year_level": "7", "student.birth_date": "2014-02-03", "student.gender": "F"}
+                for i, n in enumerate(names)]
+    for with_nameless in (False, True):  # a student without names sends every student down the row path
+        data = {"students": students + ([{"student.id": "99", "student.first_name": ""}] if with_nameless else [])}
+        path = tmp_path / f"q{with_nameless}.zip"
+        counts = write_package(path, Builder(data, "=School", RunReport("t", "o"), version, Output({}, {}, data)))
+        assert counts["users.csv"] == len(names)
+        assert check_bulk_package(path) == []
+        with zipfile.ZipFile(path) as zf:
+            users = list(csv.DictReader(io.StringIO(zf.read("users.csv").decode("utf-8"), newline="")))
+            orgs = list(csv.DictReader(io.StringIO(zf.read("orgs.csv").decode("utf-8"), newline="")))
+        assert [u["givenName"] for u in users] == [
+            "Ann, Marie", 'The "Rock"', "Two\nLines", "'=1+1", "'@SUM(A1)", "'+61 4", "Plain"]
+        assert {u["familyName"] for u in users} == {"'-Lee"}
+        assert orgs[0]["name"] == "'=School"
