@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 from PySide6.QtCore import QSize, QTimer
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QPlainTextEdit,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -40,7 +38,9 @@ from mis_wizard.ui.widgets.banner import Banner
 from mis_wizard.ui.widgets.elided_label import ElidedLabel
 from mis_wizard.ui.widgets.step_list import StepList
 from mis_wizard.ui.widgets.switch import Switch
-from mis_wizard.wizard import checks
+
+if TYPE_CHECKING:  # Python builds a Qt type (and its enums) when first named: these come after the first paint
+    from PySide6.QtGui import QCloseEvent, QKeyEvent, QPaintEvent
 
 log = logging.getLogger(__name__)
 SIDEBAR_WIDTH = 232
@@ -110,6 +110,9 @@ class MainWindow(QMainWindow):
         if not gc.isenabled():  # the GUI's start runs without it (mis_wizard.main)
             gc.freeze()  # what the start made stays: later collections need not walk it
             gc.enable()
+        from PySide6.QtGui import QKeySequence, QShortcut
+
+        QShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents), self, self.show_help)
         if self.ctx.secrets.warning:
             self.show_banner(self.ctx.secrets.warning)
 
@@ -194,8 +197,7 @@ class MainWindow(QMainWindow):
         row.setContentsMargins(16, 10, 16, 10)
         self.help_button = QPushButton(theme.icon("help"), "&Help")
         self.help_button.setAccessibleName("Help for this page")
-        self.help_button.clicked.connect(self.toggle_help)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents), self, self.show_help)
+        self.help_button.clicked.connect(self.toggle_help)  # F1 too, from the first paint on
         row.addWidget(self.help_button)
         self.blocked_label = QLabel()
         self.blocked_label.setObjectName("Blocked")  # muted, right-aligned (app.qss)
@@ -315,6 +317,8 @@ class MainWindow(QMainWindow):
         the keys it was left with are no longer held; others just go on."""
         session = self.ctx.session
         if self.current == 0 and session is not None and session.page:
+            from mis_wizard.wizard import checks  # imports httpx (about 100 ms): not before the first paint
+
             state, _message = checks.check_state(session.checks, session.credentials, self.ctx.secrets)
             left_at = self.index_of(session.page) if session.page in {ref.page_id for ref in PAGES} else 0
             if state == checks.CHECK_KEYS_GONE and left_at > self.index_of("credentials"):
@@ -394,6 +398,8 @@ class MainWindow(QMainWindow):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         """Enter goes on, unless the focused control uses Enter itself (lists, multi-line text)."""
         if event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter):
+            from PySide6.QtWidgets import QAbstractItemView, QPlainTextEdit
+
             focus = self.focusWidget()
             if not isinstance(focus, QAbstractItemView | QPlainTextEdit):
                 self.go_next()

@@ -149,17 +149,19 @@ def source_said(source: str, value: str, safe: bool) -> str:
 class BatchFeeder(QObject):
     """Feeds rows to the model a batch per event-loop turn, so the window stays responsive.
 
-    Each turn costs the view a relayout and a repaint whatever the batch size, so batches of
-    10,000 rows load 50,000 in five turns: 60–100 ms of GUI-thread time in all
-    (benchmarks/preview.py, where 4,000-row batches took 130–230 ms), and the event loop is
-    never held for more than about 40 ms, so a click is still answered between turns.
+    Putting rows in costs little (a list extend: about 1 ms per 10,000); what costs is the turn
+    after it, where the view lays itself out and repaints every visible cell (8–10 ms here,
+    however few rows came in). So batches are big, 25,000 rows: 50,000 load in two turns, and
+    ``finished`` comes a turn after the last batch, once the view has painted it, so whatever
+    the page does next (scrolling, counting) is a turn of its own and the event loop is never
+    held for more than one of these (benchmarks/preview.py: its longest wait).
     """
 
     appended = Signal(object)
     """The batch just put in the model."""
     finished = Signal()
 
-    def __init__(self, model: PreviewTableModel, rows: Sequence[MappedRecord], batch: int = 10_000,
+    def __init__(self, model: PreviewTableModel, rows: Sequence[MappedRecord], batch: int = 25_000,
                  parent: QObject | None = None) -> None:
         super().__init__(parent or model)
         self._model = model
@@ -182,7 +184,8 @@ class BatchFeeder(QObject):
         self._at += len(chunk)
         self._model.append_rows(chunk)
         self.appended.emit(list(chunk))
-        if self._at < len(self._rows):
-            QTimer.singleShot(0, self._next)
-        else:
+        QTimer.singleShot(0, self._next if self._at < len(self._rows) else self._finish)
+
+    def _finish(self) -> None:
+        if not self._stopped:
             self.finished.emit()

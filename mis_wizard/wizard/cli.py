@@ -70,8 +70,11 @@ def gui_arguments(argv: list[str]) -> argparse.Namespace | None:
     """The parsed options when ``argv`` opens the GUI, else None.
 
     Building every command's parser imports every command's module, which the GUI does not
-    need, so a command line of options alone is read without them.
+    need, so a command line of options alone is read without them; and none at all (how the
+    wizard is started from its shortcut) needs no parser.
     """
+    if not argv:
+        return argparse.Namespace(profile=None, demo=False, self_test=False, command=None)
     parser = _OptionsParser(prog="mis-wizard", add_help=False)
     add_options(parser)
     try:

@@ -19,7 +19,7 @@ FIGURES = {
     "startup.py": ["startup"],
     "checks.py": ["checks_wall", "checks_gui_stall"],
     "mapping.py": ["mapping_throughput"],
-    "preview.py": ["preview"],
+    "preview.py": ["preview", "preview_longest_wait"],
     "sync.py": ["sync_vs_bound", "sync_vs_pypowerschool"],
     "memory.py": ["memory_growth"],
     "sinks.py": ["xlsx_vs_xlsxwriter", "oneroster_vs_csv"],

@@ -85,3 +85,15 @@ def test_the_first_paint_does_not_build_qts_namespace_enums(tmp_path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MIS_WIZARD_HOME": str(tmp_path)}
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
     assert done.stdout.strip() == "clean", done.stdout + done.stderr
+
+
+def test_no_command_line_opens_the_gui_with_the_options_parsers_defaults() -> None:
+    """``mis-wizard`` alone skips the options parser; what it gives is what parsing nothing would."""
+    from mis_wizard.wizard import cli
+
+    parser = cli._OptionsParser(prog="mis-wizard", add_help=False)
+    cli.add_options(parser)
+    parsed = vars(parser.parse_args([])) | {"command": None}
+    assert vars(cli.gui_arguments([])) == parsed
+    assert vars(cli.gui_arguments(["--demo"])) == parsed | {"demo": True}
+    assert cli.gui_arguments(["systems"]) is None

@@ -133,7 +133,7 @@ class PreviewPage(QWidget):
         self._errors += sum(len(r.errors) for r in records)
         self._say()
 
-    def show_result(self, result: PreviewResult, batch: int = 4000) -> None:
+    def show_result(self, result: PreviewResult, batch: int = 25_000) -> None:
         """The result's rows, a batch per event-loop turn when there are many, so the window keeps
         answering while 50,000 rows go in; ``loaded`` says when the last is in."""
         self.begin(result.fields, len(result.records), result.privacy, id_class(result.entity))

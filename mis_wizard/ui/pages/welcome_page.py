@@ -143,11 +143,13 @@ class WelcomePage(ChoicePage):
 
     def _show_failed_run(self, saved: list[Session]) -> None:
         """A scheduled run that failed is said at the top, with the way into that setup."""
-        from mis_wizard.wizard.sync import history
-
         if self.failed_banner is not None:
             self.failed_banner.deleteLater()
             self.failed_banner = None
+        if not saved:  # a first start: the window is painted without the sync's history modules
+            return
+        from mis_wizard.wizard.sync import history
+
         failed = [s for s in saved if history.failed_unattended(self.last_runs.get(s.id))]
         if not failed:
             return

@@ -6,14 +6,23 @@ A list view over a QStandardItemModel rather than a QListWidget: a QStandardItem
 made selectable and given its screen-reader text with plain calls, where a QListWidgetItem needs
 Qt's item flags and roles, and building any of Qt's namespace enums in Python builds them all
 (about 25 ms of start-up, before the window is on screen). The "Needs" line is drawn with them,
-but only once some step needs another: never for the first window (no setup open yet).
+but only once some step needs another: never for the first window (no setup open yet). The
+delegate that draws it is set then too, so the first window's rows are painted in C++ alone
+(a row painted through Python hands it Qt's style option and painter types, and QStyle's Python
+type alone is about 9 ms of enums).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QListView, QStyledItemDelegate, QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QFont, QPainter
+    from PySide6.QtWidgets import QStyleOptionViewItem
 
 NEEDS_ROLE = 0x0100 + 7
 """Qt.ItemDataRole.UserRole + 7, as a number: the step's "Needs: …" line."""
@@ -27,6 +36,8 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 def _needs_font(base: QFont) -> QFont:
+    from PySide6.QtGui import QFont
+
     font = QFont(base)
     font.setPointSizeF(NEEDS_POINT_SIZE)
     return font
@@ -41,7 +52,9 @@ class _StepDelegate(QStyledItemDelegate):
         if not needs:
             super().paint(painter, option, index)
             return
-        from PySide6.QtCore import Qt  # only once a step needs another, never for the first window
+        from PySide6.QtCore import QRect, Qt  # only once a step needs another, never for the first window
+        from PySide6.QtGui import QColor
+        from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
@@ -67,7 +80,8 @@ class _StepDelegate(QStyledItemDelegate):
         needs = index.data(NEEDS_ROLE)
         if not needs:
             return size
-        from PySide6.QtCore import Qt
+        from PySide6.QtCore import QRect, Qt
+        from PySide6.QtGui import QFontMetrics
 
         metrics = QFontMetrics(_needs_font(option.font))
         room = max(60, size.width() - 56)  # the row's padding, the icon and its gap
@@ -82,7 +96,8 @@ class StepList(QListView):
         super().__init__(parent)
         self._model = QStandardItemModel(self)
         self.setModel(self._model)
-        self.setItemDelegate(_StepDelegate(self))
+        self._delegate: _StepDelegate | None = None
+        """Set once a step first needs another (``set_needs``); until then the style paints the rows."""
         self.selectionModel().currentRowChanged.connect(self._moved)
 
     def add_step(self, title: str, size: QSize) -> QStandardItem:
@@ -103,6 +118,9 @@ class StepList(QListView):
         item = self.item(row)
         if self.needs(row) == needs:
             return
+        if needs and self._delegate is None:
+            self._delegate = _StepDelegate(self)
+            self.setItemDelegate(self._delegate)
         item.setData(needs or None, NEEDS_ROLE)
         if needs:  # the delegate's own height; without it the row keeps the size it was given
             item.setData(None, 13)  # Qt.ItemDataRole.SizeHintRole

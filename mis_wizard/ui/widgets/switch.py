@@ -9,9 +9,13 @@ set when the pointer first comes over it, for the same reason.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6 import QtCore
-from PySide6.QtGui import QEnterEvent
 from PySide6.QtWidgets import QCheckBox, QWidget
+
+if TYPE_CHECKING:  # its Python type is built when the pointer first comes over the switch
+    from PySide6.QtGui import QEnterEvent
 
 
 class Switch(QCheckBox):
