@@ -276,6 +276,6 @@ def test_screenshot_of_the_finish_page(finish, monkeypatch, tmp_path, qtbot, gui
     window.resize(1366, 768)
     gui.settle()
     assert window.grab().save(str(SHOTS / "finish_page.png"))
-    page.scroll.verticalScrollBar().setValue(page.scroll.verticalScrollBar().maximum())
+    page.scroll_area.verticalScrollBar().setValue(page.scroll_area.verticalScrollBar().maximum())
     gui.settle()
     assert window.grab().save(str(SHOTS / "finish_page_bottom.png"))

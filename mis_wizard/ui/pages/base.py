@@ -48,7 +48,7 @@ class Page(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer.addWidget(scroll)
-        self.scroll = scroll
+        self.scroll_area = scroll
         inner = QWidget()
         inner.setObjectName("Canvas")
         scroll.setWidget(inner)
@@ -74,8 +74,8 @@ class Page(QWidget):
 
     def _to_top(self) -> None:
         """Another setup opens at the top of every page, not where the one before was scrolled to."""
-        self.scroll.verticalScrollBar().setValue(0)
-        self.scroll.horizontalScrollBar().setValue(0)
+        self.scroll_area.verticalScrollBar().setValue(0)
+        self.scroll_area.horizontalScrollBar().setValue(0)
 
     def leave(self) -> None:
         """Called before another page is shown: flush anything not yet saved."""
@@ -149,8 +149,8 @@ def muted(text: str, name: str = "Muted") -> QLabel:
 
 def clear_layout(layout: QLayout) -> None:
     """Remove and delete every widget in ``layout``; hidden at once so none lingers on screen."""
-    while layout.count():
-        widget = layout.takeAt(0).widget()
+    while (item := layout.takeAt(0)) is not None:
+        widget = item.widget()
         if widget is not None:
             widget.hide()
             widget.setParent(None)

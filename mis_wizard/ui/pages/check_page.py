@@ -185,7 +185,11 @@ class KeyGroup(QFrame):
         self.toggle.setFlat(True)
         self.toggle.setCheckable(True)
         self.toggle.setAccessibleName(f"{self.title_text}: {label}")
-        self.toggle.toggled.connect(lambda shown: [row.setVisible(shown) for row in passed])
+        def show_passed(shown: bool) -> None:
+            for row in passed:
+                row.setVisible(shown)
+
+        self.toggle.toggled.connect(show_passed)
         for row in passed:
             row.hide()
         self.layout_.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
@@ -453,7 +457,7 @@ class CheckPage(Page):
         first_problem = next((g for g in self.groups.values()
                               if any(r.result.status in (Status.FAILED, Status.WARNING) for r in g.rows)), None)
         if first_problem is not None:
-            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(first_problem, 0, 120))
+            QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(first_problem, 0, 120))
         self.state_changed.emit()
 
     def fact(self) -> tuple[str, str]:
@@ -555,7 +559,7 @@ class CheckPage(Page):
                 group.say_held(f"Fix this key before going on: {self.key_name(key)} failed the check.")
         first = self.groups.get(failing[0]) if failing else None
         if first is not None:
-            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(first, 0, 120))
+            QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(first, 0, 120))
         self.run_button.setAccessibleDescription(text)  # read out with the focus, which goes to Run the check
         self.run_button.setFocus()
         return True

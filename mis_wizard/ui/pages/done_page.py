@@ -236,7 +236,8 @@ class DonePage(Page):
             self._row("sent", "Credentials workbook", str(workbook), path=True)
             self._row("sent", "Secrets in it", "Yes, in plain text: send it securely and delete spare copies"
                       if saved.get("secrets") else "No: safe to print or file", error=bool(saved.get("secrets")))
-        self.folder = (bundle or workbook).parent if (bundle or workbook) else None
+        sent = bundle or workbook
+        self.folder = sent.parent if sent is not None else None
 
     def _fill_leaves(self, session: Any, spec: Any) -> None:
         """The receipt (handoff/receipt.py): per kind of record, one line that opens to every field sent
@@ -415,7 +416,8 @@ class DonePage(Page):
         for lead, grid in self.sections.values():
             parts.append(lead.text())
             for i in range(grid.count()):
-                widget = grid.itemAt(i).widget()
+                item = grid.itemAt(i)
+                widget = item.widget() if item is not None else None
                 if isinstance(widget, QLabel | QLineEdit):
                     parts.append(widget.text())
                 elif widget is not None:  # a kind of record's line on the receipt

@@ -181,7 +181,7 @@ class IsamsEmulator(Emulator):
         good = self.credentials(base_url)
 
         def variant(**changes: Any) -> dict[str, Any]:
-            creds = json.loads(json.dumps(good))
+            creds: dict[str, Any] = json.loads(json.dumps(good))
             for path, value in changes.items():
                 key_id, _, name = path.partition("__")
                 if name:

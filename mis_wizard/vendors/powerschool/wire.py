@@ -159,8 +159,9 @@ def error_message(body: Any) -> str:
     """The server's own words for a refusal (``message``, ``error_description`` or ``error``)."""
     if isinstance(body, Mapping):
         for key in ("message", "error_description", "error"):
-            if isinstance(body.get(key), str) and body[key]:
-                return body[key]
+            said = body.get(key)
+            if isinstance(said, str) and said:
+                return said
     return ""
 
 
