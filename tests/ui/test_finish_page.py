@@ -76,7 +76,7 @@ def finish(make_window, gui, sandbox, small_school, identity, tmp_path):
 
 
 def secrets_of(window) -> list[str]:
-    from mis_wizard.ui.pages.finish_page import subject_of
+    from mis_wizard.ui.pages.base import subject_of
 
     values = subject_of(window.ctx).secret_values()
     assert values, "the demo credentials have secrets"

@@ -6,11 +6,14 @@ and hooks for being shown and left. Pages read and change ``ctx.session`` and ca
 from __future__ import annotations
 
 import enum
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QLabel, QLayout, QScrollArea, QVBoxLayout, QWidget
 
 from mis_wizard.ui.context import WizardContext
+from mis_wizard.wizard.subject import Subject, from_session
 
 
 class PageStatus(enum.StrEnum):
@@ -155,3 +158,17 @@ def clear_layout(layout: QLayout) -> None:
             widget.hide()
             widget.setParent(None)
             widget.deleteLater()
+
+
+def subject_of(ctx: WizardContext) -> Subject:
+    """The open session as the handoff and sync code want it, with the window's own profile."""
+    session = ctx.session
+    assert session is not None
+    return from_session(session, ctx.secrets, ctx.profile)
+
+
+def saved_file(session: Any, kind: str) -> Path | None:
+    """The ``bundle`` or ``workbook`` this session saved, while the file is still there."""
+    saved = session.handoff.get(kind, {}) if session is not None else {}
+    path = Path(saved["path"]) if isinstance(saved, dict) and saved.get("path") else None
+    return path if path is not None and path.is_file() else None

@@ -122,13 +122,6 @@ class ResultRow(QWidget):
         return self.text.text()
 
 
-def restyle_label(label: QLabel, name: str) -> None:
-    if label.objectName() != name:
-        label.setObjectName(name)
-        label.style().unpolish(label)
-        label.style().polish(label)
-
-
 def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
@@ -471,9 +464,9 @@ class CheckPage(Page):
         state, message = self.fact()
         if state in (checks.CHECK_KEYS_GONE, checks.CHECK_CHANGED) and not self.running:
             self.summary.setText(message)
-            restyle_label(self.summary, "FieldError")
+            theme.restyle(self.summary, "FieldError")
             return
-        restyle_label(self.summary, "Muted")
+        theme.restyle(self.summary, "Muted")
         if not self.results:
             self.summary.setText("Not checked yet. Press Run the check when the keys are entered.")
             return

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPush
 
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.opener import open_folder
-from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted
-from mis_wizard.ui.pages.finish_page import restyle, saved_file
+from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted, saved_file
+from mis_wizard.ui.theme import restyle
 from mis_wizard.vendors.base import CONNECTION
 from mis_wizard.wizard import checks, paths, words
 from mis_wizard.wizard.sync import history

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui.async_runner import QueryOp
-from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
-from mis_wizard.ui.pages.finish_page import restyle, saved_file, subject_of
+from mis_wizard.ui.pages.base import Page, PageStatus, card, muted, saved_file, subject_of
+from mis_wizard.ui.theme import restyle
 from mis_wizard.ui.widgets.run_report import STATUS_WORDS, RunReportView, fit_table, plain_table, when
 from mis_wizard.vendors.base import Context
 from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import ERROR_BACKGROUND, mask
+from mis_wizard.ui.theme import restyle
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.transforms import REGISTRY, Param, Transform, step_problems
