@@ -23,7 +23,8 @@ def run_gui(profile: Profile, *, demo: bool, sandbox: Any = None) -> int:
     """Open the wizard for ``profile``; in demo mode ``sandbox`` (a running Sandbox) offers
     working credentials for each system it serves. Returns the exit code."""
     logs.setup()
-    app = QApplication.instance() or QApplication(sys.argv)
+    running = QApplication.instance()
+    app = running if isinstance(running, QApplication) else QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setWindowIcon(theme.icon("app"))

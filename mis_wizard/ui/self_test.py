@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
 
 OK, WARNING, FAILED = "ok", "warning", "FAILED"
 ICON_SIZE = 32
@@ -97,6 +97,8 @@ def _vendor_check(system_id: str) -> Callable[[], str]:
         loaded = steps.load(spec.id, spec.step_values(spec.requirements()))
         if not loaded:
             raise ValueError(f"resources/vendors/{system_id}/steps.md has no steps")
+        if spec.connector is None:
+            raise ValueError(f"{spec.name} has no connector to check keys with")
         spec.connector()
         return f"{spec.name}: {len(spec.fields)} connection fields, {len(spec.entities)} entities, {len(loaded)} steps"
     return check
@@ -230,9 +232,10 @@ def _main_window() -> str:
     return detail
 
 
-def _application() -> QCoreApplication:
+def _application() -> QApplication:
     """The running QApplication, or a new one (Qt is imported here so the checks before it run
     even when Qt itself is what is missing)."""
     from PySide6.QtWidgets import QApplication
 
-    return QApplication.instance() or QApplication([sys.argv[0]])
+    running = QApplication.instance()
+    return running if isinstance(running, QApplication) else QApplication([sys.argv[0]])

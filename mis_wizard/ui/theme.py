@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QIcon
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from mis_wizard.vendors.base import Status
 
 
@@ -56,3 +58,10 @@ def icon(name: str) -> QIcon:
 def status_icon(status: Status | str) -> QIcon:
     """``status-ok.svg`` and so on: a Status is a StrEnum, so its value is the name."""
     return icon(f"status-{status}")
+
+
+def restyle(widget: QWidget, name: str) -> None:
+    """Give ``widget`` another style-sheet name (an ``#name`` rule of app.qss) and apply it at once."""
+    widget.setObjectName(name)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)

@@ -8,24 +8,31 @@ from __future__ import annotations
 
 from mis_wizard.vendors.privacy import PrivacyClass
 
-ENTITIES: dict[str, str] = {
-    "schools": "Schools and campuses",
-    "terms": "Terms and academic sessions",
-    "students": "Students",
-    "contacts": "Contacts (parents and carers)",
-    "contact_links": "Student–contact links",
-    "staff": "Staff",
-    "classes": "Classes and teaching sets",
-    "class_memberships": "Class lists",
-    "groups": "Groups (houses, years, forms)",
-    "group_memberships": "Group lists",
-    "timetable": "Timetable",
-    "bell_times": "Bell times",
-    "calendar": "Calendar (date to cycle day)",
-    "daily_changes": "Daily changes (covers, rooms, cancellations)",
-    "attendance": "Attendance",
-    "registration": "Registration status",
-}
+_VOCABULARY: tuple[tuple[str, str, str], ...] = (
+    ("schools", "school", "Schools and campuses"),
+    ("terms", "term", "Terms and academic sessions"),
+    ("students", "student", "Students"),
+    ("contacts", "contact", "Contacts (parents and carers)"),
+    ("contact_links", "contact_link", "Student–contact links"),
+    ("staff", "staff", "Staff"),
+    ("classes", "class", "Classes and teaching sets"),
+    ("class_memberships", "class_membership", "Class lists"),
+    ("groups", "group", "Groups (houses, years, forms)"),
+    ("group_memberships", "group_membership", "Group lists"),
+    ("timetable", "timetable", "Timetable"),
+    ("bell_times", "bell_time", "Bell times"),
+    ("calendar", "calendar", "Calendar (date to cycle day)"),
+    ("daily_changes", "daily_change", "Daily changes (covers, rooms, cancellations)"),
+    ("attendance", "attendance", "Attendance"),
+    ("registration", "registration", "Registration status"),
+)
+"""The one entity vocabulary: (entity id, the prefix of its concepts, what the admin calls it)."""
+
+ENTITIES: dict[str, str] = {entity: label for entity, _prefix, label in _VOCABULARY}
+"""Canonical entity id → its name on screen."""
+
+PREFIX: dict[str, str] = {entity: prefix for entity, prefix, _label in _VOCABULARY}
+"""Canonical entity id → the prefix of its concepts (``students`` → ``student.*``)."""
 
 _ATTRS: dict[str, tuple[str, ...]] = {
     "school": ("id", "name", "code", "campus"),

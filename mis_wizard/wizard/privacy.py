@@ -14,10 +14,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from mis_wizard.vendors.concepts import PRIVACY
+from mis_wizard.vendors.concepts import PREFIX, PRIVACY
 from mis_wizard.vendors.privacy import PrivacyClass, most_restrictive, or_personal
 
-from .mapping.canonical import NATURAL_KEYS, PREFIX, RAW
+from .mapping.canonical import NATURAL_KEYS, RAW
 from .mapping.rules import rule_sources
 
 if TYPE_CHECKING:

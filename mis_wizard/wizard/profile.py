@@ -9,10 +9,11 @@ wrong, so an integrator can fix their file without reading code.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 import types
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -103,6 +104,15 @@ class Profile:
         from mis_wizard.wizard.mapping.schema import parse_targets
 
         return types.MappingProxyType(parse_targets(self.targets))
+
+    def narrowed(self, target_names: Collection[str], filters: list[dict[str, Any]]) -> Profile:
+        """This profile with only the targets named and ``filters``; its parsed targets are carried
+        over, not parsed again."""
+        kept = {name: t for name, t in self.targets.items() if name in target_names}
+        schema = {name: t for name, t in self.target_schema.items() if name in target_names}
+        out = dataclasses.replace(self, targets=kept, filters=filters)
+        out.__dict__["target_schema"] = types.MappingProxyType(schema)  # where cached_property keeps it
+        return out
 
     def offers(self, system_id: str) -> bool:
         """A profile without a [systems] table takes every system."""
@@ -195,7 +205,7 @@ def parse(text: str, profile_id: str, source: str, ref: str = "", check_mapping:
         raise ProfileError(source, "filters", "must be an array of tables ([[filters]])")
     if check_mapping:
         _validate_mapping(targets, filters, source)
-    return Profile(
+    profile = Profile(
         id=profile_id, source=source,
         integrator=Integrator(name=name, product=_string(integrator, "integrator.product", source) or name,
                               support_email=email,
@@ -204,6 +214,25 @@ def parse(text: str, profile_id: str, source: str, ref: str = "", check_mapping:
         recipients=tuple(r.strip() for r in recipients), allow_plain_http=allow_http,
         removal_threshold=float(threshold), max_excluded_share=float(max_excluded), systems={k: dict(v) for k, v in systems.items()},
         targets=targets, filters=filters, raw=data, ref=ref or profile_id)
+    if check_mapping:
+        _parse_targets_now(profile)
+    return profile
+
+
+def _parse_targets_now(profile: Profile) -> None:
+    """Parse the targets into their typed form at load, so a target that cannot be read is a
+    clear error here rather than at the first preview or sync. (Built-in profiles, loaded without
+    ``check_mapping`` so the GUI's start does not import the mapping package, are parsed on first
+    use; the test suite parses each of them.)"""
+    from mis_wizard.wizard.mapping.schema import parse_targets
+
+    parsed: dict[str, Target] = {}
+    for name, table in profile.targets.items():
+        try:
+            parsed.update(parse_targets({name: table}))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ProfileError(profile.source, f"targets.{name}", f"cannot be read: {exc}") from exc
+    profile.__dict__["target_schema"] = types.MappingProxyType(parsed)  # where cached_property keeps it
 
 
 def _validate_mapping(targets: dict[str, Any], filters: list[dict[str, Any]], source: str) -> None:

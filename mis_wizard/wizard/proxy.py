@@ -178,22 +178,21 @@ _INTERNET_SETTINGS = r"Software\Microsoft\Windows\CurrentVersion\Internet Settin
 def windows_settings() -> dict[str, Any]:
     """Internet Settings as Windows uses them: auto-detect (WPAD), the PAC address, the static proxy."""
     found: dict[str, Any] = {"auto_detect": False, "pac_url": ""}
-    if sys.platform != "win32":
-        return found
-    try:
-        from pypac.os_settings import autoconfig_url_from_registry
+    if sys.platform == "win32":  # a block mypy checks when it checks for Windows (winreg exists only there)
+        try:
+            from pypac.os_settings import autoconfig_url_from_registry
 
-        found["pac_url"] = autoconfig_url_from_registry() or ""
-    except Exception as exc:  # a registry we cannot read: Windows' static proxy is still read by urllib
-        log.warning("cannot read the proxy auto-config address: %s", type(exc).__name__)
-    try:
-        import winreg
+            found["pac_url"] = autoconfig_url_from_registry() or ""
+        except Exception as exc:  # a registry we cannot read: Windows' static proxy is still read by urllib
+            log.warning("cannot read the proxy auto-config address: %s", type(exc).__name__)
+        try:
+            import winreg
 
-        with winreg.OpenKey(winreg.HKEY_CURRENT_USER, _INTERNET_SETTINGS + r"\Connections") as key:
-            blob, _ = winreg.QueryValueEx(key, "DefaultConnectionSettings")
-        found["auto_detect"] = auto_detect_flag(bytes(blob))
-    except OSError:
-        pass
+            with winreg.OpenKey(winreg.HKEY_CURRENT_USER, _INTERNET_SETTINGS + r"\Connections") as key:
+                blob, _ = winreg.QueryValueEx(key, "DefaultConnectionSettings")
+            found["auto_detect"] = auto_detect_flag(bytes(blob))
+        except OSError:
+            pass
     return found
 
 
@@ -351,7 +350,7 @@ def first_proxy(answer: str) -> str | None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        entries = parse_pac_value(answer or "DIRECT")
+        entries: list[str] = parse_pac_value(answer or "DIRECT")  # pypac has no type hints
     for entry in entries:
         if entry == "DIRECT":
             return None

@@ -168,8 +168,8 @@ class Journey:
 
     def scroll_to_end(self) -> None:
         """Scroll the page down as far as it goes, with the mouse wheel."""
-        bar = self.page.scroll.verticalScrollBar()
-        viewport = self.page.scroll.viewport()
+        bar = self.page.scroll_area.verticalScrollBar()
+        viewport = self.page.scroll_area.viewport()
         for _ in range(50):
             if bar.value() >= bar.maximum():
                 break
@@ -296,7 +296,7 @@ class Journey:
         no scroll bar reaches them (the page scrolls only up and down)."""
         settle()
         page = self.page
-        viewport = page.scroll.viewport()
+        viewport = page.scroll_area.viewport()
         right = viewport.mapTo(self.window, viewport.rect().topRight()).x()
         out = []
         for widget in page.findChildren(QLabel) + page.findChildren(QAbstractButton):

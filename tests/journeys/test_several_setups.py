@@ -95,7 +95,7 @@ def walk_one_setup(j, system: str, school: str) -> None:
     j.next()
 
     sync = j.at("Sync on this computer")
-    assert sync.scroll.verticalScrollBar().value() == 0, "opened where another setup's page was scrolled to"
+    assert sync.scroll_area.verticalScrollBar().value() == 0, "opened where another setup's page was scrolled to"
     assert school.lower().replace(" ", "-") in sync.path.text()
     j.qtbot.wait(200)  # the runs are read in the background: time for another setup's to (wrongly) arrive
     assert j.read(sync.state_label) == "Not run yet."

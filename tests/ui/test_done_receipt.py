@@ -74,14 +74,14 @@ def test_the_last_page_lists_what_leaves_the_school(make_window, gui, sandbox, s
         window.setMinimumSize(0, 0)
         window.resize(*size)
         gui.settle()
-        done.scroll.ensureWidgetVisible(students)
+        done.scroll_area.ensureWidgetVisible(students)
         gui.settle()
         assert students.mapTo(window, students.rect().topLeft()).x() + 40 < window.width()
-        assert detail.width() <= done.scroll.viewport().width(), f"{name}: the list wraps, no sideways scroll"
+        assert detail.width() <= done.scroll_area.viewport().width(), f"{name}: the list wraps, no sideways scroll"
         card = lead.parentWidget()
-        assert card.minimumSizeHint().width() < done.scroll.viewport().width(), f"{name}: the card fits and wraps"
+        assert card.minimumSizeHint().width() < done.scroll_area.viewport().width(), f"{name}: the card fits and wraps"
         assert window.grab().save(str(shots / name))
-        done.scroll.ensureWidgetVisible(toggles[-1])  # the closed kinds of record, one line each
+        done.scroll_area.ensureWidgetVisible(toggles[-1])  # the closed kinds of record, one line each
         gui.settle()
         assert window.grab().save(str(shots / name.replace(".png", "-closed.png")))
     window.close()

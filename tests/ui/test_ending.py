@@ -184,10 +184,10 @@ def test_the_last_page_sums_up_this_setup_and_ends_it(make_window, gui, sandbox,
             top_left = button.mapTo(window, button.rect().topLeft())
             assert 0 <= top_left.x() and top_left.x() + button.width() <= window.width(), f"{name}: {button.text()}"
         assert window.grab().save(str(shots / name))
-        done.scroll.verticalScrollBar().setValue(done.scroll.verticalScrollBar().maximum())
+        done.scroll_area.verticalScrollBar().setValue(done.scroll_area.verticalScrollBar().maximum())
         gui.settle()
         assert window.grab().save(str(shots / name.replace(".png", "-end.png")))
-        done.scroll.verticalScrollBar().setValue(0)
+        done.scroll_area.verticalScrollBar().setValue(0)
     window.resize(1366, 768)
 
     asked: list[Path] = []

@@ -82,7 +82,7 @@ def finish(make_window, gui, sandbox, small_school, identity, tmp_path):
 
 
 def secrets_of(window) -> list[str]:
-    from mis_wizard.ui.pages.finish_page import subject_of
+    from mis_wizard.ui.pages.base import subject_of
 
     values = subject_of(window.ctx).secret_values()
     assert values, "the demo credentials have secrets"
@@ -272,6 +272,6 @@ def test_screenshot_of_the_finish_page(finish, monkeypatch, tmp_path, qtbot, gui
     window.resize(1366, 768)
     gui.settle()
     assert window.grab().save(str(SHOTS / "finish_page.png"))
-    page.scroll.verticalScrollBar().setValue(page.scroll.verticalScrollBar().maximum())
+    page.scroll_area.verticalScrollBar().setValue(page.scroll_area.verticalScrollBar().maximum())
     gui.settle()
     assert window.grab().save(str(SHOTS / "finish_page_bottom.png"))

@@ -64,7 +64,7 @@ def test_every_page_at_1366x768(long_names, make_window, gui, sandbox, small_sch
     window.page.run_check()
     qtbot.waitUntil(lambda: not window.page.running, timeout=20_000)
     failing = next(g for g in window.page.groups.values() if any(r.result.status.value == "failed" for r in g.rows))
-    window.page.scroll.ensureWidgetVisible(failing, 0, 0)
+    window.page.scroll_area.ensureWidgetVisible(failing, 0, 0)
     shoot("check")
     window.go(next(i for i, p in enumerate(window.pages) if p.page_id == "done"))  # as a resumed setup opens it
     assert "The check failed" not in window.page.summary_text() and "Nothing was sent" in window.page.summary_text()

@@ -32,9 +32,9 @@ def test_style_sheet_settings_reach_the_widgets(make_window, qtbot) -> None:
     window = make_window()
     qtbot.waitUntil(lambda: window._painted, timeout=5000)
     assert window.sidebar.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
-    assert window.page.scroll.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded, \
+    assert window.page.scroll_area.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded, \
         "a page wider than a small window scrolls sideways"
-    assert window.page.scroll.focusPolicy() == Qt.FocusPolicy.NoFocus, "the page's scroll area is no Tab stop"
+    assert window.page.scroll_area.focusPolicy() == Qt.FocusPolicy.NoFocus, "the page's scroll area is no Tab stop"
     for label in (window.integrator_label, window.support_label, window.blocked_label):
         assert label.alignment() & Qt.AlignmentFlag.AlignRight, label.objectName()
     assert window.support_label.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse

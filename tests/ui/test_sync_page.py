@@ -240,7 +240,7 @@ def test_screenshot_of_the_sync_report(sync_page, served, tmp_path, qtbot, gui):
     gui.settle()
     SHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SHOTS / "sync_page.png"))
-    bar = page.scroll.verticalScrollBar()
+    bar = page.scroll_area.verticalScrollBar()
     bar.setValue(bar.maximum())
     gui.settle()
     assert window.grab().save(str(SHOTS / "sync_page_report.png"))

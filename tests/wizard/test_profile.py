@@ -118,3 +118,31 @@ def test_targets_are_parsed_once_into_read_only_typed_objects() -> None:
         schema["students"].entity = "staff"  # type: ignore[misc]
     fewer = dataclasses.replace(demo, targets={"students": demo.targets["students"]})
     assert list(fewer.target_schema) == ["students"] and list(demo.target_schema) == list(demo.targets)
+
+
+def test_a_profile_file_has_its_targets_parsed_at_load(tmp_path: Path) -> None:
+    """A --profile FILE is checked in full at load: its targets are typed there, once, and a
+    narrowed copy (a report's few targets) keeps those same objects rather than parsing again."""
+    from mis_wizard.wizard.mapping.schema import parse_targets
+
+    demo = profile.load_builtin("demo")
+    file = tmp_path / "demo.toml"
+    file.write_text(profile.resources.files("mis_wizard.resources").joinpath("profiles", "demo.toml")
+                    .read_text(encoding="utf-8"), encoding="utf-8")
+    loaded = profile.load(str(file))
+    assert "target_schema" in loaded.__dict__, "the targets were left to be parsed on first use"
+    assert dict(loaded.target_schema) == parse_targets(demo.targets)
+    narrow = loaded.narrowed(["students", "staff"], [])
+    assert len(narrow.target_schema) == 2
+    assert list(narrow.targets) == [n for n in loaded.targets if n in ("students", "staff")]
+    assert all(narrow.target_schema[n] is loaded.target_schema[n] for n in narrow.targets)
+    assert narrow.filters == [] and loaded.filters, "the filters given replace the profile's"
+
+
+def test_a_target_that_cannot_be_typed_is_refused_at_load(tmp_path: Path) -> None:
+    file = tmp_path / "bad.toml"
+    file.write_text(GOOD + "[targets.pupils]\nentity = \"students\"\nfields = [{ concept = \"student.id\" }]\n",
+                    encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        profile.load(str(file))
+    assert info.value.path.startswith("targets.pupils"), info.value.path

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Signal
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui.context import WizardContext
+from mis_wizard.wizard.subject import Subject, from_session
 
 
 class PageStatus(enum.StrEnum):
@@ -60,7 +62,7 @@ class Page(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer.addWidget(scroll)
-        self.scroll = scroll
+        self.scroll_area = scroll
         inner = QWidget()
         inner.setObjectName("Canvas")
         scroll.setWidget(inner)
@@ -86,8 +88,8 @@ class Page(QWidget):
 
     def _to_top(self) -> None:
         """Another setup opens at the top of every page, not where the one before was scrolled to."""
-        self.scroll.verticalScrollBar().setValue(0)
-        self.scroll.horizontalScrollBar().setValue(0)
+        self.scroll_area.verticalScrollBar().setValue(0)
+        self.scroll_area.horizontalScrollBar().setValue(0)
 
     def leave(self) -> None:
         """Called before another page is shown: flush anything not yet saved."""
@@ -216,9 +218,23 @@ def muted(text: str, name: str = "Muted") -> QLabel:
 
 def clear_layout(layout: QLayout) -> None:
     """Remove and delete every widget in ``layout``; hidden at once so none lingers on screen."""
-    while layout.count():
-        widget = layout.takeAt(0).widget()
+    while (item := layout.takeAt(0)) is not None:
+        widget = item.widget()
         if widget is not None:
             widget.hide()
             widget.setParent(None)
             widget.deleteLater()
+
+
+def subject_of(ctx: WizardContext) -> Subject:
+    """The open session as the handoff and sync code want it, with the window's own profile."""
+    session = ctx.session
+    assert session is not None
+    return from_session(session, ctx.secrets, ctx.profile)
+
+
+def saved_file(session: Any, kind: str) -> Path | None:
+    """The ``bundle`` or ``workbook`` this session saved, while the file is still there."""
+    saved = session.handoff.get(kind, {}) if session is not None else {}
+    path = Path(saved["path"]) if isinstance(saved, dict) and saved.get("path") else None
+    return path if path is not None and path.is_file() else None

@@ -122,13 +122,6 @@ class ResultRow(QWidget):
         return self.text.text()
 
 
-def restyle_label(label: QLabel, name: str) -> None:
-    if label.objectName() != name:
-        label.setObjectName(name)
-        label.style().unpolish(label)
-        label.style().polish(label)
-
-
 def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
@@ -185,7 +178,11 @@ class KeyGroup(QFrame):
         self.toggle.setFlat(True)
         self.toggle.setCheckable(True)
         self.toggle.setAccessibleName(f"{self.title_text}: {label}")
-        self.toggle.toggled.connect(lambda shown: [row.setVisible(shown) for row in passed])
+        def show_passed(shown: bool) -> None:
+            for row in passed:
+                row.setVisible(shown)
+
+        self.toggle.toggled.connect(show_passed)
         for row in passed:
             row.hide()
         self.layout_.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
@@ -451,7 +448,7 @@ class CheckPage(Page):
         first_problem = next((g for g in self.groups.values()
                               if any(r.result.status in (Status.FAILED, Status.WARNING) for r in g.rows)), None)
         if first_problem is not None:
-            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(first_problem, 0, 120))
+            QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(first_problem, 0, 120))
         self.state_changed.emit()
 
     def fact(self) -> tuple[str, str]:
@@ -465,9 +462,9 @@ class CheckPage(Page):
         state, message = self.fact()
         if state in (checks.CHECK_KEYS_GONE, checks.CHECK_CHANGED) and not self.running:
             self.summary.setText(message)
-            restyle_label(self.summary, "FieldError")
+            theme.restyle(self.summary, "FieldError")
             return
-        restyle_label(self.summary, "Muted")
+        theme.restyle(self.summary, "Muted")
         if not self.results:
             self.summary.setText("Not checked yet. Press Run the check when the keys are entered.")
             return
@@ -553,7 +550,7 @@ class CheckPage(Page):
                 group.say_held(f"Fix this key before going on: {self.key_name(key)} failed the check.")
         first = self.groups.get(failing[0]) if failing else None
         if first is not None:
-            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(first, 0, 120))
+            QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(first, 0, 120))
         self.run_button.setAccessibleDescription(text)  # read out with the focus, which goes to Run the check
         self.run_button.setFocus()
         return True

@@ -100,8 +100,9 @@ class FieldInput:
         self.timer.setSingleShot(True)
         self.timer.setInterval(SAVE_DELAY_MS)
 
-    def show_problem(self, message: str) -> None:
-        show_field_problem(self.widget, self.error, message)
+    def show_problem(self, message: str | None) -> None:
+        """Say ``message`` under the field; None or "" says nothing is wrong (``Field.validate``'s None)."""
+        show_field_problem(self.widget, self.error, message or "")
 
 
 class CredentialsPage(Page):
@@ -341,7 +342,7 @@ class CredentialsPage(Page):
         if not bad:
             return False
         first = bad[0][0]
-        self.scroll.ensureWidgetVisible(first.widget, 0, 80)
+        self.scroll_area.ensureWidgetVisible(first.widget, 0, 80)
         first.widget.setFocus()
         log.info("Next held on the keys page: %d field(s) to fix", len(bad))
         return True

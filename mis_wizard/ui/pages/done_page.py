@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QTool
 
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.opener import open_folder
-from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted, push_button
-from mis_wizard.ui.pages.finish_page import restyle, saved_file
+from mis_wizard.ui.pages.base import Page, PageStatus, card, clear_layout, muted, push_button, saved_file
+from mis_wizard.ui.theme import restyle
 from mis_wizard.ui.widgets.button_label import ButtonLabel
 from mis_wizard.vendors.base import CONNECTION
 from mis_wizard.wizard import checks, paths, words
@@ -217,7 +217,8 @@ class DonePage(Page):
             self._row("sent", "Credentials workbook", str(workbook), path=True)
             self._row("sent", "Secrets in it", "Yes, in plain text: send it securely and delete spare copies"
                       if saved.get("secrets") else "No: safe to print or file", error=bool(saved.get("secrets")))
-        self.folder = (bundle or workbook).parent if (bundle or workbook) else None
+        sent = bundle or workbook
+        self.folder = sent.parent if sent is not None else None
 
     def _fill_leaves(self, session: Any, spec: Any) -> None:
         """The receipt (handoff/receipt.py): per kind of record, one line that opens to every field sent
@@ -399,7 +400,8 @@ class DonePage(Page):
         for lead, grid in self.sections.values():
             parts.append(lead.text())
             for i in range(grid.count()):
-                widget = grid.itemAt(i).widget()
+                item = grid.itemAt(i)
+                widget = item.widget() if item is not None else None
                 if isinstance(widget, QLabel | QLineEdit):
                     parts.append(widget.text())
                 elif widget is not None:  # a kind of record's line on the receipt

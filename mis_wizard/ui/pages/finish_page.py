@@ -33,13 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui.async_runner import QueryOp
-from mis_wizard.ui.context import WizardContext
-from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
+from mis_wizard.ui.pages.base import Page, PageStatus, card, muted, saved_file, subject_of
+from mis_wizard.ui.theme import restyle
 from mis_wizard.ui.widgets.copied import flash_copied
 from mis_wizard.wizard import checks
 from mis_wizard.wizard.handoff import bundle, support, workbook
 from mis_wizard.wizard.session import now_iso
-from mis_wizard.wizard.subject import Subject, from_session
 from mis_wizard.wizard.sync.schedule import Schedule, ScheduleError, install
 
 log = logging.getLogger(__name__)
@@ -48,20 +47,6 @@ SECRETS_WARNING = ("A workbook with secrets holds the keys to your school's data
                    "gets the file — from an e-mail, a shared folder or a printout — can read your records.\n\n"
                    "Only include them if the integrator asked for it and you will send the file securely. "
                    "The encrypted bundle already carries the secrets safely.\n\nInclude the secrets?")
-
-
-def subject_of(ctx: WizardContext) -> Subject:
-    """The open session as the handoff and sync code want it, with the window's own profile."""
-    session = ctx.session
-    assert session is not None
-    return from_session(session, ctx.secrets, ctx.profile)
-
-
-def saved_file(session: Any, kind: str) -> Path | None:
-    """The ``bundle`` or ``workbook`` this session saved, while the file is still there."""
-    saved = session.handoff.get(kind, {}) if session is not None else {}
-    path = Path(saved["path"]) if isinstance(saved, dict) and saved.get("path") else None
-    return path if path is not None and path.is_file() else None
 
 
 def passphrase_hint(text: str) -> str:
@@ -139,13 +124,6 @@ def _status_label() -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setTextFormat(Qt.TextFormat.RichText)
     return label
-
-
-def restyle(widget: QWidget, name: str) -> None:
-    """Give ``widget`` another style-sheet name and apply it at once."""
-    widget.setObjectName(name)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
 
 
 def _said(label: QLabel, text: str, *, error: bool = False) -> None:

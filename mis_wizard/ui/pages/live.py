@@ -22,7 +22,7 @@ from mis_wizard.vendors.errors import classify_exception
 from mis_wizard.wizard.http import build_client
 from mis_wizard.wizard.mapping import filters as filtering
 from mis_wizard.wizard.mapping.preview import PreviewError
-from mis_wizard.wizard.mapping.schema import Target, parse_targets
+from mis_wizard.wizard.mapping.schema import Target
 from mis_wizard.wizard.profile import Profile
 from mis_wizard.wizard.redact import redact
 
@@ -33,7 +33,7 @@ def relevant_targets(ctx: WizardContext) -> dict[str, Target]:
     if spec is None:
         return {}
     have = {e.id for e in spec.entities}
-    return {name: t for name, t in parse_targets(ctx.profile.targets).items() if t.entity in have}
+    return {name: t for name, t in ctx.profile.target_schema.items() if t.entity in have}
 
 
 def read_key(ctx: WizardContext) -> str:
@@ -95,10 +95,9 @@ class Live:
         profile = ctx.profile
         if targets is not None:
             have = {e.id for e in spec.entities}
-            kept = {name: t for name, t in profile.targets.items() if name in targets}
             specs = filtering.specs(profile.filters)
             filters = [f for f, s in zip(profile.filters, specs, strict=True) if s.entity in have]
-            profile = dataclasses.replace(profile, targets=kept, filters=filters)
+            profile = profile.narrowed(targets, filters)
         return cls(spec, profile, session.resolved_credentials(ctx.secrets), ctx.requirements(), read_key(ctx),
                    ctx.profile.allow_plain_http, getattr(ctx.sandbox, "cert_path", None))
 

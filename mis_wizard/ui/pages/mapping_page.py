@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui.pages.base import records_choice
-from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import ERROR_BACKGROUND, mask, source_said
+from mis_wizard.ui.theme import restyle
 from mis_wizard.ui.widgets.transform_editor import PreviewRow, TransformEditor, describe_chain
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui.pages.base import muted, records_choice
-from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import BatchFeeder, PreviewTableModel, mask
+from mis_wizard.ui.theme import restyle
 from mis_wizard.ui.widgets.secret_edit import ShapedLineEdit
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 
 from mis_wizard.ui import theme
 from mis_wizard.ui.pages.base import muted
-from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import mask
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words
@@ -117,7 +116,7 @@ class ReportPage(QWidget):
                              f"{words.plural(broken, 'record')} {'has' if broken == 1 else 'have'} a field that "
                              "would be refused.")
         self.excluded.setText(excluded_text(report))
-        restyle(self.excluded, "Banner" if dropped or broken else "InfoBanner")
+        theme.restyle(self.excluded, "Banner" if dropped or broken else "InfoBanner")
         filters = QTreeWidgetItem(self.tree, ["What the integrator's rules leave out"])
         for f in report.filters:
             if f.unavailable:

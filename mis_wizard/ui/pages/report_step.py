@@ -17,10 +17,10 @@ from PySide6.QtWidgets import QWidget
 
 from mis_wizard.ui.context import WizardContext
 from mis_wizard.ui.pages.base import PageStatus
-from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.pages.live import Live, read_key, relevant_targets
 from mis_wizard.ui.pages.read_step import ReadStep
 from mis_wizard.ui.pages.report_page import ReportPage
+from mis_wizard.ui.theme import restyle
 from mis_wizard.vendors.base import Context
 from mis_wizard.wizard.mapping import filters as filtering
 from mis_wizard.wizard.mapping import preview

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui.async_runner import QueryOp
-from mis_wizard.ui.pages.base import Page, PageStatus, card, muted
-from mis_wizard.ui.pages.finish_page import restyle, saved_file, subject_of
+from mis_wizard.ui.pages.base import Page, PageStatus, card, muted, saved_file, subject_of
+from mis_wizard.ui.theme import restyle
 from mis_wizard.ui.widgets.run_report import STATUS_WORDS, RunReportView, fit_table, plain_table, when
 from mis_wizard.vendors.base import Context
 from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception
@@ -271,8 +271,8 @@ class SyncPage(Page):
         self.path.setText(path)
         for key, value in liss.items():
             self.liss[key].setText(value)
-        while self.entity_grid.count():
-            widget = self.entity_grid.takeAt(0).widget()
+        while (item := self.entity_grid.takeAt(0)) is not None:
+            widget = item.widget()
             if widget is not None:
                 widget.setParent(None)
                 widget.deleteLater()
@@ -398,9 +398,10 @@ class SyncPage(Page):
         row = self.progress_rows.get(entity)
         if row is None:
             return
-        self.progress.item(row, 1).setText(f"{records:,}")
-        self.progress.item(row, 2).setText(f"{pages:,}")
-        self.progress.item(row, 3).setText("done" if done else "reading…")
+        for col, text in ((1, f"{records:,}"), (2, f"{pages:,}"), (3, "done" if done else "reading…")):
+            cell = self.progress.item(row, col)
+            if cell is not None:
+                cell.setText(text)
 
     def _stopped(self) -> None:
         self.op = None

@@ -52,7 +52,7 @@ class SystemPage(ChoicePage):
     def enter(self) -> None:
         current = self.ctx.session.system if self.ctx.session else ""
         self.choices.blockSignals(True)
-        self.choices.setCurrentItem(None)
+        self.choices.setCurrentRow(-1)  # no current item, as setCurrentItem(None) (which the stubs refuse)
         for row in range(self.choices.count()):
             item = self.choices.item(row)
             if item.data(VALUE_ROLE) == current:

@@ -6,7 +6,7 @@ window is on screen without the card list's widget and painting classes."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
@@ -57,7 +57,7 @@ class WelcomePage(ChoicePage):
         self.failed_banner: Banner | None = None
         """Said when a saved setup's most recent run was unattended (scheduled) and failed."""
         self.failed_open_button: QPushButton | None = None
-        self.last_runs: dict[str, dict] = {}
+        self.last_runs: dict[str, dict[str, Any]] = {}
         """Each saved setup's most recent run from its history, by session id."""
 
         new_card, new_layout = card("Start a new setup")

@@ -111,7 +111,7 @@ class RunReportView(QWidget):
         self.summary.setText(text)
         self.table.setRowCount(len(report.tables))
         for row, (name, t) in enumerate(report.tables.items()):
-            cells = [name.replace("_", " ").capitalize(), t.written, t.added, t.changed, t.removed, sum(t.excluded.values()),
+            cells: list[str | int] = [name.replace("_", " ").capitalize(), t.written, t.added, t.changed, t.removed, sum(t.excluded.values()),
                      t.error_count]
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(f"{value:,}" if isinstance(value, int) else value)
@@ -145,10 +145,13 @@ class RunReportView(QWidget):
         """Everything shown, as text (for tests and screen readers)."""
         out = [self.summary.text()]
         for row in range(self.table.rowCount()):
-            out.append(" | ".join(self.table.item(row, c).text() for c in range(self.table.columnCount())))
-        stack = [self.details.topLevelItem(i) for i in range(self.details.topLevelItemCount())]
+            cells = (self.table.item(row, c) for c in range(self.table.columnCount()))
+            out.append(" | ".join(cell.text() if cell is not None else "" for cell in cells))
+        tops = (self.details.topLevelItem(i) for i in range(self.details.topLevelItemCount()))
+        stack = [item for item in tops if item is not None]
         while stack:
             item = stack.pop(0)
             out.append(item.text(0))
-            stack.extend(item.child(i) for i in range(item.childCount()))
+            children = (item.child(i) for i in range(item.childCount()))
+            stack.extend(child for child in children if child is not None)
         return out

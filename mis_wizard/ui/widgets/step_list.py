@@ -61,7 +61,8 @@ class _StepDelegate(QStyledItemDelegate):
         top = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
         opt.displayAlignment = top
         opt.decorationAlignment = top
-        style = opt.widget.style() if opt.widget is not None else None
+        widget: QWidget | None = opt.widget  # None when painted off any view; the stubs say QWidget
+        style = widget.style() if widget is not None else None
         if style is None:
             super().paint(painter, option, index)
             return

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mis_wizard.ui.pages.finish_page import restyle
 from mis_wizard.ui.preview_model import ERROR_BACKGROUND, mask
+from mis_wizard.ui.theme import restyle
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words
 from mis_wizard.wizard.mapping.transforms import REGISTRY, Param, Transform, step_problems
@@ -295,7 +295,8 @@ class TransformEditor(QDialog):
             widget = self._param_widget(row, transform, p)
             self._param_widgets[p.name] = widget
             label = QLabel(f"{p.label}:")
-            label.setBuddy(widget.findChild(QComboBox) if p.kind == "sources" else widget)
+            combo = widget.findChild(QComboBox) if p.kind == "sources" else None
+            label.setBuddy(combo if combo is not None else widget)
             form.addRow(label, widget)
         self.step_problem = self._note("")
         restyle(self.step_problem, "FieldError")
@@ -429,4 +430,4 @@ class TransformEditor(QDialog):
     def preview_values(self) -> list[str]:
         """The "Value sent" column as shown (for tests and the screen reader's summary)."""
         rows = self.preview_table.rowCount()
-        return [self.preview_table.item(r, 2).text() for r in range(rows) if self.preview_table.item(r, 2)]
+        return [cell.text() for r in range(rows) if (cell := self.preview_table.item(r, 2)) is not None]

@@ -103,9 +103,9 @@ def error_text(error: Any) -> str:
     """The human text of an ``error`` member in any of the shapes servers use."""
     if isinstance(error, dict):
         for key in ("faultString", "message", "error"):
-            words = error.get(key)
-            if isinstance(words, str) and words.strip():
-                return words.strip()
+            said = error.get(key)
+            if isinstance(said, str) and said.strip():
+                return said.strip()
         return json.dumps(error, sort_keys=True)
     return str(error).strip()
 

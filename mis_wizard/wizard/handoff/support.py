@@ -63,7 +63,8 @@ def build(session: Session, log_lines: int = 120) -> dict[str, Any]:
                    for r in results],
         "log_tail": logs.tail(log_lines),
     }
-    return json.loads(redact.redact(json.dumps(report)))
+    redacted: dict[str, Any] = json.loads(redact.redact(json.dumps(report)))
+    return redacted
 
 
 def _secret_values(session: Session, secrets: SecretStore) -> list[str]:

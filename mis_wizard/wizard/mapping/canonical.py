@@ -10,21 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
-from mis_wizard.vendors.concepts import CONCEPTS
+from mis_wizard.vendors.concepts import CONCEPTS, PREFIX
 
 if TYPE_CHECKING:
     from mis_wizard.vendors.base import Entity
 
 RAW = "raw:"
-
-PREFIX: dict[str, str] = {
-    "schools": "school", "terms": "term", "students": "student", "contacts": "contact",
-    "contact_links": "contact_link", "staff": "staff", "classes": "class",
-    "class_memberships": "class_membership", "groups": "group", "group_memberships": "group_membership",
-    "timetable": "timetable", "bell_times": "bell_time", "calendar": "calendar",
-    "daily_changes": "daily_change", "attendance": "attendance", "registration": "registration",
-}
-"""Canonical entity id → the prefix of its concepts (``students`` → ``student.*``)."""
 
 Record = dict[str, Any]
 

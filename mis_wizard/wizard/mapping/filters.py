@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mis_wizard.vendors.concepts import CONCEPTS, PRIVACY
+from mis_wizard.vendors.concepts import CONCEPTS, PREFIX, PRIVACY
 from mis_wizard.vendors.privacy import PrivacyClass
 
-from .canonical import PREFIX, Record, entity_of, record_id, text
+from .canonical import Record, entity_of, record_id, text
 from .transforms import split_people
 
 Dataset = dict[str, list[Record]]

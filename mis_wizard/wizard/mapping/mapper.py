@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .canonical import PREFIX, RAW, Record, record_id
+from mis_wizard.vendors.concepts import PREFIX
+
+from .canonical import RAW, Record, record_id
 from .rules import Applied, Applier, Rule, read_source, rule_sources, said
 from .schema import _EMAIL, _INT, _YEAR, FORMATS, Target, TargetField, normalise
 from .transforms import REGISTRY, MapContext, TransformError, bind_step, text

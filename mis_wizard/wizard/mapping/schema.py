@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mis_wizard.vendors.concepts import CONCEPTS, ENTITIES
+from mis_wizard.vendors.concepts import CONCEPTS, ENTITIES, PREFIX
 from mis_wizard.vendors.privacy import PrivacyClass
 
-from .canonical import PREFIX, RAW, entity_of
+from .canonical import RAW, entity_of
 from .rules import Rule, RuleKind, rule_problems
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")

@@ -183,7 +183,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         if not args.session:
             raise UsageError("say which setup: --session ID (see `mis-wizard sessions`)")
         if args.remove:
-            if sys.platform != "win32":
+            if not schedule.ON_WINDOWS:
                 print("Scheduled syncs are Windows tasks and this computer is not Windows, so there is nothing "
                       "to remove here. On Windows the wizard would run:")
                 print("  " + subprocess.list2cmdline(["schtasks", "/Delete", "/TN",
@@ -208,7 +208,7 @@ def _create(plan: Schedule, xml_out: Path | None) -> int:
         print("  " + subprocess.list2cmdline(plan.schtasks_args(xml_out)))
         print(plan.explanation)
         return EXIT_OK
-    if sys.platform != "win32":
+    if not schedule.ON_WINDOWS:
         print(NOT_WINDOWS)
         print("  " + subprocess.list2cmdline(plan.schtasks_args("task.xml")))
         print("from this task definition (task.xml; --xml-out FILE writes it to a file):")
@@ -229,7 +229,7 @@ def _create(plan: Schedule, xml_out: Path | None) -> int:
 
 
 def _list_schedules() -> int:
-    if sys.platform != "win32":
+    if not schedule.ON_WINDOWS:
         print("Scheduled syncs are Windows tasks and this computer is not Windows, so there are none to list. "
               "On Windows the wizard reads them with:")
         print("  schtasks /Query /FO CSV /NH")

@@ -78,7 +78,8 @@ class ReplayEmulator(Emulator):
 
     def credentials(self, base_url: str) -> dict[str, Any]:
         self.base_url = base_url
-        return _with_origin(self.trace.get("credentials", {}), base_url)
+        credentials: dict[str, Any] = _with_origin(self.trace.get("credentials", {}), base_url)
+        return credentials
 
     def handle(self, request: Request) -> Response:
         if not self.base_url and request.headers.get("host"):
