@@ -563,7 +563,6 @@ class _DistrictBlock:
     students: list[Student]
     contacts: list[Contact]
     contact_links: list[ContactLink]
-    memberships: list[tuple[str, str]]
 
 
 def district(seed: int = 1, students: int = 250_000, anchor: dt.date | None = None) -> School:
@@ -592,14 +591,14 @@ def district(seed: int = 1, students: int = 250_000, anchor: dt.date | None = No
     def block(b: int) -> _DistrictBlock:
         found = cache.get(b)
         if found is None:
-            found = cache[b] = _district_block(school, b, sizes[b], sets)
+            found = cache[b] = _district_block(school, b, sizes[b])
             while len(cache) > 4:
                 del cache[next(iter(cache))]
         return found
 
     def count_all() -> None:
-        lengths = [(len(m.contacts), len(m.contact_links), len(m.memberships))
-                   for m in map(block, range(count))]
+        lengths = [(len(m.contacts), len(m.contact_links), len(_district_memberships(school, b, m.students, sets)))
+                   for b, m in enumerate(map(block, range(count)))]
         contacts.known([n[0] for n in lengths])
         links.known([n[1] for n in lengths])
         memberships.known([n[2] for n in lengths])
@@ -607,7 +606,8 @@ def district(seed: int = 1, students: int = 250_000, anchor: dt.date | None = No
     school.students = Blocks(count, lambda b: block(b).students, sizes)  # type: ignore[assignment]
     contacts = Blocks(count, lambda b: block(b).contacts, count_with=count_all)
     links = Blocks(count, lambda b: block(b).contact_links, count_with=count_all)
-    memberships = Blocks(count, lambda b: block(b).memberships, count_with=count_all)
+    memberships = Blocks(count, lambda b: _district_memberships(school, b, block(b).students, sets),
+                         count_with=count_all)
     school.contacts, school.contact_links = contacts, links  # type: ignore[assignment]
     _district_classes(school, rng, sets)
     school.memberships = memberships  # type: ignore[assignment]
@@ -615,23 +615,30 @@ def district(seed: int = 1, students: int = 250_000, anchor: dt.date | None = No
     return school
 
 
-def _district_block(school: School, b: int, size: int, sets: dict[str, list[str]]) -> _DistrictBlock:
+def _district_block(school: School, b: int, size: int) -> _DistrictBlock:
     rng = random.Random(f"{school.seed}:district-block:{b}")
     part = School(seed=school.seed, anchor=school.anchor, name=school.name, campuses=school.campuses,
                   years=school.years, houses=school.houses)
     first = b * DISTRICT_BLOCK
     _families(part, rng, first, first + size, first)
-    memberships: list[tuple[str, str]] = []
-    if sets:
-        for s in part.students:
-            if s.status != "current" or rng.random() < 1 / 33:  # some current students are in no class
-                continue
-            year_sets = sets[s.year_id]
-            per_subject = len(year_sets) // 6
-            n = int(s.id[1:])
-            for subject in range(6):
-                memberships.append((year_sets[subject * per_subject + n % per_subject], s.id))
-    return _DistrictBlock(part.students, part.contacts, part.contact_links, memberships)
+    return _DistrictBlock(part.students, part.contacts, part.contact_links)
+
+
+def _district_memberships(school: School, b: int, students: list[Student], sets: dict[str, list[str]]
+                          ) -> list[tuple[str, str]]:
+    """A block's class lists: each current student in one set of each of six subjects, but a few
+    (about one in 33) in no class."""
+    rng = random.Random(f"{school.seed}:district-classes:{b}")
+    out: list[tuple[str, str]] = []
+    for s in students:
+        if s.status != "current" or rng.random() < 1 / 33:
+            continue
+        year_sets = sets[s.year_id]
+        per_subject = len(year_sets) // 6
+        n = int(s.id[1:])
+        for subject in range(6):
+            out.append((year_sets[subject * per_subject + n % per_subject], s.id))
+    return out
 
 
 def _district_classes(school: School, rng: random.Random, sets: dict[str, list[str]]) -> None:
