@@ -67,6 +67,7 @@ def _serve(system: str, size: int, latency_ms: int, seed: int, options: dict[str
     school = (school_model.district(seed=seed, students=size, anchor=anchor) if district
               else school_model.generate(seed=seed, size=size, anchor=anchor))
     emulator = spec.emulator(school, **options)  # type: ignore[call-arg]  # the emulator class takes its options
+    getattr(emulator, "districts", None)  # rendered before the first request, not while a client waits
     with Sandbox() as box:
         hosted = box.add(emulator)
         hosted.server.RequestHandlerClass = type("NoDelayHandler", (hosted.server.RequestHandlerClass,),

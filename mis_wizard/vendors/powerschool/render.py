@@ -161,8 +161,9 @@ def render(school: School) -> District:
             return [guardian(link, contacts[link.contact_id], _guardian_id(link.contact_id))
                     for link in links.block(b)]
 
-        d.tables["cc"] = Blocks(members.n_blocks, cc_block, members.sizes())  # type: ignore[assignment]
-        d.guardians = Blocks(links.n_blocks, guardian_block, links.sizes())  # type: ignore[assignment]
+        cc_rows = Blocks(members.n_blocks, cc_block, count_with=lambda: cc_rows.known(members.sizes()))
+        guardians = Blocks(links.n_blocks, guardian_block, count_with=lambda: guardians.known(links.sizes()))
+        d.tables["cc"], d.guardians = cc_rows, guardians  # type: ignore[assignment]  # counted when first asked
         return d
     d.tables["cc"] = [cc(m, class_id, student_id) for m, (class_id, student_id) in enumerate(school.memberships, start=1)]
     guardian_ids = {c.id: 700 + i for i, c in enumerate(school.contacts, start=1)}
