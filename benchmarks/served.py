@@ -21,14 +21,21 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+DISTRICT_FROM = 50_000
+"""The largest school ``school.generate`` makes; larger ones are districts."""
+
 
 @contextlib.contextmanager
 def served(system: str, size: int, *, latency_ms: int = 0, seed: int = 7,
-           options: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+           options: dict[str, Any] | None = None, district: bool | None = None) -> Iterator[dict[str, Any]]:
     """``{"base_url", "credentials"}`` of ``system`` over a ``size``-student school, with
-    ``latency_ms`` added to every request; the child ends when the block does."""
+    ``latency_ms`` added to every request; the child ends when the block does. ``district``: the
+    synthetic school's district size (``school.district``: people made a block at a time as they
+    are read), which every size over 50,000 is."""
     cmd = [sys.executable, __file__, system, str(size), "--latency-ms", str(latency_ms), "--seed", str(seed),
            "--options", json.dumps(options or {})]
+    if district or (district is None and size > DISTRICT_FROM):
+        cmd.append("--district")
     child = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
@@ -46,7 +53,7 @@ def served(system: str, size: int, *, latency_ms: int = 0, seed: int = 7,
             child.wait()
 
 
-def _serve(system: str, size: int, latency_ms: int, seed: int, options: dict[str, Any]) -> None:
+def _serve(system: str, size: int, latency_ms: int, seed: int, options: dict[str, Any], district: bool) -> None:
     import datetime as dt
 
     from mis_wizard.vendors import registry
@@ -56,8 +63,11 @@ def _serve(system: str, size: int, latency_ms: int, seed: int, options: dict[str
     spec = registry.get(system)
     if spec.emulator is None:
         raise SystemExit(f"{system} has no emulator")
-    school = school_model.generate(seed=seed, size=size, anchor=dt.date(2026, 11, 22))
+    anchor = dt.date(2026, 11, 22)
+    school = (school_model.district(seed=seed, students=size, anchor=anchor) if district
+              else school_model.generate(seed=seed, size=size, anchor=anchor))
     emulator = spec.emulator(school, **options)  # type: ignore[call-arg]  # the emulator class takes its options
+    getattr(emulator, "districts", None)  # rendered before the first request, not while a client waits
     with Sandbox() as box:
         hosted = box.add(emulator)
         hosted.server.RequestHandlerClass = type("NoDelayHandler", (hosted.server.RequestHandlerClass,),
@@ -76,5 +86,6 @@ if __name__ == "__main__":
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--options", default="{}", help="JSON keyword arguments for the emulator")
+    parser.add_argument("--district", action="store_true", help="a district-sized school, made as it is read")
     args = parser.parse_args()
-    _serve(args.system, args.size, args.latency_ms, args.seed, json.loads(args.options))
+    _serve(args.system, args.size, args.latency_ms, args.seed, json.loads(args.options), args.district)

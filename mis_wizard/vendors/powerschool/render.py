@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mis_wizard.vendors.sandbox.school import PERIODS, School
+from mis_wizard.vendors.sandbox.school import (
+    DISTRICT_BLOCK,
+    PERIODS,
+    Blocks,
+    Contact,
+    ContactLink,
+    School,
+    Student,
+)
 
 DAY_LETTERS = "ABCDEFGHIJ"
 
@@ -92,29 +101,18 @@ def _staff(d: District, school: School, number_of: dict[str, int], dcid_of: dict
     return staff_ids
 
 
-def _students(d: District, school: School, number_of: dict[str, int], dcid_of: dict[str, int]) -> dict[str, int]:
+def _students(d: District, school: School, number_of: dict[str, int], dcid_of: dict[str, int]
+              ) -> Mapping[str, int]:
     year, year_end = school.school_year, school.terms[-1].end
+    if isinstance(school.students, Blocks):  # a district: its people are rendered as they are read
+        _district_students(d, school, number_of, dcid_of, year, year_end)
+        return _Numbers()
     student_n = {s.id: n for n, s in enumerate(school.students, start=1)}
     for s in school.students:
         n = student_n[s.id]
-        current = s.status == "current"
-        number = number_of[s.campus_id]
-        d.students.append({
-            "id": student_dcid(n), "local_id": int(s.code), "student_username": s.email.split("@")[0],
-            "name": {"first_name": s.first_name, "last_name": s.last_name},
-            "demographics": {"gender": s.gender, "birth_date": s.birth_date.isoformat(),
-                             "projected_graduation_year": year + 12 - s.year_level},
-            "school_enrollment": {
-                "enroll_status": "A" if current else "T",
-                "enroll_status_description": "Active" if current else "Transferred Out",
-                "enroll_status_code": 0 if current else 2, "grade_level": s.year_level,
-                "entry_date": s.entry_date.isoformat(),
-                "exit_date": (s.leave_date or year_end + dt.timedelta(days=1)).isoformat(),
-                "school_number": number, "school_id": dcid_of[s.campus_id]},
-            "contact_info": {"email": s.email},
-        })
-    d.tables["students"] = [{"id": str(student_table_id(n)), "dcid": str(student_dcid(n)), "student_number": s.code}
-                            for n, s in enumerate(school.students, start=1)]
+        d.students.append(_student(s, n, number_of[s.campus_id], dcid_of[s.campus_id], year, year_end))
+    d.tables["students"] = [{"id": str(student_table_id(n)), "dcid": str(student_dcid(n)),
+                             "student_number": s.code} for n, s in enumerate(school.students, start=1)]
     return student_n
 
 
@@ -156,32 +154,112 @@ def _sections(d: District, school: School, number_of: dict[str, int], staff_ids:
     return section_ids
 
 
-def _enrolments(d: District, school: School, number_of: dict[str, int], student_n: dict[str, int],
+def _enrolments(d: District, school: School, number_of: dict[str, int], student_n: Mapping[str, int],
                 section_ids: dict[str, tuple[int, int]]) -> None:
     year, year_start, year_end = school.school_year, school.terms[0].start, school.terms[-1].end
     years = {y.id: y for y in school.years}
     classes = {c.id: c for c in school.classes}
-    cc = []
-    for m, (class_id, student_id) in enumerate(school.memberships, start=1):
+
+    def cc(m: int, class_id: str, student_id: str) -> dict[str, Any]:
         number = number_of[years[classes[class_id].year_id].campus_id]
-        cc.append({"id": str(100000 + m), "studentid": str(student_table_id(student_n[student_id])),
-                   "sectionid": str(section_ids[class_id][1]), "dateenrolled": year_start.isoformat(),
-                   "dateleft": (year_end + dt.timedelta(days=1)).isoformat(),
-                   "termid": str((year - 1990) * 100), "schoolid": str(number)})
-    d.tables["cc"] = cc
+        return {"id": str(100000 + m), "studentid": str(student_table_id(student_n[student_id])),
+                "sectionid": str(section_ids[class_id][1]), "dateenrolled": year_start.isoformat(),
+                "dateleft": (year_end + dt.timedelta(days=1)).isoformat(),
+                "termid": str((year - 1990) * 100), "schoolid": str(number)}
+
+    members = school.memberships
+    if isinstance(members, Blocks):  # a district: rendered a block at a time, as they are read
+        def cc_block(b: int) -> list[dict[str, Any]]:
+            first = members._offsets()[b]
+            return [cc(first + i, class_id, student_id)
+                    for i, (class_id, student_id) in enumerate(members.block(b), start=1)]
+
+        cc_rows = Blocks(members.n_blocks, cc_block, count_with=lambda: cc_rows.known(members.sizes()))
+        d.tables["cc"] = cc_rows  # type: ignore[assignment]  # counted when first asked
+        return
+    d.tables["cc"] = [cc(m, class_id, student_id) for m, (class_id, student_id) in enumerate(members, start=1)]
 
 
-def _guardians(d: District, school: School, student_n: dict[str, int]) -> None:
+def _guardian(link: ContactLink, c: Contact, guardian_id: int, student_n: Mapping[str, int]) -> dict[str, Any]:
+    return {
+        "studentsdcid": str(student_dcid(student_n[link.student_id])),
+        "guardianid": str(guardian_id), "title": c.title, "firstname": c.first_name,
+        "lastname": c.last_name, "email": c.email, "mobile": c.mobile, "relationship": link.relationship,
+        "priority": str(link.priority), "is_custodial": "1" if link.parental_responsibility else "0",
+        "lives_with": "1" if link.lives_with else "0"}
+
+
+def _guardians(d: District, school: School, student_n: Mapping[str, int]) -> None:
+    links = school.contact_links
+    if isinstance(links, Blocks):  # a district: rendered a block at a time, as they are read
+        def guardian_block(b: int) -> list[dict[str, Any]]:
+            contacts = {c.id: c for c in school.contacts.block(b)}  # type: ignore[attr-defined]
+            return [_guardian(link, contacts[link.contact_id], _guardian_id(link.contact_id), student_n)
+                    for link in links.block(b)]
+
+        guardians = Blocks(links.n_blocks, guardian_block, count_with=lambda: guardians.known(links.sizes()))
+        d.guardians = guardians  # type: ignore[assignment]  # counted when first asked
+        return
     guardian_ids = {c.id: 700 + i for i, c in enumerate(school.contacts, start=1)}
     contacts = {c.id: c for c in school.contacts}
-    for link in school.contact_links:
+    for link in links:
         c = contacts[link.contact_id]
-        d.guardians.append({
-            "studentsdcid": str(student_dcid(student_n[link.student_id])),
-            "guardianid": str(guardian_ids[c.id]), "title": c.title, "firstname": c.first_name,
-            "lastname": c.last_name, "email": c.email, "mobile": c.mobile, "relationship": link.relationship,
-            "priority": str(link.priority), "is_custodial": "1" if link.parental_responsibility else "0",
-            "lives_with": "1" if link.lives_with else "0"})
+        d.guardians.append(_guardian(link, c, guardian_ids[c.id], student_n))
+
+
+def _student(s: Student, n: int, number: int, dcid: int, year: int, year_end: dt.date) -> dict[str, Any]:
+    current = s.status == "current"
+    return {
+        "id": student_dcid(n), "local_id": int(s.code), "student_username": s.email.split("@")[0],
+        "name": {"first_name": s.first_name, "last_name": s.last_name},
+        "demographics": {"gender": s.gender, "birth_date": s.birth_date.isoformat(),
+                         "projected_graduation_year": year + 12 - s.year_level},
+        "school_enrollment": {
+            "enroll_status": "A" if current else "T",
+            "enroll_status_description": "Active" if current else "Transferred Out",
+            "enroll_status_code": 0 if current else 2, "grade_level": s.year_level,
+            "entry_date": s.entry_date.isoformat(),
+            "exit_date": (s.leave_date or year_end + dt.timedelta(days=1)).isoformat(),
+            "school_number": number, "school_id": dcid},
+        "contact_info": {"email": s.email},
+    }
+
+
+class _Numbers(Mapping[str, int]):
+    """A district student's number from its id (S000123 is the 123rd), without a table of them all."""
+
+    def __getitem__(self, key: str) -> int:
+        return int(key[1:])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def _guardian_id(contact_id: str) -> int:
+    """A district contact's guardian id from its id ("F012345-C2": family 12345, contact 2)."""
+    family, _, k = contact_id.partition("-C")
+    return 700 + int(family[1:]) * 10 + int(k)
+
+
+def _district_students(d: District, school: School, number_of: dict[str, int], dcid_of: dict[str, int],
+                       year: int, year_end: dt.date) -> None:
+    people = school.students
+    assert isinstance(people, Blocks)
+
+    def students(b: int) -> list[dict[str, Any]]:
+        return [_student(s, int(s.id[1:]), number_of[s.campus_id], dcid_of[s.campus_id], year, year_end)
+                for s in people.block(b)]
+
+    def rows(b: int) -> list[dict[str, Any]]:
+        return [{"id": str(student_table_id(int(s.id[1:]))), "dcid": str(student_dcid(int(s.id[1:]))),
+                 "student_number": s.code} for s in people.block(b)]
+
+    sizes = [len(people.block(b)) if b == people.n_blocks - 1 else DISTRICT_BLOCK for b in range(people.n_blocks)]
+    d.students = Blocks(people.n_blocks, students, sizes)  # type: ignore[assignment]
+    d.tables["students"] = Blocks(people.n_blocks, rows, sizes)  # type: ignore[assignment]
 
 
 def _terms(school: School, j: int, number: int, year: int) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ from mis_wizard.vendors.powerschool import wire
 from mis_wizard.vendors.powerschool.render import District, render
 from mis_wizard.vendors.powerschool.requirements import RESOURCE_IDS
 from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario, json_response, text_response
-from mis_wizard.vendors.sandbox.school import School
+from mis_wizard.vendors.sandbox.school import Blocks, School
 
 VERSION = "24.11.0.0"
 TOKEN_LIFETIME_S = 2591999
@@ -103,7 +103,7 @@ class PowerSchoolEmulator(Emulator):
         self.regenerate(5)
         self._pages: dict[tuple[Any, ...], Response] = {}
         """Rendered pages, by district, collection or query, page size and page."""
-        self._queries: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        self._queries: dict[tuple[Any, ...], Sequence[dict[str, Any]]] = {}
         """The records of each table query and PowerQuery, by district and projection."""
         self._render_lock = threading.Lock()
         self._districts: dict[str, District] | None = None
@@ -251,8 +251,8 @@ class PowerSchoolEmulator(Emulator):
             if m.group(1):
                 return json_response({"count": len(district.guardians)})
             return self._schema_page(request, "student_guardian_detail", (plugin.district, "guardians"),
-                                     lambda: [{"_name": "student_guardian_detail", "_id": i, **r}
-                                              for i, r in enumerate(district.guardians, 1)],
+                                     lambda: _each(district.guardians,
+                                                   lambda i, r: {"_name": "student_guardian_detail", "_id": i + 1, **r}),
                                      self.table_max_page_size)
         if path == "/ws/v1/district":
             if "schools" not in plugin.grants:
@@ -322,8 +322,9 @@ class PowerSchoolEmulator(Emulator):
             wrapper["@expansions"] = spec.expansions
         wrapper[spec.singular] = chunk[0] if len(chunk) == 1 else chunk
         response = json_response({spec.plural: wrapper if chunk else None})
-        with self._lock:
-            self._pages[key] = response
+        if not isinstance(records, Blocks):  # a district's pages are made again when asked again
+            with self._lock:
+                self._pages[key] = response
         return response
 
     def _table(self, request: Request, plugin: Plugin, district: District, table: str, is_count: bool) -> Response:
@@ -342,12 +343,13 @@ class PowerSchoolEmulator(Emulator):
         wanted = None if projection.strip() == "*" else frozenset(c.strip().lower() for c in projection.split(","))
         return self._schema_page(
             request, table, (plugin.district, table, wanted),
-            lambda: [{"id": int(r["id"]), "name": table,
-                      "tables": {table: {k: v for k, v in r.items() if wanted is None or k in wanted}}} for r in rows],
+            lambda: _each(rows, lambda _, r: {"id": int(r["id"]), "name": table,
+                                              "tables": {table: {k: v for k, v in r.items()
+                                                                 if wanted is None or k in wanted}}}),
             self.table_max_page_size)
 
     def _schema_page(self, request: Request, name: str, key: tuple[Any, ...],
-                     records: Callable[[], list[dict[str, Any]]], maximum: int) -> Response:
+                     records: Callable[[], Sequence[dict[str, Any]]], maximum: int) -> Response:
         """One page of a table query or PowerQuery: its records built once per query (``key``), each
         page's bytes once per size, so a read of every enrolment costs the server only the sending."""
         size = self._page_size(request, maximum)
@@ -363,8 +365,9 @@ class PowerSchoolEmulator(Emulator):
             if rows is None:
                 rows = self._queries[key] = records()
         response = json_response({"name": name, "record": rows[(page - 1) * size : page * size], "@extensions": ""})
-        with self._lock:
-            self._pages[(*key, size, page)] = response
+        if not isinstance(rows, Blocks):
+            with self._lock:
+                self._pages[(*key, size, page)] = response
         return response
 
     def _one(self, plugin: Plugin, district: District, kind: str, dcid: int) -> Response:
@@ -377,6 +380,14 @@ class PowerSchoolEmulator(Emulator):
         if record is None:
             return json_response({"message": f"{kind} {dcid} not found"}, 404)
         return json_response({kind: record})
+
+
+def _each(rows: Sequence[dict[str, Any]], fn: Callable[[int, dict[str, Any]], dict[str, Any]]
+          ) -> Sequence[dict[str, Any]]:
+    """``fn(index, row)`` for every row: a list, or for a district's rows blocks made when read."""
+    if isinstance(rows, Blocks):
+        return rows.map(fn)
+    return [fn(i, r) for i, r in enumerate(rows)]
 
 
 def _forbidden() -> Response:

@@ -9,9 +9,13 @@ non-teaching staff, holidays in the calendar, daily covers, room changes and can
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import random
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar, overload
 
 SIZES = {"small": 50, "medium": 1000, "large": 5000}
 
@@ -309,15 +313,18 @@ def _staff(school: School, rng: random.Random, n: int) -> None:
 
 def _students_and_families(school: School, rng: random.Random, n: int) -> None:
     teachers = [s for s in school.staff if s.teaching]
-    year0 = school.anchor.year
     for year in school.years:
         for form in "AB":
             tutor = teachers[len(school.reg_groups) % len(teachers)]
             school.reg_groups.append(RegGroup(f"RG-{year.id}-{form}", f"{year.level}{form}", year.id, tutor.id))
+    _families(school, rng, 0, n, 0)
+
+
+def _families(school: School, rng: random.Random, i: int, n: int, family_no: int) -> None:
+    """Students ``i + 1`` to ``n`` (ids S000001…) in families numbered from ``family_no + 1``."""
+    year0 = school.anchor.year
     used_emails: list[str] = []
     family_students: list[Student] = []
-    i = 0
-    family_no = 0
     while i < n:
         family_no += 1
         fid = f"F{family_no:05d}"
@@ -466,3 +473,205 @@ def _calendar(school: School, rng: random.Random) -> None:
                 d.date, kind, lesson.class_id, lesson.period,
                 rng.choice(teachers).id if kind == "cover" else lesson.staff_id,
                 f"R{rng.randrange(1, 40)}" if kind == "room_change" else lesson.room))
+
+
+DISTRICT_BLOCK = 1000
+"""A district's students are made a thousand at a time, each block from its own seed."""
+DISTRICT_MAX = 1_000_000
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+class Blocks(Sequence[T]):
+    """A long list made one block at a time when asked for, the last few blocks kept: a district's
+    students, contacts, links and class lists are never all held at once. ``sizes`` gives every
+    block's length when known without making it (else each block is made once to count it)."""
+
+    def __init__(self, count: int, make: Callable[[int], list[T]], sizes: list[int] | None = None,
+                 count_with: Callable[[], None] | None = None) -> None:
+        """``count_with`` counts this and its sibling lists in one pass (calling ``known``)."""
+        self.n_blocks, self.make, self.count_with = count, make, count_with
+        self._starts: list[int] | None = None
+        if sizes is not None:
+            self.known(sizes)
+        self._cache: dict[int, list[T]] = {}
+
+    def known(self, sizes: list[int]) -> None:
+        self._starts = [0, *itertools.accumulate(sizes)]
+
+    def block(self, b: int) -> list[T]:
+        found = self._cache.get(b)
+        if found is None:
+            found = self._cache[b] = self.make(b)
+            while len(self._cache) > 4:
+                del self._cache[next(iter(self._cache))]
+        return found
+
+    def sizes(self) -> list[int]:
+        starts = self._offsets()
+        return [b - a for a, b in itertools.pairwise(starts)]
+
+    def map(self, fn: Callable[[int, T], U]) -> Blocks[U]:
+        """The same blocks, each item ``fn(index, item)`` (index from 0 across the blocks)."""
+        def make(b: int) -> list[U]:
+            first = self._offsets()[b]
+            return [fn(first + i, x) for i, x in enumerate(self.block(b))]
+        return Blocks(self.n_blocks, make, self.sizes())
+
+    def _offsets(self) -> list[int]:
+        if self._starts is None and self.count_with is not None:
+            self.count_with()
+        if self._starts is None:
+            self._starts = [0, *itertools.accumulate(len(self.block(b)) for b in range(self.n_blocks))]
+        return self._starts
+
+    def __len__(self) -> int:
+        return self._offsets()[-1]
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        starts = self._offsets()
+        if isinstance(index, slice):
+            first, stop, step = index.indices(starts[-1])
+            if step != 1:
+                return [self[i] for i in range(first, stop, step)]
+            out: list[T] = []
+            b = bisect.bisect_right(starts, first) - 1
+            while first < stop and b < self.n_blocks:
+                block = self.block(b)
+                out.extend(block[first - starts[b]: stop - starts[b]])
+                b += 1
+                first = starts[b]
+            return out
+        if index < 0:
+            index += starts[-1]
+        if not 0 <= index < starts[-1]:
+            raise IndexError(index)
+        b = bisect.bisect_right(starts, index) - 1
+        return self.block(b)[index - starts[b]]
+
+    def __iter__(self) -> Iterator[T]:
+        for b in range(self.n_blocks):
+            yield from self.block(b)
+
+
+@dataclass
+class _DistrictBlock:
+    students: list[Student]
+    contacts: list[Contact]
+    contact_links: list[ContactLink]
+
+
+def district(seed: int = 1, students: int = 250_000, anchor: dt.date | None = None) -> School:
+    """A district-sized school (up to a million students): the same kinds of people and quirks as
+    ``generate``, but its students, contacts, links and class lists are made a block at a time when
+    an emulator reads them, so a quarter-million-student district serves from a few hundred MB.
+    Deterministic in (seed, students, anchor); not the same people as ``generate`` at any size."""
+    if not 10 <= students <= DISTRICT_MAX:
+        raise ValueError(f"A district has between 10 and {DISTRICT_MAX:,} students.")
+    anchor = anchor or dt.date.today()
+    rng = random.Random(f"{seed}:district")
+    school = School(seed=seed, anchor=anchor, name="Riverbend District Schools")
+    _structure(school, rng, students)
+    _staff(school, rng, students)
+    teachers = [s for s in school.staff if s.teaching]
+    for year in school.years:
+        for form in "AB":
+            tutor = teachers[len(school.reg_groups) % len(teachers)]
+            school.reg_groups.append(RegGroup(f"RG-{year.id}-{form}", f"{year.level}{form}", year.id, tutor.id))
+    count = -(-students // DISTRICT_BLOCK)
+    sizes = [min(DISTRICT_BLOCK, students - b * DISTRICT_BLOCK) for b in range(count)]
+    cache: dict[int, _DistrictBlock] = {}
+    sets: dict[str, list[str]] = {}
+    """Year id → class ids of each subject's sets, filled by _district_classes before any class list is made."""
+
+    def block(b: int) -> _DistrictBlock:
+        found = cache.get(b)
+        if found is None:
+            found = cache[b] = _district_block(school, b, sizes[b])
+            while len(cache) > 4:
+                del cache[next(iter(cache))]
+        return found
+
+    def count_all() -> None:
+        lengths = [(len(m.contacts), len(m.contact_links), len(_district_memberships(school, b, m.students, sets)))
+                   for b, m in enumerate(map(block, range(count)))]
+        contacts.known([n[0] for n in lengths])
+        links.known([n[1] for n in lengths])
+        memberships.known([n[2] for n in lengths])
+
+    school.students = Blocks(count, lambda b: block(b).students, sizes)  # type: ignore[assignment]
+    contacts = Blocks(count, lambda b: block(b).contacts, count_with=count_all)
+    links = Blocks(count, lambda b: block(b).contact_links, count_with=count_all)
+    memberships = Blocks(count, lambda b: _district_memberships(school, b, block(b).students, sets),
+                         count_with=count_all)
+    school.contacts, school.contact_links = contacts, links  # type: ignore[assignment]
+    _district_classes(school, rng, sets)
+    school.memberships = memberships  # type: ignore[assignment]
+    _calendar(school, rng)
+    return school
+
+
+def _district_block(school: School, b: int, size: int) -> _DistrictBlock:
+    rng = random.Random(f"{school.seed}:district-block:{b}")
+    part = School(seed=school.seed, anchor=school.anchor, name=school.name, campuses=school.campuses,
+                  years=school.years, houses=school.houses)
+    first = b * DISTRICT_BLOCK
+    _families(part, rng, first, first + size, first)
+    return _DistrictBlock(part.students, part.contacts, part.contact_links)
+
+
+def _district_memberships(school: School, b: int, students: list[Student], sets: dict[str, list[str]]
+                          ) -> list[tuple[str, str]]:
+    """A block's class lists: each current student in one set of each of six subjects, but a few
+    (about one in 33) in no class."""
+    rng = random.Random(f"{school.seed}:district-classes:{b}")
+    out: list[tuple[str, str]] = []
+    for s in students:
+        if s.status != "current" or rng.random() < 1 / 33:
+            continue
+        year_sets = sets[s.year_id]
+        per_subject = len(year_sets) // 6
+        n = int(s.id[1:])
+        for subject in range(6):
+            out.append((year_sets[subject * per_subject + n % per_subject], s.id))
+    return out
+
+
+def _district_classes(school: School, rng: random.Random, sets: dict[str, list[str]]) -> None:
+    """Each year's sets of 25 (from the year's current students, counted once), two custom groups,
+    and each class's two lessons a cycle, as ``_classes`` makes them."""
+    teachers = [s for s in school.staff if s.teaching]
+    pupils: dict[str, int] = {}
+    for s in school.students:
+        if s.status == "current":
+            pupils[s.year_id] = pupils.get(s.year_id, 0) + 1
+    rooms = [f"{b}{r}" for b in "ABCD" for r in range(1, 16)]
+    k = 0
+    for year in school.years:
+        count = max(1, pupils.get(year.id, 0) // 25)
+        ids = sets[year.id] = []
+        for code, name in SUBJECTS[:6]:
+            subject = next(x for x in school.subjects if x.code == code)
+            for n in range(count):
+                k += 1
+                main = teachers[k % len(teachers)]
+                second = teachers[(k * 7 + 3) % len(teachers)] if rng.random() < 0.2 else None
+                kind = "teaching_set" if code in ("MAT", "ENG", "SCI") else "mixed"
+                school.classes.append(TeachingClass(
+                    f"CL{k:05d}", f"{year.level}{code}{year.campus_id[-1]}{n + 1}", f"Year {year.level} {name} {n + 1}",
+                    subject.id, year.id, kind, main.id, second.id if second and second.id != main.id else None,
+                    rng.choice(rooms)))
+                ids.append(f"CL{k:05d}")
+    k += 1
+    school.classes.append(TeachingClass(f"CL{k:05d}", "CHESS", "Chess Club", school.subjects[-1].id,
+                                        school.years[0].id, "custom", teachers[0].id, None, "LIB"))
+    for cls in school.classes:
+        for _ in range(2):
+            school.lessons.append(Lesson(cls.id, rng.randrange(1, CYCLE_DAYS + 1), rng.choice(PERIODS)[0],
+                                         cls.room, cls.main_teacher_id))

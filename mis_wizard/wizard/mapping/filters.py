@@ -8,6 +8,7 @@ drops nothing, so a system without, say, contact links still gets a report.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -67,6 +68,52 @@ Verdict = str | None
 Run = Callable[[Dataset, str, Mapping[str, Any], FilterReport], list[Record]]
 
 
+@dataclass
+class Step:
+    """A filter as one pass over its entity's records, so a sync can stream a large entity through it.
+
+    ``observe`` (when set) first sees every record the filter will get, then ``settle`` says what
+    that pass found; ``each`` keeps a record (perhaps changed) or drops it (None), noting why on the
+    report it is given; ``finish`` runs once every record has been through ``each``. A step reads
+    any other entity it needs when it is made, so later filters cannot change what it sees."""
+
+    each: Callable[[Record, FilterReport], Record | None]
+    observe: Callable[[Record], None] | None = None
+    settle: Callable[[FilterReport], None] | None = None
+    finish: Callable[[FilterReport], None] | None = None
+
+
+MakeStep = Callable[[Dataset, str, Mapping[str, Any], FilterReport], Step]
+
+
+def _verdict_step(verdict: Callable[[Record], Verdict]) -> Step:
+    def each(r: Record, report: FilterReport) -> Record | None:
+        reason = verdict(r)
+        if reason is None:
+            return r
+        report.dropped += 1
+        report.note(r, reason)
+        return None
+    return Step(each)
+
+
+def _stepped(make: MakeStep) -> Run:
+    """The filter over a whole list: the step's passes, one after the other."""
+    def run(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
+        step = make(dataset, entity, params, report)
+        records = dataset[entity]
+        if step.observe is not None:
+            for r in records:
+                step.observe(r)
+        if step.settle is not None:
+            step.settle(report)
+        out = [kept for r in records if (kept := step.each(r, report)) is not None]
+        if step.finish is not None:
+            step.finish(report)
+        return out
+    return run
+
+
 @dataclass(frozen=True)
 class FilterKind:
     name: str
@@ -75,6 +122,8 @@ class FilterKind:
     run: Run
     params: Mapping[str, tuple[str, Any]] = field(default_factory=dict)
     """Parameter → (type: list, bool, text or concept; default)."""
+    step: MakeStep | None = None
+    """The filter as a streaming step (``run`` is then that step over a list); None: list only."""
 
 
 def truthy(value: Any) -> bool:
@@ -128,12 +177,11 @@ def _links_by(dataset: Dataset, entity: str, key: str) -> dict[str, list[Record]
     return out
 
 
-def _students_in_class(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
+def _students_in_class(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> Step:
     classes = _ids(dataset, "classes")
     placed = {text(m.get("class_membership.student_id")) for m in _need(dataset, "class_memberships")
               if classes is None or text(m.get("class_membership.class_id")) in classes}
-    return _keep(dataset[entity], report,
-                 lambda r: None if text(r.get("student.id")) in placed else "in no class")
+    return _verdict_step(lambda r: None if text(r.get("student.id")) in placed else "in no class")
 
 
 def _link_filter(dataset: Dataset, entity: str, report: FilterReport,
@@ -231,11 +279,9 @@ def _class_teachers(cls: Record) -> list[str]:
     return [i for i in ids if i.strip()]
 
 
-def _teachers_with_class(dataset: Dataset, entity: str, params: Mapping[str, Any],
-                         report: FilterReport) -> list[Record]:
+def _teachers_with_class(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> Step:
     teaching = {t for cls in _need(dataset, "classes") for t in _class_teachers(cls)}
-    return _keep(dataset[entity], report,
-                 lambda r: None if text(r.get("staff.id")) in teaching else "teaches no class")
+    return _verdict_step(lambda r: None if text(r.get("staff.id")) in teaching else "teaches no class")
 
 
 def _kind_and_students(dataset: Dataset, params: Mapping[str, Any], what: str) -> Callable[[Record], Verdict]:
@@ -276,15 +322,24 @@ def _group_types(dataset: Dataset, entity: str, params: Mapping[str, Any], repor
     return _keep(dataset[entity], report, _kind_and_students(dataset, params, "group"))
 
 
-def _unique_email(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
+def _unique_email(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> Step:
     concept = params["concept"] or f"{PREFIX[entity]}.email"
-    if not any(concept in r for r in dataset[entity]):  # the system does not send e-mail addresses here
-        what = "e-mail addresses" if concept.endswith(".email") else concept.split(".", 1)[1].replace("_", " ")
-        report.unavailable = f"this system sends no {what} for {entity}"
-        return dataset[entity]
-    counts = Counter(text(r.get(concept)).strip().casefold() for r in dataset[entity])
+    counts: Counter[str] = Counter()
+    sent = [False]
+
+    def observe(r: Record) -> None:
+        if concept in r:
+            sent[0] = True
+        counts[text(r.get(concept)).strip().casefold()] += 1
+
+    def settle(report: FilterReport) -> None:
+        if not sent[0]:  # the system does not send e-mail addresses here
+            what = "e-mail addresses" if concept.endswith(".email") else concept.split(".", 1)[1].replace("_", " ")
+            report.unavailable = f"this system sends no {what} for {entity}"
 
     def verdict(r: Record) -> Verdict:
+        if not sent[0]:
+            return None
         email = text(r.get(concept)).strip()
         if not email:
             return "no e-mail address"
@@ -293,30 +348,34 @@ def _unique_email(dataset: Dataset, entity: str, params: Mapping[str, Any], repo
         if counts[email.casefold()] > 1:
             return "e-mail address shared with another record"
         return None
-    return _keep(dataset[entity], report, verdict)
+    return dataclasses.replace(_verdict_step(verdict), observe=observe, settle=settle)
 
 
-def _year_collisions(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
+def _year_collisions(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> Step:
     """Flags (does not drop) year names used on more than one campus, as integrators that sync
     year names would merge them; optionally adds the campus to the name."""
     campuses: dict[str, set[str]] = {}
-    for r in dataset[entity]:
+    colliding: dict[str, set[str]] = {}
+
+    def observe(r: Record) -> None:
         campuses.setdefault(text(r.get("student.year_name")), set()).add(text(r.get("student.campus")))
-    colliding = {y: c for y, c in campuses.items() if y and len(c) > 1}
-    out = []
-    for r in dataset[entity]:
+
+    def settle(report: FilterReport) -> None:
+        colliding.update({y: c for y, c in campuses.items() if y and len(c) > 1})
+        if colliding:
+            year, where = sorted(colliding.items())[0]
+            report.suggestion = (f"Add a campus suffix to year names that collide, e.g. "
+                                 f"{' and '.join(repr(f'{year} {c}') for c in sorted(where))}.")
+
+    def each(r: Record, report: FilterReport) -> Record | None:
         year = text(r.get("student.year_name"))
         if year in colliding:
             report.flagged += 1
             report.note(r, f"year name {year!r} is used on {len(colliding[year])} campuses")
             if params["apply_suffix"]:
                 r = {**r, "student.year_name": f"{year} {text(r.get('student.campus'))}".strip()}
-        out.append(r)
-    if colliding:
-        year, where = sorted(colliding.items())[0]
-        report.suggestion = (f"Add a campus suffix to year names that collide, e.g. "
-                             f"{' and '.join(repr(f'{year} {c}') for c in sorted(where))}.")
-    return out
+        return r
+    return Step(each, observe, settle)
 
 
 def _split_combined(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
@@ -356,26 +415,41 @@ def _split_combined(dataset: Dataset, entity: str, params: Mapping[str, Any], re
     return out
 
 
-def _field_values(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> list[Record]:
+def _field_values(dataset: Dataset, entity: str, params: Mapping[str, Any], report: FilterReport) -> Step:
     wanted = {v.casefold() for v in params["values"]}
     concept = params["concept"]
     report.privacy = PRIVACY.get(concept)
-    records = dataset[entity]
-    kept = _keep(records, report, lambda r: None if text(r.get(concept)).strip().casefold() in wanted
-                 else f"{concept.split('.', 1)[1]} {text(r.get(concept))!r} not taken")
-    if records and not kept:
-        sent = Counter(text(r.get(concept)).strip() or "(blank)" for r in records)
-        taken = ", ".join(repr(v) for v in params["values"]) or "none"
-        report.suggestion = (f"None of this filter's values ({taken}) matches what the school's system sends "
-                             f"for {concept.split('.', 1)[1]}: it sends "
-                             + ", ".join(f"{v!r} ({n})" for v, n in sent.most_common(8))
-                             + ". Add the values the integrator should receive to the profile's filter.")
-    return kept
+    sent: Counter[str] = Counter()
+    """What the system sent, while nothing was kept (counted on the run's own report only)."""
+    kept = [False]
+
+    def each(r: Record, given: FilterReport) -> Record | None:
+        value = text(r.get(concept))
+        if value.strip().casefold() in wanted:
+            if given is report:
+                kept[0] = True
+                sent.clear()
+            return r
+        if given is report and not kept[0]:
+            sent[value.strip() or "(blank)"] += 1
+        given.dropped += 1
+        given.note(r, f"{concept.split('.', 1)[1]} {value!r} not taken")
+        return None
+
+    def finish(report: FilterReport) -> None:
+        if sent and not kept[0]:
+            taken = ", ".join(repr(v) for v in params["values"]) or "none"
+            report.suggestion = (f"None of this filter's values ({taken}) matches what the school's system sends "
+                                 f"for {concept.split('.', 1)[1]}: it sends "
+                                 + ", ".join(f"{v!r} ({n})" for v, n in sent.most_common(8))
+                                 + ". Add the values the integrator should receive to the profile's filter.")
+    return Step(each, finish=finish)
 
 
 _LINKED = ("contact_links", "contacts")
 KINDS: dict[str, FilterKind] = {k.name: k for k in (
-    FilterKind("students_in_class", "Students in at least one class", ("students",), _students_in_class),
+    FilterKind("students_in_class", "Students in at least one class", ("students",), _stepped(_students_in_class),
+               step=_students_in_class),
     FilterKind("contacts_complete", "Contacts with title, forename, surname and a student", ("contacts",),
                _contacts_complete),
     FilterKind("parental_responsibility", "Parental responsibility only", _LINKED, _responsible),
@@ -383,18 +457,19 @@ KINDS: dict[str, FilterKind] = {k.name: k for k in (
                {"types": ("list", ["Mother", "Father"])}),
     FilterKind("mail_merge", "Mail-merge flags", _LINKED, _mail_merge,
                {"flags": ("list", ["All Merges", "Correspondence"])}),
-    FilterKind("teachers_with_class", "Teachers with at least one class", ("staff",), _teachers_with_class),
+    FilterKind("teachers_with_class", "Teachers with at least one class", ("staff",), _stepped(_teachers_with_class),
+               step=_teachers_with_class),
     FilterKind("class_types", "Classes of given types, with students and teachers", ("classes",), _class_types,
                {"types": ("list", []), "require_students": ("bool", True), "require_teachers": ("bool", True)}),
     FilterKind("group_types", "Groups of given types with at least one student", ("groups",), _group_types,
                {"types": ("list", []), "require_students": ("bool", True)}),
-    FilterKind("unique_email", "A unique, valid e-mail address", ("students", "contacts", "staff"), _unique_email,
-               {"concept": ("concept", "")}),
-    FilterKind("year_collisions", "Year names that collide across campuses", ("students",), _year_collisions,
-               {"apply_suffix": ("bool", False)}),
+    FilterKind("unique_email", "A unique, valid e-mail address", ("students", "contacts", "staff"),
+               _stepped(_unique_email), {"concept": ("concept", "")}, step=_unique_email),
+    FilterKind("year_collisions", "Year names that collide across campuses", ("students",),
+               _stepped(_year_collisions), {"apply_suffix": ("bool", False)}, step=_year_collisions),
     FilterKind("split_combined", "Split combined contacts in two", ("contacts",), _split_combined),
-    FilterKind("field_values", "Only given values of a field", tuple(PREFIX), _field_values,
-               {"concept": ("concept", ""), "values": ("list", [])}),
+    FilterKind("field_values", "Only given values of a field", tuple(PREFIX), _stepped(_field_values),
+               {"concept": ("concept", ""), "values": ("list", [])}, step=_field_values),
 )}
 
 
@@ -488,6 +563,26 @@ def needed_entities(filters: list[FilterSpec]) -> set[str]:
         if f.entity == "contacts" and f.name in ("parental_responsibility", "contact_types", "mail_merge"):
             out.add("contact_links")
     return out
+
+
+SIDE_READS: dict[str, frozenset[str]] = {
+    "students_in_class": frozenset({"class_memberships", "classes"}),
+    "contacts_complete": frozenset({"contact_links", "students"}),
+    "parental_responsibility": frozenset({"contact_links"}),
+    "contact_types": frozenset({"contact_links"}),
+    "mail_merge": frozenset({"contact_links"}),
+    "teachers_with_class": frozenset({"classes"}),
+    "class_types": frozenset({"class_memberships", "students", "staff"}),
+    "group_types": frozenset({"group_memberships", "students"}),
+    "split_combined": frozenset({"contact_links"}),
+}
+"""The other entities a filter reads (or, for split_combined, rewrites) besides its own."""
+
+
+def disabled(f: FilterSpec, enabled: Mapping[str, Any] | None) -> bool:
+    """Turned off for this school (Session.filters ``{key: {"enabled": false}}``)."""
+    settings = (enabled or {}).get(f.key, {})
+    return isinstance(settings, Mapping) and settings.get("enabled") is False
 
 
 def apply(dataset: Dataset, filters: list[FilterSpec], enabled: Mapping[str, Any] | None = None

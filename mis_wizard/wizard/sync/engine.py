@@ -127,11 +127,14 @@ def entities_for(subject: Subject, asked: list[str]) -> list[str]:
 
 
 async def pull(subject: Subject, ctx: Context, entities: list[str], report: RunReport,
-               progress: Progress | None = None) -> dict[str, list[Record]]:
+               progress: Progress | None = None, collect: Callable[[str], Any] | None = None
+               ) -> dict[str, list[Record]]:
     """Read every entity; concurrency within an entity is the connector's (ctx.concurrency).
 
     Records keep their concepts and only the raw fields the profile's targets and the session's
-    rules read: the rest of a raw record is never used by a sync, and would double what it holds."""
+    rules read: the rest of a raw record is never used by a sync, and would double what it holds.
+    ``collect(entity)`` gives what an entity's records are appended to (a list when not given; the
+    streaming run's spool on disk)."""
     if subject.spec.connector is None:
         raise SinkError(f"{subject.spec.name} cannot be read by this version of the wizard yet.")
     connector = subject.spec.connector()
@@ -143,7 +146,7 @@ async def pull(subject: Subject, ctx: Context, entities: list[str], report: RunR
     for entity_id in entities:
         entity = subject.spec.entity(entity_id)
         convert = converter(entity, raw_fields([t for t in targets if t.entity == entity_id], subject.mapping))
-        rows: list[Record] = []
+        rows: list[Record] = collect(entity_id) if collect else []
         pages = 0
 
         def on_page(name: str, count: int, _entity: str = entity_id) -> None:
@@ -262,6 +265,11 @@ def diff(output: Output, previous: dict[str, dict[str, str]], report: RunReport)
     return big
 
 
+def streams(sink: Sink) -> bool:
+    """The sink writes rows as they come (the SQLite store): the run streams (see streaming.py)."""
+    return callable(getattr(sink, "stream", None)) and not sink.reads_dataset
+
+
 def _remember(session_id: str, report: RunReport, how: str = "") -> None:
     """The setup's own run history (`mis-wizard runs`); a failure to write it never fails the run."""
     try:
@@ -277,6 +285,11 @@ async def run(plan: Plan, ctx: Context, progress: Progress | None = None) -> Run
     state = plan.sink.state()
     state.setup = plan.setup or setup_of(subject)
     try:
+        if streams(plan.sink):
+            from mis_wizard.wizard.sync import streaming
+            await streaming.run(plan, ctx, state, report, progress)
+            report.status = "ok"
+            return report
         previous = state.hashes(plan.sink.key)
         dataset = await pull(subject, ctx, entities_for(subject, plan.entities), report, progress)
         output = shape(subject, dataset, report, keep_dataset=plan.sink.reads_dataset)
