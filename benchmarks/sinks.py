@@ -53,7 +53,8 @@ def rows(n: int, seed: int = 7) -> list[dict[str, Any]]:
             ID: str(100000 + i), "code": f"S{i:06d}", "first_name": first, "last_name": last,
             "preferred_name": first if rng.random() < 0.8 else "", "birth_date": born.isoformat(),
             "gender": rng.choice(("Male", "Female", "Other")), "year_level": rng.randrange(7, 13),
-            "email": f"{first.lower()}.{last.lower()}{i}@school.example.edu", "house": rng.choice(("Banksia", "Wattle")),
+            "email": f"{first.lower()}.{last.lower()}{i}@school.example.edu",
+            "house": rng.choice(("Banksia", "Wattle")),
             "form": f"{rng.randrange(7, 13)}{rng.choice('ABCD')}", "campus": "Senior", "entry_date": "2020-01-28",
             "status": "active", "school_year": "2026", "phone": f"+61 4{rng.randrange(10**7, 10**8)}",
         })
@@ -86,7 +87,8 @@ def dataset(students: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
     schools = max(1, students // 1000)
     staff_n, classes_n = max(2, students // 15), max(2, students // 25)
     data: dict[str, list[dict[str, Any]]] = {
-        "schools": [{"school.id": str(s), "school.name": f"School {s}", "school.code": f"SC{s}"} for s in range(schools)],
+        "schools": [{"school.id": str(s), "school.name": f"School {s}", "school.code": f"SC{s}"}
+                    for s in range(schools)],
         "terms": [{"term.id": str(t), "term.name": f"Term {t}", "term.start_date": f"2026-0{2 * t - 1}-01",
                    "term.end_date": f"2026-0{2 * t}-28"} for t in range(1, 5)],
         "students": [{
@@ -102,7 +104,8 @@ def dataset(students: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
             "staff.school_id": str(i % schools),
         } for i in range(staff_n)],
         "classes": [{
-            "class.id": f"C{i}", "class.code": f"C{i:05d}", "class.name": f"Class {i}", "class.subject": f"Subject {i % 40}",
+            "class.id": f"C{i}", "class.code": f"C{i:05d}", "class.name": f"Class {i}",
+            "class.subject": f"Subject {i % 40}",
             "class.main_teacher_id": f"T{i % staff_n}", "class.year_level": str(i % 12 + 1),
             "class.school_id": str(i % schools), "class.term_id": str(i % 4 + 1), "class.room": f"R{i % 90}",
         } for i in range(classes_n)],

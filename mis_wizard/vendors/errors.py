@@ -56,7 +56,11 @@ class ReplyTooSlow(httpx.TimeoutException):
         self.seconds = seconds
 
 
-_LOGIN_NAMES = {"negotiate": "Negotiate (Windows sign-in)", "ntlm": "NTLM (Windows sign-in)", "basic": "Basic (user and password)"}
+_LOGIN_NAMES = {
+    "negotiate": "Negotiate (Windows sign-in)",
+    "ntlm": "NTLM (Windows sign-in)",
+    "basic": "Basic (user and password)",
+}
 
 
 class ProxyLoginNeeded(httpx.ProxyError):

@@ -194,7 +194,8 @@ def summarise(store: ReceiverStore) -> Summary:
                "class_lists": len({m.get("ClassCode") for m in memberships}),
                "class_memberships": len(memberships),
                "daily_lessons": len(daily)},
-        publish_and_sync={"covers": len(covers), "room_changes": sum(1 for r in others if r.get("ClassCode") in class_codes),
+        publish_and_sync={"covers": len(covers),
+                          "room_changes": sum(1 for r in others if r.get("ClassCode") in class_codes),
                           "cancellations": len(cancellations),
                           "events": sum(1 for r in others if r.get("ClassCode") not in class_codes)},
         daily_dates=daily_dates, last_publishes=store.last_publishes())

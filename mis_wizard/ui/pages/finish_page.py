@@ -514,7 +514,8 @@ class FinishPage(Page):
         self._run(lambda: install(plan), done, failed, self.schedule_button)
 
     def _time_changed(self) -> None:
-        self.schedule_button.setText(f"Run sync on this computer &daily at {self.schedule_time.time().toString('HH:mm')}")
+        at = self.schedule_time.time().toString("HH:mm")
+        self.schedule_button.setText(f"Run sync on this computer &daily at {at}")
 
     def _copy_cron(self) -> None:
         QApplication.clipboard().setText(self.cron_line.text())

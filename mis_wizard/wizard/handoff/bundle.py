@@ -224,7 +224,8 @@ def open_bundle(path: Path, identity: Path | None = None, passphrase: str | None
 def _too_large() -> BundleError:
     return BundleError("bundle.too_large",
                        "The bundle's contents expand to far more than a bundle holds "
-                       f"({MAX_MEMBER_BYTES // (1024 * 1024)} MB a part, {MAX_TOTAL_BYTES // (1024 * 1024)} MB in all), "
+                       f"({MAX_MEMBER_BYTES // (1024 * 1024)} MB a part, "
+                       f"{MAX_TOTAL_BYTES // (1024 * 1024)} MB in all), "
                        "so it was not opened. Ask the school to export it again from the wizard.")
 
 

@@ -92,7 +92,8 @@ def test_schools_and_their_terms_send_only_documented_fields(aeries) -> None:
 def test_students_send_only_documented_fields(aeries) -> None:
     code = next(s["SchoolCode"] for s in _get(aeries, "schools") if s["SchoolCode"])
     rows = _get(aeries, f"schools/{code}/students")
-    documented = (_fixture_keys("schools_994_students.list.json") | _fixture_keys("schools_994_students_grade_12.list.json")
+    documented = (_fixture_keys("schools_994_students.list.json")
+                  | _fixture_keys("schools_994_students_grade_12.list.json")
                   | _expand(_sheet_listing("Student fields")))
     served = set().union(*(set(r) for r in rows))
     assert rows and not served - documented, sorted(served - documented)

@@ -98,7 +98,8 @@ def test_secrets_never_appear_in_results_or_the_sandbox_log(isams, sandbox) -> N
 
 def test_unreachable_address_is_one_clear_failure() -> None:
 
-    results = run_check({"base_url": "http://127.0.0.1:9", "pupils": {"api_key": "1A2B3C4D-0000-1111-2222-333344445555"}})
+    results = run_check({"base_url": "http://127.0.0.1:9",
+                         "pupils": {"api_key": "1A2B3C4D-0000-1111-2222-333344445555"}})
     assert results[0].code == "isams.unreachable" and results[0].status.value == "failed"
     assert {r.status.value for r in results[1:]} == {"skipped"}
 

@@ -39,7 +39,8 @@ def test_steps_name_the_plugin_page_and_the_regenerate_button_by_version():
     """The page is Plugin Management Configuration up to 23.5 and Plugin Configuration from 23.12;
     Regenerate Client ID and Secret exists from 21.11.2.0, before which the plugin is reinstalled
     (PowerSchool's pssis-admin documentation; FACTS)."""
-    text = " ".join(" ".join(s.items + s.prose) for s in steps.load("powerschool", SPEC.step_values(SPEC.requirements())))
+    rendered = steps.load("powerschool", SPEC.step_values(SPEC.requirements()))
+    text = " ".join(" ".join(s.items + s.prose) for s in rendered)
     for words in ("up to 23.5 it is **System > System Settings > Plugin Management Configuration**",
                   "in 23.12 and later, open the **Plugin Configuration** page",
                   "on PowerSchool 21.11.2.0 and later, click **Regenerate Client ID and Secret**",

@@ -272,7 +272,8 @@ def test_steps_say_skyward_approves_the_integration_and_what_its_list_shows() ->
 
 def test_a_refused_key_or_inactive_access_points_at_the_integration_list(qmlativ) -> None:
     scenarios = qmlativ.emulator.scenarios(qmlativ.base_url)
-    for name, code in (("secret_wrong", "qmlativ.credentials_rejected"), ("access_inactive", "qmlativ.access_inactive")):
+    for name, code in (("secret_wrong", "qmlativ.credentials_rejected"),
+                       ("access_inactive", "qmlativ.access_inactive")):
         hit = next(r for r in run_check(scenarios[name].credentials) if r.code == code)
         assert "Status Available, not Discontinued" in hit.remedy and "Has Development Permissions" in hit.remedy
 
