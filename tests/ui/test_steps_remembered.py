@@ -73,6 +73,13 @@ def make_the_later_steps_stale(again, qtbot) -> None:
     assert again.page_at(index_of(again, "report")).status() is PageStatus.TODO
 
 
+def run_the_check(window, qtbot) -> None:
+    check = window.page
+    assert check.page_id == "check"
+    check.run_check()
+    qtbot.waitUntil(lambda: not check.running, timeout=WAIT)
+
+
 def test_map_preview_and_whole_school_survive_a_restart_until_the_mapping_changes(make_window, gui, sandbox,
                                                                                    small_school, shots,
                                                                                    qtbot) -> None:
@@ -87,10 +94,7 @@ def test_map_preview_and_whole_school_survive_a_restart_until_the_mapping_change
     gui.settle()
     window.page.fill_demo()
     window.go_next()
-    check = window.page
-    assert check.page_id == "check"
-    check.run_check()
-    qtbot.waitUntil(lambda: not check.running, timeout=WAIT)
+    run_the_check(window, qtbot)
     statuses = {}
     for page_id in ("mapping", "preview", "report"):
         window.go_next()
