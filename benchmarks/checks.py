@@ -43,7 +43,9 @@ def only(requirements: dict[str, Any], key: str) -> dict[str, Any]:
             "rest": {**rest, "wanted": key == "rest"}}
 
 
-def run_in_gui(parent: QObject, credentials: dict[str, Any], requirements: dict[str, Any]) -> tuple[float, list[CheckResult]]:
+def run_in_gui(
+    parent: QObject, credentials: dict[str, Any], requirements: dict[str, Any]
+) -> tuple[float, list[CheckResult]]:
     """Seconds until the last result reached the GUI thread, and the results."""
 
     async def op() -> AsyncIterator[CheckResult]:

@@ -54,7 +54,8 @@ def rows(n: int, seed: int = 7) -> list[dict[str, Any]]:
             ID: str(100000 + i), "code": f"S{i:06d}", "first_name": first, "last_name": last,
             "preferred_name": first if rng.random() < 0.8 else "", "birth_date": born.isoformat(),
             "gender": rng.choice(("Male", "Female", "Other")), "year_level": rng.randrange(7, 13),
-            "email": f"{first.lower()}.{last.lower()}{i}@school.example.edu", "house": rng.choice(("Banksia", "Wattle")),
+            "email": f"{first.lower()}.{last.lower()}{i}@school.example.edu",
+            "house": rng.choice(("Banksia", "Wattle")),
             "form": f"{rng.randrange(7, 13)}{rng.choice('ABCD')}", "campus": "Senior", "entry_date": "2020-01-28",
             "status": "active", "school_year": "2026", "phone": f"+61 4{rng.randrange(10**7, 10**8)}",
         })

@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -86,6 +86,108 @@ def untraced(fetch: Callable[[int], Awaitable[R]]) -> Callable[[int, Waiting], A
     return traced
 
 
+class _Pager(Generic[R, T]):
+    """What ordered_pages' workers and its consumer share: the answers by page, the next page to ask
+    for, the last page read and the last page (0 while unknown)."""
+
+    def __init__(self, fetch: Callable[[int, Waiting], Awaitable[R]], *, concurrency: int, speculate: int,
+                 page_size: int | None, open_ended: bool) -> None:
+        self.fetch = fetch
+        self.concurrency, self.speculate, self.page_size = concurrency, speculate, page_size
+        self.loop = asyncio.get_running_loop()
+        self.results: dict[int, asyncio.Future[R]] = {}
+        self.sized, self.moved = asyncio.Event(), asyncio.Event()
+        self.next_page, self.yielded, self.last = 1, 0, 0
+        self.window = concurrency if open_ended else 0  # while the last page is unknown: pages asked past the one read
+        self.traffic = _Traffic()
+        if open_ended:
+            self.sized.set()
+
+    def slot(self, page: int) -> asyncio.Future[R]:
+        return self.results.setdefault(page, self.loop.create_future())
+
+    async def worker(self) -> None:
+        waiting = self.traffic.slot()
+        try:
+            while True:
+                if not self.sized.is_set() and self.next_page > self.speculate:
+                    waiting(True)
+                    await self.sized.wait()
+                    continue
+                if self.last and self.next_page > self.last:
+                    return
+                ahead = self.window if not self.last and self.window else 2 * self.concurrency
+                if self.next_page - self.yielded > ahead:
+                    waiting(True)  # parked until the consumer moves on, which it must be free to do
+                    self.moved.clear()
+                    await self.moved.wait()
+                    continue
+                page, self.next_page = self.next_page, self.next_page + 1
+                future = self.slot(page)
+                waiting(False)
+                try:
+                    future.set_result(await self.fetch(page, waiting))
+                except Exception as exc:  # handed to the consumer, which raises it when it reaches this page
+                    future.set_exception(exc)
+                    return
+        finally:
+            waiting(True)
+
+    def short(self, rows: list[T]) -> bool:
+        return not self.last and self.window > 0 and len(rows) < (self.page_size or 1)
+
+    def size(self, total: int | None, raw: R, first: list[T], last_page: Callable[[R], int | None] | None) -> None:
+        """The last page, from the count, or from what page 1 says, or from page 1 being short."""
+        if total is not None:
+            self.last = max(1, math.ceil(total / (self.page_size or len(first) or 1)))
+        elif last_page is not None:
+            told = last_page(raw)
+            if told is None:
+                self.window = 1  # the server did not say how many: one page at a time until a short one
+            else:
+                self.last = max(1, told)
+        if self.short(first):
+            self.last = 1
+
+    async def release(self) -> None:
+        """Page 1 is read: the workers waiting on the size ask for the pages after it."""
+        if self.window:
+            self.yielded = 1
+            self.moved.set()
+        self.sized.set()
+        await asyncio.sleep(0)  # the parked workers send their next requests before page 1 is read on
+        await self.traffic.wait()
+
+    async def read(self, page: int, finish: Callable[[int, R], Awaitable[list[T]]]) -> list[T]:
+        """Page ``page`` (after 1) once its answer is in and no slot is busy; a short one is the last
+        while the last is unknown."""
+        raw = await self.slot(page)
+        await self.traffic.wait()
+        del self.results[page]
+        if self.window:
+            rows = await finish(page, raw)
+            if self.short(rows):
+                self.last = page
+            self.yielded = page
+            self.moved.set()
+            return rows
+        self.yielded = page
+        self.moved.set()
+        return await finish(page, raw)
+
+    async def close(self, tasks: list[asyncio.Future[Any]], complete: bool) -> None:
+        if not complete:
+            # A request cancelled mid-handshake can leave a half-open connection behind; finished
+            # streams therefore let speculative requests past the end run out instead.
+            for task in tasks:
+                task.cancel()
+        self.moved.set()  # parked workers see the end and return
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for future in self.results.values():
+            if future.done() and not future.cancelled():
+                future.exception()  # pages fetched past the end or past a failure are dropped quietly
+
+
 async def ordered_pages(fetch: Callable[[int, Waiting], Awaitable[R]], finish: Callable[[int, R], Awaitable[list[T]]],
                         count: Callable[[], Awaitable[int]] | None = None, *, concurrency: int, speculate: int = 1,
                         page_size: int | None = None, last_page: Callable[[R], int | None] | None = None
@@ -102,102 +204,26 @@ async def ordered_pages(fetch: Callable[[int, Waiting], Awaitable[R]], finish: C
     open_ended = count is None and last_page is None
     if count is None and page_size is None and last_page is None:
         raise ValueError("an open-ended pager needs the page size to know the last page")
-    loop = asyncio.get_running_loop()
-    results: dict[int, asyncio.Future[R]] = {}
-    sized, moved = asyncio.Event(), asyncio.Event()
-    next_page, yielded, last = 1, 0, 0
-    window = concurrency if open_ended else 0  # while the last page is unknown: pages asked past the one read
-    traffic = _Traffic()
-    if open_ended:
-        sized.set()
-
-    def slot(page: int) -> asyncio.Future[R]:
-        return results.setdefault(page, loop.create_future())
-
-    async def worker() -> None:
-        nonlocal next_page
-        waiting = traffic.slot()
-        try:
-            while True:
-                if not sized.is_set() and next_page > speculate:
-                    waiting(True)
-                    await sized.wait()
-                    continue
-                if last and next_page > last:
-                    return
-                if next_page - yielded > (window if not last and window else 2 * concurrency):
-                    waiting(True)  # parked until the consumer moves on, which it must be free to do
-                    moved.clear()
-                    await moved.wait()
-                    continue
-                page, next_page = next_page, next_page + 1
-                future = slot(page)
-                waiting(False)
-                try:
-                    future.set_result(await fetch(page, waiting))
-                except Exception as exc:  # handed to the consumer, which raises it when it reaches this page
-                    future.set_exception(exc)
-                    return
-        finally:
-            waiting(True)
-
-    def short(rows: list[T]) -> bool:
-        return not last and window > 0 and len(rows) < (page_size or 1)
-
+    pager: _Pager[R, T] = _Pager(fetch, concurrency=concurrency, speculate=speculate, page_size=page_size,
+                                 open_ended=open_ended)
     counting = asyncio.ensure_future(count()) if count is not None else None
-    workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
-    tasks = [t for t in (counting, *workers) if t is not None]
+    workers = [asyncio.ensure_future(pager.worker()) for _ in range(concurrency)]
+    tasks: list[asyncio.Future[Any]] = [t for t in (counting, *workers) if t is not None]
     complete = False
     try:
         total = await counting if counting is not None else None
-        raw = await slot(1)
+        raw = await pager.slot(1)
         first = await finish(1, raw)
-        if total is not None:
-            last = max(1, math.ceil(total / (page_size or len(first) or 1)))
-        elif last_page is not None:
-            told = last_page(raw)
-            if told is None:
-                window = 1  # the server did not say how many: one page at a time until a short one
-            else:
-                last = max(1, told)
-        if short(first):
-            last = 1
-        if window:
-            yielded = 1
-            moved.set()
-        sized.set()
-        await asyncio.sleep(0)  # the parked workers send their next requests before page 1 is read on
-        await traffic.wait()
+        pager.size(total, raw, first, last_page)
+        await pager.release()
         yield first
         page = 2
-        while not last or page <= last:
-            raw = await slot(page)
-            await traffic.wait()
-            del results[page]
-            if window:
-                rows = await finish(page, raw)
-                if short(rows):
-                    last = page
-                yielded = page
-                moved.set()
-                yield rows
-            else:
-                yielded = page
-                moved.set()
-                yield await finish(page, raw)
+        while not pager.last or page <= pager.last:
+            yield await pager.read(page, finish)
             page += 1
         complete = True
     finally:
-        if not complete:
-            # A request cancelled mid-handshake can leave a half-open connection behind; finished
-            # streams therefore let speculative requests past the end run out instead.
-            for task in tasks:
-                task.cancel()
-        moved.set()  # parked workers see the end and return
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for future in results.values():
-            if future.done() and not future.cancelled():
-                future.exception()  # pages fetched past the end or past a failure are dropped quietly
+        await pager.close(tasks, complete)
 
 
 async def followed_pages(fetch: Callable[[C], Awaitable[tuple[list[T], C | None]]], first: C

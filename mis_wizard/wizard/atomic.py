@@ -45,7 +45,7 @@ def write_with(path: Path, writer: Callable[[Path], None]) -> None:
 
 def make_private(path: Path) -> None:
     """Readable and writable by the user only (a no-op where POSIX modes do not apply)."""
-    if os.name == "posix":
+    if os.name == "posix":  # pragma: no branch - on Windows the profile folder sets who may read
         os.chmod(path, PRIVATE)
 
 
@@ -54,7 +54,7 @@ def private_open(path: Path, mode: str = "w", **kwargs: Any) -> IO[Any]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags, PRIVATE)
     try:
-        if os.name == "posix":
+        if os.name == "posix":  # pragma: no branch - on Windows the profile folder sets who may read
             os.fchmod(fd, PRIVATE)
         return open(fd, mode, **kwargs)
     except BaseException:
@@ -67,7 +67,7 @@ def create_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0), PRIVATE)
     try:
-        if os.name == "posix":
+        if os.name == "posix":  # pragma: no branch - on Windows the profile folder sets who may read
             os.fchmod(fd, PRIVATE)
     finally:
         os.close(fd)

@@ -1,10 +1,10 @@
 """The one HTTP client every connector uses.
 
 School networks often inspect TLS with their own root certificate, so trust comes from the
-operating system's store (truststore). The system proxy is honoured (``wizard.proxy``: PAC, WPAD, 407 logins), each phase has its own
-timeout, the User-Agent names the app, plain HTTP is refused except to loopback unless the
-profile allows it, and transient failures are retried here, once for all vendors, honouring
-Retry-After within a bounded count and time.
+operating system's store (truststore). The system proxy is honoured (``wizard.proxy``: PAC, WPAD,
+407 logins), each phase has its own timeout, the User-Agent names the app, plain HTTP is refused
+except to loopback unless the profile allows it, and transient failures are retried here, once for
+all vendors, honouring Retry-After within a bounded count and time.
 
 Every reply is bounded: its body is read here in pieces and reading stops at a ceiling, and the
 whole exchange (retries included) has an overall deadline on top of httpx's per-phase timeouts,

@@ -194,7 +194,8 @@ def summarise(store: ReceiverStore) -> Summary:
                "class_lists": len({m.get("ClassCode") for m in memberships}),
                "class_memberships": len(memberships),
                "daily_lessons": len(daily)},
-        publish_and_sync={"covers": len(covers), "room_changes": sum(1 for r in others if r.get("ClassCode") in class_codes),
+        publish_and_sync={"covers": len(covers),
+                          "room_changes": sum(1 for r in others if r.get("ClassCode") in class_codes),
                           "cancellations": len(cancellations),
                           "events": sum(1 for r in others if r.get("ClassCode") not in class_codes)},
         daily_dates=daily_dates, last_publishes=store.last_publishes())
@@ -255,122 +256,133 @@ class _Refused(Exception):
         self.text = text
 
 
-def _handler_for(liss: LissServer, max_body: int = wire.MAX_BODY,
-                 body_seconds: float = BODY_SECONDS) -> type[BaseHTTPRequestHandler]:
-    def too_large() -> _Refused:
-        return _Refused(413, f"The request is larger than {max_body / 1_000_000:g} MB, more than any LISS call.")
+class _LissHandler(BaseHTTPRequestHandler):
+    """Answers LISS calls with ``liss``; a request body over ``max_body`` bytes, or slower to arrive
+    than ``body_seconds``, is refused. ``_handler_for`` makes the class a server is given."""
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        timeout = SOCKET_SECONDS
+    liss: LissServer
+    max_body: int
+    body_seconds: float
+    protocol_version = "HTTP/1.1"
+    timeout = SOCKET_SECONDS
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-            """Requests carry the password in their body; nothing about them is written to stderr."""
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Requests carry the password in their body; nothing about them is written to stderr."""
 
-        def do_POST(self) -> None:
+    def do_POST(self) -> None:
+        try:
             try:
-                try:
-                    body = self._body()
-                finally:
-                    self.connection.settimeout(SOCKET_SECONDS)
-            except _Refused as refused:
-                self.close_connection = True  # what was not read of the request must not be read as the next
-                self._send(refused.status, refused.text.encode(), "text/plain; charset=utf-8")
-                return
-            status, answer, content_type = liss.answer(body)
-            self._send(status, answer, content_type)
+                body = self._body()
+            finally:
+                self.connection.settimeout(SOCKET_SECONDS)
+        except _Refused as refused:
+            self.close_connection = True  # what was not read of the request must not be read as the next
+            self._send(refused.status, refused.text.encode(), "text/plain; charset=utf-8")
+            return
+        status, answer, content_type = self.liss.answer(body)
+        self._send(status, answer, content_type)
 
-        def _body(self) -> bytes:
-            """The request body, refused before reading when its framing is missing, malformed or too
-            large, and bounded while reading (chunked bodies have no length to check first)."""
-            deadline = time.monotonic() + body_seconds
-            encodings = [e.strip().lower() for v in self.headers.get_all("Transfer-Encoding") or []
-                         for e in v.split(",") if e.strip()]
-            lengths = [v.strip() for v in self.headers.get_all("Content-Length") or []]
-            if encodings:
-                if lengths:
-                    raise _Refused(400, "The request has both Content-Length and Transfer-Encoding.")
-                if encodings != ["chunked"]:
-                    raise _Refused(501, "Only chunked transfer encoding is understood here.")
-                return self._chunked(deadline)
-            if not lengths:
-                raise _Refused(411, "The request has no Content-Length; a LISS call states its length.")
-            if len(set(lengths)) > 1 or not lengths[0].isdigit() or not lengths[0].isascii():
-                raise _Refused(400, "The request's Content-Length is not a length (a whole number of bytes).")
-            length = int(lengths[0])
-            if length > max_body:
-                raise too_large()
-            return self._read(length, deadline)
+    def _body(self) -> bytes:
+        """The request body, refused before reading when its framing is missing, malformed or too
+        large, and bounded while reading (chunked bodies have no length to check first)."""
+        deadline = time.monotonic() + self.body_seconds
+        encodings = [e.strip().lower() for v in self.headers.get_all("Transfer-Encoding") or []
+                     for e in v.split(",") if e.strip()]
+        lengths = [v.strip() for v in self.headers.get_all("Content-Length") or []]
+        if encodings:
+            if lengths:
+                raise _Refused(400, "The request has both Content-Length and Transfer-Encoding.")
+            if encodings != ["chunked"]:
+                raise _Refused(501, "Only chunked transfer encoding is understood here.")
+            return self._chunked(deadline)
+        if not lengths:
+            raise _Refused(411, "The request has no Content-Length; a LISS call states its length.")
+        if len(set(lengths)) > 1 or not lengths[0].isdigit() or not lengths[0].isascii():
+            raise _Refused(400, "The request's Content-Length is not a length (a whole number of bytes).")
+        length = int(lengths[0])
+        if length > self.max_body:
+            raise self._too_large()
+        return self._read(length, deadline)
 
-        def _read(self, length: int, deadline: float) -> bytes:
-            pieces: list[bytes] = []
-            left = length
-            while left > 0:
-                self._wait_until(deadline)
-                try:
-                    piece = self.rfile.read1(min(left, _PIECE))  # what has arrived, not a wait for all of it
-                except TimeoutError:
-                    raise self._slow() from None
-                if not piece:
-                    raise _Refused(400, "The request ended before its stated length.")
-                pieces.append(piece)
-                left -= len(piece)
-            return b"".join(pieces)
-
-        def _slow(self) -> _Refused:
-            return _Refused(408, f"The request took longer than {body_seconds:g} seconds to arrive.")
-
-        def _wait_until(self, deadline: float) -> None:
-            """Fail once the deadline has passed; otherwise wait no longer than it for the next bytes."""
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise self._slow()
-            self.connection.settimeout(min(SOCKET_SECONDS, left))
-
-        def _line(self, deadline: float) -> bytes:
+    def _read(self, length: int, deadline: float) -> bytes:
+        pieces: list[bytes] = []
+        left = length
+        while left > 0:
             self._wait_until(deadline)
             try:
-                line = self.rfile.readline(_MAX_LINE + 1)
+                piece = self.rfile.read1(min(left, _PIECE))  # what has arrived, not a wait for all of it
             except TimeoutError:
                 raise self._slow() from None
-            if len(line) > _MAX_LINE or not line.endswith(b"\n"):
-                raise _Refused(400, "The request's chunked body is malformed.")
-            return line
+            if not piece:
+                raise _Refused(400, "The request ended before its stated length.")
+            pieces.append(piece)
+            left -= len(piece)
+        return b"".join(pieces)
 
-        def _chunked(self, deadline: float) -> bytes:
-            pieces: list[bytes] = []
-            total = 0
-            while True:
-                size_text = self._line(deadline).split(b";", 1)[0].strip()
-                try:
-                    size = int(size_text, 16) if size_text and size_text.isalnum() else -1
-                except ValueError:
-                    size = -1
-                if size < 0:
-                    raise _Refused(400, "The request's chunked body is malformed.")
-                if size == 0:
-                    break
-                total += size
-                if total > max_body:
-                    raise too_large()
-                pieces.append(self._read(size, deadline))
-                if self._line(deadline).strip():
-                    raise _Refused(400, "The request's chunked body is malformed.")
-            for _ in range(64):  # trailer fields, up to the empty line that ends the request
-                if not self._line(deadline).strip():
-                    return b"".join(pieces)
+    def _slow(self) -> _Refused:
+        return _Refused(408, f"The request took longer than {self.body_seconds:g} seconds to arrive.")
+
+    def _too_large(self) -> _Refused:
+        return _Refused(413, f"The request is larger than {self.max_body / 1_000_000:g} MB, more than any LISS call.")
+
+    def _wait_until(self, deadline: float) -> None:
+        """Fail once the deadline has passed; otherwise wait no longer than it for the next bytes."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise self._slow()
+        self.connection.settimeout(min(SOCKET_SECONDS, left))
+
+    def _line(self, deadline: float) -> bytes:
+        self._wait_until(deadline)
+        try:
+            line = self.rfile.readline(_MAX_LINE + 1)
+        except TimeoutError:
+            raise self._slow() from None
+        if len(line) > _MAX_LINE or not line.endswith(b"\n"):
             raise _Refused(400, "The request's chunked body is malformed.")
+        return line
 
-        def do_GET(self) -> None:
-            self._send(405, b"This is a LISS server: POST JSON-RPC or XML-RPC calls here.", "text/plain; charset=utf-8")
+    def _chunked(self, deadline: float) -> bytes:
+        pieces: list[bytes] = []
+        total = 0
+        while True:
+            size_text = self._line(deadline).split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16) if size_text and size_text.isalnum() else -1
+            except ValueError:
+                size = -1
+            if size < 0:
+                raise _Refused(400, "The request's chunked body is malformed.")
+            if size == 0:
+                break
+            total += size
+            if total > self.max_body:
+                raise self._too_large()
+            pieces.append(self._read(size, deadline))
+            if self._line(deadline).strip():
+                raise _Refused(400, "The request's chunked body is malformed.")
+        for _ in range(64):  # trailer fields, up to the empty line that ends the request
+            if not self._line(deadline).strip():
+                return b"".join(pieces)
+        raise _Refused(400, "The request's chunked body is malformed.")
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def do_GET(self) -> None:
+        self._send(405, b"This is a LISS server: POST JSON-RPC or XML-RPC calls here.", "text/plain; charset=utf-8")
 
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _handler_for(liss: LissServer, max_body: int = wire.MAX_BODY,
+                 body_seconds: float = BODY_SECONDS) -> type[BaseHTTPRequestHandler]:
+    class Handler(_LissHandler):
+        pass
+
+    Handler.liss, Handler.max_body, Handler.body_seconds = liss, max_body, body_seconds
     return Handler
 
 

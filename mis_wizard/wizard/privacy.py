@@ -126,7 +126,8 @@ def rule_class(rule: Rule, entity: Entity | None = None) -> PrivacyClass | None:
     return most_restrictive(concept_class(s, entity) for s in rule_sources(rule))
 
 
-def target_classes(target: Target, rules: Mapping[str, Rule], entity: Entity | None = None) -> dict[str, PrivacyClass | None]:
+def target_classes(target: Target, rules: Mapping[str, Rule],
+                   entity: Entity | None = None) -> dict[str, PrivacyClass | None]:
     """Each target field's class: the profile's own where it sets one, else from its rule."""
     out: dict[str, PrivacyClass | None] = {}
     for f in target.fields:
@@ -148,7 +149,8 @@ def id_class(entity_id: str) -> PrivacyClass | None:
     return most_restrictive(ids) if ids else None
 
 
-def field_class(f: Field, requirements: Mapping[str, Any] | None = None, key_set: str | None = None) -> PrivacyClass | None:
+def field_class(f: Field, requirements: Mapping[str, Any] | None = None,
+                key_set: str | None = None) -> PrivacyClass | None:
     """A credential field's class, made secret where the profile's requirements list it in
     ``secret_fields`` (as ``field`` or ``key_set.field``)."""
     marked: Iterable[str] = (requirements or {}).get("secret_fields") or ()

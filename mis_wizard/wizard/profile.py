@@ -144,7 +144,8 @@ def load_builtin(name: str = DEMO_PROFILE, *, check_mapping: bool = False) -> Pr
     if not res.is_file():
         raise ProfileError(f"{name}.toml", "(file)", f"no built-in profile named {name!r}; "
                            f"built-in profiles: {', '.join(builtin_names())}")
-    return parse(res.read_text(encoding="utf-8"), name, f"built-in profile {name}", ref=name, check_mapping=check_mapping)
+    return parse(res.read_text(encoding="utf-8"), name, f"built-in profile {name}", ref=name,
+                 check_mapping=check_mapping)
 
 
 def load_file(path: Path) -> Profile:
@@ -212,7 +213,8 @@ def parse(text: str, profile_id: str, source: str, ref: str = "", check_mapping:
                               support_phone=_string(integrator, "integrator.support_phone", source),
                               support_url=_string(integrator, "integrator.support_url", source)),
         recipients=tuple(r.strip() for r in recipients), allow_plain_http=allow_http,
-        removal_threshold=float(threshold), max_excluded_share=float(max_excluded), systems={k: dict(v) for k, v in systems.items()},
+        removal_threshold=float(threshold), max_excluded_share=float(max_excluded),
+        systems={k: dict(v) for k, v in systems.items()},
         targets=targets, filters=filters, raw=data, ref=ref or profile_id)
     if check_mapping:
         _parse_targets_now(profile)

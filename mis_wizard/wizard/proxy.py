@@ -43,7 +43,8 @@ from mis_wizard.vendors.errors import ProxyLoginNeeded, ProxySetupProblem
 log = logging.getLogger(__name__)
 PROXY_ENV = "MIS_WIZARD_PROXY"
 LOGIN_ENV = "MIS_WIZARD_PROXY_LOGIN"
-"""``windows`` (the default): on Windows, answer an NTLM/Negotiate proxy with the signed-in user's login; ``off``: never."""
+"""``windows`` (the default): on Windows, answer an NTLM/Negotiate proxy with the signed-in user's login;
+``off``: never."""
 SETTINGS_FILE = "network.json"
 WPAD_URL = "http://wpad/wpad.dat"
 PAC_EVAL_SECONDS = 5.0
@@ -561,7 +562,9 @@ class _LoginRefused(httpcore.ProxyError):
         self.schemes = schemes
 
 
-async def read_head(stream: httpcore.AsyncNetworkStream, timeout: float | None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+async def read_head(
+    stream: httpcore.AsyncNetworkStream, timeout: float | None
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """A proxy's status line and headers (bounded), and whatever came after them."""
     data = b""
     while b"\r\n\r\n" not in data:

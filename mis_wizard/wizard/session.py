@@ -166,8 +166,8 @@ class SessionStore:
     def path(self, session_id: str) -> Path:
         if not valid_id(session_id):
             shown = repr(session_id) if isinstance(session_id, str) and len(session_id) <= 40 else "The id given"
-            raise BadSessionId(f"{shown} is not a session id (they are 12 characters, digits and the letters a to f, such as "
-                               "3f9a0c21b7de). Run `mis-wizard sessions list` to see them.")
+            raise BadSessionId(f"{shown} is not a session id (they are 12 characters, digits and the letters a to f, "
+                               "such as 3f9a0c21b7de). Run `mis-wizard sessions list` to see them.")
         return self.root / f"{session_id}.json"
 
     def new(self, profile: str = "demo", system: str = "") -> Session:

@@ -173,7 +173,8 @@ class Journey:
         for _ in range(50):
             if bar.value() >= bar.maximum():
                 break
-            wheel = QWheelEvent(QPointF(viewport.rect().center()), QPointF(viewport.mapToGlobal(viewport.rect().center())),
+            centre = viewport.rect().center()
+            wheel = QWheelEvent(QPointF(centre), QPointF(viewport.mapToGlobal(centre)),
                                 QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
                                 Qt.ScrollPhase.NoScrollPhase, False)
             QApplication.sendEvent(viewport, wheel)

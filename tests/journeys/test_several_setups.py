@@ -40,6 +40,34 @@ def only_its_own(j, system: str, school: str) -> None:
         assert word not in text, f"{j.page.title} for {school} shows {word!r} of another setup:\n{text}"
 
 
+def sync_once(j, system: str, school: str) -> None:
+    """The sync page opens clean for this setup, holds Next until a sync has run, then runs one."""
+    sync = j.at("Sync on this computer")
+    assert sync.scroll_area.verticalScrollBar().value() == 0, "opened where another setup's page was scrolled to"
+    assert school.lower().replace(" ", "-") in sync.path.text()
+    j.qtbot.wait(200)  # the runs are read in the background: time for another setup's to (wrongly) arrive
+    assert j.read(sync.state_label) == "Not run yet."
+    assert "No runs yet." in j.texts(sync) and "No run yet." in j.texts(sync)
+    assert not sync.runs
+    only_its_own(j, system, school)
+    j.click(j.window.next_button)  # Next before any sync or bundle: held, with what to do
+    j.at("Sync on this computer")
+    assert j.read(sync.state_label).startswith("To finish, run the sync here")
+    first, *rest = sync.entity_boxes.values()
+    for box in rest:
+        if box.isChecked():
+            j.click(box)
+    if not first.isChecked():
+        j.click(first)
+    j.press("Run the sync")
+    j.wait(lambda: not sync.running and sync.runs)
+    assert j.read(sync.state_label) == "Finished."
+    assert j.read(sync.report_view.summary).startswith("Finished — ")
+    j.scroll_to_end()  # the admin reads down to the previous runs before going on
+    j.shot(f"{system}-synced")
+    j.next()
+
+
 def walk_one_setup(j, system: str, school: str) -> None:
     """System → … → All done, as an admin clicks and types it, each page checked for its own facts."""
     spec = registry.get(system)
@@ -94,30 +122,7 @@ def walk_one_setup(j, system: str, school: str) -> None:
     only_its_own(j, system, school)
     j.next()
 
-    sync = j.at("Sync on this computer")
-    assert sync.scroll_area.verticalScrollBar().value() == 0, "opened where another setup's page was scrolled to"
-    assert school.lower().replace(" ", "-") in sync.path.text()
-    j.qtbot.wait(200)  # the runs are read in the background: time for another setup's to (wrongly) arrive
-    assert j.read(sync.state_label) == "Not run yet."
-    assert "No runs yet." in j.texts(sync) and "No run yet." in j.texts(sync)
-    assert not sync.runs
-    only_its_own(j, system, school)
-    j.click(j.window.next_button)  # Next before any sync or bundle: held, with what to do
-    j.at("Sync on this computer")
-    assert j.read(sync.state_label).startswith("To finish, run the sync here")
-    first, *rest = sync.entity_boxes.values()
-    for box in rest:
-        if box.isChecked():
-            j.click(box)
-    if not first.isChecked():
-        j.click(first)
-    j.press("Run the sync")
-    j.wait(lambda: not sync.running and sync.runs)
-    assert j.read(sync.state_label) == "Finished."
-    assert j.read(sync.report_view.summary).startswith("Finished — ")
-    j.scroll_to_end()  # the admin reads down to the previous runs before going on
-    j.shot(f"{system}-synced")
-    j.next()
+    sync_once(j, system, school)
 
     done = j.at("All done")
     assert j.read(done.state_note) == "This setup is finished."

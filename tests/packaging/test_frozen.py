@@ -201,7 +201,8 @@ def test_the_frozen_app_reads_a_pac_file(bundle: Path, tmp_path: Path) -> None:
     import json
     import threading
 
-    script = b'function FindProxyForURL(url, host) { return host == "sis.school.test" ? "PROXY 10.0.0.8:3128" : "DIRECT"; }'
+    script = (b'function FindProxyForURL(url, host) { '
+              b'return host == "sis.school.test" ? "PROXY 10.0.0.8:3128" : "DIRECT"; }')
 
     class Pac(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:

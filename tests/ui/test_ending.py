@@ -145,6 +145,43 @@ def test_sync_page_next_asks_for_a_bundle_or_a_sync_before_the_end(make_window, 
     qtbot.waitUntil(lambda: focused(sync.run_button), timeout=2_000)
 
 
+def shoot_at_two_sizes(window, gui, done, shots) -> None:
+    """At 1366x768 and 800x500 the last page's buttons stay inside the window; each size is saved,
+    top and bottom."""
+    for size, name in (((1366, 768), "done-1366x768.png"), ((800, 500), "done-800x500.png")):
+        window.setMinimumSize(0, 0)
+        window.resize(*size)
+        gui.settle()
+        for button in (done.open_button, done.another_button):
+            top_left = button.mapTo(window, button.rect().topLeft())
+            assert 0 <= top_left.x() and top_left.x() + button.width() <= window.width(), f"{name}: {button.text()}"
+        assert window.grab().save(str(shots / name))
+        done.scroll_area.verticalScrollBar().setValue(done.scroll_area.verticalScrollBar().maximum())
+        gui.settle()
+        assert window.grab().save(str(shots / name.replace(".png", "-end.png")))
+        done.scroll_area.verticalScrollBar().setValue(0)
+    window.resize(1366, 768)
+
+
+def resume_after_a_restart(make_window, profile, sandbox, files, runs) -> None:
+    """After a restart, resuming A opens its last page with its files and runs, read from disk."""
+    again = make_window(profile=profile, sandbox=sandbox)
+    welcome = again.pages[0]
+    row = next(r for r in range(welcome.sessions.count()) if "Riverbend" in welcome.sessions.item(r).text())
+    welcome.sessions.setCurrentRow(row)
+    welcome.resume_button.click()
+    assert again.page.page_id == "done"
+    again.go(index_of(again, "welcome"))
+    assert again.sidebar.needs(index_of(again, "done")) == "", "a finished setup's summary can always be read"
+    assert again.sidebar.needs(index_of(again, "finish")) == "", \
+        "Map, Preview and Whole school were saved as done with the session: not asked for again"
+    again.sidebar.setCurrentRow(index_of(again, "done"))
+    assert again.page.page_id == "done"
+    text = again.page.summary_text()
+    assert text.startswith("This setup is finished.") and str(files["bundle"]) in text
+    assert history.in_words(runs[0]) in text and "Hillside" not in text
+
+
 def test_the_last_page_sums_up_this_setup_and_ends_it(make_window, gui, sandbox, small_school, integrator_key,
                                                       tmp_path, shots, qtbot) -> None:
     sandbox.add(registry.get("tass").emulator(small_school))
@@ -176,19 +213,7 @@ def test_the_last_page_sums_up_this_setup_and_ends_it(make_window, gui, sandbox,
     assert window.sidebar.needs(window.current) == "" and window.sidebar.item(window.current).text() == "All done"
     assert done.status().value == "done"
 
-    for size, name in (((1366, 768), "done-1366x768.png"), ((800, 500), "done-800x500.png")):
-        window.setMinimumSize(0, 0)
-        window.resize(*size)
-        gui.settle()
-        for button in (done.open_button, done.another_button):
-            top_left = button.mapTo(window, button.rect().topLeft())
-            assert 0 <= top_left.x() and top_left.x() + button.width() <= window.width(), f"{name}: {button.text()}"
-        assert window.grab().save(str(shots / name))
-        done.scroll_area.verticalScrollBar().setValue(done.scroll_area.verticalScrollBar().maximum())
-        gui.settle()
-        assert window.grab().save(str(shots / name.replace(".png", "-end.png")))
-        done.scroll_area.verticalScrollBar().setValue(0)
-    window.resize(1366, 768)
+    shoot_at_two_sizes(window, gui, done, shots)
 
     asked: list[Path] = []
     done.opener = asked.append
@@ -222,19 +247,4 @@ def test_the_last_page_sums_up_this_setup_and_ends_it(make_window, gui, sandbox,
     assert window.ctx.session.id == a.id != b.id
     window.close()
 
-    # after a restart, resuming A opens its last page with its files and runs, read from disk
-    again = make_window(profile=profile, sandbox=sandbox)
-    welcome = again.pages[0]
-    row = next(r for r in range(welcome.sessions.count()) if "Riverbend" in welcome.sessions.item(r).text())
-    welcome.sessions.setCurrentRow(row)
-    welcome.resume_button.click()
-    assert again.page.page_id == "done"
-    again.go(index_of(again, "welcome"))
-    assert again.sidebar.needs(index_of(again, "done")) == "", "a finished setup's summary can always be read"
-    assert again.sidebar.needs(index_of(again, "finish")) == "", \
-        "Map, Preview and Whole school were saved as done with the session: not asked for again"
-    again.sidebar.setCurrentRow(index_of(again, "done"))
-    assert again.page.page_id == "done"
-    text = again.page.summary_text()
-    assert text.startswith("This setup is finished.") and str(files["bundle"]) in text
-    assert history.in_words(runs[0]) in text and "Hillside" not in text
+    resume_after_a_restart(make_window, profile, sandbox, files, runs)

@@ -14,6 +14,7 @@ is not vacuous.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -76,93 +77,33 @@ def structure_in(texts: list[str], structural: set[str]) -> set[str]:
     return {v for v in structural if re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", joined)}
 
 
-@pytest.mark.parametrize("system_id", registry.SYSTEM_IDS)
-def test_no_personal_value_or_secret_on_any_page_in_safe_mode(system_id, make_window, gui, sandbox, small_school,
-                                                              qtbot, tmp_path):
-    shots = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path) / "safe"
-    shots.mkdir(parents=True, exist_ok=True)
-    spec = registry.get(system_id)
-    hosted = sandbox.add(spec.emulator(small_school))
-    names, values = personal_values(small_school)
-    credentials = hosted.emulator.credentials(hosted.base_url)
-    window = make_window(sandbox=sandbox)
-    secrets = secret_values(spec, window.ctx.profile.requirements(system_id), credentials)
-    assert secrets, "every system has a secret to hide"
-    structural = structural_values(small_school)
-    assert window.ctx.screen_safe, "on by default"
-    leaked: list[str] = []
-    open_personal: set[str] = set()
-    open_structure: set[str] = set()
-    safe_structure: set[str] = set()
-    structural_cells: list[str] = []
+def structural_shown(model) -> list[str]:
+    """In the preview's model, a structural column shows each value as it is in safe mode: those values."""
+    cells = []
+    for col in range(model.columnCount()):
+        if model.privacy(col) not in (PrivacyClass.STRUCTURAL, PrivacyClass.CONFIGURATION):
+            continue
+        for row in range(model.rowCount()):
+            value = model.record(row).cells[col].value
+            if value:
+                heading = model.headerData(col, Qt.Orientation.Horizontal)
+                assert model.data(model.index(row, col)) == value, (heading, value)
+                cells.append(value)
+    return cells
 
-    def structural_columns_shown(model) -> None:
-        """In the preview's model, a structural column shows each value as it is in safe mode."""
-        for col in range(model.columnCount()):
-            if model.privacy(col) not in (PrivacyClass.STRUCTURAL, PrivacyClass.CONFIGURATION):
-                continue
-            for row in range(model.rowCount()):
-                value = model.record(row).cells[col].value
-                if value:
-                    assert model.data(model.index(row, col)) == value, (model.headerData(col, Qt.Orientation.Horizontal), value)
-                    structural_cells.append(value)
 
-    def read(name: str) -> None:
-        gui.settle()
-        page = window.page.page_id
-        for safe in (True, False):
-            window.safe_switch.setChecked(safe)
-            gui.settle()
-            texts = [t for _where, t in gui.screen_texts(window) if t]
-            assert window.grab().save(str(shots / f"{system_id}-{name}-{'safe' if safe else 'open'}.png"))
-            secret_hits = {s for s in secrets if any(s in t for t in texts)}
-            if secret_hits:
-                leaked.append(f"{name} (safe {'on' if safe else 'off'}): a secret shows")
-            hits = found_in(texts, names, values)
-            if safe:
-                if hits:
-                    leaked.append(f"{name}: {sorted(hits)[:8]} in "
-                                  f"{[t[:100] for t in texts if found_in([t], names, values)][:4]}")
-                safe_structure.update(structure_in(texts, structural))
-            else:
-                if page in ("preview", "mapping", "report"):
-                    open_personal.update(hits)
-                open_structure.update(structure_in(texts, structural))
-        window.safe_switch.setChecked(True)
-        gui.settle()
+def wait_for(qtbot, page) -> None:
+    for flag in ("running", "reading", "busy"):
+        if isinstance(getattr(page, flag, None), bool):
+            qtbot.waitUntil(lambda f=flag: not getattr(page, f), timeout=WAIT)
+    widget = getattr(page, "widget", None)
+    if widget is not None and isinstance(getattr(widget, "loading", None), bool):
+        qtbot.waitUntil(lambda: not widget.loading, timeout=WAIT)
 
-    def wait(page) -> None:
-        for flag in ("running", "reading", "busy"):
-            if isinstance(getattr(page, flag, None), bool):
-                qtbot.waitUntil(lambda f=flag: not getattr(page, f), timeout=WAIT)
-        widget = getattr(page, "widget", None)
-        if widget is not None and isinstance(getattr(widget, "loading", None), bool):
-            qtbot.waitUntil(lambda: not widget.loading, timeout=WAIT)
 
-    read("welcome")
-    window.pages[0].new_button.click()
-    read("system")
-    gui.choose_system(window, system_id)
-    window.go_next()
-    gui.fill_school(window)
-    read("school")
-    window.go_next()
-    for box in window.page.boxes.values():
-        box.setChecked(True)
-    read("steps")
-    window.go_next()
-    window.page.fill_demo()
-    read("credentials")
-    window.go_next()
-    window.page.run_check()
-    wait(window.page)
-    for group in window.page.groups.values():
-        if group.toggle is not None:
-            group.toggle.setChecked(True)
-    window.page.technical.setChecked(True)
-    read("check")
-    window.page.technical.setChecked(False)
-
+def walk_mapping_to_done(window, read, wait, structural_columns_shown, tmp_path) -> None:
+    """From the mapping page to All done and back to Welcome, ``read`` on every page and every kind
+    of record, a sync run on the way."""
     window.go_next()
     mapping = window.page
     assert mapping.page_id == "mapping"
@@ -207,6 +148,79 @@ def test_no_personal_value_or_secret_on_any_page_in_safe_mode(system_id, make_wi
     window.go(0)
     read("welcome-resume")
 
+
+@pytest.mark.parametrize("system_id", registry.SYSTEM_IDS)
+def test_no_personal_value_or_secret_on_any_page_in_safe_mode(system_id, make_window, gui, sandbox, small_school,
+                                                              qtbot, tmp_path):
+    shots = Path(os.environ.get("MIS_WIZARD_SHOTS") or tmp_path) / "safe"
+    shots.mkdir(parents=True, exist_ok=True)
+    spec = registry.get(system_id)
+    hosted = sandbox.add(spec.emulator(small_school))
+    names, values = personal_values(small_school)
+    credentials = hosted.emulator.credentials(hosted.base_url)
+    window = make_window(sandbox=sandbox)
+    secrets = secret_values(spec, window.ctx.profile.requirements(system_id), credentials)
+    assert secrets, "every system has a secret to hide"
+    structural = structural_values(small_school)
+    assert window.ctx.screen_safe, "on by default"
+    leaked: list[str] = []
+    open_personal: set[str] = set()
+    open_structure: set[str] = set()
+    safe_structure: set[str] = set()
+    structural_cells: list[str] = []
+
+    def read(name: str) -> None:
+        gui.settle()
+        page = window.page.page_id
+        for safe in (True, False):
+            window.safe_switch.setChecked(safe)
+            gui.settle()
+            texts = [t for _where, t in gui.screen_texts(window) if t]
+            assert window.grab().save(str(shots / f"{system_id}-{name}-{'safe' if safe else 'open'}.png"))
+            secret_hits = {s for s in secrets if any(s in t for t in texts)}
+            if secret_hits:
+                leaked.append(f"{name} (safe {'on' if safe else 'off'}): a secret shows")
+            hits = found_in(texts, names, values)
+            if safe:
+                if hits:
+                    leaked.append(f"{name}: {sorted(hits)[:8]} in "
+                                  f"{[t[:100] for t in texts if found_in([t], names, values)][:4]}")
+                safe_structure.update(structure_in(texts, structural))
+            else:
+                if page in ("preview", "mapping", "report"):
+                    open_personal.update(hits)
+                open_structure.update(structure_in(texts, structural))
+        window.safe_switch.setChecked(True)
+        gui.settle()
+
+    wait = functools.partial(wait_for, qtbot)
+
+    read("welcome")
+    window.pages[0].new_button.click()
+    read("system")
+    gui.choose_system(window, system_id)
+    window.go_next()
+    gui.fill_school(window)
+    read("school")
+    window.go_next()
+    for box in window.page.boxes.values():
+        box.setChecked(True)
+    read("steps")
+    window.go_next()
+    window.page.fill_demo()
+    read("credentials")
+    window.go_next()
+    window.page.run_check()
+    wait(window.page)
+    for group in window.page.groups.values():
+        if group.toggle is not None:
+            group.toggle.setChecked(True)
+    window.page.technical.setChecked(True)
+    read("check")
+    window.page.technical.setChecked(False)
+
+    walk_mapping_to_done(window, read, wait, lambda model: structural_cells.extend(structural_shown(model)), tmp_path)
+
     assert not leaked, "\n".join(leaked)
     assert open_personal, "with safe mode off the preview shows the school's personal values"
     assert structural_cells, "the preview shows structural values"
@@ -238,7 +252,8 @@ def test_match_codes_show_the_values_of_a_personal_field_by_their_shape(qtbot, g
         page.set_screen_share_safe(safe)
 
         def look(safe: bool = safe) -> None:
-            dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MatchCodesDialog) and w.isVisible())
+            dialog = next(w for w in QApplication.topLevelWidgets()
+                          if isinstance(w, MatchCodesDialog) and w.isVisible())
             seen[safe] = [t for _w, t in gui.screen_texts(dialog) if t]
             dialog.reject()
 
@@ -268,8 +283,10 @@ def test_a_keep_only_filter_on_a_personal_field_quotes_its_values_by_their_shape
                             for s in small_school.students]}
     targets = parse_targets(load_builtin("demo").targets)
     specs = filtering.specs([
-        {"name": "field_values", "entity": "students", "params": {"concept": "student.year_name", "values": ["Year 7"]}},
-        {"name": "field_values", "entity": "students", "params": {"concept": "student.first_name", "values": ["Nobody"]}},
+        {"name": "field_values", "entity": "students",
+         "params": {"concept": "student.year_name", "values": ["Year 7"]}},
+        {"name": "field_values", "entity": "students",
+         "params": {"concept": "student.first_name", "values": ["Nobody"]}},
     ])
     report = build_report({"students": targets["students"]}, specs, dataset)
     assert report.filters[1].suggestion and report.filters[1].privacy is PrivacyClass.PERSONAL

@@ -45,6 +45,32 @@ def wait_done(window, qtbot) -> None:
     qtbot.waitUntil(lambda: not page.unmet(), timeout=WAIT)
 
 
+def make_the_later_steps_stale(again, qtbot) -> None:
+    """Looking at the mapping again changes nothing; changing a rule makes the later steps stale."""
+    again.sidebar.setCurrentRow(index_of(again, "mapping"))
+    mapping = again.page
+    assert mapping.page_id == "mapping"
+    qtbot.waitUntil(lambda: not mapping.reading, timeout=WAIT)
+    assert needs(again, "finish") == "", "only looking at the mapping keeps the preview"
+    grid = mapping.widget
+    row = [f.name for f in grid.target.fields].index("birth_date")
+    kind = grid.table.cellWidget(row, COL_KIND)
+    kind.setCurrentIndex(kind.findData("skip"))
+    assert again.ctx.session.mapping["students"]["birth_date"]["kind"] == "skip"
+    assert needs(again, "finish") == "Needs: preview the records again first"
+    assert needs(again, "sync") == "Needs: preview the records again first"
+    assert needs(again, "preview") == "", "the mapping itself is still done"
+    assert again.page_at(index_of(again, "preview")).status() is PageStatus.TODO
+    assert again.page_at(index_of(again, "report")).status() is PageStatus.TODO
+
+
+def run_the_check(window, qtbot) -> None:
+    check = window.page
+    assert check.page_id == "check"
+    check.run_check()
+    qtbot.waitUntil(lambda: not check.running, timeout=WAIT)
+
+
 def test_map_preview_and_whole_school_survive_a_restart_until_the_mapping_changes(make_window, gui, sandbox,
                                                                                    small_school, shots,
                                                                                    qtbot) -> None:
@@ -59,10 +85,7 @@ def test_map_preview_and_whole_school_survive_a_restart_until_the_mapping_change
     gui.settle()
     window.page.fill_demo()
     window.go_next()
-    check = window.page
-    assert check.page_id == "check"
-    check.run_check()
-    qtbot.waitUntil(lambda: not check.running, timeout=WAIT)
+    run_the_check(window, qtbot)
     statuses = {}
     for page_id in ("mapping", "preview", "report"):
         window.go_next()
@@ -76,7 +99,8 @@ def test_map_preview_and_whole_school_survive_a_restart_until_the_mapping_change
     saved = json.loads((paths.sessions_dir() / f"{session.id}.json").read_text(encoding="utf-8"))
     assert set(saved["progress"]) == {"mapping", "preview", "report"}, "saved with the session, at once"
     assert all(len(fact["for"]) == 32 and fact["at"] for fact in saved["progress"].values())
-    held = [v for v in json.dumps(window.ctx.session.resolved_credentials(window.ctx.secrets)).split('"') if len(v) > 12]
+    resolved = json.dumps(window.ctx.session.resolved_credentials(window.ctx.secrets))
+    held = [v for v in resolved.split('"') if len(v) > 12]
     file_text = json.dumps(saved)
     assert held and not any(value in file_text for value in held if value not in json.dumps(saved["credentials"]))
     window.close()
@@ -109,22 +133,7 @@ def test_map_preview_and_whole_school_survive_a_restart_until_the_mapping_change
     again.ctx.open(again.ctx.store.load(session.id))  # back to Riverbend: its facts again
     assert needs(again, "finish") == ""
 
-    # looking at the mapping again changes nothing; changing a rule makes the later steps stale
-    again.sidebar.setCurrentRow(index_of(again, "mapping"))
-    mapping = again.page
-    assert mapping.page_id == "mapping"
-    qtbot.waitUntil(lambda: not mapping.reading, timeout=WAIT)
-    assert needs(again, "finish") == "", "only looking at the mapping keeps the preview"
-    grid = mapping.widget
-    row = [f.name for f in grid.target.fields].index("birth_date")
-    kind = grid.table.cellWidget(row, COL_KIND)
-    kind.setCurrentIndex(kind.findData("skip"))
-    assert again.ctx.session.mapping["students"]["birth_date"]["kind"] == "skip"
-    assert needs(again, "finish") == "Needs: preview the records again first"
-    assert needs(again, "sync") == "Needs: preview the records again first"
-    assert needs(again, "preview") == "", "the mapping itself is still done"
-    assert again.page_at(index_of(again, "preview")).status() is PageStatus.TODO
-    assert again.page_at(index_of(again, "report")).status() is PageStatus.TODO
+    make_the_later_steps_stale(again, qtbot)
     again.close()
 
     # stale stays stale across another restart

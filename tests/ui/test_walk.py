@@ -85,7 +85,8 @@ def test_wrong_value_says_what_right_looks_like(system_id, make_window, gui, qtb
     gui.settle()
     page = window.page
     patterned = [(k, item) for k, item in page.inputs.items()
-                 if (item.field.pattern or item.field.kind is FieldKind.URL) and item.field.kind is not FieldKind.CHOICE]
+                 if (item.field.pattern or item.field.kind is FieldKind.URL)
+                 and item.field.kind is not FieldKind.CHOICE]
     assert patterned or not page.inputs
     said = 0
     for _key, item in patterned:

@@ -73,6 +73,24 @@ def _wait(qtbot, page) -> None:
             qtbot.waitUntil(lambda n=name: not getattr(page, n), timeout=60_000)
 
 
+def check_the_mistake_reads_plainly(page) -> None:
+    """A red or amber result never reads as passed, codes show only in technical detail, and every
+    group's passed rows are shown for the look that follows."""
+    rows = [row for group in page.groups.values() for row in group.rows]
+    wrong = [row for row in rows if row.result.status.value in ("failed", "warning")]
+    assert wrong, "the mistake shows"
+    for row in wrong:
+        said = row.plain_text().split("</b>", 1)[0]
+        assert not AFFIRMS.search(said), f"a red or amber result must not read as passed: {said!r}"
+    assert not any(row.result.code in row.plain_text() for row in rows), "codes only in technical detail"
+    page.technical.setChecked(True)
+    assert all(row.result.code in row.plain_text() for row in rows), "technical detail names each code"
+    page.technical.setChecked(False)
+    for group in page.groups.values():
+        if group.toggle is not None:
+            group.toggle.setChecked(True)
+
+
 @pytest.mark.parametrize("system_id", registry.SYSTEM_IDS)
 def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_school, qtbot, tmp_path):
     def words(root):
@@ -120,19 +138,7 @@ def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_s
     window.page.run_check()
     _wait(qtbot, window.page)
     look("check (mistake)")
-    rows = [row for group in window.page.groups.values() for row in group.rows]
-    wrong = [row for row in rows if row.result.status.value in ("failed", "warning")]
-    assert wrong, "the mistake shows"
-    for row in wrong:
-        said = row.plain_text().split("</b>", 1)[0]
-        assert not AFFIRMS.search(said), f"a red or amber result must not read as passed: {said!r}"
-    assert not any(row.result.code in row.plain_text() for row in rows), "codes only in technical detail"
-    window.page.technical.setChecked(True)
-    assert all(row.result.code in row.plain_text() for row in rows), "technical detail names each code"
-    window.page.technical.setChecked(False)
-    for group in window.page.groups.values():
-        if group.toggle is not None:
-            group.toggle.setChecked(True)
+    check_the_mistake_reads_plainly(window.page)
     look("check (mistake, passed shown)")
 
     window.go(window.pages.index(creds))

@@ -23,7 +23,8 @@ from mis_wizard.wizard.http import build_client
 from mis_wizard.wizard.liss_receiver import Receiver
 
 AUTH = ServerAuth("03014", "timetable", "receiver-secret-pw")
-FIXTURE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "liss" / "xmlrpc" / "edval.publishBellTimes.methodCall.xml"
+FIXTURE = (Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "liss" / "xmlrpc"
+           / "edval.publishBellTimes.methodCall.xml")
 
 
 @pytest.fixture
@@ -55,7 +56,8 @@ def test_a_basic_sync_and_covers_arrive_whole(receiver: Receiver, small_school) 
         "classes": len(rows.classes), "class_lists": len({m["ClassCode"] for m in rows.memberships}),
         "class_memberships": len(rows.memberships), "daily_lessons": len(rows.daily_data(start, end))}
     assert summary.publish_and_sync == {
-        "covers": sum(c.kind == "cover" for c in changes), "room_changes": sum(c.kind == "room_change" for c in changes),
+        "covers": sum(c.kind == "cover" for c in changes),
+        "room_changes": sum(c.kind == "room_change" for c in changes),
         "cancellations": sum(c.kind == "cancellation" for c in changes), "events": 0}
     assert summary.warnings == []
     assert len(receiver.store.rows("bell_times")) == 80 and receiver.store.rows("timetable")

@@ -49,7 +49,8 @@ def test_every_target_field_of_every_profile_gets_a_class(name: str) -> None:
 def test_a_target_reads_the_most_restrictive_of_its_sources_and_a_profile_can_override() -> None:
     targets = {"pupils": {"entity": "students", "fields": [
         {"name": "name", "rule": {"kind": "transform", "source": "student.first_name", "steps": [
-            {"name": "concat", "params": {"sources": ["student.year_level", "student.ethnicity"]}}]}, "purpose": "Name"},
+            {"name": "concat", "params": {"sources": ["student.year_level", "student.ethnicity"]}}]},
+         "purpose": "Name"},
         {"name": "year", "concept": "student.year_level", "purpose": "Year"},
         {"name": "fixed", "rule": {"kind": "transform", "steps": [{"name": "fixed", "params": {"value": "x"}}]},
          "purpose": "Fixed"},

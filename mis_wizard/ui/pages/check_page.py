@@ -541,8 +541,8 @@ class CheckPage(Page):
             text = message
         else:
             names = ", ".join(self.key_name(k) for k in failing)
-            text = (f"The check failed for {names}, which the integrator needs. Fix {'it' if len(failing) == 1 else 'them'} "
-                    "as said in red below, then run the check again.")
+            text = (f"The check failed for {names}, which the integrator needs. "
+                    f"Fix {'it' if len(failing) == 1 else 'them'} as said in red below, then run the check again.")
         self._say_held("" if text == self.summary.text() else text)  # said once, not twice
         for key in failing:
             group = self.groups.get(key)

@@ -249,7 +249,8 @@ class CredentialsPage(Page):
         item.widget.setToolTip(f.format_hint or f.help)
         described = " ".join(t for t in (f.help, f"It should be {f.format_hint}." if f.format_hint else "") if t)
         for target in {item.widget, item.widget.focusProxy() or item.widget}:
-            target.setAccessibleDescription(described or f"Copy it from {self.ctx.spec.name if self.ctx.spec else 'your system'}.")
+            system = self.ctx.spec.name if self.ctx.spec else "your system"
+            target.setAccessibleDescription(described or f"Copy it from {system}.")
         item.timer.timeout.connect(lambda item=item: self._save(item))
         return item
 

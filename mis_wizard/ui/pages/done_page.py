@@ -239,7 +239,8 @@ class DonePage(Page):
             lead = (f"{count} fields go to {integrator}, each with the reason they gave. The same list is in the "
                     "bundle as receipt.txt.")
         else:
-            lead = f"Nothing has been sent yet. When it is, {count} fields go to {integrator}, each with the reason they gave."
+            lead = (f"Nothing has been sent yet. When it is, {count} fields go to {integrator}, "
+                    "each with the reason they gave.")
         self._say("leaves", lead + " Only field names are listed here, never a value: open a kind of record to see "
                                    "its fields, how private each is, and what is not sent.")
         _lead, grid = self.sections["leaves"]
@@ -289,7 +290,8 @@ class DonePage(Page):
         lines = []
         for t in item["targets"]:
             if len(item["targets"]) > 1:
-                lines.append(f"Sent as {words.field_label(t['target'], t['label'] if t['label'] != t['target'] else '')}:")
+                label = t["label"] if t["label"] != t["target"] else ""
+                lines.append(f"Sent as {words.field_label(t['target'], label)}:")
             for row in t["sent"]:
                 note = f" ({row['note']})" if row.get("note") else ""
                 lines.append(f"• {said(row['field'])} — {row['class']} — {row['purpose']}{note}")

@@ -157,6 +157,20 @@ class FinishPage(Page):
 
     def __init__(self, ctx, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, parent)
+        self._add_receipt_card()
+        self._add_bundle_card()
+        self._add_workbook_card()
+        pair = QHBoxLayout()
+        pair.setSpacing(14)
+        pair.addWidget(self._support_card(), 1)
+        pair.addWidget(self._schedule_card(), 1)
+        self.body.addLayout(pair)
+        self.body.addStretch(1)
+        self.ops: set[QueryOp[Any]] = set()
+        self.session_opened()
+
+    def _add_receipt_card(self) -> None:
+        """What will be sent: one row per fact, filled in when the page opens."""
         receipt, receipt_layout = card("What will be sent")
         self.receipt = QGridLayout()
         self.receipt.setHorizontalSpacing(18)
@@ -178,6 +192,8 @@ class FinishPage(Page):
             self.receipt_labels[key] = value
         self.body.addWidget(receipt)
 
+    def _add_bundle_card(self) -> None:
+        """The encrypted bundle for the integrator, and how its making went."""
         box, layout = card("Encrypted bundle")
         layout.addWidget(muted("One file with everything the integrator needs, encrypted so only they can open "
                                "it. Attach it to an e-mail to the integrator's support address."))
@@ -189,6 +205,8 @@ class FinishPage(Page):
         layout.addLayout(_row(self.bundle_button, self.bundle_status))
         self.body.addWidget(box)
 
+    def _add_workbook_card(self) -> None:
+        """The credentials workbook, with or without the secrets."""
         box, layout = card("Credentials workbook")
         layout.addWidget(muted("The integrator's spreadsheet, filled in: one row per key with where it came from "
                                "and how it checked. Without secrets it is safe to print or file."))
@@ -202,8 +220,8 @@ class FinishPage(Page):
         layout.addWidget(self.include_secrets)
         self.body.addWidget(box)
 
-        pair = QHBoxLayout()
-        pair.setSpacing(14)
+    def _support_card(self) -> QWidget:
+        """The summary for the integrator's support team."""
         box, layout = card("Help from the integrator")
         layout.addWidget(muted("A summary of this setup for the integrator's support team: versions, network "
                                "facts, check results and the recent log, without keys, passwords or pupils' "
@@ -215,8 +233,10 @@ class FinishPage(Page):
         layout.addWidget(self.support_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.support_status)
         layout.addStretch(1)
-        pair.addWidget(box, 1)
+        return box
 
+    def _schedule_card(self) -> QWidget:
+        """The daily sync on this computer: its time, and the cron line where it cannot be installed."""
         box, layout = card("Daily sync on this computer")
         layout.addWidget(muted("If the school runs the sync itself, this computer can run it every day, with "
                                "the target chosen on the Sync page."))
@@ -253,11 +273,7 @@ class FinishPage(Page):
         self.cron_row.hide()
         layout.addWidget(self.cron_row)
         layout.addStretch(1)
-        pair.addWidget(box, 1)
-        self.body.addLayout(pair)
-        self.body.addStretch(1)
-        self.ops: set[QueryOp[Any]] = set()
-        self.session_opened()
+        return box
 
     # the receipt ----------------------------------------------------------------------------
 
@@ -492,7 +508,8 @@ class FinishPage(Page):
         self._run(lambda: install(plan), done, failed, self.schedule_button)
 
     def _time_changed(self) -> None:
-        self.schedule_button.setText(f"Run sync on this computer &daily at {self.schedule_time.time().toString('HH:mm')}")
+        at = self.schedule_time.time().toString("HH:mm")
+        self.schedule_button.setText(f"Run sync on this computer &daily at {at}")
 
     def _copy_cron(self) -> None:
         QApplication.clipboard().setText(self.cron_line.text())

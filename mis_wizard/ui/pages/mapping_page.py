@@ -150,7 +150,8 @@ class MappingPage(QWidget):
         self.export_button = QPushButton("Export field codes…")
         self.export_button.setToolTip("Save every field of these records with its distinct values as a CSV file, "
                                       "to help fill in match codes.")
-        self.export_button.clicked.connect(lambda: self.export_requested.emit(self.target.entity if self.target else ""))
+        self.export_button.clicked.connect(
+            lambda: self.export_requested.emit(self.target.entity if self.target else ""))
         top.addWidget(self.export_button)
         self.reset_button = QPushButton("Reset to the integrator's defaults")
         self.reset_button.clicked.connect(self._reset_target)
@@ -297,8 +298,8 @@ class MappingPage(QWidget):
                     codes: Sequence[str]) -> QWidget:
         if rule.kind is RuleKind.MATCH:
             unmatched = len(mapper.unmatched.get(name, {}))
-            button = QPushButton(words.plural(len(rule.table), "code") + (f", {unmatched:,} unmatched" if unmatched else "")
-                                 + "…")
+            button = QPushButton(words.plural(len(rule.table), "code")
+                                 + (f", {unmatched:,} unmatched" if unmatched else "") + "…")
             seen = [text(r.get(rule.source or "")) for r in samples] + list(mapper.unmatched.get(name, {}))
             button.clicked.connect(lambda _c=False, n=name, s=seen, v=codes: self._edit_codes(n, s, v))
             return button
@@ -349,8 +350,8 @@ class MappingPage(QWidget):
             edited = Rule(RuleKind.TRANSFORM, rule.source, tuple(steps))
             return id_class(target.entity), concept_class(rule.source), rule_class(edited)
 
-        dialog = TransformEditor(words.field_label(name, target.field(name).label), rule.source, rule.steps, options, preview, self._safe, self,
-                                 privacy=privacy)
+        dialog = TransformEditor(words.field_label(name, target.field(name).label), rule.source, rule.steps, options,
+                                 preview, self._safe, self, privacy=privacy)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._edit(name, steps=dialog.steps()))
         dialog.finished.connect(lambda _r: self._editor_closed())

@@ -135,7 +135,8 @@ class ReportPage(QWidget):
                 tip.setToolTip(0, suggestion)
         fields = QTreeWidgetItem(self.tree, ["Fields that would be refused"])
         for t in report.targets:
-            item = QTreeWidgetItem(fields, [t.name.replace("_", " "), f"{t.kept:,}", "", f"{t.with_errors:,}" if t.with_errors else ""])
+            item = QTreeWidgetItem(fields, [t.name.replace("_", " "), f"{t.kept:,}", "",
+                                            f"{t.with_errors:,}" if t.with_errors else ""])
             if t.with_errors:
                 item.setForeground(3, FAIL)
             self._reasons(item, dict(t.errors), t.examples, column=3, entity=t.entity)

@@ -96,6 +96,25 @@ class SyncPage(Page):
 
     def __init__(self, ctx, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, parent)
+        self._add_target_card()
+        self._add_entities_card()
+        self._add_run_card()
+        self._add_report_cards()
+        self.body.addStretch(1)
+
+        self._bridge = _Progress(self)
+        self._bridge.moved.connect(self._moved)
+        self.op: QueryOp[Any] | None = None
+        self._task: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = None
+        self.runs: list[RunReport] = []
+        self.held_tables: dict[str, tuple[int, int]] = {}
+        self.progress_rows: dict[str, int] = {}
+        self._running_for: Any = None
+        """The session the current (or last) run belongs to."""
+        self._kind_changed()
+
+    def _add_target_card(self) -> None:
+        """Where to write: the kind of target, its file or folder, or the LISS server's login."""
         box, layout = card("Where to write")
         self.kind = QComboBox()
         self.kind.setAccessibleName("Where to write")
@@ -140,6 +159,8 @@ class SyncPage(Page):
         layout.addWidget(self.store_note)
         self.body.addWidget(box)
 
+    def _add_entities_card(self) -> None:
+        """Which records: one box per kind of record, filled in when the page opens."""
         box, layout = card("Which records")
         self.entity_grid = QGridLayout()
         self.entity_grid.setHorizontalSpacing(24)
@@ -147,6 +168,8 @@ class SyncPage(Page):
         self.entity_boxes: dict[str, QCheckBox] = {}
         self.body.addWidget(box)
 
+    def _add_run_card(self) -> None:
+        """Run and Cancel, what the run is doing, and its progress per kind of record."""
         box, layout = card("Run")
         row = QHBoxLayout()
         self.run_button = QPushButton("&Run the sync")
@@ -177,11 +200,12 @@ class SyncPage(Page):
         layout.addWidget(self.progress)
         self.body.addWidget(box)
 
+    def _add_report_cards(self) -> None:
+        """The last run's report, and the previous runs to choose from."""
         box, layout = card("Report")
         self.report_view = RunReportView()
         layout.addWidget(self.report_view)
         self.body.addWidget(box)
-
         box, layout = card("Previous runs")
         self.runs_table = QTableWidget(0, 6)
         self.runs_table.setHorizontalHeaderLabels(["Finished", "Target", "Result", "Added", "Changed", "Removed"])
@@ -194,18 +218,6 @@ class SyncPage(Page):
         layout.addWidget(self.runs_note)
         layout.addWidget(self.runs_table)
         self.body.addWidget(box)
-        self.body.addStretch(1)
-
-        self._bridge = _Progress(self)
-        self._bridge.moved.connect(self._moved)
-        self.op: QueryOp[Any] | None = None
-        self._task: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = None
-        self.runs: list[RunReport] = []
-        self.held_tables: dict[str, tuple[int, int]] = {}
-        self.progress_rows: dict[str, int] = {}
-        self._running_for: Any = None
-        """The session the current (or last) run belongs to."""
-        self._kind_changed()
 
     # the form -------------------------------------------------------------------------------
 

@@ -54,7 +54,8 @@ class _CardDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         enabled = bool(option.state & QStyle.StateFlag.State_Enabled)
         focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
-        painter.setBrush(QColor(theme.SELECTED) if selected else QColor(theme.SURFACE) if enabled else QColor(theme.CANVAS))
+        painter.setBrush(QColor(theme.SELECTED) if selected
+                         else QColor(theme.SURFACE) if enabled else QColor(theme.CANVAS))
         painter.setPen(QPen(QColor("#2b6cb0") if selected or focused else QColor("#dde2ea"),
                             2 if selected or focused else 1))
         painter.drawRoundedRect(rect, 8, 8)

@@ -104,15 +104,16 @@ class RunReportView(QWidget):
         totals = report.totals()
         status = STATUS_WORDS.get(report.status, report.status)
         took = f"{report.elapsed_ms} ms" if report.elapsed_ms < 1000 else f"{report.elapsed_ms / 1000:.1f} s"
-        text = (f"<b>{status}</b> — {when(report.finished or report.started)}, took {took}. Added {totals['added']:,}, changed {totals['changed']:,}, "
+        text = (f"<b>{status}</b> — {when(report.finished or report.started)}, took {took}. "
+                f"Added {totals['added']:,}, changed {totals['changed']:,}, "
                 f"removed {totals['removed']:,}, {words.plural(totals['error_count'], 'record error')}.")
         if report.message:
             text += f"<br>{report.message}"
         self.summary.setText(text)
         self.table.setRowCount(len(report.tables))
         for row, (name, t) in enumerate(report.tables.items()):
-            cells: list[str | int] = [name.replace("_", " ").capitalize(), t.written, t.added, t.changed, t.removed, sum(t.excluded.values()),
-                     t.error_count]
+            cells: list[str | int] = [name.replace("_", " ").capitalize(), t.written, t.added, t.changed, t.removed,
+                     sum(t.excluded.values()), t.error_count]
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(f"{value:,}" if isinstance(value, int) else value)
                 if col:

@@ -141,7 +141,8 @@ class TransformEditor(QDialog):
         heading = QLabel(f"How {field} is made")
         heading.setObjectName("CardTitle")
         layout.addWidget(heading)
-        start = f"the value of “{words.source_label(source)}”" if source else "an empty value (no “From” field is picked)"
+        start = (f"the value of “{words.source_label(source)}”" if source
+                 else "an empty value (no “From” field is picked)")
         intro = QLabel(f"The steps run in order, starting from {start}. Each step works on the result of the "
                        "one before it.")
         intro.setObjectName("Muted")

@@ -8,19 +8,38 @@ does not define.
 
 Where the 1.2 rules come from (confirmed on 2026-12-03; "inferred" marks what no source showed):
 
-| rule | 1.2 | source |
-|---|---|---|
-| orgs, academicSessions, courses, classes, enrollments, demographics: same columns and order as 1.1 | confirmed | meibo (hanachin/meibo @3526315, lib/meibo/{organization,academic_session,course,classroom,enrollment,demographic}.rb), the OneRoster 1.2 CSV reader/writer the 1.2 profile uses for every file |
-| users.csv: 1.1 columns without orgSourcedIds and role, then userMasterIdentifier, resourceSourcedIds, preferredGivenName, preferredMiddleName, preferredFamilyName, primaryOrgSourcedId, pronouns | confirmed | meibo lib/meibo/oneroster/v1_2/user.rb; its commit 1886e47 "Support 1.2.1" drops resourceSourcedIds for 1.2.1 (so 1.2.1 is read with that header) |
-| users.csv required: sourcedId, enabledUser, username, givenName, familyName | confirmed | meibo user.rb `required` |
-| roles.csv: sourcedId, status, dateLastModified, userSourcedId, roleType, role, beginDate, endDate, orgSourcedId, userProfileSourcedId; required sourcedId, userSourcedId, roleType, role, orgSourcedId; roleType primary/secondary; role aide, counselor, districtAdministrator, guardian, parent, principal, proctor, relative, siteAdministrator, student, systemAdministrator, teacher | confirmed | meibo lib/meibo/role.rb |
-| userProfiles.csv: sourcedId, status, dateLastModified, userSourcedId, profileType, vendorId, applicationId, description, credentialType, username, password; required sourcedId, userSourcedId, profileType, vendorId, credentialType, username | confirmed | meibo lib/meibo/user_profile.rb |
-| manifest lists 21 file.* rows (adds lineItemLearningObjectiveIds, lineItemScoreScales, resultLearningObjectiveIds, resultScoreScales, roles, scoreScales, userProfiles, userResources) | confirmed | meibo lib/meibo/manifest.rb |
-| demographics sex: male, female, unspecified, other | confirmed | meibo demographic.rb |
-| enumerations also take an extension token ``ext:name`` | confirmed | meibo lib/meibo.rb ENUM_EXT_PATTERN |
-| oneroster.version 1.2 (1.2.1 is the current binding, 1EdTech CSV Binding 1.2.1, Aug 2023) | confirmed | meibo v1_2.rb / v1_2_1.rb manifest_properties; imsglobal.org/spec/oneroster/v1p2/bind/csv/ |
-| School Data Sync takes bulk mode only and marks records inactive when a file is missing from a later upload | confirmed | learn.microsoft.com/schooldatasync "OneRoster 1.2 CSV formatted files for SDS" |
-| every user in users.csv has at least one role in roles.csv, and at most one primary role per org | inferred (1.2 moved a user's role and org into roles.csv, so a user without one has neither) |
+- orgs, academicSessions, courses, classes, enrollments, demographics: same columns and order as 1.1
+  (confirmed: meibo (hanachin/meibo @3526315,
+  lib/meibo/{organization,academic_session,course,classroom,enrollment,demographic}.rb), the
+  OneRoster 1.2 CSV reader/writer the 1.2 profile uses for every file).
+- users.csv: 1.1 columns without orgSourcedIds and role, then userMasterIdentifier,
+  resourceSourcedIds, preferredGivenName, preferredMiddleName, preferredFamilyName,
+  primaryOrgSourcedId, pronouns (confirmed: meibo lib/meibo/oneroster/v1_2/user.rb; its commit
+  1886e47 "Support 1.2.1" drops resourceSourcedIds for 1.2.1 (so 1.2.1 is read with that header)).
+- users.csv required: sourcedId, enabledUser, username, givenName, familyName (confirmed: meibo
+  user.rb `required`).
+- roles.csv: sourcedId, status, dateLastModified, userSourcedId, roleType, role, beginDate, endDate,
+  orgSourcedId, userProfileSourcedId; required sourcedId, userSourcedId, roleType, role,
+  orgSourcedId; roleType primary/secondary; role aide, counselor, districtAdministrator, guardian,
+  parent, principal, proctor, relative, siteAdministrator, student, systemAdministrator, teacher
+  (confirmed: meibo lib/meibo/role.rb).
+- userProfiles.csv: sourcedId, status, dateLastModified, userSourcedId, profileType, vendorId,
+  applicationId, description, credentialType, username, password; required sourcedId, userSourcedId,
+  profileType, vendorId, credentialType, username (confirmed: meibo lib/meibo/user_profile.rb).
+- manifest lists 21 file.* rows (adds lineItemLearningObjectiveIds, lineItemScoreScales,
+  resultLearningObjectiveIds, resultScoreScales, roles, scoreScales, userProfiles, userResources)
+  (confirmed: meibo lib/meibo/manifest.rb).
+- demographics sex: male, female, unspecified, other (confirmed: meibo demographic.rb).
+- enumerations also take an extension token ``ext:name`` (confirmed: meibo lib/meibo.rb
+  ENUM_EXT_PATTERN).
+- oneroster.version 1.2 (1.2.1 is the current binding, 1EdTech CSV Binding 1.2.1, Aug 2023)
+  (confirmed: meibo v1_2.rb / v1_2_1.rb manifest_properties;
+  imsglobal.org/spec/oneroster/v1p2/bind/csv/).
+- School Data Sync takes bulk mode only and marks records inactive when a file is missing from a
+  later upload (confirmed: learn.microsoft.com/schooldatasync "OneRoster 1.2 CSV formatted files for
+  SDS").
+- every user in users.csv has at least one role in roles.csv, and at most one primary role per org
+  (inferred (1.2 moved a user's role and org into roles.csv, so a user without one has neither)).
 """
 
 from __future__ import annotations

@@ -251,8 +251,8 @@ class PowerSchoolEmulator(Emulator):
             if m.group(1):
                 return json_response({"count": len(district.guardians)})
             return self._schema_page(request, "student_guardian_detail", (plugin.district, "guardians"),
-                                     lambda: _each(district.guardians,
-                                                   lambda i, r: {"_name": "student_guardian_detail", "_id": i + 1, **r}),
+                                     lambda: _each(district.guardians, lambda i, r: {
+                                         "_name": "student_guardian_detail", "_id": i + 1, **r}),
                                      self.table_max_page_size)
         if path == "/ws/v1/district":
             if "schools" not in plugin.grants:

@@ -50,8 +50,8 @@ def export(subject: Subject, out: Path, include_secrets: bool = False) -> Path:
     connection = KeySet(CONNECTION, "Connection", subject.spec.fields)
     for ks in (connection, *key_sets):
         values = subject.credentials if ks.id == CONNECTION else subject.credentials.get(ks.id, {})
-        _key_set_sheet(wb.create_sheet(_sheet_name(ks.label, [*wb.sheetnames, META_SHEET])), ks, values if isinstance(values, dict) else {},
-                       include_secrets)
+        sheet = wb.create_sheet(_sheet_name(ks.label, [*wb.sheetnames, META_SHEET]))
+        _key_set_sheet(sheet, ks, values if isinstance(values, dict) else {}, include_secrets)
     _meta(wb.create_sheet(META_SHEET), subject, include_secrets)
     atomic.write_with(out, lambda tmp: wb.save(tmp))
     return out

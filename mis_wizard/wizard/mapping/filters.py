@@ -252,7 +252,8 @@ def _mail_merge(dataset: Dataset, entity: str, params: Mapping[str, Any], report
 def _contacts_complete(dataset: Dataset, entity: str, params: Mapping[str, Any],
                        report: FilterReport) -> list[Record]:
     """A title is asked for only where the system sends one: US systems (Aeries, Qmlativ) keep no
-    contact titles, iSAMS sends none a source confirms, and a rule every one of their contacts fails says nothing about the school."""
+    contact titles, iSAMS sends none a source confirms, and a rule every one of their contacts fails
+    says nothing about the school."""
     students = _ids(dataset, "students")
     titled = any(text(c.get("contact.title")).strip() for c in dataset[entity])
     needed = (("contact.title", "title"),) if titled else ()

@@ -201,7 +201,9 @@ class _Source:
         self.lines.append("    " * indent + line)
 
 
-def _generate_row(mapper: Mapper) -> tuple[str, Callable[[Record], tuple[str, dict[str, str | None], Mapping[str, str]]]]:
+def _generate_row(
+    mapper: Mapper,
+) -> tuple[str, Callable[[Record], tuple[str, dict[str, str | None], Mapping[str, str]]]]:
     src = _Source()
     entity = mapper.target.entity
     prefix = PREFIX.get(entity, entity) + "."

@@ -103,7 +103,8 @@ class Plan:
 
 
 def setup_of(subject: Subject) -> str:
-    """A setup's name: a session's school, else the credentials file's school name or server, then system and profile."""
+    """A setup's name: a session's school, else the credentials file's school name or server, then system and
+    profile."""
     school = (subject.school.get("name") or "").strip() or school_of_credentials(subject.credentials)
     return setup_name(school, subject.spec.id, subject.profile.ref or subject.profile.id)
 

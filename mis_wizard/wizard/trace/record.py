@@ -103,7 +103,8 @@ def _decoded(body: bytes, headers: Mapping[str, str]) -> tuple[str | None, str]:
         except UnicodeDecodeError:
             pass
     ctype = headers.get("content-type", "").lower()
-    if any(word in ctype for word in ("json", "xml", "text", "html", "form")) or body.lstrip()[:1] in (b"<", b"{", b"["):
+    textual = any(word in ctype for word in ("json", "xml", "text", "html", "form"))
+    if textual or body.lstrip()[:1] in (b"<", b"{", b"["):
         return body.decode("latin-1"), "latin-1"
     return None, charset
 

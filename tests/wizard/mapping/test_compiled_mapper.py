@@ -143,13 +143,15 @@ def test_what_a_profile_types_is_data_and_never_reaches_the_generated_source() -
     and ``__import__``: the generated source holds none of them, and the values come out as typed."""
     data = {"id": "hostile", "name": "Hostile", "targets": {"students": {"entity": "students", "fields": [
         f for i, text in enumerate(HOSTILE) for f in (
-            {"name": text, "concept": "student.code", "purpose": "A hostile name.", "rule": {"kind": "transform", "steps": [
-                {"name": "fixed", "params": {"value": text}}, {"name": "default", "params": {"value": text}}]}},
+            {"name": text, "concept": "student.code", "purpose": "A hostile name.", "rule": {
+                "kind": "transform", "steps": [
+                    {"name": "fixed", "params": {"value": text}}, {"name": "default", "params": {"value": text}}]}},
             {"name": f"match {i} {text}", "format": "code", "purpose": "A hostile table.", "rule": {
                 "kind": "match", "source": "raw:" + text, "table": {text: text, "other": "x"}, "default": text}},
-            {"name": f"join {i}", "purpose": "A hostile separator.", "rule": {"kind": "transform", "source": "raw:" + text, "steps": [
-                {"name": "trim"}, {"name": "concat", "params": {"sources": ["raw:" + text, "student.first_name"],
-                                                                "separator": text}}]}},
+            {"name": f"join {i}", "purpose": "A hostile separator.", "rule": {
+                "kind": "transform", "source": "raw:" + text, "steps": [
+                    {"name": "trim"}, {"name": "concat", "params": {"sources": ["raw:" + text, "student.first_name"],
+                                                                    "separator": text}}]}},
         )]}}}
     assert not target_problems(data["targets"])
     target = parse_targets(data["targets"])["students"]

@@ -43,8 +43,8 @@ VALID: dict[str, Table] = {
          "endDate": "2026-04-02", "parentSourcedId": "as-y", "schoolYear": "2026"}],
     "courses.csv": [{"sourcedId": "course-1", "schoolYearSourcedId": "as-y", "title": "Maths", "courseCode": "MA",
                      "orgSourcedId": "org-1"}],
-    "classes.csv": [{"sourcedId": "class-1", "title": "7 Maths", "courseSourcedId": "course-1", "classType": "scheduled",
-                     "schoolSourcedId": "org-1", "termSourcedIds": "as-1"}],
+    "classes.csv": [{"sourcedId": "class-1", "title": "7 Maths", "courseSourcedId": "course-1",
+                     "classType": "scheduled", "schoolSourcedId": "org-1", "termSourcedIds": "as-1"}],
     "users.csv": [
         {"sourcedId": "u-s-1", "enabledUser": "true", "orgSourcedIds": "org-1", "role": "student", "username": "ana",
          "givenName": "Ana", "familyName": "Lee"},
@@ -364,7 +364,8 @@ def test_12_takes_what_11_does_not(tmp_path: Path) -> None:
 def test_a_11_users_header_in_a_12_package_is_rejected(tmp_path: Path) -> None:
     files = json.loads(json.dumps(VALID_12))
     problems = check_bulk_package(write_zip_12(tmp_path / "h.zip", files, headers={"users.csv": HEADERS["users.csv"]}))
-    assert [(p.file, p.line, p.column) for p in problems if p.file == "users.csv"] == [("users.csv", 1, "orgSourcedIds")]
+    assert [(p.file, p.line, p.column) for p in problems if p.file == "users.csv"] == [
+        ("users.csv", 1, "orgSourcedIds")]
     assert "header must be exactly" in problems[0].message
 
 
@@ -442,47 +443,108 @@ support_email = "support@mapped.example"
 
 [targets.users]
 entity = "students"
-fields = [
-  { name = "sourcedId", purpose = "Needed by the test package", concept = "student.id", required = true },
-  { name = "givenName", purpose = "Needed by the test package", concept = "student.first_name", rule = { kind = "transform", source = "student.first_name", steps = [{ name = "case", params = { to = "upper" } }] } },
-  { name = "preferredGivenName", purpose = "Needed by the test package", concept = "student.first_name" },
-  { name = "orgSourcedIds", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "org-nowhere" } }] } },
-]
+
+[[targets.users.fields]]
+name = "sourcedId"
+purpose = "Needed by the test package"
+concept = "student.id"
+required = true
+
+[[targets.users.fields]]
+name = "givenName"
+purpose = "Needed by the test package"
+concept = "student.first_name"
+rule = { kind = "transform", source = "student.first_name", steps = [{ name = "case", params = { to = "upper" } }] }
+
+[[targets.users.fields]]
+name = "preferredGivenName"
+purpose = "Needed by the test package"
+concept = "student.first_name"
+
+[[targets.users.fields]]
+name = "orgSourcedIds"
+purpose = "Needed by the test package"
+rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "org-nowhere" } }] }
 
 [targets.demographics]
 entity = "students"
-fields = [
-  { name = "sourcedId", purpose = "Needed by the test package", concept = "student.id", required = true },
-  { name = "sex", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "nonbinary" } }] } },
-]
+
+[[targets.demographics.fields]]
+name = "sourcedId"
+purpose = "Needed by the test package"
+concept = "student.id"
+required = true
+
+[[targets.demographics.fields]]
+name = "sex"
+purpose = "Needed by the test package"
+rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "nonbinary" } }] }
 
 [targets.teachers]
 entity = "staff"
-fields = [{ name = "sourcedId", purpose = "Needed by the test package", concept = "staff.id", required = true }]
+
+[[targets.teachers.fields]]
+name = "sourcedId"
+purpose = "Needed by the test package"
+concept = "staff.id"
+required = true
 
 [targets.classes]
 entity = "classes"
-fields = [
-  { name = "sourcedId", purpose = "Needed by the test package", concept = "class.id", required = true },
-  { name = "classType", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "homeroom" } }] } },
-]
+
+[[targets.classes.fields]]
+name = "sourcedId"
+purpose = "Needed by the test package"
+concept = "class.id"
+required = true
+
+[[targets.classes.fields]]
+name = "classType"
+purpose = "Needed by the test package"
+rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "homeroom" } }] }
 
 [targets.enrollments]
 entity = "class_memberships"
-fields = [
-  { name = "classSourcedId", purpose = "Needed by the test package", concept = "class_membership.class_id", required = true },
-  { name = "role", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "proctor" } }] } },
-]
+
+[[targets.enrollments.fields]]
+name = "classSourcedId"
+purpose = "Needed by the test package"
+concept = "class_membership.class_id"
+required = true
+
+[[targets.enrollments.fields]]
+name = "role"
+purpose = "Needed by the test package"
+rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "proctor" } }] }
 
 [targets.userProfiles]
 entity = "students"
-fields = [
-  { name = "sourcedId", purpose = "Needed by the test package", concept = "student.id", required = true },
-  { name = "profileType", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "reading-app" } }] } },
-  { name = "vendorId", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "vendor-1" } }] } },
-  { name = "credentialType", purpose = "Needed by the test package", rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "password" } }] } },
-  { name = "username", purpose = "Needed by the test package", concept = "student.id" },
-]
+
+[[targets.userProfiles.fields]]
+name = "sourcedId"
+purpose = "Needed by the test package"
+concept = "student.id"
+required = true
+
+[[targets.userProfiles.fields]]
+name = "profileType"
+purpose = "Needed by the test package"
+rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "reading-app" } }] }
+
+[[targets.userProfiles.fields]]
+name = "vendorId"
+purpose = "Needed by the test package"
+rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "vendor-1" } }] }
+
+[[targets.userProfiles.fields]]
+name = "credentialType"
+purpose = "Needed by the test package"
+rule = { kind = "transform", steps = [{ name = "fixed", params = { value = "password" } }] }
+
+[[targets.userProfiles.fields]]
+name = "username"
+purpose = "Needed by the test package"
+concept = "student.id"
 """
 
 

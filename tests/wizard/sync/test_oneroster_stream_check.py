@@ -20,7 +20,8 @@ from mis_wizard.wizard.sync.sinks.base import Output
 from mis_wizard.wizard.sync.sinks.oneroster_sink import Builder, write_package
 
 # The rule-by-rule packages of the validator's own tests (tests are not a package: load by path).
-_spec = importlib.util.spec_from_file_location("_oneroster_cases", Path(__file__).with_name("test_oneroster_package.py"))
+_spec = importlib.util.spec_from_file_location("_oneroster_cases",
+                                               Path(__file__).with_name("test_oneroster_package.py"))
 assert _spec is not None and _spec.loader is not None
 _cases = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_cases)

@@ -70,5 +70,6 @@ def test_sqlite_store_indexes_key_columns_and_xlsx_keeps_types(medium_school, sa
     rows = list(calendar.iter_rows(min_row=2, values_only=True))
     dates = [r[header.index("calendar.date")] for r in rows]
     assert dates and all(isinstance(d, (dt.date, dt.datetime)) for d in dates), dates[:3]
-    cycle = [r[header.index("calendar.cycle_day")] for r in rows if r[header.index("calendar.cycle_day")] not in ("", None)]
+    day = header.index("calendar.cycle_day")
+    cycle = [r[day] for r in rows if r[day] not in ("", None)]
     assert cycle and all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in cycle), cycle[:3]
