@@ -10,17 +10,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("mis_wizard", "tests", "benchmarks")
 MAX_LINES = 80
 
-# Being split in issue 17 vendor work: each engineer splits these in their own vendor package.
-BEING_SPLIT = {
-    ("mis_wizard/vendors/aeries/client.py", "_standard"),
-    ("mis_wizard/vendors/qmlativ/client.py", "_check"),
-    ("mis_wizard/vendors/powerschool/render.py", "render"),
-    ("mis_wizard/vendors/oneroster/render.py", "render"),
-    ("mis_wizard/vendors/oneroster/checks.py", "check_consumer"),
-    ("mis_wizard/vendors/oneroster/csv_spec.py", "check_bulk_package"),
-}
-
-
 def long_functions(root: Path = ROOT, folders: tuple[str, ...] = FOLDERS,
                    limit: int = MAX_LINES) -> list[tuple[str, str, int, int]]:
     """Each function over ``limit`` lines: its file (relative to ``root``), name, first line and length."""
@@ -37,15 +26,8 @@ def long_functions(root: Path = ROOT, folders: tuple[str, ...] = FOLDERS,
 
 
 def test_no_function_is_over_80_lines() -> None:
-    over = [f"{file}:{line} {name} is {length} lines" for file, name, line, length in long_functions()
-            if (file, name) not in BEING_SPLIT]
+    over = [f"{file}:{line} {name} is {length} lines" for file, name, line, length in long_functions()]
     assert not over, f"split these into named helpers of at most {MAX_LINES} lines:\n" + "\n".join(over)
-
-
-def test_the_allowance_names_only_functions_still_long() -> None:
-    """An entry in BEING_SPLIT goes once its function is split, so the allowance can only shrink."""
-    still_long = {(file, name) for file, name, _line, _length in long_functions()}
-    assert BEING_SPLIT <= still_long, f"already short, remove from BEING_SPLIT: {sorted(BEING_SPLIT - still_long)}"
 
 
 def test_the_count_runs_from_def_to_the_last_line(tmp_path: Path) -> None:
