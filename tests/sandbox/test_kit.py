@@ -8,15 +8,7 @@ import time
 import httpx
 import pytest
 
-from mis_wizard.vendors.sandbox.kit import (
-    Emulator,
-    Fault,
-    FaultKind,
-    Request,
-    Response,
-    Sandbox,
-    json_response,
-)
+from mis_wizard.vendors.sandbox.kit import Emulator, Fault, FaultKind, Request, Response, Sandbox, json_response
 
 BODY = {"records": [{"id": i, "name": f"Student {i}"} for i in range(200)]}
 

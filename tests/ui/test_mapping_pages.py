@@ -13,13 +13,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QComboBox, QPushButton
 
-from mis_wizard.ui.pages.mapping_page import (
-    COL_KIND,
-    COL_OVERWRITE,
-    COL_SAMPLES,
-    MappingPage,
-    MatchCodesDialog,
-)
+from mis_wizard.ui.pages.mapping_page import COL_KIND, COL_OVERWRITE, COL_SAMPLES, MappingPage, MatchCodesDialog
 from mis_wizard.ui.pages.preview_page import PreviewPage
 from mis_wizard.ui.pages.report_page import ReportPage
 from mis_wizard.ui.preview_model import BatchFeeder, PreviewTableModel

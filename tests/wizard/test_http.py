@@ -11,13 +11,7 @@ import httpx
 import pytest
 
 from mis_wizard.vendors.sandbox.kit import Emulator, Fault, FaultKind, Request, Response, json_response
-from mis_wizard.wizard.http import (
-    USER_AGENT,
-    PlainHttpRefused,
-    ProxyRouter,
-    build_client,
-    retry_after_seconds,
-)
+from mis_wizard.wizard.http import USER_AGENT, PlainHttpRefused, ProxyRouter, build_client, retry_after_seconds
 
 
 class Echo(Emulator):

@@ -25,23 +25,8 @@ from mis_wizard.vendors.aeries.wire import (
     slice_params,
     vendor_message,
 )
-from mis_wizard.vendors.base import (
-    CheckResult,
-    Context,
-    Credentials,
-    Layer,
-    Record,
-    Requirements,
-    Status,
-    Timer,
-)
-from mis_wizard.vendors.errors import (
-    FailureKind,
-    VendorError,
-    classify_exception,
-    classify_status,
-    reach_failure,
-)
+from mis_wizard.vendors.base import CheckResult, Context, Credentials, Layer, Record, Requirements, Status, Timer
+from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status, reach_failure
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.checks import DEFAULT_ENDPOINTS, Wording, check_consumer
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text

@@ -22,13 +22,7 @@ Requirements read (``[systems.integris]`` in a profile):
 from __future__ import annotations
 
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
-from mis_wizard.vendors.integris.requirements import (
-    ALL_OPTIONAL_FIELDS,
-    AREAS,
-    KEY,
-    needed_optional,
-    wanted_areas,
-)
+from mis_wizard.vendors.integris.requirements import ALL_OPTIONAL_FIELDS, AREAS, KEY, needed_optional, wanted_areas
 from mis_wizard.vendors.privacy import PrivacyClass
 
 FIELDS = (

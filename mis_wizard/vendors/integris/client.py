@@ -17,24 +17,9 @@ from typing import Any
 import httpx
 
 from mis_wizard.vendors import errors
-from mis_wizard.vendors.base import (
-    CONNECTION,
-    CheckResult,
-    Context,
-    Credentials,
-    Layer,
-    Record,
-    Requirements,
-    Status,
-)
+from mis_wizard.vendors.base import CONNECTION, CheckResult, Context, Credentials, Layer, Record, Requirements, Status
 from mis_wizard.vendors.integris import records, wire
-from mis_wizard.vendors.integris.requirements import (
-    KEY,
-    Area,
-    field_off_status,
-    needed_optional,
-    wanted_areas,
-)
+from mis_wizard.vendors.integris.requirements import KEY, Area, field_off_status, needed_optional, wanted_areas
 from mis_wizard.vendors.paging import ordered_pages, untraced
 
 SAMPLE_SIZE = 20

@@ -18,14 +18,7 @@ import httpx
 
 from mis_wizard.vendors.base import Layer
 from mis_wizard.vendors.errors import Failure, FailureKind, classify_status, reach_failure
-from mis_wizard.vendors.isams.wire import (
-    Message,
-    Tree,
-    dataset_counts,
-    method_label,
-    parse_document,
-    parse_message,
-)
+from mis_wizard.vendors.isams.wire import Message, Tree, dataset_counts, method_label, parse_document, parse_message
 
 _MANAGER = "Control Panel > API Services Manager > Manage Batch API Keys"
 _SUPPORT = "raise a ticket with iSAMS support from your iSAMS portal (or helpdesk@isams.com)"

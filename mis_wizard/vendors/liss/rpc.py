@@ -13,13 +13,7 @@ from typing import Any
 
 import httpx
 
-from mis_wizard.vendors.errors import (
-    BULK_REPLY,
-    FailureKind,
-    VendorError,
-    classify_status,
-    reach_failure,
-)
+from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, classify_status, reach_failure
 from mis_wizard.vendors.liss import wire
 from mis_wizard.vendors.liss.requirements import LISS_VERSION
 

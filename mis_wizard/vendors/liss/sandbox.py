@@ -20,13 +20,7 @@ import threading
 from typing import Any
 
 from mis_wizard.vendors.liss import wire
-from mis_wizard.vendors.liss.receiver_protocol import (
-    GENERIC_WORDING,
-    LissServer,
-    Publish,
-    ServerAuth,
-    UnknownMethod,
-)
+from mis_wizard.vendors.liss.receiver_protocol import GENERIC_WORDING, LissServer, Publish, ServerAuth, UnknownMethod
 from mis_wizard.vendors.liss.render import LissSchool
 from mis_wizard.vendors.sandbox.kit import Emulator, Request, Response, Scenario, text_response
 from mis_wizard.vendors.sandbox.school import School

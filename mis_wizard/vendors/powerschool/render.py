@@ -14,15 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mis_wizard.vendors.sandbox.school import (
-    DISTRICT_BLOCK,
-    PERIODS,
-    Blocks,
-    Contact,
-    ContactLink,
-    School,
-    Student,
-)
+from mis_wizard.vendors.sandbox.school import DISTRICT_BLOCK, PERIODS, Blocks, Contact, ContactLink, School, Student
 
 DAY_LETTERS = "ABCDEFGHIJ"
 

@@ -15,16 +15,7 @@ from typing import Any
 
 import httpx
 
-from mis_wizard.vendors.base import (
-    CheckResult,
-    Context,
-    Credentials,
-    Layer,
-    Record,
-    Requirements,
-    Status,
-    Timer,
-)
+from mis_wizard.vendors.base import CheckResult, Context, Credentials, Layer, Record, Requirements, Status, Timer
 from mis_wizard.vendors.errors import (
     SMALL_REPLY,
     FailureKind,

@@ -23,13 +23,7 @@ from typing import Any
 from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, VendorSpec, lazy
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.vendors.tass import endpoints
-from mis_wizard.vendors.tass.requirements import (
-    BY_ID,
-    MODULES,
-    module_requirements,
-    permissions_for,
-    required_methods,
-)
+from mis_wizard.vendors.tass.requirements import BY_ID, MODULES, module_requirements, permissions_for, required_methods
 
 GATEWAY = "System Admin > Utilities > API Gateway Maintenance"
 

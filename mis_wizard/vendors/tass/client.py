@@ -33,14 +33,7 @@ from mis_wizard.vendors.base import (
 from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, reach_failure
 from mis_wizard.vendors.streams import merged
 from mis_wizard.vendors.tass import endpoints, records, wire
-from mis_wizard.vendors.tass.requirements import (
-    BY_ID,
-    MODULES,
-    Method,
-    Module,
-    module_requirements,
-    required_methods,
-)
+from mis_wizard.vendors.tass.requirements import BY_ID, MODULES, Method, Module, module_requirements, required_methods
 from mis_wizard.vendors.tass.wire import Reply, ReplyKind
 
 GATEWAY = "System Admin > Utilities > API Gateway Maintenance"

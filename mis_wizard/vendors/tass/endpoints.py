@@ -41,16 +41,7 @@ from typing import Any
 
 import httpx
 
-from mis_wizard.vendors.base import (
-    CheckResult,
-    Context,
-    Credentials,
-    Layer,
-    Record,
-    Requirements,
-    Status,
-    Timer,
-)
+from mis_wizard.vendors.base import CheckResult, Context, Credentials, Layer, Record, Requirements, Status, Timer
 from mis_wizard.vendors.errors import (
     BULK_REPLY,
     SMALL_REPLY,
