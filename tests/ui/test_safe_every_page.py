@@ -149,6 +149,17 @@ def walk_mapping_to_done(window, read, wait, structural_columns_shown, tmp_path)
     read("welcome-resume")
 
 
+def texts_both_ways(gui, widget, set_safe, show) -> dict[bool, list[str]]:
+    """What ``widget`` shows with screen-share safe mode on, then off, after ``show()`` each time."""
+    seen = {}
+    for safe in (True, False):
+        set_safe(safe)
+        show()
+        gui.settle()
+        seen[safe] = [t for _w, t in gui.screen_texts(widget) if t]
+    return seen
+
+
 @pytest.mark.parametrize("system_id", registry.SYSTEM_IDS)
 def test_no_personal_value_or_secret_on_any_page_in_safe_mode(system_id, make_window, gui, sandbox, small_school,
                                                               qtbot, tmp_path):
@@ -293,12 +304,7 @@ def test_a_keep_only_filter_on_a_personal_field_quotes_its_values_by_their_shape
     page = ReportPage()
     qtbot.addWidget(page)
     page.show()
-    seen = {}
-    for safe in (True, False):
-        page.set_screen_share_safe(safe)
-        page.set_report(report)
-        gui.settle()
-        seen[safe] = [t for _w, t in gui.screen_texts(page) if t]
+    seen = texts_both_ways(gui, page, page.set_screen_share_safe, lambda: page.set_report(report))
     assert not found_in(seen[True], names, values), [t for t in seen[True] if found_in([t], names, values)][:5]
     assert found_in(seen[False], names, values), "with safe mode off the reasons quote the first names"
     assert any("Suggestion:" in t and "'" in t for t in seen[True])
@@ -319,12 +325,7 @@ def test_a_sync_report_shows_record_ids_and_quoted_values_by_their_shape(qtbot, 
     view = RunReportView()
     qtbot.addWidget(view)
     view.show()
-    seen = {}
-    for safe in (True, False):
-        view.set_screen_safe(safe)
-        view.show_report(report)
-        gui.settle()
-        seen[safe] = [t for _w, t in gui.screen_texts(view) if t]
+    seen = texts_both_ways(gui, view, view.set_screen_safe, lambda: view.show_report(report))
     assert not found_in(seen[True], names, values), seen[True]
     assert {s.id, s.first_name} <= found_in(seen[False], names, values)
     assert any("is not a real calendar date" in t and "#" in t for t in seen[True]), "the error and the id's shape"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from window_walk import WAIT, index_of, run_check, start, to_check
 
 from mis_wizard.ui.pages import PageStatus
 from mis_wizard.ui.pages.mapping_page import COL_KIND
@@ -19,11 +20,6 @@ from mis_wizard.vendors.sandbox.kit import Fault, FaultKind
 from mis_wizard.wizard import paths
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
-WAIT = 30_000
-
-
-def index_of(window, page_id: str) -> int:
-    return next(i for i, p in enumerate(window.pages) if p.page_id == page_id)
 
 
 def needs(window, page_id: str) -> str:
@@ -76,15 +72,8 @@ def test_map_preview_and_whole_school_survive_a_restart_until_the_mapping_change
                                                                                    qtbot) -> None:
     sandbox.add(registry.get("tass").emulator(small_school))
     window = make_window(sandbox=sandbox)
-    window.pages[0].new_button.click()
-    gui.choose_system(window, "tass")
-    window.go_next()
-    gui.fill_school(window, "Riverbend College")
-    window.go_next()
-    window.go_next()
-    gui.settle()
-    window.page.fill_demo()
-    window.go_next()
+    start(window, gui)
+    to_check(window, gui)
     run_the_check(window, qtbot)
     statuses = {}
     for page_id in ("mapping", "preview", "report"):
@@ -156,18 +145,8 @@ def test_map_preview_and_whole_school_survive_a_restart_until_the_mapping_change
 def test_a_failed_preview_is_not_remembered_as_done(make_window, gui, sandbox, small_school, qtbot) -> None:
     sandbox.add(registry.get("tass").emulator(small_school))
     window = make_window(sandbox=sandbox)
-    window.pages[0].new_button.click()
-    gui.choose_system(window, "tass")
-    window.go_next()
-    gui.fill_school(window, "Riverbend College")
-    window.go_next()
-    window.go_next()
-    gui.settle()
-    window.page.fill_demo()
-    window.go_next()
-    check = window.page
-    check.run_check()
-    qtbot.waitUntil(lambda: not check.running, timeout=WAIT)
+    start(window, gui)
+    run_check(to_check(window, gui), qtbot)
     window.go_next()
     wait_done(window, qtbot)
     window.go_next()
