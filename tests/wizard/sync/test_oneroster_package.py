@@ -243,15 +243,20 @@ def test_header_out_of_order_names_the_column(tmp_path: Path) -> None:
     assert [(p.file, p.line, p.column) for p in problems] == [("users.csv", 1, "familyName")]
 
 
-def test_a_row_with_too_few_cells_names_its_line(tmp_path: Path) -> None:
-    path = write_zip(tmp_path / "short.zip", VALID)
+def with_a_short_row(path: Path) -> Path:
+    """The valid 1.1 package at ``path`` with a row of four cells added to orgs.csv (its line 3)."""
+    write_zip(path, VALID)
     with zipfile.ZipFile(path) as zf:
         contents = {n: zf.read(n).decode() for n in zf.namelist()}
     contents["orgs.csv"] += "org-2,,,Other\r\n"
     with zipfile.ZipFile(path, "w") as zf:
         for n, t in contents.items():
             zf.writestr(n, t)
-    problems = check_bulk_package(path)
+    return path
+
+
+def test_a_row_with_too_few_cells_names_its_line(tmp_path: Path) -> None:
+    problems = check_bulk_package(with_a_short_row(tmp_path / "short.zip"))
     assert [(p.file, p.line) for p in problems] == [("orgs.csv", 3)]
     assert "4 cells" in problems[0].message
 

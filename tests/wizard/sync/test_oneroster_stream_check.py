@@ -74,14 +74,7 @@ def test_a_wrong_header_a_short_row_and_a_bad_manifest_are_refused_as_they_strea
     header = list(HEADERS["users.csv"])
     header[8], header[9] = header[9], header[8]
     assert not streamed(write_zip(tmp_path / "h.zip", VALID, headers={"users.csv": header}), "1.1", False)
-    path = write_zip(tmp_path / "short.zip", VALID)
-    with zipfile.ZipFile(path) as zf:
-        contents = {n: zf.read(n).decode() for n in zf.namelist()}
-    contents["orgs.csv"] += "org-2,,,Other\r\n"
-    with zipfile.ZipFile(path, "w") as zf:
-        for n, t in contents.items():
-            zf.writestr(n, t)
-    assert not streamed(path, "1.1", False)
+    assert not streamed(_cases.with_a_short_row(tmp_path / "short.zip"), "1.1", False)
     manifest = [r for r in manifest_rows(VALID) if r[0] != "file.results"]
     assert not streamed(write_zip(tmp_path / "m.zip", VALID, manifest=manifest), "1.1", False)
     manifest = [r if r[0] != "file.roles" else ["file.roles", "absent"] for r in manifest_12(VALID_12)]
