@@ -17,8 +17,9 @@ vendor documents the keys it reads and supplies defaults.
 The package shape. Every ``vendors/<id>/`` has the same files with the same roles; a package
 leaves a file out only when its system lacks the role (DESIGN.md, "The vendor contract"):
 
-- ``__init__.py``, the spec: ``SPEC`` (fields, key sets, entities and their raw fields, step
-  values, default requirements) and ``FACTS``. It names its connector and emulator with
+- ``__init__.py``, the spec: ``SPEC = vendor_spec("<id>", connector="…Connector",
+  emulator="…Emulator", …)`` (fields, key sets, entities and their raw fields, step values,
+  default requirements) and ``FACTS``. vendor_spec names the connector and emulator with
   ``lazy("mis_wizard.vendors.<id>.client:…Connector")`` and ``lazy("….sandbox:…Emulator")``, so
   importing the spec imports neither (the contract suite checks it in a fresh interpreter).
 - ``client.py``: the Connector, check (reach → authenticate → authorise → sample) and stream.
@@ -347,6 +348,20 @@ class VendorSpec:
         for ks in self.key_sets(requirements):
             out.extend((ks.id, f) for f in ks.fields)
         return out
+
+
+def vendor_spec(id: str, *, name: str, region: str, connector: str, emulator: str, summary: str,
+                fields: tuple[Field, ...], key_sets: Callable[[Requirements], tuple[KeySet, ...]],
+                entities: tuple[Entity, ...], step_values: Callable[[Requirements], Mapping[str, str]],
+                default_requirements: Mapping[str, Any]) -> VendorSpec:
+    """The ``SPEC`` of the package ``vendors/<id>/``: its connector is the class named ``connector`` in
+    the package's client.py and its emulator the class named ``emulator`` in its sandbox.py, both
+    named with lazy(), so importing the spec imports neither."""
+    package = f"mis_wizard.vendors.{id}"
+    return VendorSpec(id=id, name=name, region=region, summary=summary, fields=fields, key_sets=key_sets,
+                      entities=entities, connector=lazy(f"{package}.client:{connector}"),
+                      emulator=lazy(f"{package}.sandbox:{emulator}"), step_values=step_values,
+                      default_requirements=default_requirements)
 
 
 def form_problems(spec: VendorSpec, credentials: Credentials,

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 from mis_wizard.vendors.aeries.records import TERM_SCHOOL
 from mis_wizard.vendors.aeries.requirements import AREAS, DEFAULT_REQUIREMENTS
-from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, vendor_spec
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.records import DEFAULT_ENDPOINTS
 from mis_wizard.vendors.privacy import PrivacyClass
@@ -140,11 +140,8 @@ ENTITIES = (
     rostering.class_list_entity("oneroster"),
 )
 
-SPEC = VendorSpec(
-    id="aeries", name="Aeries", region="US",
-    summary="Aeries SIS: a Standard API certificate and a OneRoster Consumer ID and Secret from API Security.",
-    fields=(SERVER_URL,), key_sets=key_sets, entities=ENTITIES,
-    connector=lazy("mis_wizard.vendors.aeries.client:AeriesConnector"),
-    emulator=lazy("mis_wizard.vendors.aeries.sandbox:AeriesEmulator"),
-    step_values=step_values, default_requirements=DEFAULT_REQUIREMENTS,
-)
+SPEC = vendor_spec("aeries", name="Aeries", region="US", connector="AeriesConnector", emulator="AeriesEmulator",
+                   summary="Aeries SIS: a Standard API certificate and a OneRoster Consumer ID and Secret from API "
+                           "Security.",
+                   fields=(SERVER_URL,), key_sets=key_sets, entities=ENTITIES, step_values=step_values,
+                   default_requirements=DEFAULT_REQUIREMENTS)

@@ -21,7 +21,7 @@ Requirements read (``[systems.integris]`` in a profile):
 
 from __future__ import annotations
 
-from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, vendor_spec
 from mis_wizard.vendors.integris.requirements import ALL_OPTIONAL_FIELDS, AREAS, KEY, needed_optional, wanted_areas
 from mis_wizard.vendors.privacy import PrivacyClass
 
@@ -167,17 +167,10 @@ WIRE_FIELDS: dict[str, dict[str, str]] = {
 SchoolCloud seed). The wire names are ours (inferred); the fields are documented. The emulator
 sends nothing else (tests/vendors/integris/test_fact_sheet_fields.py)."""
 
-SPEC = VendorSpec(
-    id="integris",
-    name="RM Integris",
-    region="UK",
+SPEC = vendor_spec(
+    "integris", name="RM Integris", region="UK", connector="IntegrisConnector", emulator="IntegrisEmulator",
     summary="RM's cloud MIS; your school grants the integrator access in Integris Datashare.",
-    fields=FIELDS,
-    key_sets=key_sets,
-    entities=ENTITIES,
-    connector=lazy("mis_wizard.vendors.integris.client:IntegrisConnector"),
-    emulator=lazy("mis_wizard.vendors.integris.sandbox:IntegrisEmulator"),
-    step_values=step_values,
+    fields=FIELDS, key_sets=key_sets, entities=ENTITIES, step_values=step_values,
     default_requirements={
         "integrator": "Demo Integrator",
         "integrator_contact": "onboarding@demo-integrator.example",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mis_wizard.vendors.base import Field, FieldKind, KeySet, Requirements, VendorSpec, lazy
+from mis_wizard.vendors.base import Field, FieldKind, KeySet, Requirements, vendor_spec
 from mis_wizard.vendors.isams.records import ENTITIES
 from mis_wizard.vendors.isams.requirements import DEFAULT_REQUIREMENTS, batch_keys, rest_wanted
 from mis_wizard.vendors.isams.wire import method_label
@@ -131,16 +131,8 @@ def step_values(requirements: Requirements) -> Mapping[str, str]:
     }
 
 
-SPEC = VendorSpec(
-    id="isams",
-    name="iSAMS",
-    region="UK",
-    summary="iSAMS: one Batch API key per purpose, each with exactly its batch methods; optional REST client.",
-    fields=(BASE_URL,),
-    key_sets=key_sets,
-    entities=ENTITIES,
-    connector=lazy("mis_wizard.vendors.isams.client:IsamsConnector"),
-    emulator=lazy("mis_wizard.vendors.isams.sandbox:IsamsEmulator"),
-    step_values=step_values,
-    default_requirements=DEFAULT_REQUIREMENTS,
-)
+SPEC = vendor_spec("isams", name="iSAMS", region="UK", connector="IsamsConnector", emulator="IsamsEmulator",
+                   summary="iSAMS: one Batch API key per purpose, each with exactly its batch methods; optional "
+                           "REST client.",
+                   fields=(BASE_URL,), key_sets=key_sets, entities=ENTITIES, step_values=step_values,
+                   default_requirements=DEFAULT_REQUIREMENTS)

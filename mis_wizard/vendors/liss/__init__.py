@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, vendor_spec
 from mis_wizard.vendors.liss.requirements import DEFAULT_REQUIREMENTS, publish_covers, sync_days
 from mis_wizard.vendors.privacy import PrivacyClass
 
@@ -97,16 +97,9 @@ ENTITIES = (
     ), "Date"),
 )
 
-SPEC = VendorSpec(
-    id="liss",
-    name="Generic LISS server (Timetable Daily)",
-    region="AU",
-    summary="Timetable Daily sends classes, class lists and the daily timetable to the integrator's LISS server.",
-    fields=FIELDS,
-    key_sets=_key_sets,
-    entities=ENTITIES,
-    connector=lazy("mis_wizard.vendors.liss.client:LissConnector"),
-    emulator=lazy("mis_wizard.vendors.liss.sandbox:LissEmulator"),
-    step_values=_step_values,
-    default_requirements=DEFAULT_REQUIREMENTS,
-)
+SPEC = vendor_spec("liss", name="Generic LISS server (Timetable Daily)", region="AU",
+                   connector="LissConnector", emulator="LissEmulator",
+                   summary="Timetable Daily sends classes, class lists and the daily timetable to the integrator's "
+                           "LISS server.",
+                   fields=FIELDS, key_sets=_key_sets, entities=ENTITIES, step_values=_step_values,
+                   default_requirements=DEFAULT_REQUIREMENTS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, vendor_spec
 from mis_wizard.vendors.powerschool import wire
 from mis_wizard.vendors.powerschool.requirements import RESOURCE_IDS, wanted_resources
 from mis_wizard.vendors.powerschool.wire import KEY
@@ -149,17 +149,10 @@ ENTITIES = (
     ), "id", KEY),
 )
 
-SPEC = VendorSpec(
-    id="powerschool",
-    name="PowerSchool SIS",
-    region="US",
-    summary="PowerSchool with the integrator's plugin installed: a Client ID and Client Secret over OAuth.",
-    fields=FIELDS,
-    key_sets=key_sets,
-    entities=ENTITIES,
-    connector=lazy("mis_wizard.vendors.powerschool.client:PowerSchoolConnector"),
-    emulator=lazy("mis_wizard.vendors.powerschool.sandbox:PowerSchoolEmulator"),
-    step_values=step_values,
-    default_requirements={"resources": list(RESOURCE_IDS), "writes": True,
-                          "plugin_name": "MIS Wizard Data Sync"},
-)
+SPEC = vendor_spec("powerschool", name="PowerSchool SIS", region="US",
+                   connector="PowerSchoolConnector", emulator="PowerSchoolEmulator",
+                   summary="PowerSchool with the integrator's plugin installed: a Client ID and Client Secret over "
+                           "OAuth.",
+                   fields=FIELDS, key_sets=key_sets, entities=ENTITIES, step_values=step_values,
+                   default_requirements={"resources": list(RESOURCE_IDS), "writes": True,
+                                         "plugin_name": "MIS Wizard Data Sync"})

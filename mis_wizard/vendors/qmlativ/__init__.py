@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, VendorSpec, lazy
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, Requirements, vendor_spec
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.vendors.qmlativ.requirements import default_objects
@@ -112,11 +112,8 @@ def step_values(requirements: Requirements) -> Mapping[str, str]:
             "fields": "; ".join(f"{o}: {', '.join(fs)}" for o, fs in objects.items())}
 
 
-SPEC = VendorSpec(
-    id="qmlativ", name="Skyward Qmlativ", region="US",
-    summary="Skyward Qmlativ: an Integration Access key and secret on the district's API address.",
-    fields=(BASE_URL,), key_sets=key_sets, entities=ENTITIES,
-    connector=lazy("mis_wizard.vendors.qmlativ.client:QmlativConnector"),
-    emulator=lazy("mis_wizard.vendors.qmlativ.sandbox:QmlativEmulator"),
-    step_values=step_values, default_requirements=DEFAULT_REQUIREMENTS,
-)
+SPEC = vendor_spec("qmlativ", name="Skyward Qmlativ", region="US",
+                   connector="QmlativConnector", emulator="QmlativEmulator",
+                   summary="Skyward Qmlativ: an Integration Access key and secret on the district's API address.",
+                   fields=(BASE_URL,), key_sets=key_sets, entities=ENTITIES, step_values=step_values,
+                   default_requirements=DEFAULT_REQUIREMENTS)

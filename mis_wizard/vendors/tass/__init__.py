@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, VendorSpec, lazy
+from mis_wizard.vendors.base import Entity, Field, FieldKind, KeySet, RawField, vendor_spec
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.vendors.tass import endpoints
 from mis_wizard.vendors.tass.requirements import BY_ID, MODULES, module_requirements, permissions_for, required_methods
@@ -253,16 +253,7 @@ DEFAULT_REQUIREMENTS: dict[str, Any] = {
     "endpoint_page_size": endpoints.PAGE_SIZE,
 }
 
-SPEC = VendorSpec(
-    id="tass",
-    name="TASS.web",
-    region="AU",
-    summary="TASS.web API Gateway: one app per module (App Code and Token Key) and your Company Code.",
-    fields=CONNECTION_FIELDS,
-    key_sets=key_sets,
-    entities=ENTITIES,
-    connector=lazy("mis_wizard.vendors.tass.client:TassConnector"),
-    emulator=lazy("mis_wizard.vendors.tass.sandbox:TassEmulator"),
-    step_values=step_values,
-    default_requirements=DEFAULT_REQUIREMENTS,
-)
+SPEC = vendor_spec("tass", name="TASS.web", region="AU", connector="TassConnector", emulator="TassEmulator",
+                   summary="TASS.web API Gateway: one app per module (App Code and Token Key) and your Company Code.",
+                   fields=CONNECTION_FIELDS, key_sets=key_sets, entities=ENTITIES, step_values=step_values,
+                   default_requirements=DEFAULT_REQUIREMENTS)
