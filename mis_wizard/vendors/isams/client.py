@@ -11,19 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mis_wizard.vendors.base import (
-    CONNECTION,
-    CheckResult,
-    Context,
-    Credentials,
-    Layer,
-    Record,
-    Requirements,
-    Status,
-    Timer,
-)
+from mis_wizard.vendors.base import CONNECTION, CheckResult, Layer, Status, Timer
 from mis_wizard.vendors.errors import BULK_REPLY, SMALL_REPLY, FailureKind, VendorError, classify_status
 from mis_wizard.vendors.isams import rest
 from mis_wizard.vendors.isams.records import READERS
@@ -31,6 +21,9 @@ from mis_wizard.vendors.isams.replies import BatchReply, Redactor, admin_ui, bat
 from mis_wizard.vendors.isams.requirements import batch_keys, rest_wanted
 from mis_wizard.vendors.isams.wire import BATCH_PATH, METHODS, filters_document, method_label
 from mis_wizard.vendors.streams import merged
+
+if TYPE_CHECKING:  # the connector signature's types
+    from mis_wizard.vendors.base import Context, Credentials, Record, Requirements
 
 
 def base_url(credentials: Credentials) -> str:

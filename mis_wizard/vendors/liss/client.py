@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mis_wizard.vendors.base import (
-    CONNECTION,
-    CheckResult,
-    Context,
-    Credentials,
-    Layer,
-    Record,
-    Requirements,
-    Status,
-    Timer,
-)
+from mis_wizard.vendors.base import CONNECTION, CheckResult, Layer, Status, Timer
 from mis_wizard.vendors.errors import VendorError
 from mis_wizard.vendors.liss import records, rpc, wire
 from mis_wizard.vendors.liss.requirements import jsonrpc_member, liss_version, user_agent
+
+if TYPE_CHECKING:  # the connector signature's types
+    from mis_wizard.vendors.base import Context, Credentials, Record, Requirements
 
 AUTH_READS = ("liss.getTimetableStructures", "liss.getRooms")
 

@@ -31,22 +31,12 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from mis_wizard.vendors import errors
-from mis_wizard.vendors.base import (
-    CONNECTION,
-    CheckResult,
-    Context,
-    Credentials,
-    Layer,
-    Record,
-    Requirements,
-    Status,
-    Timer,
-)
+from mis_wizard.vendors.base import CONNECTION, CheckResult, Layer, Status, Timer
 from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception
 from mis_wizard.vendors.paging import Waiting, ordered_pages
 from mis_wizard.vendors.powerschool import wire
@@ -54,6 +44,9 @@ from mis_wizard.vendors.powerschool.records import ENTITY_READERS, SCHOOLS, TERM
 from mis_wizard.vendors.powerschool.requirements import Resource, wanted_resources
 from mis_wizard.vendors.powerschool.requirements import resource as granted
 from mis_wizard.vendors.powerschool.wire import KEY
+
+if TYPE_CHECKING:  # the connector signature's types
+    from mis_wizard.vendors.base import Context, Credentials, Record, Requirements
 
 TOKEN_PATHS = ("/oauth/access_token", "/oauth/access_token/")
 """Both spellings are used by clients in the wild; the first that exists is remembered."""

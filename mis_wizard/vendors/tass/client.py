@@ -15,26 +15,19 @@ import ipaddress
 import urllib.parse
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from mis_wizard.vendors.base import (
-    CONNECTION,
-    CheckResult,
-    Context,
-    Credentials,
-    Layer,
-    Record,
-    Requirements,
-    Status,
-    Timer,
-)
+from mis_wizard.vendors.base import CONNECTION, CheckResult, Layer, Status, Timer
 from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, reach_failure
 from mis_wizard.vendors.streams import merged
 from mis_wizard.vendors.tass import endpoints, records, wire
 from mis_wizard.vendors.tass.requirements import BY_ID, MODULES, Method, Module, module_requirements, required_methods
 from mis_wizard.vendors.tass.wire import Reply, ReplyKind
+
+if TYPE_CHECKING:  # the connector signature's types
+    from mis_wizard.vendors.base import Context, Credentials, Record, Requirements
 
 GATEWAY = "System Admin > Utilities > API Gateway Maintenance"
 API_LOG = f"{GATEWAY} > TASS APIs > Log"
