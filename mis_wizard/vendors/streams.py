@@ -3,7 +3,8 @@
 One mechanism for all connectors, so cancellation and error handling are right once: when the
 consumer stops early, every source is cancelled and awaited; a source that raises ends with
 the item ``on_error`` makes of the exception (so one broken key never hides the others), or
-the exception propagates when no ``on_error`` is given.
+the exception propagates when no ``on_error`` is given. ``guarded`` is the same for one source
+(a connector's check, which never raises: what broke is its last result).
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ async def merged(sources: Iterable[AsyncIterator[T]],
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def guarded(source: AsyncIterator[T], on_error: Callable[[Exception], T]) -> AsyncIterator[T]:
+    """The items of ``source`` as they come; when it raises, one last item ``on_error`` makes of the exception."""
+    try:
+        async for item in source:
+            yield item
+    except Exception as exc:
+        yield on_error(exc)
 
 
 class _Raised:

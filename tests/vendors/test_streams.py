@@ -1,4 +1,4 @@
-"""merged(): results as each source yields them, a broken source reported, early stop cancels the rest."""
+"""merged(): results as each source yields them, a broken source reported, early stop cancels the rest; guarded()."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from mis_wizard.vendors.streams import merged
+from mis_wizard.vendors.streams import guarded, merged
 
 
 async def slow(name: str, delays: list[float]):
@@ -56,3 +56,11 @@ def test_stopping_early_cancels_every_source() -> None:
 
     assert asyncio.run(go()) in ("x", "y")
     assert sorted(cancelled) == ["x", "y"]
+
+
+def test_guarded_ends_a_broken_source_with_one_item() -> None:
+    async def go(source) -> list[str]:
+        return [x async for x in guarded(source, lambda exc: f"failed: {exc}")]
+
+    assert asyncio.run(go(broken())) == ["b0", "failed: boom"]
+    assert asyncio.run(go(slow("a", [0, 0]))) == ["a0", "a1"]

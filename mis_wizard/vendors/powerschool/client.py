@@ -44,6 +44,7 @@ from mis_wizard.vendors.powerschool.records import ENTITY_READERS, SCHOOLS, TERM
 from mis_wizard.vendors.powerschool.requirements import Resource, wanted_resources
 from mis_wizard.vendors.powerschool.requirements import resource as granted
 from mis_wizard.vendors.powerschool.wire import KEY
+from mis_wizard.vendors.streams import guarded
 
 if TYPE_CHECKING:  # the connector signature's types
     from mis_wizard.vendors.base import Context, Credentials, Record, Requirements
@@ -373,15 +374,8 @@ class PowerSchoolConnector:
         return PowerSchoolApi(ctx.http, str(credentials.get("base_url") or ""), str(plugin.get("client_id") or ""),
                               str(plugin.get("client_secret") or ""), self._cache)
 
-    async def check(self, ctx: Context, credentials: Credentials,
-                    requirements: Requirements) -> AsyncIterator[CheckResult]:
-        try:
-            async for result in self._check(ctx, credentials, requirements):
-                yield result
-        except Exception as exc:  # a check never raises: whatever broke is one FAILED result
-            failure = classify_exception(exc)
-            yield CheckResult(KEY, "Check", Layer.AUTHORISE, Status.FAILED, "powerschool.unexpected_error",
-                              failure.message, failure.remedy, type(exc).__name__)
+    def check(self, ctx: Context, credentials: Credentials, requirements: Requirements) -> AsyncIterator[CheckResult]:
+        return guarded(self._check(ctx, credentials, requirements), _crashed)  # whatever broke is one FAILED result
 
     async def _check(self, ctx: Context, credentials: Credentials,
                      requirements: Requirements) -> AsyncIterator[CheckResult]:
@@ -605,6 +599,12 @@ def _failed(check: str, layer: Layer, err: VendorError, key: str = KEY) -> Check
 
 def _skipped(check: str, layer: Layer, why: str) -> CheckResult:
     return CheckResult(KEY, check, layer, Status.SKIPPED, "powerschool.skipped", f"Not checked: {why}.")
+
+
+def _crashed(exc: Exception) -> CheckResult:
+    failure = classify_exception(exc)
+    return CheckResult(KEY, "Check", Layer.AUTHORISE, Status.FAILED, "powerschool.unexpected_error",
+                       failure.message, failure.remedy, type(exc).__name__)
 
 
 def _timed(result: CheckResult, timer: Timer) -> CheckResult:

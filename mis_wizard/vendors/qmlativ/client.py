@@ -29,6 +29,7 @@ from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
 from mis_wizard.vendors.paging import followed_pages
 from mis_wizard.vendors.qmlativ import DEFAULT_OBJECTS, records, wire
 from mis_wizard.vendors.qmlativ.requirements import OBJECT_OF, narrowed
+from mis_wizard.vendors.streams import guarded
 
 INTEGRATION = "Qmlativ: Administrative Access > API > Integration > the integrator's Integration"
 ACCESS = f"{INTEGRATION} > Integration Access"
@@ -154,18 +155,17 @@ REACH_NAMES = {"connection_dropped": "transient", "unexpected_answer": "transien
 """Qmlativ's names for the shared reach table's suffixes (errors.REACH_TABLE)."""
 
 
+def _crashed(exc: Exception) -> CheckResult:
+    f = classify_exception(exc)
+    return CheckResult("integration_access", "Check", Layer.REACH, Status.FAILED, "qmlativ.check_crashed",
+                       f.message, f.remedy, type(exc).__name__)
+
+
 class QmlativConnector:
     """One key set, so checks run in order; they still stream as each finishes."""
 
-    async def check(self, ctx: Context, credentials: Credentials,
-                    requirements: Requirements) -> AsyncIterator[CheckResult]:
-        try:
-            async for result in self._check(ctx, credentials, requirements):
-                yield result
-        except Exception as exc:  # never let a bug escape check(): report it
-            f = classify_exception(exc)
-            yield CheckResult("integration_access", "Check", Layer.REACH, Status.FAILED, "qmlativ.check_crashed",
-                              f.message, f.remedy, type(exc).__name__)
+    def check(self, ctx: Context, credentials: Credentials, requirements: Requirements) -> AsyncIterator[CheckResult]:
+        return guarded(self._check(ctx, credentials, requirements), _crashed)  # never let a bug escape: report it
 
     async def _check(self, ctx: Context, credentials: Credentials,
                      requirements: Requirements) -> AsyncIterator[CheckResult]:

@@ -21,7 +21,7 @@ import httpx
 
 from mis_wizard.vendors.base import CONNECTION, CheckResult, Layer, Status, Timer
 from mis_wizard.vendors.errors import BULK_REPLY, FailureKind, VendorError, reach_failure
-from mis_wizard.vendors.streams import merged
+from mis_wizard.vendors.streams import guarded, merged
 from mis_wizard.vendors.tass import endpoints, records, wire
 from mis_wizard.vendors.tass.requirements import BY_ID, MODULES, Method, Module, module_requirements, required_methods
 from mis_wizard.vendors.tass.wire import Reply, ReplyKind
@@ -177,13 +177,9 @@ def _reply_failure(key: str, check: str, layer: Layer, reply: Reply, app: App, m
 class TassConnector:
     # -- checks -----------------------------------------------------------------------------------
 
-    async def check(self, ctx: Context, credentials: Credentials,
-                    requirements: Requirements) -> AsyncIterator[CheckResult]:
-        try:
-            async for result in self._check(ctx, credentials, requirements):
-                yield result
-        except Exception as exc:  # never let a check escape as an exception
-            yield _network_failure(CONNECTION, "Check", Layer.REACH, exc, 0)
+    def check(self, ctx: Context, credentials: Credentials, requirements: Requirements) -> AsyncIterator[CheckResult]:
+        return guarded(self._check(ctx, credentials, requirements),  # never let a check escape as an exception
+                       lambda exc: _network_failure(CONNECTION, "Check", Layer.REACH, exc, 0))
 
     async def _check(self, ctx: Context, credentials: Credentials,
                      requirements: Requirements) -> AsyncIterator[CheckResult]:
