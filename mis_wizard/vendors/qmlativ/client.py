@@ -15,15 +15,9 @@ from typing import Any
 
 import httpx
 
+from mis_wizard.vendors import errors
 from mis_wizard.vendors.base import CheckResult, Context, Credentials, Layer, Record, Requirements, Status, Timer
-from mis_wizard.vendors.errors import (
-    SMALL_REPLY,
-    FailureKind,
-    VendorError,
-    classify_exception,
-    classify_status,
-    reach_failure,
-)
+from mis_wizard.vendors.errors import FailureKind, VendorError, classify_exception, classify_status, reach_failure
 from mis_wizard.vendors.oneroster import records as rostering
 from mis_wizard.vendors.oneroster.client import OneRosterClient, error_text
 from mis_wizard.vendors.paging import followed_pages
@@ -64,10 +58,10 @@ class QmlativApi:
             basic = {"Authorization": wire.basic_auth(self.key, self.secret)}
             url = f"{self.base}/oauth/token"
             response = await self.http.post(url, data={"grant_type": "client_credentials"}, headers=basic,
-                                            extensions=SMALL_REPLY)
+                                            extensions=errors.SMALL_REPLY)
             if response.status_code in (400, 401):
                 form = await self.http.post(url, data={"grant_type": "client_credentials", "client_id": self.key,
-                                                       "client_secret": self.secret}, extensions=SMALL_REPLY)
+                                                       "client_secret": self.secret}, extensions=errors.SMALL_REPLY)
                 if form.status_code == 200:
                     response = form
             if response.status_code != 200:
