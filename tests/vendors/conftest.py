@@ -119,6 +119,15 @@ class Reads:
         asyncio.run(go())
         return streamed
 
+    def skipping_changes_no_request(self, entity: str, name: str, sent: Callable[[httpx.Request], object]) -> None:
+        """For a system whose requests name no fields: setting ``name`` of ``entity`` to Do not map
+        takes it off the fields the sync needs, and every request for ``entity`` (as ``sent`` reads
+        it) stays as it was; the mapper drops the field after reading."""
+        whole = self.stream(self.receipt(), entity)
+        skipped = self.stream(self.receipt({entity: name}), entity)
+        assert skipped.wanted(entity) < whole.wanted(entity)
+        assert [sent(r) for r in skipped.requests[entity]] == [sent(r) for r in whole.requests[entity]]
+
 
 @pytest.fixture(scope="module")
 def requests_seen(small_school: Any) -> Iterator[Callable[[str], Reads]]:
