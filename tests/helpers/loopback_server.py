@@ -18,6 +18,14 @@ class LoopbackServer:
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._accept, daemon=True)
 
+    @property
+    def address(self) -> str:
+        """``127.0.0.1:port``, as a proxy setting names the server."""
+        return f"127.0.0.1:{self.port}"
+
+    def url(self, path: str = "") -> str:
+        return f"http://{self.address}{path}"
+
     def __enter__(self) -> Self:
         self.thread.start()
         return self

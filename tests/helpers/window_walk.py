@@ -5,6 +5,7 @@ system, the school's details, the keys, the check, and on to the last page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,56 @@ def start(window: Any, gui: Any, system: str = "tass") -> Any:
     window.go_next()
     assert window.page.page_id == "school"
     return window.page
+
+
+def settled(qtbot: Any, page: Any, timeout: int = 60_000) -> None:
+    """Waits until ``page`` has stopped running, reading or being busy, and its widget loading."""
+    for flag in ("running", "reading", "busy"):
+        if isinstance(getattr(page, flag, None), bool):
+            qtbot.waitUntil(lambda f=flag: not getattr(page, f), timeout=timeout)
+    widget = getattr(page, "widget", None)
+    if widget is not None and isinstance(getattr(widget, "loading", None), bool):
+        qtbot.waitUntil(lambda: not widget.loading, timeout=timeout)
+
+
+def to_credentials_looking(window: Any, gui: Any, system: str, look: Callable[[str], None]) -> Any:
+    """From Welcome, a new setup for ``system`` with the school's details filled and every step
+    ticked, on the keys page; ``look(name)`` on each page on the way."""
+    look("welcome")
+    window.pages[0].new_button.click()
+    look("system")
+    gui.choose_system(window, system)
+    window.go_next()
+    gui.fill_school(window)
+    look("school")
+    window.go_next()
+    for box in window.page.boxes.values():
+        box.setChecked(True)
+    look("steps")
+    window.go_next()
+    assert window.page.page_id == "credentials"
+    return window.page
+
+
+def to_sync_looking(window: Any, qtbot: Any, look: Callable[[str], None]) -> Any:
+    """From the current page, each page in turn to the sync page, ``look(page_id)`` on each once
+    it has settled; the sync page."""
+    last = index_of(window, "sync")
+    for index in range(window.current + 1, last + 1):
+        window.go(index)
+        assert window.current == index, window.pages[index].page_id
+        settled(qtbot, window.page)
+        look(window.page.page_id)
+    return window.page
+
+
+def to_done_and_back_looking(window: Any, look: Callable[[str], None]) -> None:
+    """Onto All done, then back to Welcome (where the setup can be resumed), ``look`` on both."""
+    window.go(index_of(window, "done"))
+    assert window.page.page_id == "done"
+    look("done")
+    window.go(0)
+    look("welcome-resume")
 
 
 def to_credentials(window: Any, gui: Any, system: str = "tass") -> Any:

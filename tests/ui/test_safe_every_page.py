@@ -14,19 +14,18 @@ is not vacuous.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from window_walk import settled, to_credentials_looking, to_done_and_back_looking, to_sync_looking
 
 from mis_wizard.vendors import registry
 from mis_wizard.vendors.privacy import PrivacyClass
 
 pytestmark = [pytest.mark.slow, pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")]
-WAIT = 60_000
 
 
 def personal_values(school) -> tuple[set[str], set[str]]:
@@ -92,61 +91,36 @@ def structural_shown(model) -> list[str]:
     return cells
 
 
-def wait_for(qtbot, page) -> None:
-    for flag in ("running", "reading", "busy"):
-        if isinstance(getattr(page, flag, None), bool):
-            qtbot.waitUntil(lambda f=flag: not getattr(page, f), timeout=WAIT)
-    widget = getattr(page, "widget", None)
-    if widget is not None and isinstance(getattr(widget, "loading", None), bool):
-        qtbot.waitUntil(lambda: not widget.loading, timeout=WAIT)
-
-
-def walk_mapping_to_done(window, read, wait, structural_columns_shown, tmp_path) -> None:
+def walk_mapping_to_done(window, qtbot, read, structural_columns_shown, tmp_path) -> None:
     """From the mapping page to All done and back to Welcome, ``read`` on every page and every kind
     of record, a sync run on the way."""
-    window.go_next()
-    mapping = window.page
-    assert mapping.page_id == "mapping"
-    wait(mapping)
-    combo = mapping.widget.target_combo
-    for i in range(combo.count()):
-        combo.setCurrentIndex(i)
-        read(f"mapping-{combo.itemData(i)}")
-    combo.setCurrentIndex(0)
-
-    window.go_next()
-    preview = window.page
-    assert preview.page_id == "preview"
-    wait(preview)
-    combo = preview.widget.target_combo
-    for i in range(combo.count()):
-        combo.setCurrentIndex(i)
-        preview.widget.go.click()
-        wait(preview)
-        read(f"preview-{combo.itemData(i)}")
-        structural_columns_shown(preview.widget.model)
+    for page_id in ("mapping", "preview"):
+        window.go_next()
+        page = window.page
+        assert page.page_id == page_id
+        settled(qtbot, page)
+        combo = page.widget.target_combo
+        for i in range(combo.count()):
+            combo.setCurrentIndex(i)
+            if page_id == "preview":  # a preview is read on asking
+                page.widget.go.click()
+                settled(qtbot, page)
+                structural_columns_shown(page.widget.model)
+            read(f"{page_id}-{combo.itemData(i)}")
+        if page_id == "mapping":
+            combo.setCurrentIndex(0)
 
     window.go_next()
     report = window.page
     assert report.page_id == "report"
-    wait(report)
+    settled(qtbot, report)
     read("report")
-    last = next(i for i, page in enumerate(window.pages) if page.page_id == "sync")
-    for index in range(window.current + 1, last + 1):
-        window.go(index)
-        assert window.current == index, window.pages[index].page_id
-        wait(window.page)
-        read(window.page.page_id)
-    sync = window.page
+    sync = to_sync_looking(window, qtbot, read)
     sync.path.setText(str(tmp_path / "store.sqlite"))
     sync.run_sync()
-    wait(sync)
+    settled(qtbot, sync)
     read("sync-run")
-    window.go(last + 1)
-    assert window.page.page_id == "done"
-    read("done")
-    window.go(0)
-    read("welcome-resume")
+    to_done_and_back_looking(window, read)
 
 
 def texts_both_ways(gui, widget, set_safe, show) -> dict[bool, list[str]]:
@@ -204,25 +178,12 @@ def test_no_personal_value_or_secret_on_any_page_in_safe_mode(system_id, make_wi
         window.safe_switch.setChecked(True)
         gui.settle()
 
-    wait = functools.partial(wait_for, qtbot)
-
-    read("welcome")
-    window.pages[0].new_button.click()
-    read("system")
-    gui.choose_system(window, system_id)
-    window.go_next()
-    gui.fill_school(window)
-    read("school")
-    window.go_next()
-    for box in window.page.boxes.values():
-        box.setChecked(True)
-    read("steps")
-    window.go_next()
+    to_credentials_looking(window, gui, system_id, read)
     window.page.fill_demo()
     read("credentials")
     window.go_next()
     window.page.run_check()
-    wait(window.page)
+    settled(qtbot, window.page)
     for group in window.page.groups.values():
         if group.toggle is not None:
             group.toggle.setChecked(True)
@@ -230,7 +191,7 @@ def test_no_personal_value_or_secret_on_any_page_in_safe_mode(system_id, make_wi
     read("check")
     window.page.technical.setChecked(False)
 
-    walk_mapping_to_done(window, read, wait, lambda model: structural_cells.extend(structural_shown(model)), tmp_path)
+    walk_mapping_to_done(window, qtbot, read, lambda model: structural_cells.extend(structural_shown(model)), tmp_path)
 
     assert not leaked, "\n".join(leaked)
     assert open_personal, "with safe mode off the preview shows the school's personal values"

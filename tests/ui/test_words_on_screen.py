@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from window_walk import settled, to_credentials_looking, to_done_and_back_looking, to_sync_looking
 
 from mis_wizard.vendors import registry
 from mis_wizard.vendors.sandbox.kit import Fault, FaultKind
@@ -67,12 +68,6 @@ def problems(screen: Iterable[tuple[str, str]], codes: set[str], page: str,
     return found
 
 
-def _wait(qtbot, page) -> None:
-    for name in ("running", "reading", "busy"):
-        if isinstance(getattr(page, name, None), bool):
-            qtbot.waitUntil(lambda n=name: not getattr(page, n), timeout=60_000)
-
-
 def check_the_mistake_reads_plainly(page) -> None:
     """A red or amber result never reads as passed, codes show only in technical detail, and every
     group's passed rows are shown for the look that follows."""
@@ -116,27 +111,14 @@ def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_s
         if system_id == "powerschool":  # one system's pictures, for looking at (MIS_WIZARD_SHOTS)
             assert window.grab().save(str(shots / f"words-{name.replace(' ', '-').replace(',', '')}.png"))
 
-    look("welcome")
-    window.pages[0].new_button.click()
-    look("system")
-    gui.choose_system(window, system_id)
-    window.go_next()
-    gui.fill_school(window)
-    look("school")
-    window.go_next()
-    for box in window.page.boxes.values():
-        box.setChecked(True)
-    look("steps")
-    window.go_next()
-
-    creds = window.page
+    creds = to_credentials_looking(window, gui, system_id, look)
     window.ctx.session.import_credentials(scenario.credentials, window.ctx.requirements(), window.ctx.secrets)
     window.ctx.save()
     creds.enter()
     look("credentials (mistake)")
     window.go_next()
     window.page.run_check()
-    _wait(qtbot, window.page)
+    settled(qtbot, window.page)
     look("check (mistake)")
     check_the_mistake_reads_plainly(window.page)
     look("check (mistake, passed shown)")
@@ -146,31 +128,20 @@ def test_every_page_speaks_plainly(system_id, make_window, gui, sandbox, small_s
     look("credentials (good)")
     window.go_next()
     window.page.run_check()
-    _wait(qtbot, window.page)
+    settled(qtbot, window.page)
     look("check (good)")
-    last = next(i for i, page in enumerate(window.pages) if page.page_id == "sync")
-    for index in range(window.current + 1, last + 1):
-        window.go(index)
-        assert window.current == index, window.pages[index].page_id
-        _wait(qtbot, window.page)
-        look(window.page.page_id)
-
-    sync = window.page
+    sync = to_sync_looking(window, qtbot, look)
     assert sync.page_id == "sync"
     sync.path.setText(str(tmp_path / "store.sqlite"))
     sync.run_sync()
-    _wait(qtbot, sync)
+    settled(qtbot, sync)
     look("sync (good)")
     sandbox.inject(system_id, Fault(FaultKind.DROP))
     sync.run_sync()
-    _wait(qtbot, sync)
+    settled(qtbot, sync)
     sandbox.clear_faults(system_id)
     look("sync (dropped)")
-    window.go(last + 1)
-    assert window.page.page_id == "done"
-    look("done")
-    window.go(0)
-    look("welcome (resume)")
+    to_done_and_back_looking(window, look)
     assert not found, "\n".join(dict.fromkeys(found))
 
 

@@ -14,20 +14,22 @@ import pytest
 
 from mis_wizard.vendors import registry
 from mis_wizard.vendors.base import Context
-from mis_wizard.vendors.concepts import CLASS_KINDS, GROUP_KINDS
+from mis_wizard.vendors.concepts import CLASS_KINDS, GROUP_KINDS, PREFIX
 from mis_wizard.wizard.http import build_client
 from mis_wizard.wizard.mapping.canonical import RAW, canonical
 
-LINKS = [
-    ("class_memberships", "class_membership.student_id", "students", "student.id"),
-    ("class_memberships", "class_membership.class_id", "classes", "class.id"),
-    ("contact_links", "contact_link.student_id", "students", "student.id"),
-    ("contact_links", "contact_link.contact_id", "contacts", "contact.id"),
-    ("classes", "class.main_teacher_id", "staff", "staff.id"),
-    ("group_memberships", "group_membership.group_id", "groups", "group.id"),
-    ("group_memberships", "group_membership.student_id", "students", "student.id"),
-    ("timetable", "timetable.class_id", "classes", "class.id"),
-]
+LINKS = {
+    "class_membership.student_id": "student.id",
+    "class_membership.class_id": "class.id",
+    "contact_link.student_id": "student.id",
+    "contact_link.contact_id": "contact.id",
+    "class.main_teacher_id": "staff.id",
+    "group_membership.group_id": "group.id",
+    "group_membership.student_id": "student.id",
+    "timetable.class_id": "class.id",
+}
+"""A link concept → the id concept it points at; each concept's entity is the one of its prefix."""
+ENTITY_OF = {prefix: entity for entity, prefix in PREFIX.items()}
 
 
 def read_all(box, system: str) -> dict[str, list[dict[str, Any]]]:
@@ -76,7 +78,8 @@ def test_concept_values_are_plain_scalars(datasets, system: str) -> None:
 def test_links_point_at_records_the_system_gives(datasets, system: str) -> None:
     data = datasets[system]
     checked = 0
-    for source, link, target, key in LINKS:
+    for link, key in LINKS.items():
+        source, target = (ENTITY_OF[concept.split(".")[0]] for concept in (link, key))
         if source not in data or target not in data or not data[source]:
             continue
         ids = {str(r.get(key)) for r in data[target] if r.get(key) not in (None, "")}

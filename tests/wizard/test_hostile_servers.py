@@ -41,10 +41,6 @@ class HostileServer(LoopbackServer):
         self.mode = mode
         self.requests: list[str] = []
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(5)
         try:
@@ -122,7 +118,7 @@ def credentials(system: str, base_url: str, school, tmp_path: Path) -> Path:
 
 
 def run_check(system: str, server: HostileServer, school, tmp_path: Path, capsys) -> tuple[int, list[dict], float]:
-    path = credentials(system, server.url, school, tmp_path)
+    path = credentials(system, server.url(), school, tmp_path)
     capsys.readouterr()
     started = time.monotonic()
     code = main(["check", system, "--credentials", str(path), "--json"])
@@ -205,7 +201,7 @@ def test_powerschool_wrong_json_types_fail_the_check(small_school, tmp_path: Pat
 def test_preview_ends_with_the_same_clear_message(system: str, mode: str, said: str, small_school,
                                                   tmp_path: Path, capsys, measured: dict[str, float]) -> None:
     with HostileServer(mode) as server:
-        path = credentials(system, server.url, small_school, tmp_path)
+        path = credentials(system, server.url(), small_school, tmp_path)
         capsys.readouterr()
         started = time.monotonic()
         code = main(["preview", system, "--credentials", str(path), "--entity", "students"])
@@ -224,12 +220,12 @@ def test_the_client_raises_its_own_failures_and_the_table_words_them() -> None:
 
     with HostileServer("endless") as server:
         with pytest.raises(ReplyTooLarge) as large:
-            asyncio.run(get(server.url + "/x"))
+            asyncio.run(get(server.url("/x")))
     assert large.value.limit == 2_000_000
     with HostileServer("trickle") as server:
         started = time.monotonic()
         with pytest.raises(ReplyTooSlow) as slow:
-            asyncio.run(get(server.url + "/x"))
+            asyncio.run(get(server.url("/x")))
         assert 1.5 < time.monotonic() - started < 6
     failure = classify_exception(slow.value)
     assert failure.message.startswith(TOO_SLOW) and failure.kind.value == "transient"
@@ -245,7 +241,7 @@ def test_a_token_reply_has_the_small_ceiling(small_school, tmp_path: Path) -> No
 
     with HostileServer("endless") as server:
         with pytest.raises(ReplyTooLarge) as large:
-            asyncio.run(token(server.url))
+            asyncio.run(token(server.url()))
     assert large.value.limit == 500_000
 
 
@@ -293,7 +289,7 @@ def test_every_system_preview_and_sync_end_clearly_and_write_nothing(system: str
                                                                      measured: dict[str, float]) -> None:
     out_dir = tmp_path / "out"
     with HostileServer(mode) as server:
-        path = credentials(system, server.url, small_school, tmp_path)
+        path = credentials(system, server.url(), small_school, tmp_path)
         capsys.readouterr()
         started = time.monotonic()
         preview_code = main(["preview", system, "--credentials", str(path), "--entity", "students"])

@@ -39,10 +39,6 @@ class LoopbackProxy(LoopbackServer):
         self.seen: list[tuple[str, str, str]] = []  # (method, target, login scheme sent or "")
         self.headers_seen: list[bytes] = []
 
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(10)
         acceptor = None
@@ -155,9 +151,6 @@ class PacServer(LoopbackServer):
         super().__init__()
         self.script = script.encode()
         self.fetched: list[str] = []
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
 
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(5)

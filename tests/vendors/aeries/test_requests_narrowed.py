@@ -11,12 +11,8 @@ every request the real httpx client sends is looked at.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-
-from mis_wizard.vendors.sandbox.kit import Hosted
 
 SYSTEM = "aeries"
 V5 = r"/aeries/api/v5/"
@@ -30,32 +26,26 @@ PATHS = {
 }
 
 
-@pytest.fixture(scope="module")
-def aeries(requests_seen: Any) -> Iterator[Hosted]:
-    with requests_seen.hosted(SYSTEM) as hosted:
-        yield hosted
-
-
 @pytest.mark.parametrize("entity", list(PATHS))
-def test_each_entity_reads_only_its_own_addresses(requests_seen, aeries, entity):
-    fields = requests_seen.receipt(SYSTEM)
-    narrow = requests_seen.stream(SYSTEM, aeries, entity, fields)
+def test_each_entity_reads_only_its_own_addresses(requests_seen, entity):
+    aeries = requests_seen(SYSTEM)
+    narrow = aeries.stream(aeries.receipt(), entity)
     allowed = [re.compile(p) for p in PATHS[entity]]
-    assert narrow.paths
-    for path in narrow.paths:
+    assert narrow.paths(entity)
+    for path in narrow.paths(entity):
         assert any(p.fullmatch(path) for p in allowed), f"reading {entity} asked for {path}"
-    assert not narrow.params("fields"), "the sheet does not say Aeries' OneRoster honours fields"
-    whole = requests_seen.stream(SYSTEM, aeries, entity, None)
-    requests_seen.carries_every_wanted_field(narrow, whole, fields[entity])
+    assert not narrow.params(entity, "fields"), "the sheet does not say Aeries' OneRoster honours fields"
+    narrow.is_cut_from(aeries.stream(None, entity), entity)
 
 
-def test_the_relationship_codes_are_read_only_when_the_relationship_is_wanted(requests_seen, aeries):
+def test_the_relationship_codes_are_read_only_when_the_relationship_is_wanted(requests_seen):
     """A receipt without the link's relationship (as Do not map gives one when no filter reads it;
     the demo's contact-type filter does) drops the code-set look-up it is derived from."""
+    aeries = requests_seen(SYSTEM)
     codes = "/aeries/api/v5/codes/CON/RL"
-    fields = requests_seen.receipt(SYSTEM)
-    before = requests_seen.stream(SYSTEM, aeries, "contact_links", fields)
+    fields = aeries.receipt()
+    before = aeries.stream(fields, "contact_links")
     without = {**fields, "contact_links": fields["contact_links"] - {"RelationshipToStudent"}}
-    after = requests_seen.stream(SYSTEM, aeries, "contact_links", without)
-    assert codes in before.paths and codes not in after.paths
-    requests_seen.carries_every_wanted_field(after, before, without["contact_links"])
+    after = aeries.stream(without, "contact_links")
+    assert codes in before.paths("contact_links") and codes not in after.paths("contact_links")
+    after.is_cut_from(before, "contact_links")

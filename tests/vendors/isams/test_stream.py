@@ -75,18 +75,16 @@ def test_registration_pages_concurrently_and_reports_progress(isams, small_schoo
     assert {r["registrationDate"] for r in rows} == {isams.emulator.register_day().isoformat() + "T00:00:00"}
 
 
-def test_refused_key_raises_a_vendor_error(isams) -> None:
-    creds = isams.emulator.scenarios(isams.base_url)["key_mistyped"].credentials
+@pytest.mark.parametrize(("scenario", "entity", "code"), [
+    ("key_mistyped", "students", "isams.key_invalid"),
+    ("method_missing", "groups", "isams.methods_missing"),  # the key lacks the entity's method
+])
+def test_a_refused_key_raises_a_vendor_error_that_says_what_to_do(isams, scenario: str, entity: str,
+                                                                  code: str) -> None:
+    creds = isams.emulator.scenarios(isams.base_url)[scenario].credentials
     with pytest.raises(VendorError) as caught:
-        run_stream(creds, "students")
-    assert caught.value.code == "isams.key_invalid" and caught.value.remedy
-
-
-def test_key_lacking_the_entitys_method_raises_methods_missing(isams) -> None:
-    creds = isams.emulator.scenarios(isams.base_url)["method_missing"].credentials
-    with pytest.raises(VendorError) as caught:
-        run_stream(creds, "groups")
-    assert caught.value.code == "isams.methods_missing"
+        run_stream(creds, entity)
+    assert caught.value.code == code and caught.value.remedy
 
 
 def test_emulator_accepts_braced_upper_case_keys(isams) -> None:

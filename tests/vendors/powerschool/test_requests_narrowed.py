@@ -10,13 +10,11 @@ loopback, and every request the real httpx client sends is looked at.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from mis_wizard.vendors.powerschool.records import DERIVED_FROM
-from mis_wizard.vendors.sandbox.kit import Hosted
 
 SYSTEM = "powerschool"
 COMMON = (r"/oauth/access_token/?", r"/ws/v1/metadata", r"/ws/v1/district/school(/count)?")
@@ -31,53 +29,46 @@ PATHS = {
 """What reading each entity may touch: its own resources, and the schools and metadata every read needs."""
 
 
-@pytest.fixture(scope="module")
-def powerschool(requests_seen: Any) -> Iterator[Hosted]:
-    with requests_seen.hosted(SYSTEM) as hosted:
-        yield hosted
+def _expansions(run: Any, entity: str) -> set[str]:
+    return {e.strip() for value in run.params(entity, "expansions") for e in value.split(",") if e.strip()}
 
 
-def _expansions(run: Any) -> set[str]:
-    return {e.strip() for value in run.params("expansions") for e in value.split(",") if e.strip()}
-
-
-def _projected(run: Any, table: str) -> set[str]:
-    return {c for r in run.requests if r.url.path == f"/ws/schema/table/{table}"
+def _projected(run: Any, entity: str, table: str) -> set[str]:
+    return {c for r in run.requests[entity] if r.url.path == f"/ws/schema/table/{table}"
             for c in r.url.params.get("projection", "").split(",") if c}
 
 
 @pytest.mark.parametrize("entity", list(PATHS))
-def test_each_entity_asks_for_no_field_expansion_or_resource_outside_the_receipt(requests_seen, powerschool,
-                                                                                   entity):
-    fields = requests_seen.receipt(SYSTEM)
-    wanted = fields[entity]
-    narrow = requests_seen.stream(SYSTEM, powerschool, entity, fields)
+def test_each_entity_asks_for_no_field_expansion_or_resource_outside_the_receipt(requests_seen, entity):
+    powerschool = requests_seen(SYSTEM)
+    narrow = powerschool.stream(powerschool.receipt(), entity)
+    wanted = narrow.wanted(entity)
     allowed = [re.compile(p) for p in COMMON + PATHS[entity]]
-    for path in narrow.paths:
+    for path in narrow.paths(entity):
         assert any(p.fullmatch(path) for p in allowed), f"reading {entity} asked for {path}"
-    for expansion in _expansions(narrow):
+    for expansion in _expansions(narrow, entity):
         assert any(f.startswith(expansion + ".") for f in wanted), f"{expansion} carries no wanted field"
-    assert _projected(narrow, "cc") <= wanted | {"id"} | {DERIVED_FROM[f] for f in wanted if f in DERIVED_FROM}
-    whole = requests_seen.stream(SYSTEM, powerschool, entity, None)
-    requests_seen.carries_every_wanted_field(narrow, whole, wanted)
+    assert _projected(narrow, entity, "cc") <= wanted | {"id"} | {DERIVED_FROM[f] for f in wanted
+                                                                   if f in DERIVED_FROM}
+    narrow.is_cut_from(powerschool.stream(None, entity), entity)
 
 
-def test_the_demo_receipt_leaves_table_columns_unasked(requests_seen, powerschool):
+def test_the_demo_receipt_leaves_table_columns_unasked(requests_seen):
     """The demo reads class lists by DCID, so CC's dates, term and school are not asked for."""
-    fields = requests_seen.receipt(SYSTEM)
-    run = requests_seen.stream(SYSTEM, powerschool, "class_memberships", fields)
-    assert _projected(run, "cc") == {"id", "studentid", "sectionid"}
-    whole = requests_seen.stream(SYSTEM, powerschool, "class_memberships", None)
-    assert {"dateenrolled", "dateleft", "termid", "schoolid"} <= _projected(whole, "cc")
+    powerschool = requests_seen(SYSTEM)
+    run = powerschool.stream(powerschool.receipt(), "class_memberships")
+    assert _projected(run, "class_memberships", "cc") == {"id", "studentid", "sectionid"}
+    whole = powerschool.stream(None, "class_memberships")
+    assert {"dateenrolled", "dateleft", "termid", "schoolid"} <= _projected(whole, "class_memberships", "cc")
 
 
-def test_a_field_set_to_do_not_map_stops_being_asked_for(requests_seen, powerschool):
+def test_a_field_set_to_do_not_map_stops_being_asked_for(requests_seen):
     """The students' e-mail is the only wanted field of the contact_info expansion, so with it set to
     Do not map the expansion is no longer asked for."""
-    before = requests_seen.stream(SYSTEM, powerschool, "students", requests_seen.receipt(SYSTEM))
-    skipped = requests_seen.receipt(SYSTEM, {"students": "email"})
-    after = requests_seen.stream(SYSTEM, powerschool, "students", skipped)
-    assert "contact_info" in _expansions(before)
-    assert "contact_info" not in _expansions(after)
-    assert _expansions(after) == _expansions(before) - {"contact_info"}
-    assert all("contact_info.email" not in r for r in after.records)
+    powerschool = requests_seen(SYSTEM)
+    before = powerschool.stream(powerschool.receipt(), "students")
+    after = powerschool.stream(powerschool.receipt({"students": "email"}), "students")
+    assert "contact_info" in _expansions(before, "students")
+    assert "contact_info" not in _expansions(after, "students")
+    assert _expansions(after, "students") == _expansions(before, "students") - {"contact_info"}
+    assert all("contact_info.email" not in r for r in after.records["students"])
