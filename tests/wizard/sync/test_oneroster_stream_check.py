@@ -25,7 +25,7 @@ _spec = importlib.util.spec_from_file_location("_oneroster_cases",
 assert _spec is not None and _spec.loader is not None
 _cases = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_cases)
-CASES, CASES_12, VALID, VALID_12 = _cases.CASES, _cases.CASES_12, _cases.VALID, _cases.VALID_12
+PACKAGES, RULES, VALID, VALID_12 = _cases.PACKAGES, _cases.RULES, _cases.VALID, _cases.VALID_12
 manifest_12, manifest_rows, write_zip, write_zip_12 = (_cases.manifest_12, _cases.manifest_rows, _cases.write_zip,
                                                        _cases.write_zip_12)
 
@@ -56,16 +56,16 @@ def test_the_valid_packages_pass_as_they_stream(tmp_path: Path, by_columns: bool
 
 
 @pytest.mark.parametrize("by_columns", [False, True])
-@pytest.mark.parametrize(("version", "case"), [("1.1", c) for c in CASES] + [("1.2", c) for c in CASES_12],
-                         ids=[f"1.1-{c[0]}-{c[2]}-{c[4]}" for c in CASES] + [f"1.2-{c[0]}-{c[2]}-{c[4]}"
-                                                                               for c in CASES_12])
-def test_every_package_the_validator_refuses_is_refused_as_it_streams(tmp_path: Path, version: str, case,
-                                                                      by_columns: bool) -> None:
-    files = json.loads(json.dumps(VALID if version == "1.1" else VALID_12))
-    case[1](files)
-    path = (write_zip if version == "1.1" else write_zip_12)(tmp_path / "bad.zip", files)
-    assert check_bulk_package(path), case[0]
-    assert not streamed(path, version, by_columns), case[0]
+@pytest.mark.parametrize(("version", "rule", "change"), [r[:3] for r in RULES],
+                         ids=[f"{r[0]}-{r[1]}-{r[3]}-{r[5]}" for r in RULES])
+def test_every_package_the_validator_refuses_is_refused_as_it_streams(tmp_path: Path, version: str, rule: str,
+                                                                      change, by_columns: bool) -> None:
+    valid, _, write = PACKAGES[version]
+    files = json.loads(json.dumps(valid))
+    change(files)
+    path = write(tmp_path / "bad.zip", files)
+    assert check_bulk_package(path), rule
+    assert not streamed(path, version, by_columns), rule
 
 
 def test_a_wrong_header_a_short_row_and_a_bad_manifest_are_refused_as_they_stream(tmp_path: Path) -> None:
