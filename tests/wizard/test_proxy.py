@@ -260,7 +260,7 @@ def test_the_printed_check_says_which_proxy_it_went_through(powerschool, tmp_pat
     with LoopbackProxy() as lp, PacServer(pac_through(lp.address)) as pac:
         monkeypatch.setenv(proxy.PROXY_ENV, f"pac:{pac.url('/proxy.pac')}")
         code, out = run_check(powerschool, tmp_path, capsys, json_out=False)
-    assert code == 0
+    assert code == 0, out
     assert f"Network: proxy setting: the proxy auto-config file {pac.url('/proxy.pac')}" in out
     assert f"went through http://{lp.address}" in out
 
