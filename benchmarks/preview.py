@@ -3,7 +3,7 @@ and the event loop never waits more than 30 ms for a turn.
 
 50,000 students are mapped first (in the app that happens on the background loop), then on the
 GUI thread: the model (ui/preview_model.py) and a table view set up as the preview page sets
-its own (fixed row heights), shown, the rows fed a batch per event-loop turn as the page
+its own (ui/widgets/preview_table), shown, the rows fed a batch per event-loop turn as the page
 feeds them, then scrolled to the last row and painted. The GUI thread's own CPU time
 (time.thread_time) over all of that is the figure, so time the thread spends idle waiting for
 the next batch's turn is not counted. Figure ``preview``: that time ÷ 100 ms. Target ≤ 1.
@@ -24,10 +24,11 @@ import sizes  # noqa: E402
 from figures import exit_code, figure  # noqa: E402
 from mapping import CTX, TARGET, students  # noqa: E402
 from PySide6.QtCore import QEventLoop  # noqa: E402
-from PySide6.QtWidgets import QApplication, QHeaderView, QTableView  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 from ticks import TickGaps  # noqa: E402
 
 from mis_wizard.ui.preview_model import BatchFeeder, PreviewTableModel  # noqa: E402
+from mis_wizard.ui.widgets.preview_table import PreviewTableView  # noqa: E402
 from mis_wizard.wizard.mapping.mapper import Mapper  # noqa: E402
 
 GUI_LIMIT_MS = 100
@@ -43,8 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     # In the app the window has painted seven pages of text before the preview's, so Qt's font
     # database and the glyphs of its font are loaded: a small table painted once, untimed, does
     # the same here (the process's first text paint is about 15 ms, which no preview pays).
-    warm = QTableView()
-    warm.setModel(PreviewTableModel([f.name for f in TARGET.fields]))
+    warm = PreviewTableView(PreviewTableModel([f.name for f in TARGET.fields]))
     warm.model().append_rows(records[:30])
     warm.resize(1100, 600)
     warm.show()
@@ -56,13 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     gaps.start()
     cpu, wall = time.thread_time(), time.perf_counter()
     model = PreviewTableModel([f.name for f in TARGET.fields])
-    view = QTableView()
-    view.setModel(model)
-    view.setWordWrap(False)
-    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setDefaultSectionSize(150)
+    view = PreviewTableView(model)
     view.resize(1100, 600)
     view.show()
     loaded = QEventLoop()

@@ -34,6 +34,8 @@ TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
 FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 ANSWERED = frozenset((DISPLAY, TOOLTIP, BACKGROUND, FOREGROUND))
+SAMPLED = 100
+"""Rows at each end of a batch whose ids size the row header, as Qt's own header samples."""
 
 
 def mask(value: str, cls: PrivacyClass | None = PrivacyClass.PERSONAL) -> str:
@@ -48,6 +50,8 @@ class PreviewTableModel(QAbstractTableModel):
         self._labels = [words.field_label(f) for f in self._fields]
         """What the column headers say (the field names stay in their tooltips)."""
         self._rows: list[MappedRecord] = []
+        self._longest = -1
+        """The row whose record id is longest (-1: no rows), for the row header's width."""
         self._safe = False
         self._classes: list[PrivacyClass | None] = []
         self._id_class: PrivacyClass | None = None
@@ -73,6 +77,7 @@ class PreviewTableModel(QAbstractTableModel):
         self._classes = list(privacy) + [None] * (len(self._fields) - len(privacy))
         self._id_class = id_privacy
         self._rows = []
+        self._longest = -1
         self.endResetModel()
 
     def privacy(self, column: int) -> PrivacyClass | None:
@@ -82,9 +87,17 @@ class PreviewTableModel(QAbstractTableModel):
         if not rows:
             return
         first = len(self._rows)
+        n = len(rows)
+        ends = range(n) if n <= 2 * SAMPLED else [*range(SAMPLED), *range(n - SAMPLED, n)]
+        widest = max(ends, key=lambda i: len(rows[i].id))
+        if self._longest < 0 or len(rows[widest].id) > len(self._rows[self._longest].id):
+            self._longest = first + widest
         self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
         self._rows.extend(rows)
         self.endInsertRows()
+
+    def longest_id_row(self) -> int:
+        return self._longest
 
     def record(self, row: int) -> MappedRecord:
         return self._rows[row]
@@ -138,15 +151,19 @@ def source_said(source: str, value: str, safe: bool) -> str:
     return f": {value!r}"
 
 
+PACE_MS = 16
+"""How long the next batch waits after one went in: a frame, so a timer due sooner fires first."""
+
+
 class BatchFeeder(QObject):
     """Feeds rows to the model a batch per event-loop turn, so the window stays responsive.
 
-    Putting rows in costs little (a list extend: about 1 ms per 10,000); what costs is the turn
-    after it, where the view lays itself out and repaints every visible cell (8–10 ms here,
-    however few rows came in). So batches are big, 25,000 rows: 50,000 load in two turns, and
-    ``finished`` comes a turn after the last batch, once the view has painted it, so whatever
-    the page does next (scrolling, counting) is a turn of its own and the event loop is never
-    held for more than one of these (benchmarks/preview.py: its longest wait).
+    Putting rows in costs little (a list extend: about 1 ms per 10,000); what costs is the paint
+    after it, where the view draws every visible cell (8–10 ms here, however few rows came in).
+    So batches are big, 25,000 rows: 50,000 load in two paints. Each next batch, and then
+    ``finished``, waits a frame (``PACE_MS``), so the clicks and timers that waited while the view
+    painted come first: the event loop is never held for more than one batch and its paint
+    (benchmarks/preview.py: its longest wait).
     """
 
     appended = Signal(object)
@@ -176,7 +193,7 @@ class BatchFeeder(QObject):
         self._at += len(chunk)
         self._model.append_rows(chunk)
         self.appended.emit(list(chunk))
-        QTimer.singleShot(0, self._next if self._at < len(self._rows) else self._finish)
+        QTimer.singleShot(PACE_MS, self._next if self._at < len(self._rows) else self._finish)
 
     def _finish(self) -> None:
         if not self._stopped:

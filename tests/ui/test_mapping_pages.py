@@ -106,6 +106,31 @@ def test_the_event_loop_keeps_turning_while_fifty_thousand_rows_load(qtbot, smal
     assert len(set(loading)) >= 10, "the timer ticked between batches, not only before and after"
 
 
+def test_the_row_header_fits_the_longest_record_id_whichever_batch_brings_it(qtbot, small_school, demo_targets):
+    rows = mapped_rows(small_school, demo_targets, 30_000)
+    rows[-1] = dataclasses.replace(rows[-1], id="STUDENT-WITH-A-VERY-LONG-RECORD-ID-0001")
+    page = PreviewPage()
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    qtbot.waitExposed(page)
+    page.begin([f.name for f in demo_targets["students"].fields])
+    page.append(rows[:25_000])
+    QCoreApplication.processEvents()
+    short = page.view.verticalHeader().width()
+    assert short >= page.view.fontMetrics().horizontalAdvance("S000000")
+    page.append(rows[25_000:])
+    page.view.scrollToBottom()
+    QCoreApplication.processEvents()
+    header = page.view.verticalHeader()
+    assert header.width() > short
+    assert header.width() >= header.fontMetrics().horizontalAdvance(rows[-1].id)
+    page.set_screen_share_safe(True)
+    QCoreApplication.processEvents()
+    assert header.width() >= header.fontMetrics().horizontalAdvance(page.model.headerData(
+        29_999, Qt.Orientation.Vertical, Qt.ItemDataRole.DisplayRole))
+
+
 def test_errors_sit_in_their_cell_and_screen_share_safe_masks_by_privacy_class(qtbot, small_school, demo_targets):
     target = demo_targets["students"]
     names = [f.name for f in target.fields]

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from mis_wizard.ui.pages.base import muted, records_choice
 from mis_wizard.ui.preview_model import BatchFeeder, PreviewTableModel, mask
 from mis_wizard.ui.theme import restyle
+from mis_wizard.ui.widgets.preview_table import PreviewTableView
 from mis_wizard.ui.widgets.secret_edit import ShapedLineEdit
 from mis_wizard.vendors.privacy import PrivacyClass
 from mis_wizard.wizard import words
@@ -68,14 +69,8 @@ class PreviewPage(QWidget):
         second.addWidget(self.status, 1)
         layout.addLayout(second)
         self.model = PreviewTableModel(parent=self)
-        self.view = QTableView(self)
+        self.view = PreviewTableView(self.model, self)
         self.view.setAccessibleName("Records as the integrator will receive them")
-        self.view.setModel(self.model)
-        self.view.setWordWrap(False)
-        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.view.verticalHeader().setDefaultSectionSize(24)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.view.horizontalHeader().setDefaultSectionSize(150)
         layout.addWidget(self.view, 1)
         self._errors = 0
         self._missing: list[str] = []
