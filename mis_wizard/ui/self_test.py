@@ -1,7 +1,7 @@
 """`mis-wizard --self-test`: proves an installation is whole before an admin meets a gap.
 
 A frozen build can lose what Python finds by itself: packages the registry imports by name,
-data files read through importlib.resources, Qt plugins that draw SVG icons, the keyring
+data files read from the resources folder, Qt plugins that draw SVG icons, the keyring
 backend found through entry points, the truststore module. Each check here touches one of
 those the way the app does, prints one line, and the exit code is 1 when anything is
 missing. A missing keyring backend is only a warning: the app is built to run without one.
@@ -16,9 +16,10 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from mis_wizard.resources import ROOT
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -117,7 +118,7 @@ def _style_sheet() -> str:
     from mis_wizard.ui import theme
 
     sheet = theme.stylesheet()
-    icon_dir = Path(str(resources.files("mis_wizard.resources").joinpath("icons")))
+    icon_dir = ROOT / "icons"
     referenced = {Path(p).name for p in _urls(sheet)}
     missing = sorted(n for n in referenced if not (icon_dir / n).is_file())
     if missing:
@@ -148,9 +149,9 @@ def _icons() -> str:
     from PySide6.QtGui import QIcon
 
     _application()
-    folder = resources.files("mis_wizard.resources").joinpath("icons")
+    folder = ROOT / "icons"
     names = sorted(p.name for p in folder.iterdir() if p.name.endswith((".svg", ".ico")))
-    blank = [n for n in names if QIcon(str(folder.joinpath(n))).pixmap(ICON_SIZE, ICON_SIZE).isNull()]
+    blank = [n for n in names if QIcon(str(folder / n)).pixmap(ICON_SIZE, ICON_SIZE).isNull()]
     if blank:
         raise RuntimeError(f"icons that do not draw: {', '.join(blank)}")
     if "app.ico" not in names:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon
+
+from mis_wizard.resources import ROOT
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -41,15 +41,14 @@ tests/ui/test_access_every_page.py holds each pair, and every app.qss pair, to 4
 @cache
 def stylesheet() -> str:
     """app.qss with ``@icons@`` pointing at the icon folder (style sheets need real paths)."""
-    root = resources.files("mis_wizard.resources")
-    icons = Path(str(root.joinpath("icons"))).as_posix()
-    return root.joinpath("style", "app.qss").read_text(encoding="utf-8").replace("@icons@", icons)
+    icons = (ROOT / "icons").as_posix()
+    return (ROOT / "style" / "app.qss").read_text(encoding="utf-8").replace("@icons@", icons)
 
 
 @cache
 def icon(name: str) -> QIcon:
     """An icon from resources/icons/<name>.svg (cached: QIcon is cheap to copy)."""
-    path = resources.files("mis_wizard.resources").joinpath("icons", f"{name}.svg")
+    path = ROOT / "icons" / f"{name}.svg"
     if not path.is_file():
         raise KeyError(f"no icon {name!r} in resources/icons")
     return QIcon(str(path))

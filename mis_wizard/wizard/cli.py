@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
-import json
 import logging
 import os
 import sys
@@ -166,6 +165,8 @@ def get_profile(name: str | None) -> Profile:
 
 
 def read_credentials(path: Path) -> dict[str, Any]:
+    import json  # where used: the GUI's start has no use for it
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -189,6 +190,8 @@ def new_context(profile: Profile, ca_cert: Path | None = None, **kwargs: Any) ->
 
 
 def cmd_systems(args: argparse.Namespace) -> int:
+    import json
+
     profile = get_profile(args.profile)
     rows: list[dict[str, Any]] = []
     for spec in registry.all_specs():
@@ -220,6 +223,8 @@ def _field_json(f: Any) -> dict[str, Any]:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
+    import json
+
     from mis_wizard.wizard.secret_store import SecretStore
     from mis_wizard.wizard.session import SessionProblem, SessionStore
 
@@ -254,6 +259,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     import asyncio
+    import json
 
     from mis_wizard.wizard import checks
 
@@ -347,6 +353,7 @@ def start_replay(traces: list[Path], port: int = 0, tls: bool = False, host: str
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
+    import json
     import threading
 
     try:

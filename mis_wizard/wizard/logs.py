@@ -8,11 +8,11 @@ often run at once. A process that writes more than MAX_BYTES goes on in a new pa
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mis_wizard.wizard import paths
 from mis_wizard.wizard.redact import RedactingFilter
@@ -21,11 +21,14 @@ PREFIX = "mis-wizard"
 MAX_BYTES = 1_000_000
 KEEP_DAYS = 14
 KEEP_FILES = 30
+if TYPE_CHECKING:
+    import datetime as dt  # the GUI's start has no other use for it
+
 _configured: tuple[Path, logging.Handler] | None = None
 
 
 def file_name(pid: int | None = None, part: int = 1, day: dt.date | None = None) -> str:
-    stem = f"{PREFIX}-{(day or dt.date.today()).isoformat()}-{pid or os.getpid()}"
+    stem = f"{PREFIX}-{day.isoformat() if day else time.strftime('%Y-%m-%d')}-{pid or os.getpid()}"
     return f"{stem}.log" if part == 1 else f"{stem}-{part}.log"
 
 

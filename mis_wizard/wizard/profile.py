@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import tomllib
 import types
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mis_wizard.resources import ROOT
 from mis_wizard.vendors import registry
 
 if TYPE_CHECKING:  # the mapping package is imported when a target is first needed, not at start-up
@@ -133,14 +132,18 @@ def role_name(integrator: str) -> str:
 
 
 def builtin_names() -> list[str]:
-    folder = resources.files("mis_wizard.resources").joinpath("profiles")
+    folder = ROOT / "profiles"
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
 def load_builtin(name: str = DEMO_PROFILE, *, check_mapping: bool = False) -> Profile:
     """Built-in profiles ship with the app and the test suite (and ``--self-test``) checks their
     targets and filters, so the GUI's start does not import the mapping package to check them again."""
-    res = resources.files("mis_wizard.resources").joinpath("profiles", f"{name}.toml")
+    if name == DEMO_PROFILE:
+        from mis_wizard.wizard import demo_profile
+
+        return from_data(demo_profile.data(), name, f"built-in profile {name}", ref=name, check_mapping=check_mapping)
+    res = ROOT / "profiles" / f"{name}.toml"
     if not res.is_file():
         raise ProfileError(f"{name}.toml", "(file)", f"no built-in profile named {name!r}; "
                            f"built-in profiles: {', '.join(builtin_names())}")
@@ -167,10 +170,18 @@ def load(name_or_path: str | None) -> Profile:
 
 
 def parse(text: str, profile_id: str, source: str, ref: str = "", check_mapping: bool = True) -> Profile:
+    import tomllib  # and datetime with it: the GUI's start reads the demo profile as Python
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(source, "(syntax)", f"not valid TOML: {exc}") from exc
+    return from_data(data, profile_id, source, ref, check_mapping)
+
+
+def from_data(data: dict[str, Any], profile_id: str, source: str, ref: str = "",
+              check_mapping: bool = True) -> Profile:
+    """A profile from its TOML tables, checked."""
     integrator = _table(data, "integrator", source, required=True)
     name = _string(integrator, "integrator.name", source, required=True)
     email = _string(integrator, "integrator.support_email", source, required=True)

@@ -7,12 +7,11 @@ reported and moved aside — never silently overwritten.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import os
 import re
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,8 @@ def valid_id(session_id: object) -> bool:
 
 
 def now_iso() -> str:
+    import datetime as dt  # json and datetime are imported where used: the GUI's start needs neither
+
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
@@ -181,6 +182,8 @@ class SessionStore:
     def save(self, session: Session) -> None:
         """Atomic: a crash mid-save leaves the previous file."""
         target = self.path(session.id)  # checks the id before anything is written
+        import json
+
         session.updated = now_iso()
         data = json.dumps(asdict(session), indent=2, sort_keys=True, ensure_ascii=False)
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{session.id}.", suffix=".tmp")
@@ -201,6 +204,8 @@ class SessionStore:
         return self._read(path)
 
     def _read(self, path: Path) -> Session:
+        import json
+
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(data, dict):
@@ -224,7 +229,7 @@ class SessionStore:
         return Session(**{k: v for k, v in data.items() if k in known})
 
     def _set_aside(self, path: Path, why: str) -> SessionProblem:
-        aside = path.with_name(f"{path.stem}.{dt.datetime.now():%Y%m%d-%H%M%S}.set-aside")
+        aside = path.with_name(f"{path.stem}.{time.strftime('%Y%m%d-%H%M%S')}.set-aside")
         path.replace(aside)
         message = f"Session file {path.name} {why}; it was moved aside to {aside.name} and left untouched."
         self.problems.append(message)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
+
+from mis_wizard.resources import ROOT
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
 _IF_BLOCK = re.compile(r"<!--\s*if\s+([\w.]+)\s*-->(.*?)<!--\s*endif\s*-->", re.DOTALL)
@@ -69,5 +70,5 @@ def parse(text: str) -> list[Step]:
 
 
 def load(system_id: str, values: Mapping[str, str]) -> list[Step]:
-    source = resources.files("mis_wizard.resources").joinpath("vendors", system_id, "steps.md")
+    source = ROOT / "vendors" / system_id / "steps.md"
     return parse(render(source.read_text(encoding="utf-8"), values))

@@ -6,7 +6,6 @@ Subject so bundle, template, sync and report code has one input shape.
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +36,8 @@ class Subject:
     @property
     def ran_by(self) -> str:
         name = self.school.get("contact_name", "").strip()
+        import getpass
+
         try:
             user = getpass.getuser()
         except Exception:  # no user name on this platform

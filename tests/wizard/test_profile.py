@@ -127,8 +127,7 @@ def test_a_profile_file_has_its_targets_parsed_at_load(tmp_path: Path) -> None:
 
     demo = profile.load_builtin("demo")
     file = tmp_path / "demo.toml"
-    file.write_text(profile.resources.files("mis_wizard.resources").joinpath("profiles", "demo.toml")
-                    .read_text(encoding="utf-8"), encoding="utf-8")
+    file.write_text((profile.ROOT / "profiles" / "demo.toml").read_text(encoding="utf-8"), encoding="utf-8")
     loaded = profile.load(str(file))
     assert "target_schema" in loaded.__dict__, "the targets were left to be parsed on first use"
     assert dict(loaded.target_schema) == parse_targets(demo.targets)

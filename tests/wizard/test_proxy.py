@@ -206,9 +206,9 @@ def powerschool(sandbox, small_school):
 
 def plain_http_profile(tmp_path: Path) -> Path:
     """The demo profile, allowing plain http (the proxy here speaks to the sandbox without TLS)."""
-    from importlib import resources
+    from mis_wizard.resources import ROOT
 
-    text = resources.files("mis_wizard.resources").joinpath("profiles", "demo.toml").read_text(encoding="utf-8")
+    text = (ROOT / "profiles" / "demo.toml").read_text(encoding="utf-8")
     path = tmp_path / "plain-http.toml"
     path.write_text(text.replace("[handoff]\n", "[handoff]\nallow_plain_http = true\n", 1), encoding="utf-8")
     return path

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from mis_wizard.ui.context import WizardContext
-from mis_wizard.wizard.subject import Subject, from_session
+
+if TYPE_CHECKING:
+    from mis_wizard.wizard.subject import Subject
 
 
 class PageStatus(enum.StrEnum):
@@ -228,6 +230,8 @@ def clear_layout(layout: QLayout) -> None:
 
 def subject_of(ctx: WizardContext) -> Subject:
     """The open session as the handoff and sync code want it, with the window's own profile."""
+    from mis_wizard.wizard.subject import from_session  # the vendor contract with it: not at start-up
+
     session = ctx.session
     assert session is not None
     return from_session(session, ctx.secrets, ctx.profile)

@@ -5,7 +5,6 @@ window is on screen without the card list's widget and painting classes."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
@@ -30,6 +29,8 @@ def _system_name(session: Session) -> str:
 
 
 def _when(iso: str) -> str:
+    import datetime as dt  # only when there are saved setups to list
+
     try:
         stamp = dt.datetime.fromisoformat(iso).astimezone()
     except ValueError:
