@@ -21,19 +21,23 @@ TARGET = ROOT / "mis_wizard" / "wizard" / "demo_profile.py"
 HEADER = '''"""The built-in demo profile (resources/profiles/demo.toml) as Python: written by
 packaging/freeze_profile.py, never edited by hand."""
 
+import copy
 from typing import Any
 
 
 def data() -> dict[str, Any]:
     """demo.toml as tomllib reads it, new objects on every call."""
-    return '''
+    return copy.deepcopy(DATA)
+
+
+DATA: dict[str, Any] = '''
 
 
 def frozen() -> str:
     """The module's text for the TOML as it is now."""
     data = tomllib.loads(SOURCE.read_text(encoding="utf-8"))
-    body = pprint.pformat(data, indent=1, width=105, sort_dicts=False)
-    return HEADER + body.replace("\n", "\n" + " " * 11) + "\n"
+    body = pprint.pformat(data, indent=1, width=93, sort_dicts=False)
+    return HEADER + body.replace("\n", "\n" + " " * 23) + "\n"
 
 
 def main() -> int:
