@@ -552,10 +552,10 @@ class StreamCheck:
         if len(self.seen) - before != len(ids):
             return False  # a sourcedId used twice
         for i, target in self.references:
-            cells = cols[i]
-            joined = ",".join(cells)
+            distinct = set(cols[i])
+            joined = ",".join(distinct)
             # a list cell holds several ids; only a batch that has one is split
-            refs = set(map(str.strip, joined.split(",") if joined.count(",") >= len(cells) else cells))
+            refs = set(map(str.strip, joined.split(",") if joined.count(",") >= len(distinct) else distinct))
             refs.discard("")
             known = self.defined.get(target)
             if target == self.name or known is None:

@@ -102,3 +102,27 @@ def test_cells_that_need_quoting_or_neutralising_read_back_as_written(tmp_path: 
             "Ann, Marie", 'The "Rock"', "Two\nLines", "'=1+1", "'@SUM(A1)", "'+61 4", "Plain"]
         assert {u["familyName"] for u in users} == {"'-Lee"}
         assert orgs[0]["name"] == "'=School"
+
+
+def test_a_student_listed_twice_in_a_class_is_enrolled_once(tmp_path: Path) -> None:
+    """Class lists read a column at a time (the district path) drop a repeated student, keep the
+    order of first places and number the enrolments without gaps."""
+    school = {"school.id": "1", "school.name": "North", "school.code": "N"}
+    term = {"term.id": "1", "term.name": "Term 1", "term.start_date": "2026-02-01", "term.end_date": "2026-04-10"}
+    students = [{"student.id": f"S{i}", "student.first_name": "Ann", "student.last_name": "Lee",
+                 "student.school_id": "1", "student.year_level": "7"} for i in range(3)]
+    classes = [{"class.id": c, "class.name": f"Class {c}", "class.school_id": "1", "class.term_id": "1",
+                "class.year_level": "7"} for c in ("A", "B")]
+    lists = [("A", "S0"), ("A", "S1"), ("B", "S0"), ("A", "S0"), ("B", "S2"), ("B", "S0")]
+    data = {"schools": [school], "terms": [term], "students": students, "classes": classes,
+            "class_memberships": [{"class_membership.class_id": c, "class_membership.student_id": s}
+                                  for c, s in lists]}
+    path = tmp_path / "package.zip"
+    counts = write_package(path, Builder(data, "North", RunReport("t", "o"), "1.2", Output({}, {}, data)))
+    assert check_bulk_package(path) == []
+    with zipfile.ZipFile(path) as zf:
+        rows = list(csv.DictReader(io.StringIO(zf.read("enrollments.csv").decode("utf-8"), newline="")))
+    assert counts["enrollments.csv"] == 4
+    assert [(r["sourcedId"], r["classSourcedId"], r["userSourcedId"]) for r in rows] == [
+        ("enr-1", "class-A", "u-s-S0"), ("enr-2", "class-A", "u-s-S1"), ("enr-3", "class-B", "u-s-S0"),
+        ("enr-4", "class-B", "u-s-S2")]

@@ -626,13 +626,14 @@ class Builder:
                          missing)
         if over is None and not missing:
             # nothing is missing here, so every entry is a (sourcedId, org) and a user sourcedId
-            pairs: Iterable[tuple[str, str]] = zip(map(itemgetter(0), found), users, strict=True)  # type: ignore[arg-type]
-            seen.update(dict.fromkeys(pairs))
+            sids: list[str] = [*map(itemgetter(0), found)]  # type: ignore[arg-type]
+            seen.update(dict.fromkeys(zip(sids, users, strict=True)))  # type: ignore[arg-type]
+            if len(seen) < len(sids):  # a student listed twice in a class: the first place counts
+                sids, users = [*map(itemgetter(0), seen)], [*map(itemgetter(1), seen)]
             org_of = dict(classes.values())
-            sids = [*map(itemgetter(0), seen)]
-            yield from Columns(len(seen), {
-                "sourcedId": [f"enr-{n}" for n in range(1, len(seen) + 1)], "classSourcedId": sids,
-                "schoolSourcedId": [*map(org_of.__getitem__, sids)], "userSourcedId": [*map(itemgetter(1), seen)],
+            yield from Columns(len(sids), {
+                "sourcedId": [f"enr-{n}" for n in range(1, len(sids) + 1)], "classSourcedId": sids,
+                "schoolSourcedId": [*map(org_of.__getitem__, sids)], "userSourcedId": users,  # type: ignore[dict-item]
                 "role": "student", "primary": "false"}).batches(BATCH)
             return
         for m, cls, user in zip(memberships, found, users, strict=True):
@@ -718,32 +719,26 @@ def batches(items: Iterable[Cells | Columns]) -> Iterator[list[Cells] | Columns]
         yield rows
 
 
-_QUOTED = re.compile('[,"\r\n]')
-"""What makes csv.writer quote a cell (the delimiter, the quote, a line break)."""
-
-
-def _rows_text(rows: list[Cells], width: int) -> str:
+def _rows_text(rows: Sequence[Cells], width: int) -> str:
     """The CSV text csv.writer gives the rows: joined with commas when no cell needs quoting
     (every comma and line break is then one the join put there), else csv.writer's own."""
-    body = "\n".join(map(",".join, rows))
-    if (body.count(",") == (width - 1) * len(rows) and body.count("\n") == len(rows) - 1 and '"' not in body
-            and "\r" not in body):
-        return body.replace("\n", "\r\n") + "\r\n"
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(rows)
-    return buf.getvalue()
+    return _plain(rows, "\r\n".join(map(",".join, rows)), len(rows), width)
 
 
 def _columns_text(batch: Columns, header: list[str], table: list[Sequence[str]]) -> str:
-    """As :func:`_rows_text`, from columns: each column (or shared value) is searched once for what
-    csv.writer would quote, and when nothing is, the rows are joined with commas."""
-    for column, cells in zip(header, table, strict=True):
-        value = batch.cells.get(column, "")
-        if _QUOTED.search(value if isinstance(value, str) else "\x00".join(cells)):
-            buf = io.StringIO()
-            csv.writer(buf, lineterminator="\r\n").writerows(zip(*table, strict=True))
-            return buf.getvalue()
-    return "\r\n".join(map(",".join, zip(*table, strict=True))) + "\r\n"
+    """As :func:`_rows_text`, from columns: their rows joined once, and counted as there."""
+    return _plain(zip(*table, strict=True), "\r\n".join(map(",".join, zip(*table, strict=True))), batch.count,
+                  len(header))
+
+
+def _plain(rows: Iterable[Cells], body: str, n: int, width: int) -> str:
+    """``body`` (the ``n`` rows of ``width`` cells joined) when nothing in it needs quoting, else csv.writer's."""
+    if body.count(",") == (width - 1) * n and body.count("\n") == n - 1 and body.count("\r") == n - 1 \
+            and '"' not in body:
+        return body + "\r\n"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue()
 
 
 def _manifest(spec: Spec, names: set[str]) -> str:
