@@ -39,6 +39,7 @@ import httpcore
 import httpx
 
 from mis_wizard.vendors.errors import ProxyLoginNeeded, ProxySetupProblem
+from mis_wizard.wizard.connections import StreamTransport
 
 log = logging.getLogger(__name__)
 PROXY_ENV = "MIS_WIZARD_PROXY"
@@ -718,11 +719,14 @@ async def probe_schemes(proxy: httpx.URL, target: httpx.URL, seconds: float = 10
 
 
 def transport_maker(verify: Any, limits: httpx.Limits) -> Callable[..., httpx.AsyncBaseTransport]:
-    """Transports that share the client's trust and pool size: through ``proxy`` (httpx's own proxy
-    support) or over a ``network_backend`` (the login tunnel)."""
+    """Transports that share the client's trust and pool size: direct (``wizard.connections``), through
+    ``proxy`` (httpx's own proxy support) or over a ``network_backend`` (the login tunnel)."""
 
     def make(proxy: httpx.Proxy | None = None, network_backend: httpcore.AsyncNetworkBackend | None = None
              ) -> httpx.AsyncBaseTransport:
+        if proxy is None and network_backend is None:
+            return StreamTransport(verify, max_connections=limits.max_connections or 16,
+                                   keepalive_expiry=limits.keepalive_expiry or 5.0)
         transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits, proxy=proxy)
         if network_backend is not None:
             # httpx has no public way to pass a network backend; its pool is the documented httpcore one.
