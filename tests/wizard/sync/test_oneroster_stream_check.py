@@ -106,7 +106,8 @@ def test_cells_that_need_quoting_or_neutralising_read_back_as_written(tmp_path: 
 
 def test_a_student_listed_twice_in_a_class_is_enrolled_once(tmp_path: Path) -> None:
     """Class lists read a column at a time (the district path) drop a repeated student, keep the
-    order of first places and number the enrolments without gaps."""
+    order of first places and number the enrolments without gaps; an entry naming no student is
+    left out."""
     school = {"school.id": "1", "school.name": "North", "school.code": "N"}
     term = {"term.id": "1", "term.name": "Term 1", "term.start_date": "2026-02-01", "term.end_date": "2026-04-10"}
     students = [{"student.id": f"S{i}", "student.first_name": "Ann", "student.last_name": "Lee",
@@ -116,7 +117,7 @@ def test_a_student_listed_twice_in_a_class_is_enrolled_once(tmp_path: Path) -> N
     lists = [("A", "S0"), ("A", "S1"), ("B", "S0"), ("A", "S0"), ("B", "S2"), ("B", "S0")]
     data = {"schools": [school], "terms": [term], "students": students, "classes": classes,
             "class_memberships": [{"class_membership.class_id": c, "class_membership.student_id": s}
-                                  for c, s in lists]}
+                                  for c, s in lists] + [{"class_membership.class_id": "B"}]}
     path = tmp_path / "package.zip"
     counts = write_package(path, Builder(data, "North", RunReport("t", "o"), "1.2", Output({}, {}, data)))
     assert check_bulk_package(path) == []

@@ -425,7 +425,7 @@ class Builder:
         """The students a column at a time, when every one has an id and both names (else False,
         and nothing is written or counted: the rows then go one by one)."""
         def column(key: str) -> list[Any]:
-            return [*map(methodcaller("get", key), students)]
+            return _column(students, key)
 
         pids = _clean(column("student.id"))
         given, family = _texts(column("student.first_name")), _texts(column("student.last_name"))
@@ -550,8 +550,8 @@ class Builder:
         if self.v12 and over is None and sids:
             yield from Columns(len(sids), {
                 "sourcedId": sids,
-                "birthDate": _each(_date, [*map(methodcaller("get", "student.birth_date"), records)]),
-                "sex": _each(_sex, [*map(methodcaller("get", "student.gender"), records)])}).batches(BATCH)
+                "birthDate": _each(_date, _column(records, "student.birth_date")),
+                "sex": _each(_sex, _column(records, "student.gender"))}).batches(BATCH)
             return
         for sid, s in zip(sids, records, strict=True):
             birth = births[s.get("student.birth_date")]
@@ -609,8 +609,8 @@ class Builder:
         memberships = self.data.get("class_memberships", [])
         classes, students = self.class_ids, self.people["student"]
         over = self.overlay("enrollments.csv", "class_memberships")
-        class_ids = [*map(methodcaller("get", "class_membership.class_id"), memberships)]
-        student_ids = [*map(methodcaller("get", "class_membership.student_id"), memberships)]
+        class_ids = _column(memberships, "class_membership.class_id")
+        student_ids = _column(memberships, "class_membership.student_id")
         found = [*map(classes.get, class_ids)]
         users = [*map(students.get, student_ids)]
         missing = 0
@@ -642,6 +642,15 @@ class Builder:
             seen[cls[0], user] = None
             row = shape((f"enr-{len(seen)}", cls[0], cls[1], user, "student", "false", ""))
             yield over(row, m) if over else row
+
+
+def _column(records: list[dict[str, Any]], key: str) -> list[Any]:
+    """One field of every record, None where a record lacks it: itemgetter first, as ``.get`` per record
+    takes about three times as long (0.15 s for a million class-list entries here)."""
+    try:
+        return [*map(itemgetter(key), records)]
+    except KeyError:
+        return [*map(methodcaller("get", key), records)]
 
 
 BATCH = 5000
