@@ -10,18 +10,9 @@ import time
 import httpx
 import pytest
 
-from mis_wizard.vendors.sandbox.kit import Emulator, Fault, FaultKind, Request, Response, json_response
+from mis_wizard.vendors.sandbox.kit import Emulator, Fault, FaultKind, Request, Response
 from mis_wizard.wizard.http import USER_AGENT, PlainHttpRefused, ProxyRouter, build_client, retry_after_seconds
-
-
-class Echo(Emulator):
-    system = "echo"
-
-    def handle(self, request: Request) -> Response:
-        return json_response({"path": request.path, "ua": request.headers.get("user-agent", "")})
-
-    def credentials(self, base_url: str) -> dict[str, str]:
-        return {"base_url": base_url}
+from tests.helpers.echo import Echo
 
 
 def get(url: str, **kwargs) -> httpx.Response:
