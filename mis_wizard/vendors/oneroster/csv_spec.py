@@ -48,7 +48,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -530,29 +530,40 @@ class StreamCheck:
             self.count += len(cols[0])
             if "\r" in text and text.count("\r") != text.count("\r\n"):
                 self.ok = False
-        self.ok = self._cells(cols) and self._ids(cols) and self.ok
+        distinct: dict[int, set[str]] = {}
 
-    def _cells(self, cols: list[Sequence[str]]) -> bool:
+        def values(i: int) -> set[str]:
+            """Column ``i``'s distinct cells: each rule but uniqueness holds for a column when it holds
+            for these, and a column of references or vocabulary repeats a few values many times."""
+            got = distinct.get(i)
+            if got is None:
+                got = distinct[i] = set(cols[i])
+            return got
+
+        self.ok = self._cells(cols, values) and self._ids(cols, values) and self.ok
+
+    def _cells(self, cols: list[Sequence[str]], values: Callable[[int], set[str]]) -> bool:
         if any(any(cols[i]) for i in self.blank):
             return False
-        if not all(all(map(str.strip, cols[i])) for i in self.required):
+        # sourcedId (column 0) is looked at whole: its cells all differ, so a set of them is a wasted pass
+        if not all(all(map(str.strip, cols[i] if i == 0 else values(i))) for i in self.required):
             return False
         for i, allowed, words, folded in self.enums:
-            if any(not _allowed(v, allowed, folded, self.spec) for v in set(cols[i]) - words):
+            if any(not _allowed(v, allowed, folded, self.spec) for v in values(i) - words):
                 return False
         for i, pattern in self.formats:
-            if any(v and not pattern.match(v) for v in set(cols[i])):
+            if any(v and not pattern.match(v) for v in values(i)):
                 return False
         return True
 
-    def _ids(self, cols: list[Sequence[str]]) -> bool:
+    def _ids(self, cols: list[Sequence[str]], values: Callable[[int], set[str]]) -> bool:
         ids = cols[0]  # never blank here: sourcedId is required in every file, and _cells came first
         before = len(self.seen)
         self.seen.update(ids)
         if len(self.seen) - before != len(ids):
             return False  # a sourcedId used twice
         for i, target in self.references:
-            distinct = set(cols[i])
+            distinct = values(i)
             joined = ",".join(distinct)
             # a list cell holds several ids; only a batch that has one is split
             refs = set(map(str.strip, joined.split(",") if joined.count(",") >= len(distinct) else distinct))
@@ -565,7 +576,7 @@ class StreamCheck:
         if self.roles is not None:
             user, kind, org = (cols[i] for i in self.roles)
             self.role_users.update(user)
-            if set(kind) == {"primary"}:
+            if values(self.roles[1]) == {"primary"}:
                 pairs = list(zip(user, org, strict=True))
             else:
                 pairs = [(u, o) for u, k, o in zip(user, kind, org, strict=True) if k.casefold() == "primary"]
