@@ -16,7 +16,7 @@ import pytest
 
 from mis_wizard.vendors.oneroster.csv_spec import MANIFEST, SPECS, StreamCheck, check_bulk_package
 from mis_wizard.wizard.sync.report import RunReport
-from mis_wizard.wizard.sync.sinks.base import Output
+from mis_wizard.wizard.sync.sinks.base import Output, SinkError
 from mis_wizard.wizard.sync.sinks.oneroster_sink import Builder, write_package
 
 # The rule-by-rule packages of the validator's own tests (tests are not a package: load by path).
@@ -127,3 +127,15 @@ def test_a_student_listed_twice_in_a_class_is_enrolled_once(tmp_path: Path) -> N
     assert [(r["sourcedId"], r["classSourcedId"], r["userSourcedId"]) for r in rows] == [
         ("enr-1", "class-A", "u-s-S0"), ("enr-2", "class-A", "u-s-S1"), ("enr-3", "class-B", "u-s-S0"),
         ("enr-4", "class-B", "u-s-S2")]
+
+
+@pytest.mark.parametrize("nameless", [False, True], ids=["columns", "rows"])
+def test_a_carriage_return_in_a_name_is_refused_while_streaming(tmp_path: Path, nameless: bool) -> None:
+    """The sink's own text skips the check's scan for line breaks only when it counted them; a name
+    with a bare carriage return goes through csv.writer, is scanned, and the package is refused
+    (the validator, run only when the streaming check fails, then names the file)."""
+    students = [{"student.id": str(i), "student.first_name": n, "student.last_name": "Lee"}
+                for i, n in enumerate(["Two\rLines", "Ann"])]
+    data = {"students": students + ([{"student.id": "99", "student.first_name": ""}] if nameless else [])}
+    with pytest.raises(SinkError, match="users.csv: has a carriage return inside a field"):
+        write_package(tmp_path / "cr.zip", Builder(data, "School", RunReport("t", "o"), "1.2", Output({}, {}, data)))

@@ -583,8 +583,7 @@ class Builder:
     def enrollments(self) -> Iterator[Cells | Columns]:
         shape = self.shape("enrollments.csv", ENROLMENT)
         classes, staff = self.class_ids, self.people["staff"]
-        seen: dict[tuple[str, str], None] = {}
-        yield from self.student_enrolments(shape, seen)
+        seen = yield from self.student_enrolments(shape)
         for c in self.data.get("classes", []):
             cid = _s(c.get("class.id"))
             for column, primary in (("class.main_teacher_id", "true"), ("class.second_teacher_id", "false")):
@@ -599,10 +598,10 @@ class Builder:
                     seen[cls[0], user] = None
                     yield shape((f"enr-{len(seen)}", cls[0], cls[1], user, "teacher", primary, ""))
 
-    def student_enrolments(self, shape: Callable[[tuple[str, ...]], Cells], seen: dict[tuple[str, str], None]
-                           ) -> Iterator[Cells | Columns]:
+    def student_enrolments(self, shape: Callable[[tuple[str, ...]], Cells]
+                           ) -> Generator[Cells | Columns, None, dict[tuple[str, str], None]]:
         """Each student's enrolment rows, once per class and student in the order the class lists
-        give them; ``seen`` gets each (class sourcedId, user sourcedId).
+        give them; returns each (class sourcedId, user sourcedId) written, in that order.
 
         A district has millions: the lists are read a column at a time (lookups mapped over the
         records, duplicates dropped by one dict), and memberships are looked at one by one only
@@ -628,7 +627,7 @@ class Builder:
         if over is None and not missing:
             # nothing is missing here, so every entry is a (sourcedId, org) and a user sourcedId
             sids: list[str] = [*map(itemgetter(0), found)]  # type: ignore[arg-type]
-            seen.update(dict.fromkeys(zip(sids, users, strict=True)))  # type: ignore[arg-type]
+            seen: dict[tuple[str, str], None] = dict.fromkeys(zip(sids, users, strict=True))  # type: ignore[arg-type]
             if len(seen) < len(sids):  # a student listed twice in a class: the first place counts
                 sids, users = [*map(itemgetter(0), seen)], [*map(itemgetter(1), seen)]
             org_of = dict(classes.values())
@@ -636,13 +635,15 @@ class Builder:
                 "sourcedId": [f"enr-{n}" for n in range(1, len(sids) + 1)], "classSourcedId": sids,
                 "schoolSourcedId": [*map(org_of.__getitem__, sids)], "userSourcedId": users,  # type: ignore[dict-item]
                 "role": "student", "primary": "false"}).batches(BATCH)
-            return
+            return seen
+        seen = {}
         for m, cls, user in zip(memberships, found, users, strict=True):
             if cls is None or user is None or (cls[0], user) in seen:
                 continue
             seen[cls[0], user] = None
             row = shape((f"enr-{len(seen)}", cls[0], cls[1], user, "student", "false", ""))
             yield over(row, m) if over else row
+        return seen
 
 
 def _column(records: list[dict[str, Any]], key: str) -> list[Any]:
@@ -698,12 +699,14 @@ def _write_file(zf: zipfile.ZipFile, name: str, header: list[str], rows: Iterabl
         while batch is not None:
             if isinstance(batch, Columns):
                 table = batch.table(header)
-                text = head + _columns_text(batch, header, table)
-                check.columns(table, text)
+                body, plain = _columns_text(batch, header, table)
+                text = head + body
+                check.columns(table, text, breaks_counted=plain)
                 count += batch.count
             else:
-                text = head + _rows_text(batch, len(header))
-                check.rows(batch, text)
+                body, plain = _rows_text(batch, len(header))
+                text = head + body
+                check.rows(batch, text, breaks_counted=plain)
                 count += len(batch)
             fh.write(text.encode("utf-8"))
             head = ""
@@ -729,26 +732,28 @@ def batches(items: Iterable[Cells | Columns]) -> Iterator[list[Cells] | Columns]
         yield rows
 
 
-def _rows_text(rows: Sequence[Cells], width: int) -> str:
+def _rows_text(rows: Sequence[Cells], width: int) -> tuple[str, bool]:
     """The CSV text csv.writer gives the rows: joined with commas when no cell needs quoting
-    (every comma and line break is then one the join put there), else csv.writer's own."""
+    (every comma and line break is then one the join put there), else csv.writer's own; and
+    whether it was the join (then no cell holds a line break: they were counted)."""
     return _plain(rows, "\r\n".join(map(",".join, rows)), len(rows), width)
 
 
-def _columns_text(batch: Columns, header: list[str], table: list[Sequence[str]]) -> str:
+def _columns_text(batch: Columns, header: list[str], table: list[Sequence[str]]) -> tuple[str, bool]:
     """As :func:`_rows_text`, from columns: their rows joined once, and counted as there."""
     return _plain(zip(*table, strict=True), "\r\n".join(map(",".join, zip(*table, strict=True))), batch.count,
                   len(header))
 
 
-def _plain(rows: Iterable[Cells], body: str, n: int, width: int) -> str:
-    """``body`` (the ``n`` rows of ``width`` cells joined) when nothing in it needs quoting, else csv.writer's."""
+def _plain(rows: Iterable[Cells], body: str, n: int, width: int) -> tuple[str, bool]:
+    """``body`` (the ``n`` rows of ``width`` cells joined) and True when nothing in it needs quoting,
+    else csv.writer's text and False."""
     if body.count(",") == (width - 1) * n and body.count("\n") == n - 1 and body.count("\r") == n - 1 \
             and '"' not in body:
-        return body + "\r\n"
+        return body + "\r\n", True
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
-    return buf.getvalue()
+    return buf.getvalue(), False
 
 
 def _manifest(spec: Spec, names: set[str]) -> str:
