@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import httpx
@@ -38,6 +39,40 @@ def test_latency_is_added(sandbox, echo: str) -> None:
     started = time.perf_counter()
     assert get(echo + "/x").json() == BODY
     assert time.perf_counter() - started >= 0.3
+
+
+class Busy(Echo):
+    """An emulator whose answer takes 40 ms of this process's CPU (and GIL) to make."""
+
+    system = "busy"
+
+    def handle(self, request: Request) -> Response:
+        until = time.thread_time() + 0.04  # this thread's own CPU time: the four answers take 160 ms
+        while time.thread_time() < until:
+            pass
+        return json_response(BODY)
+
+
+def test_the_emulators_own_work_is_inside_the_latency(sandbox) -> None:
+    """Four requests at once, each answered 300 ms after it came in (the kit's log times each from
+    its arrival to its answer): the 160 ms of work the four take between them is done while they
+    wait, not queued after it, which would answer the last at 460 ms."""
+    base = sandbox.add(Busy()).base_url
+    sandbox.inject("busy", Fault(FaultKind.LATENCY, latency_ms=300))
+    before = len(sandbox.log)
+
+    def one(client: httpx.Client) -> None:
+        assert client.get(base + "/x").json() == BODY
+
+    with httpx.Client(timeout=10) as client:
+        threads = [threading.Thread(target=one, args=(client,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    answered = [e.elapsed_ms for e in sandbox.log[before:] if e.system == "busy"]
+    assert len(answered) == 4
+    assert all(300 <= ms < 360 for ms in answered), answered
 
 
 def test_slow_trickle_delivers_the_whole_body_slowly(sandbox, echo: str) -> None:

@@ -120,6 +120,9 @@ class Fault:
     after: int = 0
     """Matching requests to let through before it starts."""
     latency_ms: int = 0
+    """The answer goes out this long after the request came in: the emulator's own work on it is
+    inside that time, as a real server's is inside its response time (with the work added on top,
+    answers asked for together would also queue behind each other for this process's GIL)."""
     retry_after: int = 1
     status: int = 500
 
@@ -220,9 +223,9 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
         )
         fault = hosted.take_fault(request, self.path)
-        if fault and fault.latency_ms:
-            time.sleep(fault.latency_ms / 1000)
+        answer_at = started + fault.latency_ms / 1000 if fault and fault.latency_ms else 0.0
         if fault and fault.kind is FaultKind.DROP:
+            _wait_until(answer_at)
             self._log(request, 0, started, fault)
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -236,6 +239,7 @@ class _Handler(BaseHTTPRequestHandler):
                 response = hosted.emulator.handle(request)
             except Exception as exc:  # an emulator bug must show as a 500, not hang the client
                 response = text_response(f"emulator error: {type(exc).__name__}: {exc}", 500)
+        _wait_until(answer_at)
         payload = response.body
         if fault and fault.kind is FaultKind.MALFORMED:
             payload = payload[: max(1, len(payload) // 2)] + b"\x00<<garbled>>{"
@@ -268,6 +272,12 @@ class _Handler(BaseHTTPRequestHandler):
             elapsed_ms=int((time.perf_counter() - started) * 1000), fault=fault.kind.value if fault else ""))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+
+
+def _wait_until(moment: float) -> None:
+    left = moment - time.perf_counter()
+    if left > 0:
+        time.sleep(left)
 
 
 def self_signed_context(directory: Path) -> tuple[ssl.SSLContext, Path]:
