@@ -44,7 +44,8 @@ def test_frozen_bundle_passes_its_self_test(bundle: Path, tmp_path: Path) -> Non
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "frozen" in output
-    for name in ("vendor tass", "vendor integris", "profile demo", "icons", "keyring", "TLS trust store"):
+    for name in ("vendor tass", "vendor integris", "profile demo", "icons", "keyring", "TLS trust store",
+                 "OneRoster deflate"):
         assert re.search(rf"^(ok|warning) +{name}: ", done.stdout, re.MULTILINE), f"{name} missing:\n{output}"
     assert re.search(r"^ok +main window: opened and closed", done.stdout, re.MULTILINE), output
     assert "FAILED" not in done.stdout

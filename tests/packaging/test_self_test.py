@@ -26,12 +26,13 @@ def test_a_whole_installation_passes_with_one_line_per_check(qapp) -> None:
     code, lines = _run()
     assert code == 0, "\n".join(lines)
     checks = lines[:-1]
-    expected = 1 + len(registry.SYSTEM_IDS) + len(profile.builtin_names()) + 6
+    expected = 1 + len(registry.SYSTEM_IDS) + len(profile.builtin_names()) + 7
     assert len(checks) == expected
     assert all(line.startswith(OK) for line in checks), "\n".join(lines)
     for sid in registry.SYSTEM_IDS:
         assert any(line.split()[1:3] == ["vendor", f"{sid}:"] for line in checks)
     assert any("main window: opened and closed on offscreen" in line for line in checks)
+    assert any("OneRoster deflate: ISA-L deflate" in line for line in checks)
     assert lines[-1] == f"self-test passed: {expected} checks, 0 warnings"
 
 
@@ -52,6 +53,21 @@ def test_a_missing_resource_is_named_and_fails(qapp, monkeypatch: pytest.MonkeyP
     (line,) = [line for line in lines if line.startswith(FAILED)]
     assert "profile district-office" in line and "no built-in profile named 'district-office'" in line
     assert lines[-1].startswith("self-test FAILED: 1 of") and lines[-1].endswith("profile district-office")
+
+
+def test_a_bundle_without_isa_l_fails_naming_it(qapp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a PyInstaller build that missed isal's compiled parts gave: the sink's import failed."""
+    from mis_wizard.wizard.sync import sinks
+
+    monkeypatch.delattr(sinks, "fast_deflate", raising=False)
+    for name in [m for m in sys.modules if m == "isal" or m.startswith(("isal.", sinks.__name__ + ".fast_deflate"))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "isal", None)
+    code, lines = _run()
+    assert code == 1
+    (line,) = [line for line in lines if line.startswith(FAILED)]
+    assert "OneRoster deflate" in line and "isal" in line
+    assert lines[-1].endswith("missing or broken: OneRoster deflate")
 
 
 def test_the_command_line_runs_it(tmp_path: Path) -> None:
